@@ -1,0 +1,92 @@
+// OData system query options shared by both connectors: $filter / $select / $expand, the modified-since
+// condition, and the page stream that follows `@odata.nextLink` one page at a time.
+import { ApiError } from './apiError';
+import type { ApiTransport } from './apiTransport';
+import type { EntityPage, JsonRecord, SystemName } from './types';
+
+export interface QueryParts {
+  filter?: string;
+  select?: string[];
+  expand?: string[];
+  top?: number;
+}
+
+/** `?$filter=...&$select=...`; values percent-encoded, `$` names literal (both APIs accept that). */
+export function queryString(parts: QueryParts): string {
+  const params: string[] = [];
+  if (parts.filter) params.push(`$filter=${encodeURIComponent(parts.filter)}`);
+  if (parts.select?.length) params.push(`$select=${encodeURIComponent(parts.select.join(','))}`);
+  if (parts.expand?.length) params.push(`$expand=${encodeURIComponent(parts.expand.join(','))}`);
+  if (parts.top !== undefined) params.push(`$top=${parts.top}`);
+  return params.length ? `?${params.join('&')}` : '';
+}
+
+/** Joins the mapping's filter and the modified-since condition with `and`. */
+export function combineFilters(...filters: Array<string | undefined>): string | undefined {
+  const present = filters.filter((f): f is string => !!f && f.trim() !== '');
+  if (present.length === 0) return undefined;
+  if (present.length === 1) return present[0];
+  return present.map((f) => `(${f})`).join(' and ');
+}
+
+/** An OData string literal: single quotes doubled. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * `<field> ge <instant>` (inclusive on purpose, see ReadQuery.modifiedSince). The instant is normalised to
+ * UTC with milliseconds (BC stores ms; Dataverse whole seconds, so .000 is exact there).
+ */
+export function modifiedSinceFilter(system: SystemName, field: string, since: string): string {
+  const ms = Date.parse(since);
+  if (Number.isNaN(ms)) {
+    throw new ApiError({
+      system,
+      kind: 'validation',
+      status: 0,
+      code: 'InvalidModifiedSince',
+      message: `modifiedSince '${since}' is not an ISO 8601 date-time (expected e.g. 2024-01-01T00:00:00Z)`,
+      method: 'GET',
+      url: '',
+    });
+  }
+  return `${field} ge ${new Date(ms).toISOString()}`;
+}
+
+interface ODataCollection {
+  value?: JsonRecord[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/** One collection page as the API returns it (value + links). */
+export async function getCollectionPage(
+  transport: ApiTransport,
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<{ records: JsonRecord[]; nextLink?: string; deltaLink?: string }> {
+  const response = await transport.send({ method: 'GET', url, headers, signal, idempotent: true });
+  const page = response.json<ODataCollection>();
+  return {
+    records: Array.isArray(page.value) ? page.value : [],
+    ...(page['@odata.nextLink'] ? { nextLink: page['@odata.nextLink'] } : {}),
+    ...(page['@odata.deltaLink'] ? { deltaLink: page['@odata.deltaLink'] } : {}),
+  };
+}
+
+/** Streams pages by following `@odata.nextLink`; only one page is held at a time. */
+export async function* streamPages(
+  transport: ApiTransport,
+  firstUrl: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<EntityPage> {
+  let url: string | undefined = firstUrl;
+  while (url) {
+    const page = await getCollectionPage(transport, url, headers, signal);
+    yield page.nextLink ? { records: page.records, nextLink: page.nextLink } : { records: page.records };
+    url = page.nextLink;
+  }
+}

@@ -1,0 +1,381 @@
+// The default integration table mappings and job queue entries, as BC creates them (codeunit 7204 "CDS
+// Setup Defaults", 5334 "CRM Setup Defaults"): bc-integration-behaviour.md section 2, mission.md.
+// BC field captions are kept beside the API property names so an admin can find each row of the spec.
+// Where BC API v2.0 lacks a field, the entity is read through the bcsync extension's custom API
+// (docs/bc-custom-api.md); where no API exposes it, the field mapping is disabled with a note.
+import type { FieldMapping, IntegrationTableMappingInput, StatisticsJob } from './integrationTableMapping';
+
+type FieldInput = Omit<Partial<FieldMapping>, 'bcCaption' | 'direction'>;
+const to = (bcCaption: string, bcField: string, crmField: string, extra: FieldInput = {}) =>
+  ({ bcCaption, bcField, crmField, direction: 'ToIntegrationTable', ...extra }) as const;
+const from = (bcCaption: string, bcField: string, crmField: string, extra: FieldInput = {}) =>
+  ({ bcCaption, bcField, crmField, direction: 'FromIntegrationTable', ...extra }) as const;
+const both = (bcCaption: string, bcField: string, crmField: string, extra: FieldInput = {}) =>
+  ({ bcCaption, bcField, crmField, direction: 'Bidirectional', ...extra }) as const;
+
+const salespersonLookup = {
+  mapping: 'SALESPEOPLE',
+  bcKeyField: 'code',
+  crmEntitySet: 'systemusers',
+  crmNavigationProperty: 'ownerid',
+} as const;
+const currencyLookup = {
+  mapping: 'CURRENCY',
+  bcKeyField: 'code',
+  crmEntitySet: 'transactioncurrencies',
+  crmNavigationProperty: 'transactioncurrencyid',
+} as const;
+
+/** Address fields shared by CUSTOMER and CONTACT. */
+const addressFields = [
+  both('Address', 'addressLine1', 'address1_line1'),
+  both('Address 2', 'addressLine2', 'address1_line2'),
+  both('Post Code', 'postalCode', 'address1_postalcode'),
+  both('City', 'city', 'address1_city'),
+  both('Country/Region Code', 'country', 'address1_country'),
+  both('County', 'state', 'address1_stateorprovince'),
+];
+
+const weekly = (entry: string, inactivityTimeoutMinutes: 720 | 1440) => ({ entry, inactivityTimeoutMinutes });
+
+export const defaultMappings: IntegrationTableMappingInput[] = [
+  {
+    name: 'SALESPEOPLE',
+    tableCaption: 'Salesperson/Purchaser',
+    integrationTableCaption: 'systemuser',
+    bc: { api: 'v2.0', entitySet: 'salespeoplePurchasers' },
+    crm: { entitySet: 'systemusers', key: 'systemuserid' },
+    direction: 'FromIntegrationTable',
+    integrationTableFilter: 'isdisabled eq false and islicensed eq true and isintegrationuser eq false',
+    fieldMappings: [
+      from('E-Mail', 'email', 'internalemailaddress'),
+      from('Name', 'displayName', 'fullname'),
+      from('Phone No.', 'phoneNo', 'mobilephone'),
+    ],
+    jobQueue: weekly('SALESPEOPLE', 1440),
+  },
+  {
+    name: 'CURRENCY',
+    tableCaption: 'Currency',
+    integrationTableCaption: 'transactioncurrency',
+    bc: { api: 'v2.0', entitySet: 'currencies' },
+    crm: { entitySet: 'transactioncurrencies', key: 'transactioncurrencyid' },
+    direction: 'ToIntegrationTable',
+    createNewInCaseOfNoMatch: true,
+    // exchangerate is required on transactioncurrency; BC keeps rates in its own tables.
+    crmTemplate: { exchangerate: 1, currencyprecision: 2 },
+    fieldMappings: [
+      to('Code', 'code', 'isocurrencycode', {
+        transformation: 'code',
+        useForMatchBasedCoupling: true,
+        matchPriority: 1,
+      }),
+      to('Symbol', 'symbol', 'currencysymbol'),
+      to('Description', 'displayName', 'currencyname'),
+    ],
+    jobQueue: weekly('CURRENCY', 720),
+  },
+  {
+    name: 'UNIT OF MEASURE',
+    tableCaption: 'Unit of Measure',
+    integrationTableCaption: 'uomschedule',
+    bc: { api: 'v2.0', entitySet: 'unitsOfMeasure' },
+    crm: { entitySet: 'uomschedules', key: 'uomscheduleid' },
+    direction: 'ToIntegrationTable',
+    fieldMappings: [
+      to('Code', 'code', 'baseuomname', { transformation: 'code' }),
+      to('Code', 'code', 'name', {
+        transformation: 'code',
+        note: 'uomschedule.name is required in Dataverse; BC fills it with the code when it creates the unit group.',
+      }),
+    ],
+    jobQueue: weekly('UNITOFMEASURE', 720),
+  },
+  {
+    name: 'CUSTOMER',
+    tableCaption: 'Customer',
+    integrationTableCaption: 'account',
+    bc: { api: 'custom', entitySet: 'customers' },
+    crm: { entitySet: 'accounts', key: 'accountid' },
+    direction: 'Bidirectional',
+    tableFilter: "blocked eq ' '",
+    // statecode Active, customertypecode Customer (3).
+    integrationTableFilter: 'statecode eq 0 and customertypecode eq 3',
+    dependencyFilter: ['SALESPEOPLE', 'CURRENCY'],
+    bcTemplate: { type: 'Company', blocked: ' ' },
+    crmTemplate: { customertypecode: 3 },
+    fieldMappings: [
+      to('Salesperson Code', 'salespersonCode', 'ownerid', { lookup: salespersonLookup, notNull: true }),
+      both('Name', 'displayName', 'name'),
+      both('Contact', 'contactName', 'address1_primarycontactname'),
+      ...addressFields,
+      both('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
+      both('E-Mail', 'email', 'emailaddress1'),
+      both('Fax No.', 'faxNumber', 'fax'),
+      both('Home Page', 'website', 'websiteurl'),
+      both('Phone No.', 'phoneNumber', 'telephone1'),
+      both('Shipment Method Code', 'shipmentMethodCode', 'address1_freighttermscode', {
+        optionMap: { FOB: 1, 'NO CHARGE': 2 },
+      }),
+      both('Shipping Agent Code', 'shippingAgentCode', 'address1_shippingmethodcode', {
+        optionMap: { AIRBORNE: 1, DHL: 2, FEDEX: 3, UPS: 4, POSTAL: 5, FULLLOAD: 6, WILLCALL: 7 },
+      }),
+      both('Payment Terms Code', 'paymentTermsCode', 'paymenttermscode', {
+        optionMap: { 'NET 30': 1, '2/10NET30': 2, 'NET 45': 3, 'NET 60': 4 },
+      }),
+      to('Credit Limit (LCY)', 'creditLimit', 'creditlimit'),
+      both('Primary Contact No.', 'primaryContactId', 'primarycontactid', {
+        lookup: {
+          mapping: 'CONTACT',
+          bcKeyField: 'id',
+          crmEntitySet: 'contacts',
+          crmNavigationProperty: 'primarycontactid',
+        },
+        clearValueOnFailedSync: true,
+      }),
+      to('No.', 'number', 'accountnumber', { status: 'Disabled' }),
+      both('Mobile Phone No.', 'mobilePhoneNumber', 'telephone2', { status: 'Disabled' }),
+    ],
+    jobQueue: weekly('CUSTOMER', 720),
+  },
+  {
+    name: 'CONTACT',
+    tableCaption: 'Contact',
+    integrationTableCaption: 'contact',
+    bc: { api: 'custom', entitySet: 'contacts' },
+    crm: { entitySet: 'contacts', key: 'contactid' },
+    direction: 'Bidirectional',
+    tableFilter: "type eq 'Person' and companyNumber ne ''",
+    // parentcustomerid not null, statecode Active; "parent is an account" is the parentcustomerid_account bind.
+    integrationTableFilter: '_parentcustomerid_value ne null and statecode eq 0',
+    dependencyFilter: ['CUSTOMER'],
+    bcTemplate: { type: 'Person' },
+    fieldMappings: [
+      to('Salesperson Code', 'salespersonCode', 'ownerid', { lookup: salespersonLookup }),
+      both('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
+      ...addressFields,
+      both('E-Mail', 'email', 'emailaddress1'),
+      both('Fax No.', 'faxNumber', 'fax'),
+      both('First Name', 'firstName', 'firstname'),
+      both('Middle Name', 'middleName', 'middlename'),
+      both('Surname', 'surname', 'lastname'),
+      both('Home Page', 'website', 'websiteurl'),
+      both('Mobile Phone No.', 'mobilePhoneNumber', 'mobilephone'),
+      both('Pager', 'pager', 'pager'),
+      both('Phone No.', 'phoneNumber', 'telephone1'),
+      both('Company No.', 'customerId', 'parentcustomerid', {
+        lookup: {
+          mapping: 'CUSTOMER',
+          bcKeyField: 'id',
+          crmEntitySet: 'accounts',
+          crmNavigationProperty: 'parentcustomerid_account',
+        },
+        notNull: true,
+        note: "The parent account: BC links a person to its company contact and that company to a customer; the custom API exposes the customer's id.",
+      }),
+      { bcCaption: 'Type', bcField: 'type', direction: 'FromIntegrationTable', constant: 'Person' },
+      {
+        bcCaption: 'Parent Customer Type',
+        crmField: 'parentcustomeridtype',
+        direction: 'ToIntegrationTable',
+        constant: 'account',
+      },
+    ],
+    jobQueue: weekly('CONTACT', 720),
+  },
+  {
+    name: 'ITEM-PRODUCT',
+    tableCaption: 'Item',
+    integrationTableCaption: 'product',
+    bc: { api: 'custom', entitySet: 'items' },
+    crm: { entitySet: 'products', key: 'productid' },
+    // The job queue table says BC -> CRM; BC's code default is Bidirectional (mission.md).
+    direction: 'ToIntegrationTable',
+    tableFilter: 'blocked eq false',
+    // producttypecode Sales Inventory (1).
+    integrationTableFilter: 'producttypecode eq 1',
+    dependencyFilter: ['UNIT OF MEASURE'],
+    crmTemplate: { producttypecode: 1, quantitydecimal: 2 },
+    fieldMappings: [
+      to('No.', 'number', 'productnumber'),
+      both('Description', 'displayName', 'name'),
+      to('Unit Price', 'unitPrice', 'price'),
+      to('Unit Cost', 'unitCost', 'standardcost'),
+      to('Unit Cost', 'unitCost', 'currentcost'),
+      to('Unit Volume', 'unitVolume', 'stockvolume'),
+      to('Gross Weight', 'grossWeight', 'stockweight'),
+      to('Vendor No.', 'vendorNumber', 'vendorid'),
+      to('Vendor Item No.', 'vendorItemNumber', 'vendorpartnumber'),
+      to('Inventory', 'inventory', 'quantityonhand'),
+      both('Base Unit of Measure', 'baseUnitOfMeasureCode', 'defaultuomscheduleid', {
+        lookup: {
+          mapping: 'UNIT OF MEASURE',
+          bcKeyField: 'code',
+          crmEntitySet: 'uomschedules',
+          crmNavigationProperty: 'defaultuomscheduleid',
+        },
+      }),
+    ],
+    jobQueue: weekly('ITEM-PRODUCT', 1440),
+  },
+  {
+    name: 'RESOURCE-PRODUCT',
+    tableCaption: 'Resource',
+    integrationTableCaption: 'product',
+    bc: { api: 'custom', entitySet: 'resources' },
+    crm: { entitySet: 'products', key: 'productid' },
+    direction: 'ToIntegrationTable',
+    // producttypecode Services (3).
+    integrationTableFilter: 'producttypecode eq 3',
+    crmTemplate: { producttypecode: 3, quantitydecimal: 2 },
+    fieldMappings: [
+      to('No.', 'number', 'productnumber'),
+      to('Name', 'name', 'name'),
+      to('Unit Price', 'unitPrice', 'price'),
+      to('Unit Cost', 'unitCost', 'standardcost'),
+      to('Unit Cost', 'unitCost', 'currentcost'),
+      to('Vendor No.', 'vendorNumber', 'vendorid'),
+      to('Capacity', 'capacity', 'quantityonhand'),
+    ],
+    jobQueue: weekly('RESOURCE-PRODUCT', 720),
+  },
+  {
+    name: 'CUSTPRCGRP-PRICE',
+    tableCaption: 'Customer Price Group',
+    integrationTableCaption: 'pricelevel',
+    bc: { api: 'custom', entitySet: 'customerPriceGroups' },
+    crm: { entitySet: 'pricelevels', key: 'pricelevelid' },
+    direction: 'ToIntegrationTable',
+    dependencyFilter: ['CURRENCY', 'ITEM-PRODUCT'],
+    fieldMappings: [to('Code', 'code', 'name')],
+    jobQueue: weekly('CUSTPRCGRP-PRICE', 1440),
+  },
+  {
+    name: 'SALESPRC-PRODPRICE',
+    tableCaption: 'Sales Price',
+    integrationTableCaption: 'productpricelevel',
+    bc: { api: 'custom', entitySet: 'salesPrices' },
+    crm: { entitySet: 'productpricelevels', key: 'productpricelevelid' },
+    direction: 'ToIntegrationTable',
+    tableFilter: "salesType eq 'Customer Price Group' and salesCode ne ''",
+    syncOnlyCoupledRecords: false,
+    dependencyFilter: ['CUSTPRCGRP-PRICE', 'ITEM-PRODUCT'],
+    fieldMappings: [
+      to('Sales Code', 'salesCode', 'pricelevelid', {
+        lookup: {
+          mapping: 'CUSTPRCGRP-PRICE',
+          bcKeyField: 'code',
+          crmEntitySet: 'pricelevels',
+          crmNavigationProperty: 'pricelevelid',
+        },
+        notNull: true,
+      }),
+      to('Item No.', 'itemNumber', 'productid', {
+        lookup: {
+          mapping: 'ITEM-PRODUCT',
+          bcKeyField: 'number',
+          crmEntitySet: 'products',
+          crmNavigationProperty: 'productid',
+        },
+        notNull: true,
+      }),
+      to('Item No.', 'itemNumber', 'productnumber'),
+      to('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
+      // Currency Amount (1).
+      {
+        bcCaption: 'Pricing Method',
+        crmField: 'pricingmethodcode',
+        direction: 'ToIntegrationTable',
+        constant: 1,
+      },
+      to('Unit Price', 'unitPrice', 'amount'),
+    ],
+    jobQueue: weekly('SALESPRC-PRODUCTPRICE', 1440),
+  },
+  {
+    name: 'POSTEDSALESINV-INV',
+    tableCaption: 'Sales Invoice Header',
+    integrationTableCaption: 'invoice',
+    bc: { api: 'v2.0', entitySet: 'salesInvoices', lines: 'salesInvoiceLines' },
+    crm: {
+      entitySet: 'invoices',
+      key: 'invoiceid',
+      lines: { entitySet: 'invoicedetails', key: 'invoicedetailid', parentBind: 'invoiceid' },
+    },
+    direction: 'ToIntegrationTable',
+    // Posted invoices only: BC API v2.0 serves drafts and posted invoices together.
+    tableFilter: "status ne 'Draft'",
+    dependencyFilter: ['ITEM-PRODUCT', 'RESOURCE-PRODUCT'],
+    fieldMappings: [
+      to('No.', 'number', 'invoicenumber'),
+      to('Bill-to Customer', 'customerId', 'customerid', {
+        lookup: {
+          mapping: 'CUSTOMER',
+          bcKeyField: 'id',
+          crmEntitySet: 'accounts',
+          crmNavigationProperty: 'customerid_account',
+        },
+        notNull: true,
+        note: 'Dataverse requires the invoice customer; BC sets it from the coupled account.',
+      }),
+      to('Salesperson Code', 'salesperson', 'ownerid', { lookup: salespersonLookup }),
+      to('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
+      to('Due Date', 'dueDate', 'duedate'),
+      to('Ship-to Name', 'shipToName', 'shipto_name'),
+      to('Ship-to Address', 'shipToAddressLine1', 'shipto_line1'),
+      to('Ship-to Address 2', 'shipToAddressLine2', 'shipto_line2'),
+      to('Ship-to City', 'shipToCity', 'shipto_city'),
+      to('Ship-to County', 'shipToState', 'shipto_stateorprovince'),
+      to('Ship-to Post Code', 'shipToPostCode', 'shipto_postalcode'),
+      to('Ship-to Country/Region Code', 'shipToCountry', 'shipto_country'),
+      to('Bill-to Name', 'billToName', 'billto_name'),
+      to('Bill-to Address', 'billToAddressLine1', 'billto_line1'),
+      to('Bill-to Address 2', 'billToAddressLine2', 'billto_line2'),
+      to('Bill-to City', 'billToCity', 'billto_city'),
+      to('Bill-to County', 'billToState', 'billto_stateorprovince'),
+      to('Bill-to Post Code', 'billToPostCode', 'billto_postalcode'),
+      to('Bill-to Country/Region Code', 'billToCountry', 'billto_country'),
+      to('Shipment Date', 'shipmentDate', 'datedelivered', {
+        status: 'Disabled',
+        note: 'BC API v2.0 salesInvoices does not expose Shipment Date.',
+      }),
+      to('Amount', 'totalAmountExcludingTax', 'totalamountlessfreight'),
+      to('Amount Including VAT', 'totalAmountIncludingTax', 'totalamount'),
+      to('Invoice Discount Amount', 'discountAmount', 'discountamount'),
+      to('Shipping Agent Code', 'shippingAgentCode', 'shippingmethodcode', {
+        status: 'Disabled',
+        note: 'BC API v2.0 salesInvoices does not expose Shipping Agent Code.',
+      }),
+      to('Payment Terms Code', 'paymentTermsCode', 'paymenttermscode', {
+        status: 'Disabled',
+        note: 'BC API v2.0 salesInvoices exposes only paymentTermsId, not the code.',
+      }),
+    ],
+    jobQueue: weekly('POSTEDSALESINV-INV', 1440),
+  },
+];
+
+export const defaultStatisticsJob: StatisticsJob = {
+  name: 'Customer Statistics',
+  bc: { api: 'custom', entitySet: 'customerStatistics' },
+  crm: { entitySet: 'nav_accountstatisticses', key: 'nav_accountstatisticsid', modifiedOn: 'modifiedon' },
+  // Every 30 minutes, created on hold with a 30-minute inactivity timeout, 2 attempts (section 2).
+  jobQueue: {
+    entry: 'Customer Statistics',
+    minutesBetweenRuns: 30,
+    inactivityTimeoutMinutes: 30,
+    maxAttempts: 2,
+    rerunDelaySeconds: 30,
+    startOnHold: true,
+    crmWakeEnabled: false,
+  },
+  fields: [
+    { bcField: 'customerNumber', crmField: 'nav_customerno' },
+    { bcField: 'balance', crmField: 'nav_balance' },
+    { bcField: 'outstandingOrders', crmField: 'nav_outstandingorders' },
+    { bcField: 'shippedNotInvoiced', crmField: 'nav_shippednotinvoiced' },
+    { bcField: 'outstandingInvoices', crmField: 'nav_outstandinginvoices' },
+    { bcField: 'totalSales', crmField: 'nav_totalsales' },
+    { bcField: 'overdueAmount', crmField: 'nav_overdueamount' },
+  ],
+};

@@ -1,0 +1,102 @@
+// The MongoDB side of bcsync: collection names, typed handles and idempotent index creation.
+// Portable subset only (dev-servers.md): no transactions, change streams, TTL indexes or $lookup;
+// atomic single-document writes and unique indexes instead, so FerretDB, Cosmos DB and DocumentDB work.
+import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
+import type { CouplingDoc } from './couplings';
+import type { JobLogDoc } from './jobLog';
+import type { SyncErrorDoc } from './syncErrors';
+import type { MappingDoc } from './mappingStore';
+import type { JobQueueEntryDoc } from './jobQueueEntries';
+
+export const collectionNames = {
+  mappings: 'integrationTableMappings',
+  couplings: 'couplings',
+  jobLog: 'synchronizationJobs',
+  syncErrors: 'synchronizationErrors',
+  jobQueueEntries: 'jobQueueEntries',
+} as const;
+
+export interface Collections {
+  mappings: Collection<MappingDoc>;
+  couplings: Collection<CouplingDoc>;
+  jobLog: Collection<JobLogDoc>;
+  syncErrors: Collection<SyncErrorDoc>;
+  jobQueueEntries: Collection<JobQueueEntryDoc>;
+}
+
+export function collections(db: Db): Collections {
+  return {
+    mappings: db.collection<MappingDoc>(collectionNames.mappings),
+    couplings: db.collection<CouplingDoc>(collectionNames.couplings),
+    jobLog: db.collection<JobLogDoc>(collectionNames.jobLog),
+    syncErrors: db.collection<SyncErrorDoc>(collectionNames.syncErrors),
+    jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
+  };
+}
+
+const indexes: Record<keyof Collections, IndexDescription[]> = {
+  mappings: [],
+  couplings: [
+    // One-to-one coupling (section 3): a record is coupled at most once per mapping on each side.
+    { key: { mapping: 1, bcId: 1 }, name: 'mapping_bcId', unique: true },
+    { key: { mapping: 1, crmId: 1 }, name: 'mapping_crmId', unique: true },
+  ],
+  jobLog: [
+    { key: { mapping: 1, startedAt: -1 }, name: 'mapping_startedAt' },
+    { key: { startedAt: -1 }, name: 'startedAt' },
+  ],
+  syncErrors: [
+    { key: { jobId: 1 }, name: 'jobId' },
+    { key: { mapping: 1, at: -1 }, name: 'mapping_at' },
+  ],
+  jobQueueEntries: [],
+};
+
+/**
+ * Creates the indexes that do not exist yet; safe at every start. Existing ones are listed first because
+ * FerretDB v1 drops the connection on a createIndexes whose indexes all exist already.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  const cols = collections(db);
+  for (const [name, specs] of Object.entries(indexes) as [keyof Collections, IndexDescription[]][]) {
+    if (specs.length === 0) continue;
+    const existing = new Set(
+      (await cols[name].listIndexes().toArray().catch(() => [] as { name?: string }[])).map((i) => i.name),
+    );
+    const toCreate = specs.filter((s) => !existing.has(s.name));
+    if (toCreate.length > 0) await cols[name].createIndexes(toCreate);
+  }
+}
+
+/** Removes the password from a connection string before it is printed or logged. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  cols: Collections;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(
+  uri: string,
+  options: { dbName?: string; maxPoolSize?: number } = {},
+): Promise<Database> {
+  const client = new MongoClient(uri, {
+    maxPoolSize: options.maxPoolSize ?? 20,
+    serverSelectionTimeoutMS: 15000,
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    // The driver's message can echo the URI; never let a password through.
+    throw new Error(
+      `cannot connect to MongoDB at ${redactUri(uri)}: ${redactUri((err as Error).message)}. Check MONGODB_URI or run \`bcsync servers up\`.`,
+    );
+  }
+  const db = client.db(options.dbName ?? process.env.BCSYNC_DB_NAME ?? 'bcsync');
+  await ensureIndexes(db);
+  return { client, db, cols: collections(db), close: () => client.close() };
+}

