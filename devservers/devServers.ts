@@ -7,7 +7,7 @@ import { binaries, stateDir as defaultStateDir } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
 import { installMissing } from './install';
 import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
-import { searchAttributeDefinitions } from '../common/searchAttributes';
+import { searchAttributeDefinitions } from '../common/jobQueue';
 
 export interface ServerRecord {
   kind: 'temporal' | 'mongo';

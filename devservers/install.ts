@@ -48,9 +48,13 @@ export function installFerretDb(): void {
   if (isExecutable(binaries.ferretdb())) return;
   const go = onPath('go');
   if (!go) {
-    throw new Error('Go is needed to build FerretDB (dev-servers.md): install golang, or set MONGODB_URI, or put mongod on PATH');
+    throw new Error(
+      'Go is needed to build FerretDB (dev-servers.md): install golang, or set MONGODB_URI, or put mongod on PATH',
+    );
   }
-  console.log(`building FerretDB ${FERRETDB_VERSION} from the Go module proxy (a few minutes the first time)...`);
+  console.log(
+    `building FerretDB ${FERRETDB_VERSION} from the Go module proxy (a few minutes the first time)...`,
+  );
   const env = {
     GOMODCACHE: join(cacheDir(), 'go', 'mod'),
     GOCACHE: join(cacheDir(), 'go', 'build'),
@@ -61,7 +65,11 @@ export function installFerretDb(): void {
   // that panics at start: FerretDB embeds build/version/version.txt, which its module zip lacks. So:
   // download the module, copy it, write version.txt, build from the copy.
   const mod = `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`;
-  const res = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: cacheDir(), env: { ...process.env, ...env }, encoding: 'utf8' });
+  const res = spawnSync(go, ['mod', 'download', '-json', mod], {
+    cwd: cacheDir(),
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   if (res.status !== 0) throw new Error(`\`go mod download ${mod}\` failed: ${res.stderr || res.stdout}`);
   const moduleDir = (JSON.parse(res.stdout) as { Dir: string }).Dir;
   const src = join(cacheDir(), 'go', `ferretdb-${FERRETDB_VERSION}`);

@@ -10,3 +10,4 @@ export {
   setScheduleUpdate,
   statusQuery,
 } from './messages';
+export { stackCheck } from './stackCheck';

@@ -48,7 +48,11 @@ export class ApiError extends Error {
   readonly info: ApiErrorInfo;
 
   constructor(info: ApiErrorInfo, options?: { cause?: unknown }) {
-    const safe: ApiErrorInfo = { ...info, message: redactSecrets(info.message), url: redactSecrets(info.url) };
+    const safe: ApiErrorInfo = {
+      ...info,
+      message: redactSecrets(info.message),
+      url: redactSecrets(info.url),
+    };
     super(describe(safe), options);
     this.name = 'ApiError';
     this.info = safe;
@@ -88,7 +92,10 @@ export function parseErrorBody(text: string): { code: string; message: string } 
       const error = (parsed as { error?: unknown }).error;
       if (error && typeof error === 'object') {
         const { code, message } = error as { code?: unknown; message?: unknown };
-        return { code: typeof code === 'string' ? code : '', message: typeof message === 'string' ? message : '' };
+        return {
+          code: typeof code === 'string' ? code : '',
+          message: typeof message === 'string' ? message : '',
+        };
       }
       // OAuth2 token endpoint shape: {error: 'invalid_client', error_description: '...'}
       const { error_description } = parsed as { error_description?: unknown };

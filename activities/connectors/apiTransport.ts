@@ -140,7 +140,8 @@ export class ApiTransport {
       ambiguousBefore ||= ambiguous;
       const delay = this.options.retry.nextDelay(err, attempt, Date.now() - started);
       if (delay === undefined) {
-        if (ambiguousBefore && !req.idempotent) throw new ApiError({ ...err.info, outcomeUnknown: true }, { cause: err });
+        if (ambiguousBefore && !req.idempotent)
+          throw new ApiError({ ...err.info, outcomeUnknown: true }, { cause: err });
         throw err;
       }
       if (err.kind === 'throttled') {
@@ -149,7 +150,15 @@ export class ApiTransport {
       }
       this.stats.retries++;
       this.options.logger?.warn(
-        { system: this.system, method: req.method, url: req.url, status: err.info.status, code: err.info.code, attempt, delayMs: Math.round(delay) },
+        {
+          system: this.system,
+          method: req.method,
+          url: req.url,
+          status: err.info.status,
+          code: err.info.code,
+          attempt,
+          delayMs: Math.round(delay),
+        },
         `${this.system} request failed (${err.kind}), retrying`,
       );
       await sleep(delay, req.signal);
@@ -166,7 +175,11 @@ export class ApiTransport {
       const token = await this.options.tokens.getToken(req.signal);
       const timeout = AbortSignal.timeout(this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
-      const headers: Record<string, string> = { ...this.options.defaultHeaders, ...req.headers, Authorization: `Bearer ${token}` };
+      const headers: Record<string, string> = {
+        ...this.options.defaultHeaders,
+        ...req.headers,
+        Authorization: `Bearer ${token}`,
+      };
       let body: string | undefined;
       if (typeof req.body === 'string') body = req.body;
       else if (req.body !== undefined) {

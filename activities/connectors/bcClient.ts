@@ -3,13 +3,33 @@
 // docs/bc-custom-api.md). Every entity lives under companies({companyId}).
 import { ApiError, isAlreadyExists } from './apiError';
 import { ApiResponse, type ApiRequest, type ApiTransport } from './apiTransport';
-import { combineFilters, getCollectionPage, modifiedSinceFilter, odataString, queryString, streamPages } from './odataQuery';
-import type { CallOptions, EntityPage, JsonRecord, ReadQuery, TableClient, WriteOperation, WriteResult } from './types';
+import {
+  combineFilters,
+  getCollectionPage,
+  modifiedSinceFilter,
+  odataString,
+  queryString,
+  streamPages,
+} from './odataQuery';
+import type {
+  CallOptions,
+  EntityPage,
+  JsonRecord,
+  ReadQuery,
+  TableClient,
+  WriteOperation,
+  WriteResult,
+} from './types';
 import { bodyIsApplied } from './writeApplied';
 import { failedResult, itemError, needsSecondChance, opLabel, recordOf, settle } from './writeResults';
 
 /** Entity sets served by the custom API route instead of the standard `api/v2.0` route. */
-export const BC_CUSTOM_ENTITIES = ['resources', 'customerPriceGroups', 'salesPrices', 'customerStatistics'] as const;
+export const BC_CUSTOM_ENTITIES = [
+  'resources',
+  'customerPriceGroups',
+  'salesPrices',
+  'customerStatistics',
+] as const;
 
 /**
  * The field that identifies a record within a company besides its SystemId. BC cannot create a record
@@ -117,7 +137,12 @@ export class BcClient implements TableClient {
     const page = await getCollectionPage(this.transport, url, {}, options?.signal);
     const match = page.records.find((c) => c.name === name);
     if (!match || typeof match.id !== 'string') {
-      const all = await getCollectionPage(this.transport, `${this.standardBase}/companies`, {}, options?.signal);
+      const all = await getCollectionPage(
+        this.transport,
+        `${this.standardBase}/companies`,
+        {},
+        options?.signal,
+      );
       const names = all.records.map((c) => String(c.name)).join(', ');
       throw new ApiError({
         system: 'bc',
@@ -134,7 +159,12 @@ export class BcClient implements TableClient {
   }
 
   async listCompanies(options?: CallOptions): Promise<JsonRecord[]> {
-    const page = await getCollectionPage(this.transport, `${this.standardBase}/companies`, {}, options?.signal);
+    const page = await getCollectionPage(
+      this.transport,
+      `${this.standardBase}/companies`,
+      {},
+      options?.signal,
+    );
     return page.records;
   }
 
@@ -159,17 +189,29 @@ export class BcClient implements TableClient {
     if (!first) {
       const filter = combineFilters(
         query.filter,
-        query.modifiedSince ? modifiedSinceFilter('bc', this.modifiedField(), query.modifiedSince) : undefined,
+        query.modifiedSince
+          ? modifiedSinceFilter('bc', this.modifiedField(), query.modifiedSince)
+          : undefined,
       );
       first = `${await this.entityUrl(entity, query)}${queryString({ filter, select: query.select, expand: query.expand })}`;
     }
     yield* streamPages(this.transport, first, headers, query.signal);
   }
 
-  async get(entity: string, id: string, select?: string[], options?: CallOptions): Promise<JsonRecord | undefined> {
+  async get(
+    entity: string,
+    id: string,
+    select?: string[],
+    options?: CallOptions,
+  ): Promise<JsonRecord | undefined> {
     const url = `${await this.recordUrl(entity, id, options)}${queryString({ select })}`;
     try {
-      const response = await this.transport.send({ method: 'GET', url, signal: options?.signal, idempotent: true });
+      const response = await this.transport.send({
+        method: 'GET',
+        url,
+        signal: options?.signal,
+        idempotent: true,
+      });
       return response.json();
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'notFound') return undefined;
@@ -179,12 +221,22 @@ export class BcClient implements TableClient {
 
   /** BC assigns the id (SystemId); `_id` is ignored. Safe to retry: see BC_NATURAL_KEYS. */
   async create(entity: string, body: JsonRecord, _id?: string, options?: CallOptions): Promise<JsonRecord> {
-    const response = await this.transport.send(await this.createRequest(entity, body, options?.signal, false));
+    const response = await this.transport.send(
+      await this.createRequest(entity, body, options?.signal, false),
+    );
     return response.json();
   }
 
-  async update(entity: string, id: string, body: JsonRecord, etag?: string, options?: CallOptions): Promise<JsonRecord> {
-    const response = await this.transport.send(await this.updateRequest(entity, id, body, etag, options?.signal, false));
+  async update(
+    entity: string,
+    id: string,
+    body: JsonRecord,
+    etag?: string,
+    options?: CallOptions,
+  ): Promise<JsonRecord> {
+    const response = await this.transport.send(
+      await this.updateRequest(entity, id, body, etag, options?.signal, false),
+    );
     return response.json();
   }
 
@@ -218,12 +270,17 @@ export class BcClient implements TableClient {
     for (const [route, indexes] of byRoute) {
       for (let start = 0; start < indexes.length; start += this.batchSize) {
         const chunk = indexes.slice(start, start + this.batchSize);
-        const chunkResults = await this.sendBatch(route, chunk.map((i) => ops[i]!), options?.signal);
+        const chunkResults = await this.sendBatch(
+          route,
+          chunk.map((i) => ops[i]!),
+          options?.signal,
+        );
         chunk.forEach((opIndex, n) => (results[opIndex] = chunkResults[n]!));
       }
     }
     // Items that failed for a passing reason get a second chance on their own, where the single-operation
-    // retries (and the checks against writing twice) apply.
+    // retries (and the checks against writing twice) apply. Not for all-or-nothing batches.
+    if (this.options.transactionalBatches) return results;
     for (let i = 0; i < ops.length; i++) {
       const second = needsSecondChance(results[i]!);
       if (second) results[i] = await this.writeOne(ops[i]!, options?.signal, second.mayAlreadyBeApplied);
@@ -231,7 +288,11 @@ export class BcClient implements TableClient {
     return results;
   }
 
-  private async sendBatch(route: string, ops: WriteOperation[], signal: AbortSignal | undefined): Promise<WriteResult[]> {
+  private async sendBatch(
+    route: string,
+    ops: WriteOperation[],
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult[]> {
     const requests = await Promise.all(
       ops.map(async (op, n) => ({ id: String(n + 1), ...(await this.batchItem(op, signal)) })),
     );
@@ -305,7 +366,10 @@ export class BcClient implements TableClient {
         return {
           method: 'PATCH',
           url: `${path}(${op.id})`,
-          headers: { 'Content-Type': 'application/json', 'If-Match': (op.kind === 'update' && op.etag) || '*' },
+          headers: {
+            'Content-Type': 'application/json',
+            'If-Match': (op.kind === 'update' && op.etag) || '*',
+          },
           body: op.body,
         };
       case 'delete':
@@ -314,16 +378,29 @@ export class BcClient implements TableClient {
   }
 
   /** One operation on its own, reported as a WriteResult. */
-  private writeOne(op: WriteOperation, signal: AbortSignal | undefined, mayAlreadyBeApplied: boolean): Promise<WriteResult> {
+  private writeOne(
+    op: WriteOperation,
+    signal: AbortSignal | undefined,
+    mayAlreadyBeApplied: boolean,
+  ): Promise<WriteResult> {
     return settle(async () => {
       switch (op.kind) {
         case 'create': {
-          const response = await this.transport.send(await this.createRequest(op.entity, op.body, signal, mayAlreadyBeApplied));
+          const response = await this.transport.send(
+            await this.createRequest(op.entity, op.body, signal, mayAlreadyBeApplied),
+          );
           const record = response.json();
           return { ok: true, status: response.status, id: String(record.id ?? ''), record };
         }
         case 'update': {
-          const request = await this.updateRequest(op.entity, op.id, op.body, op.etag, signal, mayAlreadyBeApplied);
+          const request = await this.updateRequest(
+            op.entity,
+            op.id,
+            op.body,
+            op.etag,
+            signal,
+            mayAlreadyBeApplied,
+          );
           const response = await this.transport.send(request);
           return { ok: true, status: response.status, id: op.id, record: response.json() };
         }
@@ -332,7 +409,9 @@ export class BcClient implements TableClient {
           return { ok: true, status: 200, id: String(record.id ?? op.id), record };
         }
         case 'delete': {
-          const response = await this.transport.send(await this.deleteRequest(op.entity, op.id, op.etag, signal, mayAlreadyBeApplied));
+          const response = await this.transport.send(
+            await this.deleteRequest(op.entity, op.id, op.etag, signal, mayAlreadyBeApplied),
+          );
           return { ok: true, status: response.status, id: op.id };
         }
       }
@@ -352,7 +431,12 @@ export class BcClient implements TableClient {
       typeof keyValue === 'string' && keyValue !== ''
         ? async (): Promise<ApiResponse | undefined> => {
             const filter = `${keyField} eq ${odataString(keyValue)}`;
-            const page = await getCollectionPage(this.transport, `${url}${queryString({ filter })}`, {}, signal);
+            const page = await getCollectionPage(
+              this.transport,
+              `${url}${queryString({ filter })}`,
+              {},
+              signal,
+            );
             const found = page.records[0];
             return found ? new ApiResponse(201, new Headers(), JSON.stringify(found)) : undefined;
           }
@@ -371,7 +455,8 @@ export class BcClient implements TableClient {
         });
       }
       const existing = await findExisting();
-      if (existing) return { method: 'GET', url: `${url}(${existing.json().id as string})`, signal, idempotent: true };
+      if (existing)
+        return { method: 'GET', url: `${url}(${existing.json().id as string})`, signal, idempotent: true };
     }
     return {
       method: 'POST',
@@ -383,7 +468,8 @@ export class BcClient implements TableClient {
         ? {
             checkApplied: findExisting,
             // The retry hit "already exists": our lost first attempt created it.
-            explainAfterAmbiguous: async (err: ApiError) => (isAlreadyExists(err.info) ? findExisting() : undefined),
+            explainAfterAmbiguous: async (err: ApiError) =>
+              isAlreadyExists(err.info) ? findExisting() : undefined,
           }
         : {}),
     };
@@ -410,7 +496,9 @@ export class BcClient implements TableClient {
       explainAfterAmbiguous: async (err) => {
         if (err.kind !== 'conflict') return undefined;
         const current = await this.get(entity, id, undefined, { signal });
-        return current && bodyIsApplied(current, body) ? new ApiResponse(200, new Headers(), JSON.stringify(current)) : undefined;
+        return current && bodyIsApplied(current, body)
+          ? new ApiResponse(200, new Headers(), JSON.stringify(current))
+          : undefined;
       },
     };
   }
@@ -430,7 +518,8 @@ export class BcClient implements TableClient {
       idempotent: true,
       mayAlreadyBeApplied,
       // A 404 after our own lost delete means it went through.
-      explainAfterAmbiguous: async (err) => (err.kind === 'notFound' ? new ApiResponse(204, new Headers(), '') : undefined),
+      explainAfterAmbiguous: async (err) =>
+        err.kind === 'notFound' ? new ApiResponse(204, new Headers(), '') : undefined,
     };
   }
 }

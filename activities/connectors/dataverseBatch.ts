@@ -106,6 +106,9 @@ function parseHttpResponse(text: string): Omit<BatchPartResponse, 'contentId'> {
   const rest = newline ? text.slice(newline.index + newline[0].length) : '';
   const status = Number(/^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(statusLine)?.[1] ?? 0);
   // The status line is followed by headers and a blank line, or directly by a blank line.
-  const { headers, content } = rest.startsWith('\r\n') || rest.startsWith('\n') ? { headers: {}, content: rest.replace(/^\r?\n/, '') } : splitHeaders(rest);
+  const { headers, content } =
+    rest.startsWith('\r\n') || rest.startsWith('\n')
+      ? { headers: {}, content: rest.replace(/^\r?\n/, '') }
+      : splitHeaders(rest);
   return { status, headers, body: content.trim() };
 }

@@ -83,7 +83,12 @@ export class OAuthTokenProvider {
 
   private async requestOnce(): Promise<CachedToken> {
     const { tokenUrl, clientId, clientSecret, scope, system } = this.options;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope,
+    });
     this.requests++;
     let response: Response;
     try {
@@ -98,7 +103,13 @@ export class OAuthTokenProvider {
     }
     const text = await response.text();
     if (!response.ok) {
-      const error = apiErrorFromResponse({ system, method: 'POST', url: tokenUrl, status: response.status, bodyText: text });
+      const error = apiErrorFromResponse({
+        system,
+        method: 'POST',
+        url: tokenUrl,
+        status: response.status,
+        bodyText: text,
+      });
       // A rejected client (400 invalid_client / unauthorized_client) is an auth problem, not bad input.
       if (response.status === 400 || response.status === 401) {
         throw new ApiError({

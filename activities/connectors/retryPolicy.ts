@@ -58,7 +58,10 @@ export class RetryPolicy {
 }
 
 /** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 10.2.3). */
-export function parseRetryAfter(header: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

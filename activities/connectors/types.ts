@@ -86,8 +86,7 @@ export type WriteOperation =
   | { kind: 'delete'; entity: string; id: string; etag?: string };
 
 export type WriteResult =
-  | { ok: true; status: number; id: string; record?: JsonRecord }
-  | { ok: false; error: ApiErrorInfo };
+  { ok: true; status: number; id: string; record?: JsonRecord } | { ok: false; error: ApiErrorInfo };
 
 /** One connector per system. `entity` is the entity set name (`customers`, `accounts`, ...). */
 export interface TableClient {
@@ -100,7 +99,13 @@ export interface TableClient {
   readPages(entity: string, query: ReadQuery): AsyncIterable<EntityPage>;
   get(entity: string, id: string, select?: string[], options?: CallOptions): Promise<JsonRecord | undefined>;
   create(entity: string, body: JsonRecord, id?: string, options?: CallOptions): Promise<JsonRecord>;
-  update(entity: string, id: string, body: JsonRecord, etag?: string, options?: CallOptions): Promise<JsonRecord>;
+  update(
+    entity: string,
+    id: string,
+    body: JsonRecord,
+    etag?: string,
+    options?: CallOptions,
+  ): Promise<JsonRecord>;
   delete(entity: string, id: string, etag?: string, options?: CallOptions): Promise<void>;
   /** Batched writes with one result per operation, in order; one failing item never fails the others. */
   writeBatch(ops: WriteOperation[], options?: CallOptions): Promise<WriteResult[]>;

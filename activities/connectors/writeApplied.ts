@@ -17,7 +17,8 @@ export function bodyIsApplied(current: JsonRecord, body: JsonRecord): boolean {
 }
 
 function sameValue(actual: unknown, expected: unknown): boolean {
-  if (expected === null || expected === undefined) return actual === null || actual === undefined || actual === '';
+  if (expected === null || expected === undefined)
+    return actual === null || actual === undefined || actual === '';
   if (typeof expected === 'number') return typeof actual === 'number' && Math.abs(actual - expected) < 1e-9;
   if (typeof expected === 'string') {
     if (typeof actual !== 'string') return false;

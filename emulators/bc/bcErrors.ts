@@ -101,6 +101,7 @@ export const bcErrors = {
       'Internal_InvalidTableRelation',
       `The field ${field} of table ${table} contains a value (${value}) that cannot be found in the related table (${relatedTable}).`,
     ),
+  fieldValidation: (message: string) => new BcApiError(400, 'Application_FieldValidationException', message),
   dialog: (message: string) => new BcApiError(400, 'Application_DialogException', message),
   badRequest: (message: string) => new BcApiError(400, 'BadRequest', message),
   querySyntax: (message: string) => new BcApiError(400, 'BadRequest_InvalidRequestUrl', message),

@@ -1,0 +1,204 @@
+// Connector settings from the environment, validated once at the boundary. An error names each missing or
+// invalid variable and what to set; secret values never appear in it.
+import { z } from 'zod';
+
+export interface BcConfig {
+  tenant: string;
+  environment: string;
+  company: { id: string } | { name: string };
+  clientId: string;
+  clientSecret: string;
+  apiUrl: string;
+  tokenUrl: string;
+  scope: string;
+  tenantInUrl: boolean;
+  customApiPath: string;
+}
+
+export interface DataverseConfig {
+  url: string;
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+  scope: string;
+}
+
+export interface HttpConfig {
+  timeoutMs: number;
+  retry: { maxAttempts: number; maxElapsedMs: number; baseDelayMs: number };
+}
+
+export interface ConnectorConfig {
+  bc: BcConfig;
+  dataverse: DataverseConfig;
+  http: HttpConfig;
+}
+
+export const DEFAULT_BC_API_URL = 'https://api.businesscentral.dynamics.com';
+export const DEFAULT_BC_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
+export const DEFAULT_CUSTOM_API_PATH = 'bcsync/integration/v1.0';
+const entraTokenUrl = (tenant: string): string =>
+  `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Connector configuration is incomplete:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Which variables exist, what they hold, and the hint shown when they are missing or wrong. */
+const HINTS: Record<string, string> = {
+  BCSYNC_BC_TENANT:
+    'the Microsoft Entra tenant id or domain of Business Central (e.g. contoso.onmicrosoft.com)',
+  BCSYNC_BC_ENVIRONMENT: 'the Business Central environment name (e.g. production or sandbox)',
+  BCSYNC_BC_COMPANY_ID: 'the company id (GUID from GET .../companies); or set BCSYNC_BC_COMPANY_NAME',
+  BCSYNC_BC_COMPANY_NAME: 'the company name; or set BCSYNC_BC_COMPANY_ID',
+  BCSYNC_BC_CLIENT_ID: 'the application (client) id of the Entra app registered in Business Central',
+  BCSYNC_BC_CLIENT_SECRET: 'a client secret of that app registration',
+  BCSYNC_BC_API_URL: `an http(s) URL (default ${DEFAULT_BC_API_URL})`,
+  BCSYNC_BC_TOKEN_URL: 'an http(s) URL of the OAuth2 token endpoint (default Entra ID of BCSYNC_BC_TENANT)',
+  BCSYNC_BC_SCOPE: `the OAuth2 scope (default ${DEFAULT_BC_SCOPE})`,
+  BCSYNC_BC_TENANT_IN_URL: 'true or false',
+  BCSYNC_BC_CUSTOM_API_PATH: `publisher/group/version of the custom API (default ${DEFAULT_CUSTOM_API_PATH})`,
+  BCSYNC_DATAVERSE_URL: 'the organization URL (e.g. https://contoso.crm.dynamics.com)',
+  BCSYNC_DATAVERSE_TENANT: 'the Entra tenant of the Dataverse organization (default BCSYNC_BC_TENANT)',
+  BCSYNC_DATAVERSE_CLIENT_ID:
+    'the application (client) id of the Entra app set up as Dataverse application user',
+  BCSYNC_DATAVERSE_CLIENT_SECRET: 'a client secret of that app registration',
+  BCSYNC_DATAVERSE_TOKEN_URL: 'an http(s) URL of the OAuth2 token endpoint (default Entra ID of the tenant)',
+  BCSYNC_DATAVERSE_SCOPE: 'the OAuth2 scope (default <BCSYNC_DATAVERSE_URL>/.default)',
+  BCSYNC_HTTP_TIMEOUT_MS: 'a positive whole number of milliseconds (default 120000)',
+  BCSYNC_RETRY_MAX_ATTEMPTS: 'a positive whole number (default 8)',
+  BCSYNC_RETRY_MAX_ELAPSED_MS: 'a whole number of milliseconds (default 120000)',
+  BCSYNC_RETRY_BASE_DELAY_MS: 'a whole number of milliseconds (default 500)',
+};
+
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const nonEmpty = z.string().trim().min(1);
+const wholeNumber = z.coerce.number().int().min(0);
+
+/** Collects problems instead of stopping at the first, so one run shows everything to fix. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  }
+
+  required<T>(name: string, schema: z.ZodType<T>): T {
+    const value = this.raw(name);
+    if (value === undefined) {
+      this.problems.push(`${name} is not set: set it to ${HINTS[name]}`);
+      return undefined as T;
+    }
+    return this.parse(name, schema, value);
+  }
+
+  optional<T>(name: string, schema: z.ZodType<T>, fallback: T): T {
+    const value = this.raw(name);
+    return value === undefined ? fallback : this.parse(name, schema, value);
+  }
+
+  private parse<T>(name: string, schema: z.ZodType<T>, value: string): T {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    // The zod message only, never the value: it may be a secret pasted into the wrong variable.
+    this.problems.push(
+      `${name} is invalid (${result.error.issues[0]?.message ?? 'invalid'}): set it to ${HINTS[name]}`,
+    );
+    return undefined as T;
+  }
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+
+function readBc(r: EnvReader): BcConfig {
+  const tenant = r.required('BCSYNC_BC_TENANT', nonEmpty);
+  const companyId = r.optional('BCSYNC_BC_COMPANY_ID', z.guid(), undefined);
+  const companyName = r.optional('BCSYNC_BC_COMPANY_NAME', nonEmpty, undefined);
+  if (!companyId && !companyName && !r.raw('BCSYNC_BC_COMPANY_ID')) {
+    r.problems.push(
+      `BCSYNC_BC_COMPANY_ID or BCSYNC_BC_COMPANY_NAME is not set: set ${HINTS.BCSYNC_BC_COMPANY_ID}`,
+    );
+  }
+  const apiUrl = r.optional('BCSYNC_BC_API_URL', httpUrl, DEFAULT_BC_API_URL);
+  return {
+    tenant,
+    environment: r.optional('BCSYNC_BC_ENVIRONMENT', nonEmpty, 'production'),
+    company: companyId ? { id: companyId } : { name: companyName ?? '' },
+    clientId: r.required('BCSYNC_BC_CLIENT_ID', nonEmpty),
+    clientSecret: r.required('BCSYNC_BC_CLIENT_SECRET', nonEmpty),
+    apiUrl,
+    tokenUrl: r.optional('BCSYNC_BC_TOKEN_URL', httpUrl, tenant ? entraTokenUrl(tenant) : ''),
+    scope: r.optional('BCSYNC_BC_SCOPE', nonEmpty, DEFAULT_BC_SCOPE),
+    // Service-to-service calls to the Microsoft host name the tenant in the path; the emulators (and
+    // any other API URL) use the shorter path of the emulator contract unless told otherwise.
+    tenantInUrl: r.optional('BCSYNC_BC_TENANT_IN_URL', booleanFlag, apiUrl === DEFAULT_BC_API_URL),
+    customApiPath: r.optional(
+      'BCSYNC_BC_CUSTOM_API_PATH',
+      z.string().regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/v\d+\.\d+$/, 'expected publisher/group/vX.Y'),
+      DEFAULT_CUSTOM_API_PATH,
+    ),
+  };
+}
+
+function readDataverse(r: EnvReader): DataverseConfig {
+  const url = r.required('BCSYNC_DATAVERSE_URL', httpUrl);
+  const tenant = r.optional('BCSYNC_DATAVERSE_TENANT', nonEmpty, r.raw('BCSYNC_BC_TENANT') ?? '');
+  if (!tenant && !r.raw('BCSYNC_DATAVERSE_TOKEN_URL')) {
+    r.problems.push(`BCSYNC_DATAVERSE_TENANT is not set: set it to ${HINTS.BCSYNC_DATAVERSE_TENANT}`);
+  }
+  return {
+    url,
+    tenant,
+    clientId: r.required('BCSYNC_DATAVERSE_CLIENT_ID', nonEmpty),
+    clientSecret: r.required('BCSYNC_DATAVERSE_CLIENT_SECRET', nonEmpty),
+    tokenUrl: r.optional('BCSYNC_DATAVERSE_TOKEN_URL', httpUrl, tenant ? entraTokenUrl(tenant) : ''),
+    scope: r.optional('BCSYNC_DATAVERSE_SCOPE', nonEmpty, url ? `${url}/.default` : ''),
+  };
+}
+
+function readHttp(r: EnvReader): HttpConfig {
+  return {
+    timeoutMs: r.optional('BCSYNC_HTTP_TIMEOUT_MS', z.coerce.number().int().positive(), 120_000),
+    retry: {
+      maxAttempts: r.optional('BCSYNC_RETRY_MAX_ATTEMPTS', z.coerce.number().int().positive(), 8),
+      maxElapsedMs: r.optional('BCSYNC_RETRY_MAX_ELAPSED_MS', wholeNumber, 120_000),
+      baseDelayMs: r.optional('BCSYNC_RETRY_BASE_DELAY_MS', wholeNumber, 500),
+    },
+  };
+}
+
+function finish<T>(r: EnvReader, value: T): T {
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return value;
+}
+
+export function loadBcConfig(env: Env = process.env): BcConfig {
+  const r = new EnvReader(env);
+  return finish(r, readBc(r));
+}
+
+export function loadDataverseConfig(env: Env = process.env): DataverseConfig {
+  const r = new EnvReader(env);
+  return finish(r, readDataverse(r));
+}
+
+export function loadHttpConfig(env: Env = process.env): HttpConfig {
+  const r = new EnvReader(env);
+  return finish(r, readHttp(r));
+}
+
+/** Both connectors' settings; throws ConfigError listing every problem at once. */
+export function loadConnectorConfig(env: Env = process.env): ConnectorConfig {
+  const r = new EnvReader(env);
+  return finish(r, { bc: readBc(r), dataverse: readDataverse(r), http: readHttp(r) });
+}

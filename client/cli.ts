@@ -1,0 +1,33 @@
+// `bcsync`: the command line. Each sub-command lives in client/commands/.
+import { Command, CommanderError } from 'commander';
+import { registerServers } from './commands/servers';
+import { registerMappings } from './commands/mappings';
+import { registerCheck } from './commands/check';
+import { registerWorker } from './commands/worker';
+import { CliError } from './output';
+
+export function buildProgram(): Command {
+  const program = new Command('bcsync')
+    .description('Business Central <-> Dataverse synchronization on Temporal and MongoDB')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServers(program);
+  registerMappings(program);
+  registerWorker(program);
+  registerCheck(program);
+  return program;
+}
+
+async function run(): Promise<void> {
+  await buildProgram().parseAsync(process.argv);
+}
+
+run().catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`bcsync: ${message}`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
+});

@@ -1,0 +1,45 @@
+// Shared pieces of the entry workflow tests: a scripted engine activity and polling of the status query.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { EntryStatus, JobQueueActivities, RunEntryInput, RunResult } from '../../common/jobQueue';
+import { statusQuery } from '../../workflows/messages';
+
+export const runResult = (over: Partial<RunResult> = {}): RunResult => ({
+  inserted: 0,
+  modified: 0,
+  deleted: 0,
+  unchanged: 0,
+  skipped: 0,
+  failed: 0,
+  coupled: 0,
+  jobIds: [],
+  ...over,
+});
+
+/** The engine's activity, answering with whatever the test sets in `next`. */
+export function scriptedEngine(next: (input: RunEntryInput) => RunResult | Promise<RunResult> = () => runResult()) {
+  const engine = {
+    calls: [] as RunEntryInput[],
+    next,
+    activities: {
+      runJobQueueEntry: async (input: RunEntryInput): Promise<RunResult> => {
+        engine.calls.push(input);
+        return engine.next(input);
+      },
+    } satisfies JobQueueActivities,
+  };
+  return engine;
+}
+
+/** Polls (real time) until `check` holds, so tests wait for the worker instead of guessing delays. */
+export async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const statusOf = (handle: WorkflowHandle) => (): Promise<EntryStatus> => handle.query(statusQuery);

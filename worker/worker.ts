@@ -1,0 +1,72 @@
+// A bcsync worker: polls the one task queue for workflow and activity tasks. Start as many as the load
+// needs (`bcsync worker` on several machines); Temporal spreads the work. Activity concurrency and the
+// MongoDB pool are sized together so a burst of activities never waits on the pool.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import { JOB_QUEUE_TASK_QUEUE } from '../common/jobQueue';
+import { createActivities } from '../activities';
+import { connectDatabase, type Database } from '../activities/store/database';
+import { createLogger } from '../activities/logger';
+import { installRuntimeLogger } from './runtime';
+
+export interface WorkerSettings {
+  temporalAddress: string;
+  namespace?: string;
+  mongodbUri: string;
+  dbName?: string;
+  taskQueue?: string;
+  maxConcurrentActivities?: number;
+  /** Pre-built workflow bundle (production); defaults to dist/workflow-bundle.js when present. */
+  workflowBundlePath?: string;
+  shutdownGraceTime?: Duration;
+}
+
+/** The pre-built bundle written by `npm run build` (scripts/bundleWorkflows). */
+export const defaultBundlePath = join(__dirname, '..', 'workflow-bundle.js');
+
+export interface RunningWorker {
+  worker: Worker;
+  database: Database;
+  connection: NativeConnection;
+  /** Resolves when the worker has shut down and its connections are closed. */
+  done: Promise<void>;
+}
+
+export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
+  installRuntimeLogger();
+  const log = createLogger('worker');
+  const maxConcurrentActivities =
+    settings.maxConcurrentActivities ?? Number(process.env.BCSYNC_WORKER_ACTIVITY_CONCURRENCY ?? 20);
+  const database = await connectDatabase(settings.mongodbUri, {
+    dbName: settings.dbName,
+    maxPoolSize: maxConcurrentActivities + 5,
+  });
+  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const bundlePath =
+    settings.workflowBundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
+    activities: createActivities({ db: database.db }),
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
+    // Lets a running page finish on SIGTERM/SIGINT before the process exits.
+    shutdownGraceTime: settings.shutdownGraceTime ?? '30s',
+    ...workflowSource,
+  });
+  log.info(
+    { taskQueue: worker.options.taskQueue, maxConcurrentActivities, bundle: bundlePath ?? 'built at start' },
+    'worker started',
+  );
+  const done = worker.run().finally(async () => {
+    await connection.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    log.info('worker stopped');
+  });
+  return { worker, database, connection, done };
+}
