@@ -4,6 +4,8 @@ import { registerServers } from './commands/servers';
 import { registerMappings } from './commands/mappings';
 import { registerCheck } from './commands/check';
 import { registerWorker } from './commands/worker';
+import { registerEntries } from './commands/entries';
+import { registerLogs } from './commands/logs';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerMappings(program);
   registerWorker(program);
   registerCheck(program);
+  registerEntries(program);
+  registerLogs(program);
   return program;
 }
 

@@ -430,7 +430,8 @@ export class BcClient implements TableClient {
     const findExisting =
       typeof keyValue === 'string' && keyValue !== ''
         ? async (): Promise<ApiResponse | undefined> => {
-            const filter = `${keyField} eq ${odataString(keyValue)}`;
+            // Natural keys are Code fields, which BC stores upper-cased.
+            const filter = `${keyField} eq ${odataString(keyValue.toUpperCase())}`;
             const page = await getCollectionPage(
               this.transport,
               `${url}${queryString({ filter })}`,

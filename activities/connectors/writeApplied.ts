@@ -22,7 +22,9 @@ function sameValue(actual: unknown, expected: unknown): boolean {
   if (typeof expected === 'number') return typeof actual === 'number' && Math.abs(actual - expected) < 1e-9;
   if (typeof expected === 'string') {
     if (typeof actual !== 'string') return false;
-    if (actual === expected) return true;
+    // BC upper-cases Code fields (a written 'c-100' reads back 'C-100'); a case-only change by someone
+    // else between our two sends is the accepted blind spot.
+    if (actual.trim().toUpperCase() === expected.trim().toUpperCase()) return true;
     // Server-normalised date-times (2024-01-01T00:00:00Z vs ...00.000Z) are the same instant.
     const a = Date.parse(actual);
     const e = Date.parse(expected);

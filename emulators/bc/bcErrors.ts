@@ -111,6 +111,12 @@ export const bcErrors = {
       'BadRequest_MethodNotAllowed',
       `'${method}' requests for '${segment}' are not allowed within Microsoft Dynamics 365 Business Central OData web services.`,
     ),
+  actionNotImplemented: (entitySet: string, action: string) =>
+    new BcApiError(
+      400,
+      'BadRequest_MethodNotImplemented',
+      `Entity '${entitySet}' does not support the bound action 'Microsoft.NAV.${action}'.`,
+    ),
   // apis.md A: a requested page size above the server's 20,000 -> 413.
   pageSizeTooLarge: (requested: number, max: number) =>
     new BcApiError(

@@ -1,0 +1,290 @@
+// Job queue entry commands: setup, entries, status, reactivate, run, hold, resume, set.
+import type { Command } from 'commander';
+import { loadMappings } from '../../activities/mappings/mappingConfig';
+import { MappingStore } from '../../activities/store/mappingStore';
+import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
+import type { EntryStatus, RunNowRequest, RunResult, ScheduleChange } from '../../common/jobQueue';
+import {
+  bcChangedSignal,
+  holdUpdate,
+  resumeUpdate,
+  runNowUpdate,
+  setScheduleUpdate,
+} from '../../workflows/messages';
+import { withDatabase } from '../database';
+import { withTemporal } from '../temporalClient';
+import {
+  describeEntry,
+  ensureEntryStarted,
+  entryDefinitions,
+  entryHandle,
+  entryJson,
+  resolveEntry,
+  type EntryDefinition,
+} from '../jobQueueEntries';
+import { CliError, printJson, printTable } from '../output';
+
+const definitions = (): EntryDefinition[] => entryDefinitions(loadMappings(process.env.BCSYNC_MAPPINGS_FILE));
+
+const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '';
+
+function printCounts(entry: string, r: RunResult, json?: boolean): void {
+  if (json) return printJson({ entry, ...r });
+  printTable(
+    ['Entry', 'Inserted', 'Modified', 'Deleted', 'Unchanged', 'Skipped', 'Failed', 'Coupled'],
+    [[entry, r.inserted, r.modified, r.deleted, r.unchanged, r.skipped, r.failed, r.coupled]],
+  );
+  if (r.message) console.log(r.message);
+  if (r.failed > 0) console.log(`${r.failed} record(s) failed: see \`bcsync errors\``);
+}
+
+function printStatus(s: EntryStatus, json?: boolean): void {
+  if (json) return printJson(s);
+  const r = s.lastRun?.result;
+  printTable(
+    ['Entry', 'State', 'Next run', 'Last run', 'Last result', 'Attempts', 'Every', 'Inactivity timeout'],
+    [
+      [
+        s.entry,
+        s.state,
+        when(s.nextRunAt),
+        when(s.lastRun?.finishedAt),
+        s.lastRun?.outcome,
+        `${s.attempts}/${s.schedule.maxAttempts}`,
+        `${s.schedule.frequencyMinutes} min`,
+        `${s.schedule.inactivityTimeoutMinutes} min`,
+      ],
+    ],
+  );
+  if (r)
+    console.log(
+      `last run: inserted ${r.inserted}, modified ${r.modified}, deleted ${r.deleted}, unchanged ${r.unchanged}, skipped ${r.skipped}, failed ${r.failed}`,
+    );
+  if (s.lastError)
+    console.log(
+      `last error (${when(s.lastError.at)}, attempt ${s.lastError.attempt}): ${s.lastError.message}`,
+    );
+}
+
+/** Seeds MongoDB with the mappings and entry settings, then starts (or updates) every entry workflow. */
+export async function setupEntries(log: (line: string) => void = console.log): Promise<EntryDefinition[]> {
+  const effective = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+  const defs = entryDefinitions(effective);
+  await withDatabase(async ({ cols }) => {
+    await new MappingStore(cols.mappings).seed(effective.mappings);
+    const store = new JobQueueEntryStore(cols.jobQueueEntries);
+    await store.seedDefaults([
+      ...effective.mappings.map((m) => ({
+        _id: m.jobQueue.entry,
+        kind: 'synchronization' as const,
+        mappings: [m.name],
+        ...m.jobQueue,
+      })),
+      {
+        _id: effective.statistics.jobQueue.entry,
+        kind: 'statistics' as const,
+        mappings: [],
+        ...effective.statistics.jobQueue,
+      },
+    ]);
+    // The durable settings win over the defaults: a `bcsync set` survives a later `setup`.
+    const saved = new Map((await store.all()).map((d) => [d._id, d]));
+    for (const def of defs) {
+      const d = saved.get(def.entry);
+      if (d) {
+        def.input.schedule = {
+          frequencyMinutes: d.minutesBetweenRuns,
+          inactivityTimeoutMinutes: d.inactivityTimeoutMinutes,
+          maxAttempts: d.maxAttempts,
+          rerunDelaySeconds: d.rerunDelaySeconds,
+          crmWakeEnabled: d.crmWakeEnabled,
+        };
+      }
+    }
+  });
+  await withTemporal(async (client) => {
+    for (const def of defs) log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
+  });
+  return defs;
+}
+
+export function registerEntries(program: Command): void {
+  program
+    .command('setup')
+    .description('create or update the default job queue entries and start their workflows (idempotent)')
+    .action(async () => {
+      await setupEntries();
+    });
+
+  program
+    .command('entries')
+    .description('all job queue entries with state, last run and next run')
+    .option('--json', 'machine-readable output (see README)')
+    .action(async (opts: { json?: boolean }) => {
+      const views = await withTemporal((client) =>
+        Promise.all(definitions().map((d) => describeEntry(client, d))),
+      );
+      if (opts.json) return printJson(views.map(entryJson));
+      printTable(
+        [
+          'Entry',
+          'Mapping',
+          'State',
+          'Last run',
+          'Next run',
+          'Ins',
+          'Mod',
+          'Unch',
+          'Skip',
+          'Fail',
+          'Attempts',
+        ],
+        views.map((v) => {
+          const s = v.status;
+          const r = s?.lastRun?.result;
+          return [
+            v.entry,
+            v.mapping ?? '',
+            s?.state ?? (v.execution === 'RUNNING' ? '(no worker answered)' : v.execution.toLowerCase()),
+            when(s?.lastRun?.finishedAt),
+            when(s?.nextRunAt),
+            r?.inserted,
+            r?.modified,
+            r?.unchanged,
+            r?.skipped,
+            r?.failed,
+            s?.attempts,
+          ];
+        }),
+      );
+    });
+
+  program
+    .command('status <entry>')
+    .description('full status of one entry (state, last run and counts, next run, attempts, last error)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const def = resolveEntry(definitions(), name);
+      const view = await withTemporal((client) => describeEntry(client, def, 15000));
+      if (!view.status)
+        throw new CliError(
+          view.execution === 'RUNNING'
+            ? `${def.entry}: no worker answered; start one with \`bcsync worker\``
+            : `${def.entry} is not started (${view.execution}): run \`bcsync setup\``,
+        );
+      printStatus(view.status, opts.json);
+    });
+
+  program
+    .command('reactivate <entry>')
+    .description('wake the entry now, as a change in BC does (signal)')
+    .action(async (name: string) => {
+      const def = resolveEntry(definitions(), name);
+      await withTemporal((client) =>
+        entryHandle(client, def).signal(bcChangedSignal, {
+          resource: 'reactivated by user',
+          at: new Date().toISOString(),
+        }),
+      );
+      console.log(`${def.entry}: wake-up sent`);
+    });
+
+  program
+    .command('run <entry>')
+    .description('run the entry now and print the counts')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const def = resolveEntry(definitions(), name);
+      const result = await withTemporal((client) =>
+        entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
+      );
+      printCounts(def.entry, result, opts.json);
+    });
+
+  program
+    .command('hold <entry>')
+    .description('put the entry On Hold (it runs again after `resume`)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const def = resolveEntry(definitions(), name);
+      printStatus(
+        await withTemporal((client) => entryHandle(client, def).executeUpdate(holdUpdate)),
+        opts.json,
+      );
+    });
+
+  program
+    .command('resume <entry>')
+    .description('set the entry Ready and run it now (also restarts an entry in Error)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const def = resolveEntry(definitions(), name);
+      printStatus(
+        await withTemporal((client) => entryHandle(client, def).executeUpdate(resumeUpdate)),
+        opts.json,
+      );
+    });
+
+  const minutes = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new CliError(`${flag} must be a whole number of minutes, got "${v}"`, 2);
+    return n;
+  };
+  program
+    .command('set <entry>')
+    .description('change how often the entry runs and how long it sleeps when idle')
+    .option('--frequency <min>', 'No. of Minutes between Runs', minutes('--frequency'))
+    .option(
+      '--inactivity-timeout <min>',
+      'Inactivity Timeout Period (0 = never sleep)',
+      minutes('--inactivity-timeout'),
+    )
+    .option('--max-attempts <n>', 'Maximum No. of Attempts to Run', minutes('--max-attempts'))
+    .option('--crm-wake <on|off>', 'wake on CRM-side changes (off by default, as in BC)')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        name: string,
+        opts: {
+          frequency?: number;
+          inactivityTimeout?: number;
+          maxAttempts?: number;
+          crmWake?: string;
+          json?: boolean;
+        },
+      ) => {
+        const def = resolveEntry(definitions(), name);
+        const change: ScheduleChange = {};
+        if (opts.frequency !== undefined) change.frequencyMinutes = opts.frequency;
+        if (opts.inactivityTimeout !== undefined) change.inactivityTimeoutMinutes = opts.inactivityTimeout;
+        if (opts.maxAttempts !== undefined) change.maxAttempts = opts.maxAttempts;
+        if (opts.crmWake !== undefined) {
+          if (!['on', 'off'].includes(opts.crmWake))
+            throw new CliError(`--crm-wake must be on or off, got "${opts.crmWake}"`, 2);
+          change.crmWakeEnabled = opts.crmWake === 'on';
+        }
+        if (Object.keys(change).length === 0)
+          throw new CliError(
+            'nothing to set: give --frequency, --inactivity-timeout, --max-attempts or --crm-wake',
+            2,
+          );
+        const status = await withTemporal((client) =>
+          entryHandle(client, def).executeUpdate(setScheduleUpdate, { args: [change] }),
+        );
+        // Keep the durable settings in step, so a later `setup` does not undo the change.
+        await withDatabase(async ({ cols }) => {
+          await new JobQueueEntryStore(cols.jobQueueEntries).update(def.entry, {
+            ...(change.frequencyMinutes !== undefined && { minutesBetweenRuns: change.frequencyMinutes }),
+            ...(change.inactivityTimeoutMinutes !== undefined && {
+              inactivityTimeoutMinutes: change.inactivityTimeoutMinutes,
+            }),
+            ...(change.maxAttempts !== undefined && { maxAttempts: change.maxAttempts }),
+            ...(change.crmWakeEnabled !== undefined && { crmWakeEnabled: change.crmWakeEnabled }),
+          });
+        });
+        printStatus(status, opts.json);
+      },
+    );
+}
