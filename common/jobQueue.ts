@@ -46,7 +46,8 @@ export const searchAttributeKeys = {
 } as const;
 
 /** The keys as a list, e.g. for `TestWorkflowEnvironment.createLocal({ server: { searchAttributes } })`. */
-export const searchAttributeKeyList: SearchAttributeKey<SearchAttributeType>[] = Object.values(searchAttributeKeys);
+export const searchAttributeKeyList: SearchAttributeKey<SearchAttributeType>[] =
+  Object.values(searchAttributeKeys);
 
 // `temporal server start-dev --search-attribute NAME=TYPE` spells the types this way.
 const cliTypeName: Record<SearchAttributeType, string> = {
@@ -60,9 +61,8 @@ const cliTypeName: Record<SearchAttributeType, string> = {
 };
 
 /** Name and CLI type of each search attribute: `--search-attribute ${name}=${type}`. */
-export const searchAttributeDefinitions: ReadonlyArray<{ name: string; type: string }> = searchAttributeKeyList.map(
-  (key) => ({ name: key.name, type: cliTypeName[key.type] }),
-);
+export const searchAttributeDefinitions: ReadonlyArray<{ name: string; type: string }> =
+  searchAttributeKeyList.map((key) => ({ name: key.name, type: cliTypeName[key.type] }));
 
 // ---------------------------------------------------------------------------------------------------
 // The activity the workflow calls (implemented by the sync engine).
@@ -127,7 +127,11 @@ export const MAX_DEBOUNCE_MS = 60_000;
 
 export const EntrySchedule = z.strictObject({
   /** No. of Minutes between Runs. */
-  frequencyMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  frequencyMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   /** Inactivity Timeout Period in minutes; 0 = never go On Hold with Inactivity Timeout. */
   inactivityTimeoutMinutes: z
     .number()
@@ -161,7 +165,8 @@ export const DEFAULT_ENTRY_SCHEDULE: EntrySchedule = {
 
 /** Payload of `setSchedule`: any subset of the schedule. */
 export const ScheduleChange = EntrySchedule.partial().refine((change) => Object.keys(change).length > 0, {
-  message: 'setSchedule needs at least one of frequencyMinutes, inactivityTimeoutMinutes, maxAttempts, ' +
+  message:
+    'setSchedule needs at least one of frequencyMinutes, inactivityTimeoutMinutes, maxAttempts, ' +
     'rerunDelaySeconds, crmWakeEnabled, debounceMs',
 });
 export type ScheduleChange = z.infer<typeof ScheduleChange>;

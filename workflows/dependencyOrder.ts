@@ -15,7 +15,9 @@ export function inDependencyOrder(mappings: string[], dependsOn: Record<string, 
     if (done.has(name)) return;
     if (visiting.includes(name)) {
       const cycle = [...visiting.slice(visiting.indexOf(name)), name].join(' -> ');
-      throw new Error(`Mapping dependencies form a cycle: ${cycle}; fix the Dependency Filter of one of them`);
+      throw new Error(
+        `Mapping dependencies form a cycle: ${cycle}; fix the Dependency Filter of one of them`,
+      );
     }
     visiting.push(name);
     for (const dep of dependsOn[name] ?? []) if (wanted.has(dep)) visit(dep);

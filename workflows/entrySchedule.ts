@@ -6,6 +6,7 @@ import {
   EntryState,
   isIdleRun,
   LastResult,
+  mergeSchedule,
   type ChangeNotice,
   type EntrySchedule,
   type LastError,
@@ -82,7 +83,13 @@ export function runStarted(s: EntryMachine): EntryMachine {
   };
 }
 
-function waitFor(s: EntryMachine, state: EntryState, waitKind: WaitKind, now: number, ms: number): EntryMachine {
+function waitFor(
+  s: EntryMachine,
+  state: EntryState,
+  waitKind: WaitKind,
+  now: number,
+  ms: number,
+): EntryMachine {
   return { ...s, state, waitKind, waitFrom: now, nextRunAt: now + ms };
 }
 
@@ -150,13 +157,25 @@ export function runFailed(
   const base: EntryMachine = { ...s, runs: s.runs + 1, lastRun, holdRequested: false, stateBeforeRun: null };
   // A manual run of a held or errored entry does not count as an attempt and keeps the status.
   if (s.holdRequested || s.stateBeforeRun === EntryState.OnHold) {
-    return hold({ ...base, lastError: { message: run.message, at: iso(now), attempt: s.attempts } }, EntryState.OnHold, now);
+    return hold(
+      { ...base, lastError: { message: run.message, at: iso(now), attempt: s.attempts } },
+      EntryState.OnHold,
+      now,
+    );
   }
   if (s.stateBeforeRun === EntryState.Error) {
-    return hold({ ...base, lastError: { message: run.message, at: iso(now), attempt: s.attempts } }, EntryState.Error, now);
+    return hold(
+      { ...base, lastError: { message: run.message, at: iso(now), attempt: s.attempts } },
+      EntryState.Error,
+      now,
+    );
   }
   const attempts = s.attempts + 1;
-  const failed: EntryMachine = { ...base, attempts, lastError: { message: run.message, at: iso(now), attempt: attempts } };
+  const failed: EntryMachine = {
+    ...base,
+    attempts,
+    lastError: { message: run.message, at: iso(now), attempt: attempts },
+  };
   // Maximum No. of Attempts to Run reached -> Error until a user restarts it (section 6).
   if (attempts >= s.schedule.maxAttempts) return hold(failed, EntryState.Error, now);
   return waitFor(failed, EntryState.Ready, 'retry', now, retryDelayMs(s.schedule, attempts));
@@ -212,7 +231,7 @@ export function resumed(s: EntryMachine, now: number): EntryMachine {
 
 /** New schedule settings; the current wait is recomputed from when it began. */
 export function scheduleChanged(s: EntryMachine, change: ScheduleChange, now: number): EntryMachine {
-  const schedule: EntrySchedule = { ...s.schedule, ...change };
+  const schedule = mergeSchedule(s.schedule, change);
   const next: EntryMachine = { ...s, schedule };
   const at = (ms: number): number => Math.max(now, s.waitFrom + ms);
   if (s.waitKind === 'frequency') {

@@ -1,7 +1,13 @@
 // What people see of an entry: the `status` query answer, the search attributes the Temporal UI
 // filters on, and the "current details" text that explains the state in words.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { EntryState, searchAttributeKeys, type EntryKind, type EntryStatus, type RunResult } from '../common/jobQueue';
+import {
+  EntryState,
+  searchAttributeKeys,
+  type EntryKind,
+  type EntryStatus,
+  type RunResult,
+} from '../common/jobQueue';
 import type { EntryMachine } from './entrySchedule';
 
 export interface EntryIdentity {

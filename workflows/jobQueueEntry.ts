@@ -81,14 +81,17 @@ function invalid(what: string, error: Parameters<typeof describeInvalidInput>[0]
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) {
     const cause = err.cause;
-    return cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ${cause.message}` : cause.message;
+    return cause instanceof ApplicationFailure && cause.type
+      ? `${cause.type}: ${cause.message}`
+      : cause.message;
   }
   return rootCause(err) ?? String(err);
 }
 
 export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void> {
   const parsed = JobQueueEntryInput.safeParse(rawInput);
-  if (!parsed.success) throw invalid(`Invalid input for job queue entry ${String(rawInput?.entry)}`, parsed.error);
+  if (!parsed.success)
+    throw invalid(`Invalid input for job queue entry ${String(rawInput?.entry)}`, parsed.error);
   const input = parsed.data;
 
   let mappings: string[];
@@ -97,7 +100,12 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
   } catch (err) {
     throw ApplicationFailure.nonRetryable(`Job queue entry ${input.entry}: ${String(err)}`, 'InvalidInput');
   }
-  const id: EntryIdentity = { entry: input.entry, company: input.company ?? null, kind: input.kind, mappings };
+  const id: EntryIdentity = {
+    entry: input.entry,
+    company: input.company ?? null,
+    kind: input.kind,
+    mappings,
+  };
 
   let s: EntryMachine =
     (input.carried as EntryMachine | undefined) ??
@@ -137,7 +145,8 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     (notice?: ChangeNotice): void => {
       // A signal cannot be rejected: a malformed notice still counts as a change, without its details.
       const checked = ChangeNotice.safeParse(notice ?? {});
-      if (!checked.success) log.warn('Change notice with unexpected payload ignored', { source, entry: id.entry });
+      if (!checked.success)
+        log.warn('Change notice with unexpected payload ignored', { source, entry: id.entry });
       apply(changeNoticed(s, source, checked.success ? checked.data : {}, Date.now()));
     };
   setHandler(bcChangedSignal, onChange('bc'));
@@ -146,13 +155,13 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
   // Manual runs are queued for the main loop, so the activity never runs twice at once for one entry.
   setHandler(
     runNowUpdate,
-    (request?: RunNowRequest) =>
+    (request: RunNowRequest | undefined) =>
       new Promise<RunResult>((resolve, reject) => {
         manualRuns.push({ fullSync: request?.fullSync ?? false, resolve, reject });
         planVersion++;
       }),
     {
-      validator: (request?: RunNowRequest) => {
+      validator: (request: RunNowRequest | undefined) => {
         const checked = RunNowRequest.safeParse(request ?? {});
         if (!checked.success) throw invalid(`runNow of job queue entry ${id.entry}`, checked.error);
       },
@@ -195,7 +204,12 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
       if (isCancellation(err)) throw err;
       const message = failureMessage(err);
       apply(runFailed(s, { trigger, startedAt, message }, Date.now()));
-      log.warn('Job queue entry run failed', { entry: id.entry, attempts: s.attempts, state: s.state, message });
+      log.warn('Job queue entry run failed', {
+        entry: id.entry,
+        attempts: s.attempts,
+        state: s.state,
+        message,
+      });
       const failure = ApplicationFailure.create({
         type: 'RunFailed',
         message: `Run of job queue entry ${id.entry} failed: ${message}`,
@@ -228,7 +242,10 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
       await condition(() => allHandlersFinished() || manualRuns.length > 0);
       if (manualRuns.length > 0) continue;
       const { carried: _previous, ...settings } = input;
-      await continueAsNew<typeof jobQueueEntry>({ ...settings, carried: { ...s, generation: s.generation + 1 } });
+      await continueAsNew<typeof jobQueueEntry>({
+        ...settings,
+        carried: { ...s, generation: s.generation + 1 },
+      });
     }
     const seen = planVersion;
     const planChanged = (): boolean => planVersion !== seen || manualRuns.length > 0;

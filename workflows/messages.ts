@@ -8,8 +8,8 @@ export const bcChangedSignal = defineSignal<[ChangeNotice?]>('bcChanged');
 /** A CRM-side change: wakes the entry only when its `crmWakeEnabled` option is on. */
 export const crmChangedSignal = defineSignal<[ChangeNotice?]>('crmChanged');
 
-/** Run at once and return the run's counts; fails with the run's error when the run fails. */
-export const runNowUpdate = defineUpdate<RunResult, [RunNowRequest?]>('runNow');
+/** Run at once and return the run's counts; fails with the run's error when the run fails. Pass `{}`. */
+export const runNowUpdate = defineUpdate<RunResult, [RunNowRequest]>('runNow');
 /** Put the entry On Hold (a run in process finishes first). */
 export const holdUpdate = defineUpdate<EntryStatus>('hold');
 /** Set the entry back to Ready and run at once (BC's Restart); resets the attempt count. */

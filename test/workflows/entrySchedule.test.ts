@@ -1,5 +1,10 @@
 // The entry's rules (bc-integration-behaviour.md section 6) as pure transitions: no server needed.
-import { DEFAULT_ENTRY_SCHEDULE, EntryState, entryWorkflowId, searchAttributeDefinitions } from '../../common/jobQueue';
+import {
+  DEFAULT_ENTRY_SCHEDULE,
+  EntryState,
+  entryWorkflowId,
+  searchAttributeDefinitions,
+} from '../../common/jobQueue';
 import type { RunResult } from '../../common/jobQueue';
 import { inDependencyOrder } from '../../workflows/dependencyOrder';
 import {
@@ -39,7 +44,10 @@ describe('job queue entry rules', () => {
 
   it('runs at once when created, or waits for a user when created on hold', () => {
     expect(fresh).toMatchObject({ state: EntryState.Ready, nextRunAt: T0 });
-    expect(initialEntry(DEFAULT_ENTRY_SCHEDULE, true, T0)).toMatchObject({ state: EntryState.OnHold, nextRunAt: null });
+    expect(initialEntry(DEFAULT_ENTRY_SCHEDULE, true, T0)).toMatchObject({
+      state: EntryState.OnHold,
+      nextRunAt: null,
+    });
   });
 
   it('counts unchanged and skipped records as idle, failed records as activity', () => {
@@ -52,13 +60,21 @@ describe('job queue entry rules', () => {
 
   it('never holds an idle entry whose inactivity timeout is zero', () => {
     const noTimeout = initialEntry({ ...DEFAULT_ENTRY_SCHEDULE, inactivityTimeoutMinutes: 0 }, false, T0);
-    expect(afterRun(noTimeout, counts())).toMatchObject({ state: EntryState.Ready, nextRunAt: T0 + 30 * MIN });
+    expect(afterRun(noTimeout, counts())).toMatchObject({
+      state: EntryState.Ready,
+      nextRunAt: T0 + 30 * MIN,
+    });
   });
 
   it('retries after a growing rerun delay, goes to Error at the maximum, and a success resets attempts', () => {
     const schedule = { ...DEFAULT_ENTRY_SCHEDULE, maxAttempts: 3, rerunDelaySeconds: 30 };
     const once = afterFailure(initialEntry(schedule, false, T0));
-    expect(once).toMatchObject({ state: EntryState.Ready, waitKind: 'retry', attempts: 1, nextRunAt: T0 + 30_000 });
+    expect(once).toMatchObject({
+      state: EntryState.Ready,
+      waitKind: 'retry',
+      attempts: 1,
+      nextRunAt: T0 + 30_000,
+    });
     const twice = afterFailure(once);
     expect(twice).toMatchObject({ attempts: 2, nextRunAt: T0 + 60_000 });
     expect(afterRun(twice, counts({ modified: 1 }))).toMatchObject({ attempts: 0, state: EntryState.Ready });
@@ -71,7 +87,11 @@ describe('job queue entry rules', () => {
   it('wakes on a BC change only when the next run is more than a minute away', () => {
     const held = afterRun(fresh, counts());
     const woken = changeNoticed(held, 'bc', {}, T0 + 10 * MIN);
-    expect(woken).toMatchObject({ state: EntryState.Ready, waitKind: 'change', nextRunAt: T0 + 10 * MIN + 5_000 });
+    expect(woken).toMatchObject({
+      state: EntryState.Ready,
+      waitKind: 'change',
+      nextRunAt: T0 + 10 * MIN + 5_000,
+    });
     // A burst: later changes fall inside the minute and do not move the run again.
     expect(changeNoticed(woken, 'bc', {}, T0 + 10 * MIN + 2_000).nextRunAt).toBe(woken.nextRunAt);
     const soon = { ...afterRun(fresh, counts({ inserted: 1 })), nextRunAt: T0 + 50_000 };
@@ -86,7 +106,10 @@ describe('job queue entry rules', () => {
     const crmOn = scheduleChanged(held, { crmWakeEnabled: true }, T0 + MIN);
     expect(changeNoticed(crmOn, 'crm', {}, T0 + MIN).state).toBe(EntryState.Ready);
     const userHold = holdRequested(held, T0 + MIN);
-    expect(changeNoticed(userHold, 'bc', {}, T0 + 2 * MIN)).toMatchObject({ state: EntryState.OnHold, nextRunAt: null });
+    expect(changeNoticed(userHold, 'bc', {}, T0 + 2 * MIN)).toMatchObject({
+      state: EntryState.OnHold,
+      nextRunAt: null,
+    });
   });
 
   it('runs again soon when a change arrives during a run', () => {
@@ -98,7 +121,11 @@ describe('job queue entry rules', () => {
   it('applies a hold asked for during a run when the run ends; resume runs at once with attempts reset', () => {
     const asked = holdRequested(runStarted(fresh), T0);
     expect(asked.state).toBe(EntryState.InProcess);
-    const held = runSucceeded(asked, { trigger: 'start', startedAt: T0, result: counts({ inserted: 1 }) }, T0);
+    const held = runSucceeded(
+      asked,
+      { trigger: 'start', startedAt: T0, result: counts({ inserted: 1 }) },
+      T0,
+    );
     expect(held).toMatchObject({ state: EntryState.OnHold, nextRunAt: null });
     expect(resumed({ ...held, attempts: 4 }, T0 + MIN)).toMatchObject({
       state: EntryState.Ready,

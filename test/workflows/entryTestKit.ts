@@ -16,7 +16,9 @@ export const runResult = (over: Partial<RunResult> = {}): RunResult => ({
 });
 
 /** The engine's activity, answering with whatever the test sets in `next`. */
-export function scriptedEngine(next: (input: RunEntryInput) => RunResult | Promise<RunResult> = () => runResult()) {
+export function scriptedEngine(
+  next: (input: RunEntryInput) => RunResult | Promise<RunResult> = () => runResult(),
+) {
   const engine = {
     calls: [] as RunEntryInput[],
     next,
@@ -31,13 +33,18 @@ export function scriptedEngine(next: (input: RunEntryInput) => RunResult | Promi
 }
 
 /** Polls (real time) until `check` holds, so tests wait for the worker instead of guessing delays. */
-export async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+): Promise<T> {
   const deadline = Date.now() + 15_000;
   let last: T | undefined;
   for (;;) {
     last = await read();
     if (check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -2,7 +2,14 @@
 // search attributes registered): what a person filters on in the Temporal UI. Skipped without a server.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { EntryState, entryWorkflowId, searchAttributeKeys } from '../../common/jobQueue';
 import { jobQueueEntry } from '../../workflows';
 import { eventually, runResult, scriptedEngine, statusOf } from './entryTestKit';
@@ -19,6 +26,11 @@ describeWithServer('job queue entry on a Temporal dev server', () => {
   let handle: WorkflowHandle | undefined;
 
   beforeAll(async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // Another test file in this jest worker installed the runtime already.
+    }
     connection = await Connection.connect({ address });
     nativeConnection = await NativeConnection.connect({ address });
     client = new Client({ connection, namespace });

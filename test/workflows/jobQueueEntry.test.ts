@@ -1,6 +1,6 @@
 // The job queue entry workflow on the time-skipping test server: hours of schedule pass in seconds.
 import os from 'node:os';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      searchAttributeKeyList.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)]),
+      searchAttributeKeyList.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) ?? 0]),
     ),
   });
   workflowBundle = await bundleWorkflowCode({
@@ -75,7 +75,7 @@ async function entryRig(engine: ReturnType<typeof scriptedEngine>) {
     workflowBundle,
     activities: engine.activities,
   });
-  const start = async (input: Partial<JobQueueEntryInput> = {}): Promise<WorkflowHandle<typeof jobQueueEntry>> => {
+  const start = async (input: Partial<JobQueueEntryInput> = {}) => {
     const entry = input.entry ?? 'CUSTOMER';
     const handle = await env.client.workflow.start(jobQueueEntry, {
       taskQueue,
@@ -88,7 +88,8 @@ async function entryRig(engine: ReturnType<typeof scriptedEngine>) {
   return { worker, start };
 }
 
-const after = (iso: string | null | undefined, ms: number): string => new Date(Date.parse(iso ?? '') + ms).toISOString();
+const after = (iso: string | null | undefined, ms: number): string =>
+  new Date(Date.parse(iso ?? '') + ms).toISOString();
 
 describe('job queue entry workflow', () => {
   it('sleeps 720 minutes On Hold with Inactivity Timeout after an idle run, then runs again', async () => {
@@ -101,11 +102,19 @@ describe('job queue entry workflow', () => {
       expect(held.lastRun?.outcome).toBe('No changes');
       expect(held.nextRunAt).toBe(after(held.lastRun?.finishedAt, 720 * MIN));
       // Several mappings run in dependency order.
-      expect(engine.calls[0]).toEqual({ entry: 'CUSTOMER', mappings: ['CUSTOMER', 'CONTACT'], kind: 'synchronization' });
+      expect(engine.calls[0]).toEqual({
+        entry: 'CUSTOMER',
+        mappings: ['CUSTOMER', 'CONTACT'],
+        kind: 'synchronization',
+      });
 
       const described = await handle.describe();
-      expect(described.typedSearchAttributes.get(searchAttributeKeys.state)).toBe(EntryState.OnHoldWithInactivityTimeout);
-      expect(described.typedSearchAttributes.get(searchAttributeKeys.nextRunAt)?.toISOString()).toBe(held.nextRunAt);
+      expect(described.typedSearchAttributes.get(searchAttributeKeys.state)).toBe(
+        EntryState.OnHoldWithInactivityTimeout,
+      );
+      expect(described.typedSearchAttributes.get(searchAttributeKeys.nextRunAt)?.toISOString()).toBe(
+        held.nextRunAt,
+      );
 
       await env.sleep('719m');
       expect(engine.calls).toHaveLength(1);
@@ -121,7 +130,11 @@ describe('job queue entry workflow', () => {
     const { worker, start } = await entryRig(engine);
     await worker.runUntil(async () => {
       const handle = await start();
-      await eventually('the first run', statusOf(handle), (s) => s.state === EntryState.OnHoldWithInactivityTimeout);
+      await eventually(
+        'the first run',
+        statusOf(handle),
+        (s) => s.state === EntryState.OnHoldWithInactivityTimeout,
+      );
 
       await handle.signal(crmChangedSignal, { resource: 'accounts(1)' });
       const ignored = await eventually('the CRM change', statusOf(handle), (s) => s.changeSignals.crm === 1);
@@ -150,7 +163,12 @@ describe('job queue entry workflow', () => {
     await worker.runUntil(async () => {
       const handle = await start({ schedule: { debounceMs: 2_000 } });
       const ready = await eventually('the first run', statusOf(handle), (s) => s.runs === 1);
-      expect(ready).toMatchObject({ state: EntryState.Ready, waitKind: 'frequency', attempts: 0, lastError: null });
+      expect(ready).toMatchObject({
+        state: EntryState.Ready,
+        waitKind: 'frequency',
+        attempts: 0,
+        lastError: null,
+      });
       expect(ready.lastRun?.outcome).toBe('Record errors');
       expect(ready.nextRunAt).toBe(after(ready.lastRun?.finishedAt, 30 * MIN));
       const described = await handle.describe();
@@ -159,7 +177,9 @@ describe('job queue entry workflow', () => {
 
       await handle.signal(bcChangedSignal);
       const moved = await eventually('the change', statusOf(handle), (s) => s.waitKind === 'change');
-      expect(Date.parse(moved.nextRunAt ?? '') - Date.parse(ready.lastRun?.finishedAt ?? '')).toBeLessThan(MIN);
+      expect(Date.parse(moved.nextRunAt ?? '') - Date.parse(ready.lastRun?.finishedAt ?? '')).toBeLessThan(
+        MIN,
+      );
       await env.sleep('5s');
       await eventually('the brought-forward run', statusOf(handle), (s) => s.runs === 2);
     });
@@ -183,7 +203,9 @@ describe('job queue entry workflow', () => {
       const error = await eventually('Error', statusOf(handle), (s) => s.state === EntryState.Error);
       expect(error).toMatchObject({ attempts: 3, nextRunAt: null });
       expect(error.lastError?.message).toContain('BC unreachable');
-      expect((await handle.describe()).typedSearchAttributes.get(searchAttributeKeys.state)).toBe(EntryState.Error);
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributeKeys.state)).toBe(
+        EntryState.Error,
+      );
 
       await env.sleep('2d');
       expect(engine.calls).toHaveLength(3);
@@ -215,7 +237,12 @@ describe('job queue entry workflow', () => {
 
       const result = await handle.executeUpdate(runNowUpdate, { args: [{ fullSync: true }] });
       expect(result).toEqual(runResult({ inserted: 3, coupled: 3, jobIds: ['job-1'] }));
-      expect(engine.calls[0]).toEqual({ entry: 'Customer Statistics', mappings: [], kind: 'statistics', fullSync: true });
+      expect(engine.calls[0]).toEqual({
+        entry: 'Customer Statistics',
+        mappings: [],
+        kind: 'statistics',
+        fullSync: true,
+      });
       // A manual run does not lift a user's hold.
       expect((await statusOf(handle)()).state).toBe(EntryState.OnHold);
 
@@ -229,7 +256,11 @@ describe('job queue entry workflow', () => {
       expect((rejected as ApplicationFailure).message).toMatch(/frequencyMinutes/);
 
       const changed = await handle.executeUpdate(setScheduleUpdate, { args: [{ frequencyMinutes: 15 }] });
-      expect(changed.schedule).toMatchObject({ frequencyMinutes: 15, inactivityTimeoutMinutes: 720, maxAttempts: 10 });
+      expect(changed.schedule).toMatchObject({
+        frequencyMinutes: 15,
+        inactivityTimeoutMinutes: 720,
+        maxAttempts: 10,
+      });
 
       const ready = await handle.executeUpdate(resumeUpdate);
       expect(ready.state).toBe(EntryState.Ready);
@@ -238,6 +269,21 @@ describe('job queue entry workflow', () => {
       expect(held).toMatchObject({ state: EntryState.OnHold, nextRunAt: null });
       await env.sleep('1d');
       expect(engine.calls).toHaveLength(2);
+    });
+  });
+
+  it('fails at once, naming the field, when started with an unusable input', async () => {
+    const engine = scriptedEngine();
+    const { worker, start } = await entryRig(engine);
+    await worker.runUntil(async () => {
+      const handle = await start({ mappings: [], schedule: { maxAttempts: 0 } });
+      const failure = await handle.result().catch((err: WorkflowFailedError) => err.cause);
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect((failure as ApplicationFailure).message).toMatch(
+        /mappings: a synchronization entry needs at least one mapping/,
+      );
+      expect((failure as ApplicationFailure).message).toMatch(/schedule\.maxAttempts/);
+      expect(engine.calls).toHaveLength(0);
     });
   });
 
@@ -262,7 +308,9 @@ describe('job queue entry workflow', () => {
       expect(carried.lastRun).toEqual(first.lastRun);
       // The first run ended by continuing as new after it had taken in signals: the wake they asked for
       // was still pending and crossed over.
-      const firstRun = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+      const firstRun = await env.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .fetchHistory();
       const events = firstRun.events ?? [];
       expect(events.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(true);
       expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
