@@ -6,6 +6,8 @@ import { registerCheck } from './commands/check';
 import { registerWorker } from './commands/worker';
 import { registerEntries } from './commands/entries';
 import { registerLogs } from './commands/logs';
+import { registerFullSync } from './commands/fullSync';
+import { registerCouplings } from './commands/couplings';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerEntries(program);
   registerLogs(program);
+  registerFullSync(program);
+  registerCouplings(program);
   return program;
 }
 

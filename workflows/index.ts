@@ -11,3 +11,4 @@ export {
   statusQuery,
 } from './messages';
 export { stackCheck } from './stackCheck';
+export { fullSynchronization, fullSyncProgressQuery } from './fullSynchronization';

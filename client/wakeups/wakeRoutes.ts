@@ -69,7 +69,8 @@ export function wakeRoutesFrom(
   }
   const stats = effective.statistics;
   const statsEntry = entryFor(stats.jobQueue.entry, stats.jobQueue.crmWakeEnabled);
-  for (const set of [stats.bc.entitySet, ...STATISTICS_EXTRA_BC_SETS]) addUnique(statsEntry.bcEntitySets, set);
+  for (const set of [stats.bc.entitySet, ...STATISTICS_EXTRA_BC_SETS])
+    addUnique(statsEntry.bcEntitySets, set);
 
   // The stored entry setting is what `bcsync set` changed last; it wins over the mapping default.
   for (const setting of settings) {

@@ -43,26 +43,24 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
   return match ? (match[2] ?? match[1]) : undefined;
 }
 
-/** Splits a multipart body into its parts (text between delimiter lines). */
+/** Splits a multipart body into its parts (the lines between delimiter lines). */
 function splitMultipart(body: string, boundary: string): string[] {
   const delimiter = `--${boundary}`;
   const parts: string[] = [];
-  let index = body.startsWith(delimiter) ? 0 : body.indexOf(`\n${delimiter}`);
-  if (index < 0) throw dvErrors.batchFormat(`The batch body does not contain the boundary '${boundary}'.`);
-  if (index > 0) index += 1;
-  for (;;) {
-    let start = index + delimiter.length;
-    if (body.startsWith('--', start)) return parts;
-    const lineEnd = body.indexOf('\n', start);
-    if (lineEnd < 0) throw dvErrors.batchFormat(`The batch body ends without the closing boundary '--${boundary}--'.`);
-    start = lineEnd + 1;
-    const next = body.indexOf(`\n${delimiter}`, start - 1);
-    if (next < 0) throw dvErrors.batchFormat(`The batch body ends without the closing boundary '--${boundary}--'.`);
-    let end = next;
-    if (end > start && body[end - 1] === '\r') end--;
-    parts.push(next < start ? '' : body.slice(start, Math.max(start, end)));
-    index = next + 1;
+  let current: string[] | null = null;
+  for (const line of body.split(/\r?\n/)) {
+    const trimmed = line.trimEnd();
+    if (trimmed === delimiter) {
+      if (current) parts.push(current.join(CRLF));
+      current = [];
+    } else if (trimmed === `${delimiter}--`) {
+      if (current) parts.push(current.join(CRLF));
+      return parts;
+    } else if (current) {
+      current.push(line);
+    }
   }
+  throw dvErrors.batchFormat(`The multipart body does not end with the closing boundary '${delimiter}--'.`);
 }
 
 /** Splits `headers CRLF CRLF content`; header names come back in lower case. */
@@ -79,8 +77,7 @@ function splitHeaders(text: string): { headers: Record<string, string>; content:
 }
 
 function parseRequestPart(text: string, partHeaders: Record<string, string>): BatchRequestPart {
-  const { content } = { content: text };
-  const lines = content.replace(/^(\r?\n)+/, '');
+  const lines = text.replace(/^(\r?\n)+/, '');
   const firstBreak = lines.search(/\r?\n/);
   const requestLine = (firstBreak < 0 ? lines : lines.slice(0, firstBreak)).trim();
   const match = /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/\d\.\d)?$/.exec(requestLine);

@@ -216,6 +216,9 @@ describe('job queue entry workflow', () => {
       const ok = await eventually('the run after resume', statusOf(handle), (s) => s.runs === 4);
       expect(ok).toMatchObject({ state: EntryState.Ready, attempts: 0, waitKind: 'frequency' });
       expect(ok.lastRun?.trigger).toBe('resume');
+
+      // The recorded history replays without non-determinism (failures, Error, resume, timers).
+      await Worker.runReplayHistory({ workflowBundle }, await handle.fetchHistory(), handle.workflowId);
     });
   });
 

@@ -1,0 +1,77 @@
+// Run Full Synchronization (section 7): a one-off job that runs every given mapping with both
+// watermarks cleared and Sync Only Coupled Records off, in dependency order, so a new installation
+// couples its existing data. Re-running it never duplicates: the engine updates coupled records.
+import {
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
+import {
+  JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
+  type JobQueueActivities,
+  type RunResult,
+} from '../common/jobQueue';
+import { inDependencyOrder } from './dependencyOrder';
+
+// One-off jobs get at most 2 attempts (section 6).
+const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
+  retry: { maximumAttempts: 2, initialInterval: '30 seconds', nonRetryableErrorTypes: ['BadConfig'] },
+});
+
+export interface FullSyncInput {
+  mappings: string[];
+  dependsOn: Record<string, string[]>;
+}
+
+export interface FullSyncMappingResult {
+  mapping: string;
+  result: RunResult | null;
+  error: string | null;
+}
+
+export interface FullSyncProgress {
+  total: number;
+  done: number;
+  current: string | null;
+  results: FullSyncMappingResult[];
+}
+
+export const fullSyncProgressQuery = defineQuery<FullSyncProgress>('progress');
+
+export async function fullSynchronization(input: FullSyncInput): Promise<FullSyncProgress> {
+  let order: string[];
+  try {
+    order = inDependencyOrder(input.mappings, input.dependsOn);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable((err as Error).message, 'BadConfig');
+  }
+  const progress: FullSyncProgress = { total: order.length, done: 0, current: null, results: [] };
+  setHandler(fullSyncProgressQuery, () => progress);
+  for (const mapping of order) {
+    progress.current = mapping;
+    setCurrentDetails(`Full synchronization: **${mapping}** (${progress.done + 1} of ${progress.total})`);
+    try {
+      const result = await runJobQueueEntry({
+        entry: `FULL SYNC ${mapping}`,
+        mappings: [mapping],
+        kind: 'synchronization',
+        fullSync: true,
+      });
+      progress.results.push({ mapping, result, error: null });
+    } catch (err) {
+      // A mapping that cannot run is reported; the ones after it still run (their records may not
+      // depend on it), as BC's full sync continues with the next mapping.
+      progress.results.push({ mapping, result: null, error: (err as Error).message });
+    }
+    progress.done += 1;
+  }
+  progress.current = null;
+  setCurrentDetails(
+    `Full synchronization finished: ${progress.results.filter((r) => r.error).length} mapping(s) failed`,
+  );
+  return progress;
+}
