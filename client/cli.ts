@@ -8,6 +8,7 @@ import { registerEntries } from './commands/entries';
 import { registerLogs } from './commands/logs';
 import { registerFullSync } from './commands/fullSync';
 import { registerCouplings } from './commands/couplings';
+import { registerEmulate } from './commands/emulate';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerFullSync(program);
   registerCouplings(program);
+  registerEmulate(program);
   return program;
 }
 

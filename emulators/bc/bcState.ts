@@ -82,7 +82,7 @@ export class BcState {
   /** A new weak ETag; the counter plays the role of SQL's rowversion. */
   nextEtag(): string {
     this.etagCounter++;
-    return `W/"${Buffer.from(`'${this.etagCounter};'`).toString('base64')}"`;
+    return `W/"${btoa(`'${this.etagCounter};'`)}"`;
   }
 
   /**

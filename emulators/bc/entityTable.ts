@@ -51,6 +51,7 @@ export class EntityTable {
   uniqueKeyOf(data: JsonRow): string | undefined {
     const key = this.def.uniqueKey;
     if (!key) return undefined;
+    if (key.fields.length === 1) return String(data[key.fields[0]] ?? '');
     return key.fields.map((f) => String(data[f] ?? '')).join('\u0000');
   }
 

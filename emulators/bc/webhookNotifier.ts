@@ -138,19 +138,18 @@ export class WebhookNotifier {
   }
 
   private bufferFor(url: string): UrlBuffer {
-    let buffer = this.buffers.get(url);
-    if (!buffer) {
-      buffer = { bySubscription: new Map() };
-      this.buffers.set(url, buffer);
-      // apis.md A: the window starts with the first change and is not extended by later ones.
-      const timer = setTimeout(() => {
-        if (this.buffers.get(url) !== buffer) return;
-        this.buffers.delete(url);
-        this.track(this.deliver(url, this.entriesOf(buffer), 1));
-      }, this.settings.coalesceMs);
-      timer.unref();
-      buffer.timer = timer;
-    }
+    const existing = this.buffers.get(url);
+    if (existing) return existing;
+    const buffer: UrlBuffer = { bySubscription: new Map() };
+    this.buffers.set(url, buffer);
+    // apis.md A: the window starts with the first change and is not extended by later ones.
+    const timer = setTimeout(() => {
+      if (this.buffers.get(url) !== buffer) return;
+      this.buffers.delete(url);
+      this.track(this.deliver(url, this.entriesOf(buffer), 1));
+    }, this.settings.coalesceMs);
+    timer.unref();
+    buffer.timer = timer;
     return buffer;
   }
 

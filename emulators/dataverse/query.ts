@@ -213,9 +213,11 @@ function sortValue(value: unknown): unknown {
 
 function compareValues(a: unknown, b: unknown): number {
   // SQL Server puts NULL below every value.
-  if (a === null) return b === null ? 0 : -1;
-  if (b === null) return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === null || a === undefined) return b === null || b === undefined ? 0 : -1;
+  if (b === null || b === undefined) return 1;
+  const x = a as string | number | boolean;
+  const y = b as string | number | boolean;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export function sortKey(row: Row, terms: OrderTerm[]): unknown[] {

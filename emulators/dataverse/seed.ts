@@ -117,6 +117,37 @@ export const salespersonId = (index: number): string => nameBasedGuid(`bcsync:sa
 const BASE_TIME = Date.UTC(2024, 0, 15, 9, 0, 0);
 const RECORDS_TIME = Date.UTC(2024, 1, 1, 0, 0, 0);
 
+function addApplicationUser(builder: SeedBuilder, clientId: string, atMs: number): void {
+  // An application user, like the one an admin creates for the integration app registration.
+  builder.add(
+    'systemusers',
+    applicationUserId(clientId),
+    {
+      firstname: '#',
+      lastname: `bcsync integration (${clientId})`,
+      applicationid: clientId,
+      azureactivedirectoryobjectid: nameBasedGuid(`bcsync:aadobject:${clientId}`),
+      internalemailaddress: `${clientId}@bcsync.invalid`,
+      domainname: `${clientId}@bcsync.invalid`,
+      isintegrationuser: true,
+      islicensed: false,
+      isdisabled: false,
+      accessmode: 4,
+    },
+    { businessunitid: ['businessunit', BUSINESS_UNIT_ID] },
+    atMs,
+  );
+}
+
+/** Makes sure a (newly registered) client id has its application user, e.g. after loading saved state. */
+export function ensureApplicationUser(store: DataverseStore, clientId: string): string {
+  const id = applicationUserId(clientId);
+  if (!store.get('systemusers', id)) {
+    addApplicationUser(new SeedBuilder(store, nameBasedGuid('bcsync:systemuser:SYSTEM')), clientId, store.now());
+  }
+  return id;
+}
+
 /** Rows every organisation has, whatever the seed: application users and the base currency. */
 function seedOrganisation(store: DataverseStore, clientIds: string[], kind: SeedKind): SeedBuilder {
   const systemUserId = nameBasedGuid('bcsync:systemuser:SYSTEM');
@@ -131,27 +162,7 @@ function seedOrganisation(store: DataverseStore, clientIds: string[], kind: Seed
     bu,
     (t += 1000),
   );
-  for (const clientId of clientIds) {
-    // An application user, like the one an admin creates for the integration app registration.
-    builder.add(
-      'systemusers',
-      applicationUserId(clientId),
-      {
-        firstname: '#',
-        lastname: `bcsync integration (${clientId})`,
-        applicationid: clientId,
-        azureactivedirectoryobjectid: nameBasedGuid(`bcsync:aadobject:${clientId}`),
-        internalemailaddress: `${clientId}@bcsync.invalid`,
-        domainname: `${clientId}@bcsync.invalid`,
-        isintegrationuser: true,
-        islicensed: false,
-        isdisabled: false,
-        accessmode: 4,
-      },
-      bu,
-      (t += 1000),
-    );
-  }
+  for (const clientId of clientIds) addApplicationUser(builder, clientId, (t += 1000));
   const base = CURRENCIES[0];
   const currencies = kind === 'demo' ? CURRENCIES : [base];
   for (const c of currencies) {

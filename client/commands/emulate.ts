@@ -1,0 +1,99 @@
+// `bcsync emulate`: both API emulators on loopback until Ctrl-C.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { startEmulators } from '../../emulators';
+import { stateDir } from '../../devservers/paths';
+import { emulatorConnectorEnv, printableEnv } from '../emulatorConnection';
+import { CliError } from '../output';
+
+const number = (flag: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new CliError(`${flag} must be a number from ${min} to ${max}, got "${v}"`, 2);
+  return n;
+};
+
+export function registerEmulate(program: Command): void {
+  program
+    .command('emulate')
+    .description('serve the Business Central API v2.0 and Dataverse Web API emulators on loopback')
+    .option('--seed <set>', 'demo | empty', 'demo')
+    .option(
+      '--records <n>',
+      'sized data set: N records per main table (benchmarks)',
+      number('--records', 1, 10_000_000),
+    )
+    .option('--bc-port <port>', 'Business Central port', number('--bc-port', 0, 65535), 7048)
+    .option('--dataverse-port <port>', 'Dataverse port', number('--dataverse-port', 0, 65535), 7049)
+    .option('--persist', 'keep state in .bcsync/emulators so it survives a restart')
+    .option(
+      '--webhook-coalesce-ms <ms>',
+      'BC webhook coalescing window (BC: 30000)',
+      number('--webhook-coalesce-ms', 0, 3_600_000),
+      30_000,
+    )
+    .option(
+      '--latency-ms <ms>',
+      'fault injection: added latency per request',
+      number('--latency-ms', 0, 60_000),
+    )
+    .option(
+      '--rate-429 <r>',
+      'fault injection: share of requests answered 429 (0..1)',
+      number('--rate-429', 0, 1),
+    )
+    .option(
+      '--rate-5xx <r>',
+      'fault injection: share of requests answered 503 (0..1)',
+      number('--rate-5xx', 0, 1),
+    )
+    .option(
+      '--drop-rate <r>',
+      'fault injection: share of connections dropped (0..1)',
+      number('--drop-rate', 0, 1),
+    )
+    .action(
+      async (opts: {
+        seed: string;
+        records?: number;
+        bcPort: number;
+        dataversePort: number;
+        persist?: boolean;
+        webhookCoalesceMs: number;
+        latencyMs?: number;
+        rate429?: number;
+        rate5xx?: number;
+        dropRate?: number;
+      }) => {
+        if (!['demo', 'empty'].includes(opts.seed))
+          throw new CliError(`--seed must be demo or empty, got "${opts.seed}"`, 2);
+        const em = await startEmulators({
+          bcPort: opts.bcPort,
+          dataversePort: opts.dataversePort,
+          seed: opts.seed as 'demo' | 'empty',
+          records: opts.records,
+          stateDir: opts.persist ? join(stateDir(), 'emulators') : undefined,
+          webhookCoalesceMs: opts.webhookCoalesceMs,
+          faults: {
+            latencyMs: opts.latencyMs ?? 0,
+            rate429: opts.rate429 ?? 0,
+            rate5xx: opts.rate5xx ?? 0,
+            dropRate: opts.dropRate ?? 0,
+          },
+        });
+        console.log(`Business Central API v2.0: ${em.bc.apiUrl}`);
+        console.log(`bcsync custom API:         ${em.bc.customApiUrl}`);
+        console.log(`Dataverse Web API v9.2:    ${em.dataverse.apiUrl}`);
+        console.log(`token endpoints:           ${em.bc.tokenUrl}  ${em.dataverse.tokenUrl}`);
+        console.log('\nconnector settings (export them for `bcsync worker`):');
+        for (const [k, v] of Object.entries(printableEnv(emulatorConnectorEnv(em))))
+          console.log(`export ${k}=${v}`);
+        console.log('\nCtrl-C stops the emulators.');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await em.stop();
+      },
+    );
+}

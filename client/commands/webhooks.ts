@@ -1,0 +1,133 @@
+// `bcsync webhooks`: runs the change-driven wake-ups (client/wakeups) until SIGINT/SIGTERM, or lists /
+// removes this installation's BC webhook subscriptions.
+import type { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { createConnectors, loadConnectorConfig, type Connectors } from '../../activities/connectors';
+import { createLogger } from '../../activities/logger';
+import { connectDatabase, redactUri } from '../../activities/store/database';
+import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
+import { connectionSettings } from '../../devservers/devServers';
+import { printJson, printTable } from '../output';
+import { SubscriptionManager } from '../wakeups/subscriptionManager';
+import { DEFAULT_NOTIFICATION_PATH } from '../wakeups/webhookReceiver';
+import { startWakeupService } from '../wakeups/wakeupService';
+import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
+
+interface WebhooksOptions {
+  port?: string;
+  host?: string;
+  publicUrl?: string;
+  crmPollSeconds?: string;
+  list?: boolean;
+  unsubscribe?: boolean;
+  json?: boolean;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (signal: string) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(signal);
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export function registerWebhooks(program: Command): void {
+  program
+    .command('webhooks')
+    .description(
+      'receive Business Central webhooks (and poll Dataverse changes for entries that opted in) and wake the entries they concern',
+    )
+    .option(
+      '--port <n>',
+      `port of the webhook receiver (env BCSYNC_WEBHOOK_PORT, default ${DEFAULT_WEBHOOK_PORT})`,
+    )
+    .option('--host <address>', 'interface to listen on (env BCSYNC_WEBHOOK_HOST, default 127.0.0.1)')
+    .option(
+      '--public-url <url>',
+      'notificationUrl Business Central calls (env BCSYNC_WEBHOOK_PUBLIC_URL, default http://127.0.0.1:<port>/bc/notifications)',
+    )
+    .option(
+      '--crm-poll-seconds <n>',
+      `seconds between Dataverse change polls, 0 = off (env BCSYNC_CRM_POLL_SECONDS, default ${DEFAULT_CRM_POLL_SECONDS})`,
+    )
+    .option('--list', 'list the stored BC webhook subscriptions and exit')
+    .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")
+    .option('--json', 'machine-readable output (with --list / --unsubscribe)')
+    .action(async (opts: WebhooksOptions) => {
+      const settings = wakeupSettings(opts);
+      const { temporalAddress, mongodbUri } = connectionSettings();
+      const connectors = createConnectors(loadConnectorConfig());
+      const database = await connectDatabase(mongodbUri);
+      try {
+        if (opts.list || opts.unsubscribe) {
+          await manageSubscriptions(opts, settings.publicUrl ?? defaultNotificationUrl(settings.port), {
+            db: database.db,
+            connectors,
+          });
+          return;
+        }
+        const connection = await Connection.connect({ address: temporalAddress });
+        try {
+          const temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+          const service = await startWakeupService({
+            temporal,
+            db: database.db,
+            connectors,
+            host: settings.host,
+            port: settings.port,
+            publicUrl: settings.publicUrl,
+            crmPollSeconds: settings.crmPollSeconds,
+          });
+          console.log(
+            `bcsync webhooks: listening on ${service.receiver.url}, BC calls ${service.notificationUrl}; ` +
+              `watching ${service.routes().bcEntitySets().join(', ')}; MongoDB ${redactUri(mongodbUri)}. Ctrl+C stops.`,
+          );
+          await untilSignal();
+          await service.stop();
+        } finally {
+          await connection.close();
+        }
+      } finally {
+        await database.close();
+      }
+    });
+}
+
+const defaultNotificationUrl = (port: number): string =>
+  `http://127.0.0.1:${port}${DEFAULT_NOTIFICATION_PATH}`;
+
+/** --list and --unsubscribe: no receiver and no Temporal needed (deleting needs no handshake). */
+async function manageSubscriptions(
+  opts: WebhooksOptions,
+  notificationUrl: string,
+  deps: { db: Db; connectors: Connectors },
+): Promise<void> {
+  const store = new WebhookSubscriptionStore(deps.db);
+  const manager = new SubscriptionManager({
+    webhooks: deps.connectors.bcWebhooks,
+    store,
+    notificationUrl,
+    clientState: await store.clientState(),
+    entitySets: () => [],
+    logger: createLogger('webhooks'),
+  });
+  if (opts.unsubscribe) {
+    const removed = await manager.removeAll();
+    if (opts.json) return printJson({ deleted: removed });
+    console.log(
+      removed.length ? `deleted subscriptions for: ${removed.join(', ')}` : 'no subscriptions to delete',
+    );
+    return;
+  }
+  const docs = await manager.list();
+  if (opts.json) return printJson(docs);
+  printTable(
+    ['Entity set', 'Subscription', 'Expires', 'Notification URL'],
+    docs.map((d) => [d.entitySet, d.subscriptionId, d.expiresAt.toISOString(), d.notificationUrl]),
+  );
+}

@@ -1,0 +1,171 @@
+// `npm start`: the whole system on this machine, on embedded defaults. Dev servers (or the ones the
+// environment names), both API emulators with demo data (unless real BC / Dataverse are configured),
+// a worker, the webhook receiver, `setup` of every default entry, the initial full synchronization on
+// the first start (as BC's set-up guide does), and a live status table until Ctrl-C.
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { up, down, readState } from '../devservers/devServers';
+import { stateDir } from '../devservers/paths';
+import { startEmulators, type RunningEmulators } from '../emulators';
+import { startWorker, type RunningWorker } from '../worker/worker';
+import { connectDatabase, redactUri, type Database } from '../activities/store/database';
+import { createConnectors } from '../activities/connectors';
+import { loadConnectorConfig } from '../activities/connectors/connectorConfig';
+import { startWakeupService, type WakeupService } from './wakeups/wakeupService';
+import { emulatorConnectorEnv } from './emulatorConnection';
+import { setupEntries } from './commands/entries';
+import { runFullSync } from './commands/fullSync';
+import { describeEntry, entryJson, type EntryDefinition } from './jobQueueEntries';
+import { printTable } from './output';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Running {
+  startedServers: boolean;
+  emulators?: RunningEmulators;
+  worker?: RunningWorker;
+  wakeups?: WakeupService;
+  database?: Database;
+  connection?: Connection;
+  statusTimer?: NodeJS.Timeout;
+}
+
+async function printStatus(client: Client, defs: EntryDefinition[]): Promise<void> {
+  const views = await Promise.all(defs.map((d) => describeEntry(client, d, 3000)));
+  const time = (iso: string | null) => (iso ? new Date(iso).toISOString().slice(11, 19) : '');
+  say(
+    `\n${new Date().toISOString().slice(11, 19)}  entries (bcsync entries, bcsync log, bcsync errors for more)`,
+  );
+  printTable(
+    ['Entry', 'State', 'Last run', 'Next run', 'Ins', 'Mod', 'Unch', 'Fail'],
+    views
+      .map(entryJson)
+      .map((v) => [
+        v.entry,
+        v.state ?? '',
+        time(v.lastRunAt),
+        time(v.nextRunAt),
+        v.lastRun?.inserted,
+        v.lastRun?.modified,
+        v.lastRun?.unchanged,
+        v.lastRun?.failed,
+      ]),
+  );
+}
+
+async function stopAll(r: Running): Promise<void> {
+  if (r.statusTimer) clearInterval(r.statusTimer);
+  await r.wakeups?.stop().catch(() => undefined);
+  if (r.worker) {
+    r.worker.worker.shutdown();
+    await r.worker.done.catch(() => undefined);
+  }
+  await r.connection?.close().catch(() => undefined);
+  await r.database?.close().catch(() => undefined);
+  await r.emulators?.stop().catch(() => undefined);
+  if (r.startedServers) await down();
+}
+
+async function run(): Promise<void> {
+  const r: Running = { startedServers: false };
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping...');
+    stopAll(r)
+      .then(() => process.exit(0))
+      .catch((err) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  try {
+    const wasRunning = readState() !== undefined;
+    const servers = await up({ install: true });
+    r.startedServers = !wasRunning;
+    process.env.TEMPORAL_ADDRESS ??= servers.temporal.address;
+    process.env.MONGODB_URI ??= servers.mongo.address;
+    say(`Temporal UI:  ${servers.temporal.uiUrl ?? '(external server)'}`);
+    say(`MongoDB:      ${redactUri(servers.mongo.address)}`);
+
+    if (!process.env.BCSYNC_BC_API_URL && !process.env.BCSYNC_DATAVERSE_URL) {
+      // Embedded defaults: the emulators, with BC's webhook window shortened so a change wakes its
+      // entry within seconds (BC itself waits 30 s; `bcsync emulate` keeps that default).
+      r.emulators = await startEmulators({
+        seed: 'demo',
+        stateDir: join(stateDir(), 'emulators'),
+        webhookCoalesceMs: Number(process.env.BCSYNC_EMULATOR_WEBHOOK_COALESCE_MS ?? 1000),
+      });
+      Object.assign(process.env, emulatorConnectorEnv(r.emulators));
+      say(`BC emulator:  ${r.emulators.bc.apiUrl}`);
+      say(`CRM emulator: ${r.emulators.dataverse.apiUrl}`);
+    }
+
+    r.worker = await startWorker({
+      temporalAddress: servers.temporal.address,
+      mongodbUri: servers.mongo.address,
+    });
+    r.database = await connectDatabase(servers.mongo.address, { maxPoolSize: 5 });
+    r.connection = await Connection.connect({ address: servers.temporal.address });
+    const client = new Client({
+      connection: r.connection,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    });
+
+    const firstStart = (await r.database.cols.jobLog.countDocuments({}, { limit: 1 })) === 0;
+    if (firstStart) {
+      // Before the entries start, so the first scheduled runs find coupled records (BC's set-up guide).
+      say('\nfirst start: running the initial full synchronization (all mappings in dependency order)...');
+      const result = await runFullSync(client, {
+        onProgress: (p) => p.current && say(`  ${p.done}/${p.total} ${p.current}`),
+      });
+      printTable(
+        ['Mapping', 'Inserted', 'Modified', 'Unchanged', 'Failed', 'Coupled', 'Error'],
+        result.results.map((x) => [
+          x.mapping,
+          x.result?.inserted,
+          x.result?.modified,
+          x.result?.unchanged,
+          x.result?.failed,
+          x.result?.coupled,
+          x.error ?? '',
+        ]),
+      );
+    }
+
+    const defs = await setupEntries((line) => say(`  setup ${line}`));
+
+    const port = Number(process.env.BCSYNC_WEBHOOK_PORT ?? 7050);
+    r.wakeups = await startWakeupService({
+      temporal: client,
+      db: r.database.db,
+      connectors: createConnectors(loadConnectorConfig()),
+      port,
+      publicUrl: process.env.BCSYNC_WEBHOOK_PUBLIC_URL,
+      crmPollSeconds: Number(process.env.BCSYNC_CRM_POLL_SECONDS ?? 10),
+    });
+    say(`webhooks:     ${r.wakeups.notificationUrl}`);
+
+    await printStatus(client, defs);
+    r.statusTimer = setInterval(
+      () => {
+        printStatus(client, defs).catch((err) => say(`status unavailable: ${(err as Error).message}`));
+      },
+      Number(process.env.BCSYNC_STATUS_INTERVAL_SECONDS ?? 15) * 1000,
+    );
+    say('\nbcsync is running. Ctrl-C stops everything.');
+    await r.worker.done;
+  } catch (err) {
+    await stopAll(r);
+    throw err;
+  }
+}
+
+run().catch((err) => {
+  console.error(`bcsync: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+// Starts both API emulators together (emulator contract: `startEmulators`), for local runs, the dev
+// servers and end-to-end tests. Each emulator keeps its own port, token endpoint and state.
+import { startBcEmulator, type RunningBcEmulator } from '../bc';
+import { startDataverseEmulator, type RunningDataverseEmulator } from '../dataverse';
+import type { FaultSettings } from './faults';
+
+export interface StartEmulatorsOptions {
+  host?: string;
+  /** Default 7048; 0 picks a free port. */
+  bcPort?: number;
+  /** Default 7049; 0 picks a free port. */
+  dataversePort?: number;
+  seed?: 'demo' | 'empty';
+  /** Sized seed: N records per main table in each emulator. */
+  records?: number;
+  /** State folder; each emulator keeps its own snapshot file in it. */
+  stateDir?: string;
+  /** BC webhook coalescing window (the real service waits 30 s). */
+  webhookCoalesceMs?: number;
+  /** Fault settings applied to both emulators (each can be changed later through its /_admin/faults). */
+  faults?: FaultSettings;
+}
+
+export interface RunningEmulators {
+  bc: RunningBcEmulator;
+  dataverse: RunningDataverseEmulator;
+  stop(): Promise<void>;
+}
+
+export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  const dataverse = await startDataverseEmulator({
+    host: opts.host,
+    port: opts.dataversePort,
+    seed: opts.seed,
+    records: opts.records,
+    stateDir: opts.stateDir,
+    faults: opts.faults,
+  });
+  let bc: RunningBcEmulator;
+  try {
+    bc = await startBcEmulator({
+      host: opts.host,
+      port: opts.bcPort,
+      seed: opts.seed,
+      records: opts.records,
+      stateDir: opts.stateDir,
+      webhookCoalesceMs: opts.webhookCoalesceMs,
+      faults: opts.faults,
+    });
+  } catch (error) {
+    // Do not leave the first server listening when the second cannot start (e.g. port in use).
+    await dataverse.stop();
+    throw error;
+  }
+  return {
+    bc,
+    dataverse,
+    async stop() {
+      await Promise.all([bc.stop(), dataverse.stop()]);
+    },
+  };
+}
+
+export type { RunningBcEmulator, RunningDataverseEmulator, FaultSettings };
