@@ -9,6 +9,7 @@ import { registerLogs } from './commands/logs';
 import { registerFullSync } from './commands/fullSync';
 import { registerCouplings } from './commands/couplings';
 import { registerEmulate } from './commands/emulate';
+import { registerWebhooks } from './commands/webhooks';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerFullSync(program);
   registerCouplings(program);
   registerEmulate(program);
+  registerWebhooks(program);
   return program;
 }
 

@@ -12,6 +12,7 @@ import { connectDatabase, redactUri, type Database } from '../activities/store/d
 import { createConnectors } from '../activities/connectors';
 import { loadConnectorConfig } from '../activities/connectors/connectorConfig';
 import { startWakeupService, type WakeupService } from './wakeups/wakeupService';
+import { wakeupSettings } from './wakeups/wakeupSettings';
 import { emulatorConnectorEnv } from './emulatorConnection';
 import { setupEntries } from './commands/entries';
 import { runFullSync } from './commands/fullSync';
@@ -139,14 +140,11 @@ async function run(): Promise<void> {
 
     const defs = await setupEntries((line) => say(`  setup ${line}`));
 
-    const port = Number(process.env.BCSYNC_WEBHOOK_PORT ?? 7050);
     r.wakeups = await startWakeupService({
+      ...wakeupSettings(),
       temporal: client,
       db: r.database.db,
       connectors: createConnectors(loadConnectorConfig()),
-      port,
-      publicUrl: process.env.BCSYNC_WEBHOOK_PUBLIC_URL,
-      crmPollSeconds: Number(process.env.BCSYNC_CRM_POLL_SECONDS ?? 10),
     });
     say(`webhooks:     ${r.wakeups.notificationUrl}`);
 

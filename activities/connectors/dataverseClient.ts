@@ -4,7 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, isAlreadyExists } from './apiError';
 import { ApiResponse, type ApiRequest, type ApiTransport, type HttpMethod } from './apiTransport';
-import { buildBatchBody, parseBatchResponse, type BatchPartRequest } from './dataverseBatch';
+import {
+  buildBatchBody,
+  parseBatchResponse,
+  type BatchPartRequest,
+  type BatchPartResponse,
+} from './dataverseBatch';
 import {
   combineFilters,
   getCollectionPage,
@@ -13,6 +18,7 @@ import {
   streamPages,
 } from './odataQuery';
 import type {
+  ApiErrorInfo,
   CallOptions,
   ChangePage,
   ChangeQuery,
@@ -307,7 +313,7 @@ export class DataverseClient implements TableClient {
     const parts = changeSets.map((set) => set.map((op) => this.batchPart(op, String(++contentId))));
     const { contentType, body } = buildBatchBody(parts);
     const url = `${this.base}/$batch`;
-    let partsAnswered;
+    let partsAnswered: BatchPartResponse[] | undefined;
     try {
       const response = await this.transport.send({
         method: 'POST',
@@ -319,19 +325,38 @@ export class DataverseClient implements TableClient {
         // conflicts: an unknown outcome is settled per item instead.
         idempotent: false,
       });
-      partsAnswered = parseBatchResponse(response.headers.get('content-type') ?? '', response.text);
+      try {
+        partsAnswered = parseBatchResponse(response.headers.get('content-type') ?? '', response.text);
+      } catch {
+        // Answered but unreadable: what was applied is unknown, so every item is settled on its own.
+        partsAnswered = undefined;
+      }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      if (err.info.outcomeUnknown) {
-        const settled: WriteResult[][] = [];
-        for (const set of changeSets) {
-          const setResults: WriteResult[] = [];
-          for (const op of set) setResults.push(await this.writeOne(op, signal, true));
-          settled.push(setResults);
+      if (!err.info.outcomeUnknown) return changeSets.map((set) => set.map(() => failedResult(err.info)));
+    }
+    if (!partsAnswered) {
+      const settled: WriteResult[][] = [];
+      for (const set of changeSets) {
+        if (set.length === 1) {
+          settled.push([await this.writeOne(set[0]!, signal, true)]);
+          continue;
         }
-        return settled;
+        // An atomic change set was applied whole or not at all; writing its items one by one would
+        // break that, so the caller gets "outcome unknown" and looks the rows up.
+        const unknown: ApiErrorInfo = {
+          system: 'dataverse',
+          kind: 'transient',
+          status: 0,
+          code: 'OutcomeUnknown',
+          message: 'The answer to this change set was lost; it was applied entirely or not at all',
+          method: 'POST',
+          url,
+          outcomeUnknown: true,
+        };
+        settled.push(set.map(() => failedResult(unknown)));
       }
-      return changeSets.map((set) => set.map(() => failedResult(err.info)));
+      return settled;
     }
     const byContentId = new Map(partsAnswered.filter((p) => p.contentId).map((p) => [p.contentId!, p]));
     return parts.map((set, s) => {

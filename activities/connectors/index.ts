@@ -133,4 +133,5 @@ export type { BcConfig, ConnectorConfig, DataverseConfig, HttpConfig } from './c
 export { DataverseClient, DATAVERSE_KEY_FIELDS, type WhoAmI } from './dataverseClient';
 export { OAuthTokenProvider } from './oauthToken';
 export { RetryPolicy, type RetryOptionsInput } from './retryPolicy';
+export { toApplicationFailure, withApiFailures } from './temporalFailure';
 export type * from './types';

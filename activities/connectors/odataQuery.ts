@@ -69,10 +69,13 @@ export async function getCollectionPage(
 ): Promise<{ records: JsonRecord[]; nextLink?: string; deltaLink?: string }> {
   const response = await transport.send({ method: 'GET', url, headers, signal, idempotent: true });
   const page = response.json<ODataCollection>();
+  // Links are absolute in both APIs; a relative one is resolved against the page that carried it.
+  const nextLink = page['@odata.nextLink'] ? new URL(page['@odata.nextLink'], url).toString() : undefined;
+  const deltaLink = page['@odata.deltaLink'] ? new URL(page['@odata.deltaLink'], url).toString() : undefined;
   return {
     records: Array.isArray(page.value) ? page.value : [],
-    ...(page['@odata.nextLink'] ? { nextLink: page['@odata.nextLink'] } : {}),
-    ...(page['@odata.deltaLink'] ? { deltaLink: page['@odata.deltaLink'] } : {}),
+    ...(nextLink ? { nextLink } : {}),
+    ...(deltaLink ? { deltaLink } : {}),
   };
 }
 

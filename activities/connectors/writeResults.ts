@@ -46,11 +46,6 @@ export function needsSecondChance(result: WriteResult): { mayAlreadyBeApplied: b
   return { mayAlreadyBeApplied: isAmbiguousFailure(err) };
 }
 
-/** A lost batch answer: every item of it gets this error unless it can be settled on its own. */
-export function batchLost(info: ApiErrorInfo, ops: WriteOperation[]): WriteResult[] {
-  return ops.map(() => failedResult(info));
-}
-
 export function opLabel(op: WriteOperation): string {
   return op.kind === 'create' ? `create ${op.entity}` : `${op.kind} ${op.entity}(${op.id})`;
 }

@@ -31,7 +31,7 @@ export class CrmDeltaLinkStore {
     const _id = key(organizationUrl, entitySet);
     await this.col.replaceOne(
       { _id },
-      { _id, organizationUrl, entitySet, deltaLink, updatedAt: now },
+      { organizationUrl, entitySet, deltaLink, updatedAt: now },
       { upsert: true },
     );
   }

@@ -37,7 +37,10 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return out;
 }
 
-function operationResponse(op: BatchOperation, hooks: BatchHooks): { status: number; json: Record<string, unknown> } {
+function operationResponse(
+  op: BatchOperation,
+  hooks: BatchHooks,
+): { status: number; json: Record<string, unknown> } {
   let response: ApiResponse;
   try {
     response = hooks.execute(hooks.prepare(op));
@@ -46,19 +49,30 @@ function operationResponse(op: BatchOperation, hooks: BatchHooks): { status: num
     response = { status: error.status, headers: error.headers, body: error.body() };
   }
   const headers = lowerCaseHeaders(response.headers);
-  if (response.body !== undefined && headers['content-type'] === undefined) {
+  if (
+    (response.body !== undefined || response.rawJson !== undefined) &&
+    headers['content-type'] === undefined
+  ) {
     headers['content-type'] = 'application/json; odata.metadata=minimal';
   }
   headers['odata-version'] = '4.0';
   const json: Record<string, unknown> = { id: op.id ?? null, status: response.status, headers };
-  if (response.body !== undefined) json.body = response.body;
+  if (response.rawJson !== undefined) json.body = JSON.parse(response.rawJson) as unknown;
+  else if (response.body !== undefined) json.body = response.body;
   return { status: response.status, json };
 }
 
-export function executeBatch(state: BcState, body: unknown, isolation: string | undefined, hooks: BatchHooks): ApiResponse {
+export function executeBatch(
+  state: BcState,
+  body: unknown,
+  isolation: string | undefined,
+  hooks: BatchHooks,
+): ApiResponse {
   const parsed = batchSchema.safeParse(body);
   if (!parsed.success) {
-    throw bcErrors.badRequest(`Invalid Request Body: the JSON batch needs {"requests":[{"id","method","url"}]}. ${z.prettifyError(parsed.error)}`);
+    throw bcErrors.badRequest(
+      `Invalid Request Body: the JSON batch needs {"requests":[{"id","method","url"}]}. ${z.prettifyError(parsed.error)}`,
+    );
   }
   const ops = parsed.data.requests;
   if (ops.length > MAX_BATCH_OPERATIONS) {

@@ -31,9 +31,14 @@ export function bcErrorBody(code: string, message: string): BcErrorBody {
 
 export const bcErrors = {
   unauthorized: () =>
-    new BcApiError(401, 'Authentication_InvalidCredentials', 'The server has rejected the client credentials.', {
-      'WWW-Authenticate': 'Bearer realm="api.businesscentral.dynamics.com", error="invalid_token"',
-    }),
+    new BcApiError(
+      401,
+      'Authentication_InvalidCredentials',
+      'The server has rejected the client credentials.',
+      {
+        'WWW-Authenticate': 'Bearer realm="api.businesscentral.dynamics.com", error="invalid_token"',
+      },
+    ),
   resourceNotFound: (segment: string) =>
     new BcApiError(404, 'BadRequest_ResourceNotFound', `Resource not found for the segment '${segment}'.`),
   // Unknown environment: the real message text is not documented (apis.md marks such details unconfirmed).
@@ -53,7 +58,8 @@ export const bcErrors = {
       'Could not validate the client concurrency token required by the service. Please provide a valid token in the client request.',
     ),
   // apis.md A: stale If-Match -> 409 Request_EntityChanged.
-  entityChanged: () => new BcApiError(409, 'Request_EntityChanged', 'Another user has already changed the record.'),
+  entityChanged: () =>
+    new BcApiError(409, 'Request_EntityChanged', 'Another user has already changed the record.'),
   // The HTTP status for a duplicate key is not documented; 409 is what third-party reports show.
   duplicateKey: (table: string, keyCaption: string, value: string) =>
     new BcApiError(
@@ -68,7 +74,11 @@ export const bcErrors = {
       `The length of the string is ${value.length}, but it must be less than or equal to ${max} characters. Value: ${value}`,
     ),
   requiredField: (field: string) =>
-    new BcApiError(400, 'BadRequest_RequiredParamNotProvided', `Field '${field}' must not be blank or empty.`),
+    new BcApiError(
+      400,
+      'BadRequest_RequiredParamNotProvided',
+      `Field '${field}' must not be blank or empty.`,
+    ),
   unknownProperty: (field: string, entityType: string) =>
     new BcApiError(
       400,
@@ -132,5 +142,9 @@ export const bcErrors = {
       { 'Retry-After': String(retryAfterSeconds) },
     ),
   serviceUnavailable: () =>
-    new BcApiError(503, 'Internal_ServiceUnavailable', 'The service is temporarily unavailable (injected fault).'),
+    new BcApiError(
+      503,
+      'Internal_ServiceUnavailable',
+      'The service is temporarily unavailable (injected fault).',
+    ),
 };

@@ -38,16 +38,28 @@ export interface BcHandlerDeps {
 
 type Headers = Record<string, string | undefined>;
 
+const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal; charset=utf-8';
+
 function headerMap(req: IncomingMessage): Headers {
   const out: Headers = {};
-  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
+  if (response.rawJson !== undefined) {
+    return sendText(res, response.status, response.rawJson, JSON_CONTENT_TYPE, response.headers);
+  }
   if (response.body === undefined) return sendEmpty(res, response.status, response.headers);
   if (typeof response.body === 'string') {
-    return sendText(res, response.status, response.body, response.headers['Content-Type'] ?? 'text/plain', response.headers);
+    return sendText(
+      res,
+      response.status,
+      response.body,
+      response.headers['Content-Type'] ?? 'text/plain',
+      response.headers,
+    );
   }
   sendJson(res, response.status, response.body, response.headers);
 }
@@ -56,7 +68,9 @@ function errorResponse(error: BcApiError): ApiResponse {
   return { status: error.status, headers: { ...error.headers, 'OData-Version': '4.0' }, body: error.body() };
 }
 
-export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createBcHandler(
+  deps: BcHandlerDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const ctx = (): ApiContext => ({ state: deps.state, origin: deps.origin() });
 
   function checkBase(base: ApiBase): void {
@@ -68,7 +82,12 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
   }
 
   /** A request (top level or inside a batch) as the entity layer takes it. */
-  function prepare(method: string, url: URL, headers: Headers, body: unknown): ApiRequest | { batch: true; base: ApiBase } {
+  function prepare(
+    method: string,
+    url: URL,
+    headers: Headers,
+    body: unknown,
+  ): ApiRequest | { batch: true; base: ApiBase } {
     const parsed = parseApiBase(url.pathname);
     if (!parsed) throw bcErrors.resourceNotFound(url.pathname);
     checkBase(parsed.base);
@@ -77,7 +96,15 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     if (route.kind === 'subscriptions') {
       throw bcErrors.badRequest('Subscriptions are not available inside a $batch request.');
     }
-    return { method, pathname: url.pathname, base: parsed.base, route, params: url.searchParams, headers, body };
+    return {
+      method,
+      pathname: url.pathname,
+      base: parsed.base,
+      route,
+      params: url.searchParams,
+      headers,
+      body,
+    };
   }
 
   function batchOperationRequest(base: ApiBase, op: BatchOperation): ApiRequest {
@@ -88,7 +115,8 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     const headers: Headers = {};
     for (const [k, v] of Object.entries(op.headers ?? {})) headers[k.toLowerCase()] = v;
     const prepared = prepare(op.method.toUpperCase(), url, headers, op.body);
-    if ('batch' in prepared) throw bcErrors.badRequest('A $batch request cannot contain another $batch request.');
+    if ('batch' in prepared)
+      throw bcErrors.badRequest('A $batch request cannot contain another $batch request.');
     return prepared;
   }
 
@@ -100,11 +128,18 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     body: unknown,
   ): Promise<ApiResponse> {
     const store = deps.subscriptions;
-    const ok = (status: number, json: unknown): ApiResponse => ({ status, headers: { 'OData-Version': '4.0' }, body: json });
+    const ok = (status: number, json: unknown): ApiResponse => ({
+      status,
+      headers: { 'OData-Version': '4.0' },
+      body: json,
+    });
     const context = `${deps.origin()}${base.basePath}/$metadata#subscriptions`;
     if (subscriptionId === undefined) {
       if (method === 'GET') {
-        const value = store.active().filter((s) => s.target.api === base.api).map(subscriptionJson);
+        const value = store
+          .active()
+          .filter((s) => s.target.api === base.api)
+          .map(subscriptionJson);
         return ok(200, { '@odata.context': context, value });
       }
       if (method === 'POST') {
@@ -113,7 +148,11 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
       }
       throw bcErrors.methodNotAllowed(method, 'subscriptions');
     }
-    if (method === 'GET') return ok(200, { '@odata.context': `${context}/$entity`, ...subscriptionJson(store.mustGet(subscriptionId)) });
+    if (method === 'GET')
+      return ok(200, {
+        '@odata.context': `${context}/$entity`,
+        ...subscriptionJson(store.mustGet(subscriptionId)),
+      });
     if (method === 'PATCH') {
       const renewed = await store.renew(subscriptionId, body, headers['if-match']);
       return ok(200, { '@odata.context': `${context}/$entity`, ...subscriptionJson(renewed) });
@@ -125,7 +164,11 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     throw bcErrors.methodNotAllowed(method, 'subscriptions');
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<ApiResponse | undefined> {
+  async function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<ApiResponse | undefined> {
     const auth = deps.tokens.verify(req.headers.authorization);
     if (!auth.ok) return errorResponse(bcErrors.unauthorized());
     const fault = deps.faults.decideDetailed(auth.clientId);
@@ -144,7 +187,8 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
       try {
         body = parseJsonText(await readText(req));
       } catch (error) {
-        if (error instanceof JsonBodyError) throw bcErrors.badRequest(`Invalid Request Body: ${error.message}`);
+        if (error instanceof JsonBodyError)
+          throw bcErrors.badRequest(`Invalid Request Body: ${error.message}`);
         throw error;
       }
     }
@@ -152,7 +196,8 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     if (!parsed) throw bcErrors.resourceNotFound(url.pathname);
     checkBase(parsed.base);
     const route = parseRoute(parsed.base, parsed.rest);
-    if (route.kind === 'subscriptions') return handleSubscriptions(method, parsed.base, route.subscriptionId, headers, body);
+    if (route.kind === 'subscriptions')
+      return handleSubscriptions(method, parsed.base, route.subscriptionId, headers, body);
     if (route.kind === 'batch') {
       if (method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
       return executeBatch(deps.state, body, headers.isolation, {
@@ -171,7 +216,10 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
     const tenant = matchTokenPath(url.pathname);
     if (tenant !== undefined) {
       if ((req.method ?? 'GET').toUpperCase() !== 'POST') {
-        return sendJson(res, 405, { error: 'invalid_request', error_description: 'The token endpoint only accepts POST.' });
+        return sendJson(res, 405, {
+          error: 'invalid_request',
+          error_description: 'The token endpoint only accepts POST.',
+        });
       }
       const answer = deps.tokens.issue(await readText(req), tenant);
       return sendJson(res, answer.status, answer.body, { 'Cache-Control': 'no-store' });
@@ -183,7 +231,9 @@ export function createBcHandler(deps: BcHandlerDeps): (req: IncomingMessage, res
       if (error instanceof BcApiError) response = errorResponse(error);
       else {
         deps.onError(error);
-        response = errorResponse(new BcApiError(500, 'Internal_ServerError', `Internal emulator error: ${(error as Error).message}`));
+        response = errorResponse(
+          new BcApiError(500, 'Internal_ServerError', `Internal emulator error: ${(error as Error).message}`),
+        );
       }
     }
     if (!response) return;

@@ -20,7 +20,13 @@ export interface ApiBase {
 export type BcRoute =
   | { kind: 'metadata' }
   | { kind: 'companies'; companyId?: string }
-  | { kind: 'collection'; def: EntityDef; companyId: string; parent?: { def: EntityDef; id: string }; countOnly: boolean }
+  | {
+      kind: 'collection';
+      def: EntityDef;
+      companyId: string;
+      parent?: { def: EntityDef; id: string };
+      countOnly: boolean;
+    }
   | { kind: 'entity'; def: EntityDef; companyId: string; id: string; parent?: { def: EntityDef; id: string } }
   | { kind: 'action'; def: EntityDef; companyId: string; id: string; action: string }
   | { kind: 'batch' }
@@ -45,7 +51,10 @@ function splitKey(segment: string): { name: string; key?: string } {
 
 /** Splits `/v2.0/...` into the API base and the rest; undefined when the path is not an API path. */
 export function parseApiBase(pathname: string): { base: ApiBase; rest: string[] } | undefined {
-  const segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   if (segments[0] !== 'v2.0') return undefined;
   let envIndex: number;
   let tenant: string | undefined;
@@ -75,7 +84,8 @@ export function parseRoute(base: ApiBase, rest: string[]): BcRoute {
   if (rest.length === 0 || rest[0] === '$metadata') return { kind: 'metadata' };
   if (rest[0] === '$batch' && rest.length === 1) return { kind: 'batch' };
   const first = splitKey(rest[0]);
-  if (first.name === 'subscriptions' && rest.length === 1) return { kind: 'subscriptions', subscriptionId: first.key };
+  if (first.name === 'subscriptions' && rest.length === 1)
+    return { kind: 'subscriptions', subscriptionId: first.key };
   if (first.name !== 'companies') throw bcErrors.resourceNotFound(first.name);
   if (rest.length === 1) return { kind: 'companies', companyId: first.key };
   if (first.key === undefined) throw bcErrors.resourceNotFound(rest[1]);
@@ -90,7 +100,8 @@ export function parseRoute(base: ApiBase, rest: string[]): BcRoute {
   }
   const third = rest[2];
   if (second.key === undefined) {
-    if (third === '$count' && rest.length === 3) return { kind: 'collection', def, companyId, countOnly: true };
+    if (third === '$count' && rest.length === 3)
+      return { kind: 'collection', def, companyId, countOnly: true };
     throw bcErrors.resourceNotFound(third);
   }
   if (third.startsWith('Microsoft.NAV.') && rest.length === 3) {
@@ -98,7 +109,8 @@ export function parseRoute(base: ApiBase, rest: string[]): BcRoute {
   }
   const nav = splitKey(third);
   const child = entityDefFor(base.api, nav.name);
-  if (!child || child.parentSet !== def.entitySet || rest.length > 4) throw bcErrors.resourceNotFound(nav.name);
+  if (!child || child.parentSet !== def.entitySet || rest.length > 4)
+    throw bcErrors.resourceNotFound(nav.name);
   const parent = { def, id: second.key };
   if (rest.length === 4) {
     if (rest[3] === '$count' && nav.key === undefined) {

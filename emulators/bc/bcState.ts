@@ -99,7 +99,12 @@ export class BcState {
     const row: StoredRow = { data, etag: this.nextEtag() };
     this.table(entitySet).insert(row);
     this.tx?.undo.push({ kind: 'insert', entitySet, id: String(data.id) });
-    this.emit({ entitySet, id: String(data.id), changeType: 'created', lastModifiedDateTime: modifiedOf(data, this) });
+    this.emit({
+      entitySet,
+      id: String(data.id),
+      changeType: 'created',
+      lastModifiedDateTime: modifiedOf(data, this),
+    });
     return row;
   }
 
@@ -107,7 +112,12 @@ export class BcState {
     const row: StoredRow = { data, etag: this.nextEtag() };
     const previous = this.table(entitySet).replace(row);
     this.tx?.undo.push({ kind: 'replace', entitySet, previous });
-    this.emit({ entitySet, id: String(data.id), changeType: 'updated', lastModifiedDateTime: modifiedOf(data, this) });
+    this.emit({
+      entitySet,
+      id: String(data.id),
+      changeType: 'updated',
+      lastModifiedDateTime: modifiedOf(data, this),
+    });
     return row;
   }
 
@@ -125,14 +135,26 @@ export class BcState {
     const previous = this.table(entitySet).remove(id);
     if (!previous) return undefined;
     this.tx?.undo.push({ kind: 'remove', entitySet, previous });
-    this.emit({ entitySet, id: String(previous.data.id), changeType: 'deleted', lastModifiedDateTime: this.clock.nowIso() });
+    this.emit({
+      entitySet,
+      id: String(previous.data.id),
+      changeType: 'deleted',
+      lastModifiedDateTime: this.clock.nowIso(),
+    });
     return previous;
   }
 
   nextNumber(seriesCode: string, entitySet: string, numberField = 'number'): string {
     const table = this.table(entitySet);
-    this.tx?.undo.push({ kind: 'series', code: seriesCode, lastUsed: this.numberSeries.lastUsed(seriesCode) });
-    return this.numberSeries.next(seriesCode, (candidate) => table.findByUniqueKey({ [numberField]: candidate }) !== undefined);
+    this.tx?.undo.push({
+      kind: 'series',
+      code: seriesCode,
+      lastUsed: this.numberSeries.lastUsed(seriesCode),
+    });
+    return this.numberSeries.next(
+      seriesCode,
+      (candidate) => table.findByUniqueKey({ [numberField]: candidate }) !== undefined,
+    );
   }
 
   /** One API-level write (create/update/delete/action), counted once it is committed. */
@@ -183,7 +205,9 @@ export class BcState {
 
   load(snapshot: BcStateSnapshot): void {
     if (snapshot.format !== 'bcsync-bc-emulator/1') {
-      throw new Error(`BC emulator state has format '${String(snapshot.format)}', expected 'bcsync-bc-emulator/1'.`);
+      throw new Error(
+        `BC emulator state has format '${String(snapshot.format)}', expected 'bcsync-bc-emulator/1'.`,
+      );
     }
     this.clearData();
     this.company = snapshot.company;

@@ -33,7 +33,11 @@ interface SortedCache {
 // Sorted copies for $orderby reads, rebuilt only when the table changed since (one sort per query shape).
 const sortedCaches = new WeakMap<EntityTable, Map<string, SortedCache>>();
 
-function orderedRows(table: EntityTable, orderBy: readonly OrderTerm[], compare: Comparator): readonly StoredRow[] {
+function orderedRows(
+  table: EntityTable,
+  orderBy: readonly OrderTerm[],
+  compare: Comparator,
+): readonly StoredRow[] {
   if (orderBy.length === 0) return table.rowsInKeyOrder();
   const key = orderBy.map((t) => `${t.field} ${t.desc ? 'desc' : 'asc'}`).join(',');
   let caches = sortedCaches.get(table);

@@ -22,10 +22,10 @@ export function blankStatistics(customer: JsonRow, modifiedAt: string): JsonRow 
 }
 
 /** Figures of one customer computed from its sales invoices. */
-export function computeFigures(state: BcState, customerId: string): Pick<
-  JsonRow,
-  'balance' | 'outstandingInvoices' | 'totalSales' | 'overdueAmount'
-> {
+export function computeFigures(
+  state: BcState,
+  customerId: string,
+): Pick<JsonRow, 'balance' | 'outstandingInvoices' | 'totalSales' | 'overdueAmount'> {
   const invoices = state.table('salesInvoices');
   const today = state.clock.today();
   let balance = 0;
@@ -58,7 +58,8 @@ export function refreshStatistics(state: BcState, customerId: string): void {
   const current = state.get('customerStatistics', customerId)?.data;
   if (!customer || !current) return;
   const figures = computeFigures(state, customerId);
-  const changed = Object.entries(figures).some(([k, v]) => current[k] !== v) || current.customerNumber !== customer.number;
+  const changed =
+    Object.entries(figures).some(([k, v]) => current[k] !== v) || current.customerNumber !== customer.number;
   if (changed) {
     state.update('customerStatistics', {
       ...current,

@@ -10,6 +10,7 @@ import type { JsonRow } from './entityTable';
 import { createEntity } from './entityWriter';
 import { postSalesInvoice } from './invoiceRules';
 import { seedReferenceData } from './referenceSeed';
+import { seedGuid } from './seedIds';
 
 interface DemoCustomer {
   name: string;
@@ -23,26 +24,193 @@ interface DemoCustomer {
 }
 
 const CUSTOMERS: readonly DemoCustomer[] = [
-  { name: 'Adatum Corporation', address: '192 Market Square', city: 'Atlanta', state: 'GA', postalCode: '31772', country: 'US', contact: ['Robert', 'Townes'] },
-  { name: 'Trey Research', address: '153 Thomas Drive', city: 'Chicago', state: 'IL', postalCode: '61236', country: 'US', contact: ['Helen', 'Ray'] },
-  { name: 'School of Fine Art', address: '10 High Tower Green', city: 'Miami', state: 'FL', postalCode: '37125', country: 'US', contact: ['Meagan', 'Bond'] },
-  { name: 'Alpine Ski House', address: '10 Deerfield Road', city: 'Atlanta', state: 'GA', postalCode: '31772', country: 'US', contact: ['Ian', 'Deberry'] },
-  { name: 'Relecloud', address: '25 Water Way', city: 'Atlanta', state: 'GA', postalCode: '31772', country: 'US', contact: ['Jesse', 'Homer'] },
-  { name: 'Coho Winery', address: '8 Vineyard Lane', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US', contact: ['Jim', 'Glynn'] },
-  { name: 'Fabrikam, Inc.', address: '4567 Main Street', city: 'Buffalo', state: 'NY', postalCode: '14201', country: 'US', contact: ['Lisa', 'Andrews'] },
-  { name: 'Contoso, Ltd.', address: '1 Microsoft Way', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US', contact: ['Robin', 'Counts'] },
-  { name: 'Litware, Inc.', address: '77 Industry Park', city: 'Dallas', state: 'TX', postalCode: '75201', country: 'US', contact: ['Ben', 'Miller'] },
-  { name: 'Wide World Importers', address: '200 Harbor Road', city: 'San Francisco', state: 'CA', postalCode: '94105', country: 'US', contact: ['Anna', 'Lidman'] },
-  { name: 'Northwind Traders', address: '12 Orchestra Terrace', city: 'Vancouver', state: 'BC', postalCode: 'V6B 1A1', country: 'CA', currency: 'CAD', contact: ['Nancy', 'Davolio'] },
-  { name: 'Tailspin Toys', address: '31 Airport Road', city: 'Toronto', state: 'ON', postalCode: 'M5H 2N2', country: 'CA', currency: 'CAD', contact: ['Pat', 'Coleman'] },
-  { name: 'Proseware, Inc.', address: '5 Kings Road', city: 'London', state: '', postalCode: 'W2 8HG', country: 'GB', currency: 'GBP', contact: ['Ivan', 'Irons'] },
-  { name: 'Woodgrove Bank', address: '17 Queens Gate', city: 'Manchester', state: '', postalCode: 'M1 1AA', country: 'GB', currency: 'GBP', contact: ['Olivia', 'Wilson'] },
-  { name: 'Lucerne Publishing', address: 'Hauptstrasse 11', city: 'Berlin', state: '', postalCode: '10115', country: 'DE', currency: 'EUR', contact: ['Kai', 'Axford'] },
-  { name: 'Graphic Design Institute', address: 'Rue de Rivoli 40', city: 'Paris', state: '', postalCode: '75001', country: 'FR', currency: 'EUR', contact: ['Claire', 'Dubois'] },
-  { name: 'Fourth Coffee', address: 'Avenida Reforma 222', city: 'Mexico City', state: 'CDMX', postalCode: '06600', country: 'MX', currency: 'MXN', contact: ['Luis', 'Bonifaz'] },
-  { name: "Margie's Travel", address: '9 Ocean Drive', city: 'Miami', state: 'FL', postalCode: '33139', country: 'US', contact: ['Margie', 'Shoop'] },
-  { name: 'Blue Yonder Airlines', address: '400 Runway Blvd', city: 'Denver', state: 'CO', postalCode: '80202', country: 'US', contact: ['Ty', 'Carlson'] },
-  { name: 'Humongous Insurance', address: '1200 Tower Place', city: 'Boston', state: 'MA', postalCode: '02108', country: 'US', contact: ['Sara', 'Davis'] },
+  {
+    name: 'Adatum Corporation',
+    address: '192 Market Square',
+    city: 'Atlanta',
+    state: 'GA',
+    postalCode: '31772',
+    country: 'US',
+    contact: ['Robert', 'Townes'],
+  },
+  {
+    name: 'Trey Research',
+    address: '153 Thomas Drive',
+    city: 'Chicago',
+    state: 'IL',
+    postalCode: '61236',
+    country: 'US',
+    contact: ['Helen', 'Ray'],
+  },
+  {
+    name: 'School of Fine Art',
+    address: '10 High Tower Green',
+    city: 'Miami',
+    state: 'FL',
+    postalCode: '37125',
+    country: 'US',
+    contact: ['Meagan', 'Bond'],
+  },
+  {
+    name: 'Alpine Ski House',
+    address: '10 Deerfield Road',
+    city: 'Atlanta',
+    state: 'GA',
+    postalCode: '31772',
+    country: 'US',
+    contact: ['Ian', 'Deberry'],
+  },
+  {
+    name: 'Relecloud',
+    address: '25 Water Way',
+    city: 'Atlanta',
+    state: 'GA',
+    postalCode: '31772',
+    country: 'US',
+    contact: ['Jesse', 'Homer'],
+  },
+  {
+    name: 'Coho Winery',
+    address: '8 Vineyard Lane',
+    city: 'Seattle',
+    state: 'WA',
+    postalCode: '98101',
+    country: 'US',
+    contact: ['Jim', 'Glynn'],
+  },
+  {
+    name: 'Fabrikam, Inc.',
+    address: '4567 Main Street',
+    city: 'Buffalo',
+    state: 'NY',
+    postalCode: '14201',
+    country: 'US',
+    contact: ['Lisa', 'Andrews'],
+  },
+  {
+    name: 'Contoso, Ltd.',
+    address: '1 Microsoft Way',
+    city: 'Redmond',
+    state: 'WA',
+    postalCode: '98052',
+    country: 'US',
+    contact: ['Robin', 'Counts'],
+  },
+  {
+    name: 'Litware, Inc.',
+    address: '77 Industry Park',
+    city: 'Dallas',
+    state: 'TX',
+    postalCode: '75201',
+    country: 'US',
+    contact: ['Ben', 'Miller'],
+  },
+  {
+    name: 'Wide World Importers',
+    address: '200 Harbor Road',
+    city: 'San Francisco',
+    state: 'CA',
+    postalCode: '94105',
+    country: 'US',
+    contact: ['Anna', 'Lidman'],
+  },
+  {
+    name: 'Northwind Traders',
+    address: '12 Orchestra Terrace',
+    city: 'Vancouver',
+    state: 'BC',
+    postalCode: 'V6B 1A1',
+    country: 'CA',
+    currency: 'CAD',
+    contact: ['Nancy', 'Davolio'],
+  },
+  {
+    name: 'Tailspin Toys',
+    address: '31 Airport Road',
+    city: 'Toronto',
+    state: 'ON',
+    postalCode: 'M5H 2N2',
+    country: 'CA',
+    currency: 'CAD',
+    contact: ['Pat', 'Coleman'],
+  },
+  {
+    name: 'Proseware, Inc.',
+    address: '5 Kings Road',
+    city: 'London',
+    state: '',
+    postalCode: 'W2 8HG',
+    country: 'GB',
+    currency: 'GBP',
+    contact: ['Ivan', 'Irons'],
+  },
+  {
+    name: 'Woodgrove Bank',
+    address: '17 Queens Gate',
+    city: 'Manchester',
+    state: '',
+    postalCode: 'M1 1AA',
+    country: 'GB',
+    currency: 'GBP',
+    contact: ['Olivia', 'Wilson'],
+  },
+  {
+    name: 'Lucerne Publishing',
+    address: 'Hauptstrasse 11',
+    city: 'Berlin',
+    state: '',
+    postalCode: '10115',
+    country: 'DE',
+    currency: 'EUR',
+    contact: ['Kai', 'Axford'],
+  },
+  {
+    name: 'Graphic Design Institute',
+    address: 'Rue de Rivoli 40',
+    city: 'Paris',
+    state: '',
+    postalCode: '75001',
+    country: 'FR',
+    currency: 'EUR',
+    contact: ['Claire', 'Dubois'],
+  },
+  {
+    name: 'Fourth Coffee',
+    address: 'Avenida Reforma 222',
+    city: 'Mexico City',
+    state: 'CDMX',
+    postalCode: '06600',
+    country: 'MX',
+    currency: 'MXN',
+    contact: ['Luis', 'Bonifaz'],
+  },
+  {
+    name: "Margie's Travel",
+    address: '9 Ocean Drive',
+    city: 'Miami',
+    state: 'FL',
+    postalCode: '33139',
+    country: 'US',
+    contact: ['Margie', 'Shoop'],
+  },
+  {
+    name: 'Blue Yonder Airlines',
+    address: '400 Runway Blvd',
+    city: 'Denver',
+    state: 'CO',
+    postalCode: '80202',
+    country: 'US',
+    contact: ['Ty', 'Carlson'],
+  },
+  {
+    name: 'Humongous Insurance',
+    address: '1200 Tower Place',
+    city: 'Boston',
+    state: 'MA',
+    postalCode: '02108',
+    country: 'US',
+    contact: ['Sara', 'Davis'],
+  },
 ];
 
 const ITEMS: readonly [string, string, number, number][] = [
@@ -78,7 +246,7 @@ export function seedDemo(state: BcState): void {
   const rng = new SeededRandom(20240101);
   const ref = seedReferenceData(state, rng);
   const post = (set: string, body: JsonRow, parentId?: string): JsonRow =>
-    createEntity(state, entityDef(set), { id: rng.guid(), ...body }, parentId).data;
+    createEntity(state, entityDef(set), { id: seedGuid(rng), ...body }, parentId).data;
 
   const customers = CUSTOMERS.map((c, i) =>
     post('customers', {
@@ -148,7 +316,14 @@ export function seedDemo(state: BcState): void {
   for (const item of items) state.patchDerived('items', String(item.id), { inventory: 20 + rng.int(200) });
 
   for (const [number, name, type, price, cost] of RESOURCES) {
-    const res = post('resources', { number, name, type, baseUnitOfMeasureCode: 'HOUR', unitPrice: price, unitCost: cost });
+    const res = post('resources', {
+      number,
+      name,
+      type,
+      baseUnitOfMeasureCode: 'HOUR',
+      unitPrice: price,
+      unitCost: cost,
+    });
     state.patchDerived('resources', String(res.id), { capacity: type === 'Person' ? 160 : 200 });
   }
 
@@ -162,7 +337,12 @@ export function seedDemo(state: BcState): void {
 
   items.forEach((item, i) => {
     const price = Number(item.unitPrice);
-    post('salesPrices', { itemNumber: item.number, salesType: 'All Customers', unitPrice: price, unitOfMeasureCode: 'PCS' });
+    post('salesPrices', {
+      itemNumber: item.number,
+      salesType: 'All Customers',
+      unitPrice: price,
+      unitOfMeasureCode: 'PCS',
+    });
     post('salesPrices', {
       itemNumber: item.number,
       salesType: 'Customer Price Group',
@@ -212,17 +392,32 @@ export function seedDemo(state: BcState): void {
       const lineCount = 1 + ((i + n) % 4);
       for (let l = 0; l < lineCount; l++) {
         const item = items[(i * 5 + n * 3 + l) % items.length];
-        post('salesInvoiceLines', { lineType: 'Item', lineObjectNumber: item.number, quantity: 1 + ((i + l) % 6) }, String(invoice.id));
+        post(
+          'salesInvoiceLines',
+          { lineType: 'Item', lineObjectNumber: item.number, quantity: 1 + ((i + l) % 6) },
+          String(invoice.id),
+        );
       }
       if (n === 0 && i % 4 === 1) {
-        post('salesInvoiceLines', { lineType: 'Resource', lineObjectNumber: 'MARTY', quantity: 4 }, String(invoice.id));
+        post(
+          'salesInvoiceLines',
+          { lineType: 'Resource', lineObjectNumber: 'MARTY', quantity: 4 },
+          String(invoice.id),
+        );
       }
       postSalesInvoice(state, String(invoice.id));
     }
   });
   customers.slice(12, 16).forEach((customer, i) => {
-    const draft = post('salesInvoices', { customerNumber: customer.number, externalDocumentNumber: `PO-DRAFT-${i + 1}` });
-    post('salesInvoiceLines', { lineType: 'Item', lineObjectNumber: items[i].number, quantity: 2 + i }, String(draft.id));
+    const draft = post('salesInvoices', {
+      customerNumber: customer.number,
+      externalDocumentNumber: `PO-DRAFT-${i + 1}`,
+    });
+    post(
+      'salesInvoiceLines',
+      { lineType: 'Item', lineObjectNumber: items[i].number, quantity: 2 + i },
+      String(draft.id),
+    );
   });
 
   // Figures the emulator has no documents for (orders, shipments) vary per customer.

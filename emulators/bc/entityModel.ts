@@ -3,7 +3,8 @@
 // contract in docs/bc-custom-api.md. Lengths are those of the BC table fields behind each API field
 // (e.g. Customer."Name" Text[100], "City" Text[30], "E-Mail" Text[80]); Code fields are upper-cased by BC.
 
-export type FieldType = 'text' | 'code' | 'decimal' | 'integer' | 'boolean' | 'date' | 'datetime' | 'guid' | 'option';
+export type FieldType =
+  'text' | 'code' | 'decimal' | 'integer' | 'boolean' | 'date' | 'datetime' | 'guid' | 'option';
 
 export interface FieldDef {
   readonly type: FieldType;
@@ -293,7 +294,15 @@ const shipmentMethods: EntityDef = {
   },
 };
 
-export const INVOICE_STATUSES = [' ', 'Draft', 'In Review', 'Open', 'Paid', 'Canceled', 'Corrective'] as const;
+export const INVOICE_STATUSES = [
+  ' ',
+  'Draft',
+  'In Review',
+  'Open',
+  'Paid',
+  'Canceled',
+  'Corrective',
+] as const;
 
 const salesInvoices: EntityDef = {
   entitySet: 'salesInvoices',
@@ -455,9 +464,25 @@ const salesPrices: EntityDef = {
   table: 'Sales Price',
   api: 'bcsync',
   hasModifiedAt: true,
-  sortKey: ['itemNumber', 'salesType', 'salesCode', 'startingDate', 'currencyCode', 'unitOfMeasureCode', 'minimumQuantity'],
+  sortKey: [
+    'itemNumber',
+    'salesType',
+    'salesCode',
+    'startingDate',
+    'currencyCode',
+    'unitOfMeasureCode',
+    'minimumQuantity',
+  ],
   uniqueKey: {
-    fields: ['itemNumber', 'salesType', 'salesCode', 'startingDate', 'currencyCode', 'unitOfMeasureCode', 'minimumQuantity'],
+    fields: [
+      'itemNumber',
+      'salesType',
+      'salesCode',
+      'startingDate',
+      'currencyCode',
+      'unitOfMeasureCode',
+      'minimumQuantity',
+    ],
     captions: [
       'Item No.',
       'Sales Type',

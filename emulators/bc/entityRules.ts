@@ -4,7 +4,6 @@
 import { bcErrors } from './bcErrors';
 import { blankStatistics, refreshStatistics } from './customerStatistics';
 import { BLANK_DATE } from './entityModel';
-import type { JsonRow } from './entityTable';
 import { salesInvoiceLineRules, salesInvoiceRules } from './invoiceRules';
 import {
   checkEmail,
@@ -30,7 +29,8 @@ const customerRules: EntityRules = {
     );
     requireIdReference(state, changes, 'paymentTermsId', 'paymentTerms', 'Payment Term');
     requireIdReference(state, changes, 'shipmentMethodId', 'shipmentMethods', 'Shipment Method');
-    if ('phoneNumber' in changes) checkPhone(changes.phoneNumber, 'Phone No.', 'Customer', `No.='${String(row.number)}'`);
+    if ('phoneNumber' in changes)
+      checkPhone(changes.phoneNumber, 'Phone No.', 'Customer', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);
   },
   afterInsert({ state }, row) {
@@ -41,7 +41,9 @@ const customerRules: EntityRules = {
   },
   beforeDelete({ state }, row) {
     const invoices = state.table('salesInvoices');
-    const hasDraft = invoices.idsWhere('customerId', row.id).some((id) => invoices.get(id)?.data.status === 'Draft');
+    const hasDraft = invoices
+      .idsWhere('customerId', row.id)
+      .some((id) => invoices.get(id)?.data.status === 'Draft');
     if (hasDraft) {
       throw bcErrors.dialog(
         `You cannot delete Customer ${String(row.number)} because there is at least one outstanding Sales Invoice for this customer.`,
@@ -73,7 +75,8 @@ const contactRules: EntityRules = {
     if (!('searchName' in changes) && (row.searchName === '' || row.searchName === previousName)) {
       row.searchName = String(row.displayName).toUpperCase().slice(0, 100);
     }
-    if ('phoneNumber' in changes) checkPhone(changes.phoneNumber, 'Phone No.', 'Contact', `No.='${String(row.number)}'`);
+    if ('phoneNumber' in changes)
+      checkPhone(changes.phoneNumber, 'Phone No.', 'Contact', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);
   },
   afterUpdate({ state }, before, after) {
@@ -123,10 +126,15 @@ const resourceRules: EntityRules = {
 
 const salesPriceRules: EntityRules = {
   apply({ state }, row) {
-    requireRelated(state, row.itemNumber, { entitySet: 'items', field: 'number', table: 'Item' }, {
-      field: 'Item No.',
-      table: 'Sales Price',
-    });
+    requireRelated(
+      state,
+      row.itemNumber,
+      { entitySet: 'items', field: 'number', table: 'Item' },
+      {
+        field: 'Item No.',
+        table: 'Sales Price',
+      },
+    );
     // Sales Price OnInsert/OnModify: "All Customers" has no sales code, every other type needs one.
     if (row.salesType === 'All Customers') {
       row.salesCode = '';
@@ -135,10 +143,15 @@ const salesPriceRules: EntityRules = {
         `Sales Code must have a value in Sales Price: Item No.=${String(row.itemNumber)}, Sales Type=${String(row.salesType)}. It cannot be zero or empty.`,
       );
     } else if (row.salesType === 'Customer') {
-      requireRelated(state, row.salesCode, { entitySet: 'customers', field: 'number', table: 'Customer' }, {
-        field: 'Sales Code',
-        table: 'Sales Price',
-      });
+      requireRelated(
+        state,
+        row.salesCode,
+        { entitySet: 'customers', field: 'number', table: 'Customer' },
+        {
+          field: 'Sales Code',
+          table: 'Sales Price',
+        },
+      );
     } else if (row.salesType === 'Customer Price Group') {
       requireRelated(
         state,
@@ -148,10 +161,15 @@ const salesPriceRules: EntityRules = {
       );
     }
     // The Sales Price table stores a blank currency for the local currency (no API translation here).
-    requireRelated(state, row.currencyCode, { entitySet: 'currencies', field: 'code', table: 'Currency' }, {
-      field: 'Currency Code',
-      table: 'Sales Price',
-    });
+    requireRelated(
+      state,
+      row.currencyCode,
+      { entitySet: 'currencies', field: 'code', table: 'Currency' },
+      {
+        field: 'Currency Code',
+        table: 'Sales Price',
+      },
+    );
     requireRelated(state, row.unitOfMeasureCode, unitOfMeasureTarget, {
       field: 'Unit of Measure Code',
       table: 'Sales Price',
@@ -175,9 +193,4 @@ const NO_RULES: EntityRules = {};
 
 export function rulesFor(entitySet: string): EntityRules {
   return RULES[entitySet] ?? NO_RULES;
-}
-
-/** Keeps the customers-statistics pair consistent when a snapshot or seed is loaded without it. */
-export function missingStatistics(customer: JsonRow): JsonRow {
-  return blankStatistics(customer, String(customer.lastModifiedDateTime));
 }

@@ -32,7 +32,8 @@ export function coerceField(name: string, field: FieldDef, value: unknown): unkn
       if (typeof value !== 'string') throw wrongType();
       // Code fields: BC trims and upper-cases (rule 1: code values compare uppercased and trimmed).
       const v = field.type === 'code' ? value.trim().toUpperCase() : value;
-      if (field.maxLength !== undefined && v.length > field.maxLength) throw bcErrors.stringTooLong(v, field.maxLength);
+      if (field.maxLength !== undefined && v.length > field.maxLength)
+        throw bcErrors.stringTooLong(v, field.maxLength);
       return v;
     }
     case 'decimal':
@@ -46,7 +47,9 @@ export function coerceField(name: string, field: FieldDef, value: unknown): unkn
       return value;
     case 'date':
       if (typeof value !== 'string' || !DATE_RE.test(value) || Number.isNaN(Date.parse(value))) {
-        throw bcErrors.badRequest(`Unable to convert value '${String(value)}' to Date for the property '${name}'.`);
+        throw bcErrors.badRequest(
+          `Unable to convert value '${String(value)}' to Date for the property '${name}'.`,
+        );
       }
       return value;
     case 'datetime':
@@ -59,7 +62,8 @@ export function coerceField(name: string, field: FieldDef, value: unknown): unkn
     case 'option': {
       if (typeof value !== 'string') throw wrongType();
       const options = field.options ?? [];
-      const match = options.find((o) => o === value) ?? options.find((o) => o.toLowerCase() === value.toLowerCase());
+      const match =
+        options.find((o) => o === value) ?? options.find((o) => o.toLowerCase() === value.toLowerCase());
       if (match === undefined) throw bcErrors.notAnOption(value, options);
       return match;
     }

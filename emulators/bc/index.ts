@@ -2,7 +2,12 @@
 // standard entity sets, our custom API (docs/bc-custom-api.md), $batch, webhooks, fault injection, the
 // /_admin surface, deterministic seed data and optional persistence to a state folder.
 import { z } from 'zod';
-import { resetRequestSchema, seedKindSchema, type AdminTarget, type ResetRequest } from '../common/adminSurface';
+import {
+  resetRequestSchema,
+  seedKindSchema,
+  type AdminTarget,
+  type ResetRequest,
+} from '../common/adminSurface';
 import { defaultEmulatorCredentials } from '../common/credentials';
 import { FaultInjector, faultSettingsSchema, type FaultSettings } from '../common/faults';
 import { startHttpServer } from '../common/httpServer';
@@ -118,10 +123,14 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
   const clientSecret = opts.clientSecret ?? defaults.clientSecret;
   const clock = new EmulatorClock();
   const state = new BcState(clock, companyRow(opts.companyName, clock));
-  const faults = new FaultInjector({ budget: { ...DEFAULT_BC_REQUEST_BUDGET }, ...opts.faults } as FaultSettings, {
-    now: () => clock.now(),
-  });
-  const tokens = new TokenIssuer({ clientId, clientSecret, tenant, ttlSeconds: opts.tokenTtlSeconds, now: () => clock.now() });
+  const faults = new FaultInjector(
+    { budget: { ...DEFAULT_BC_REQUEST_BUDGET }, ...opts.faults } as FaultSettings,
+    {
+      now: () => clock.now(),
+    },
+  );
+  // Tokens follow real time: moving the emulator clock (subscription expiry tests) must not log clients out.
+  const tokens = new TokenIssuer({ clientId, clientSecret, tenant, ttlSeconds: opts.tokenTtlSeconds });
   const subscriptions = new SubscriptionStore(state, INTEGRATION_USER_ID);
   const settings: WebhookSettings = {
     coalesceMs: opts.webhookCoalesceMs,
@@ -226,7 +235,8 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
         dirty = false;
       },
       opts.autoSaveMs,
-      (error) => process.stderr.write(`BC emulator: saving state to ${snapshotFile.path} failed: ${String(error)}\n`),
+      (error) =>
+        process.stderr.write(`BC emulator: saving state to ${snapshotFile.path} failed: ${String(error)}\n`),
     );
   }
 

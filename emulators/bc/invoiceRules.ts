@@ -54,7 +54,11 @@ function customerFor(state: BcState, row: JsonRow, changes: JsonRow): JsonRow | 
   if (byId && byNumber && byId.id !== byNumber.id) {
     throw bcErrors.dialog('The customer values do not match to a specific Customer.');
   }
-  return byId ?? byNumber ?? (row.customerId !== BLANK_GUID ? findById(state, 'customers', String(row.customerId)) : undefined);
+  return (
+    byId ??
+    byNumber ??
+    (row.customerId !== BLANK_GUID ? findById(state, 'customers', String(row.customerId)) : undefined)
+  );
 }
 
 function checkNotBlocked(customer: JsonRow, forPosting: boolean): void {
@@ -67,7 +71,7 @@ function checkNotBlocked(customer: JsonRow, forPosting: boolean): void {
 }
 
 /** Copies the sell-to customer's defaults onto a header (BC's "Sell-to Customer No." OnValidate). */
-function applyCustomer(state: BcState, row: JsonRow, changes: JsonRow, customer: JsonRow): void {
+function applyCustomer(row: JsonRow, changes: JsonRow, customer: JsonRow): void {
   row.customerId = customer.id;
   row.customerNumber = customer.number;
   row.customerName = customer.displayName;
@@ -100,7 +104,6 @@ function applyCustomer(state: BcState, row: JsonRow, changes: JsonRow, customer:
     row.billToCustomerId = customer.id;
     row.billToCustomerNumber = customer.number;
   }
-  void state;
 }
 
 function applyBillTo(state: BcState, row: JsonRow, changes: JsonRow): void {
@@ -111,7 +114,10 @@ function applyBillTo(state: BcState, row: JsonRow, changes: JsonRow): void {
     targetCodeField: 'number',
     noun: 'Customer',
   });
-  const billTo = row.billToCustomerId !== BLANK_GUID ? findById(state, 'customers', String(row.billToCustomerId)) : undefined;
+  const billTo =
+    row.billToCustomerId !== BLANK_GUID
+      ? findById(state, 'customers', String(row.billToCustomerId))
+      : undefined;
   row.billToName = billTo?.displayName ?? '';
   row.billToAddressLine1 = billTo?.addressLine1 ?? '';
   row.billToAddressLine2 = billTo?.addressLine2 ?? '';
@@ -122,7 +128,10 @@ function applyBillTo(state: BcState, row: JsonRow, changes: JsonRow): void {
 }
 
 function dueDateFor(state: BcState, row: JsonRow): string {
-  const terms = row.paymentTermsId !== BLANK_GUID ? findById(state, 'paymentTerms', String(row.paymentTermsId)) : undefined;
+  const terms =
+    row.paymentTermsId !== BLANK_GUID
+      ? findById(state, 'paymentTerms', String(row.paymentTermsId))
+      : undefined;
   return applyDateFormula(String(row.invoiceDate), String(terms?.dueDateCalculation ?? ''));
 }
 
@@ -135,7 +144,7 @@ export const salesInvoiceRules: EntityRules = {
     const customerChanged = customer !== undefined && (!current || current.customerId !== customer.id);
     if (customer && customerChanged) {
       checkNotBlocked(customer, false);
-      applyCustomer(state, row, changes, customer);
+      applyCustomer(row, changes, customer);
     }
     resolveCurrency(state, row, changes);
     applyBillTo(state, row, changes);
@@ -154,7 +163,10 @@ export const salesInvoiceRules: EntityRules = {
     if (row.postingDate === BLANK_DATE || (!('postingDate' in changes) && 'invoiceDate' in changes)) {
       row.postingDate = row.invoiceDate;
     }
-    if (!('dueDate' in changes) && (!current || 'invoiceDate' in changes || 'paymentTermsId' in changes || customerChanged)) {
+    if (
+      !('dueDate' in changes) &&
+      (!current || 'invoiceDate' in changes || 'paymentTermsId' in changes || customerChanged)
+    ) {
       row.dueDate = dueDateFor(state, row);
     }
     computeTotals(state, row);
@@ -167,7 +179,8 @@ export const salesInvoiceRules: EntityRules = {
     if (before.customerId !== after.customerId) refreshStatistics(ctx.state, String(before.customerId));
   },
   beforeDelete(_ctx, row) {
-    if (row.status !== 'Draft') throw bcErrors.dialog('The invoice has been posted and can no longer be deleted.');
+    if (row.status !== 'Draft')
+      throw bcErrors.dialog('The invoice has been posted and can no longer be deleted.');
   },
   afterDelete(ctx, row) {
     const lines = ctx.state.table('salesInvoiceLines');
@@ -244,7 +257,8 @@ export const salesInvoiceLineRules: EntityRules = {
       row.documentId = ctx.parentId;
     }
     if (current && row.documentId !== current.documentId) throw bcErrors.readOnlyField('documentId');
-    if (row.documentId === BLANK_GUID) throw bcErrors.dialog('You must specify a document id to create a line.');
+    if (row.documentId === BLANK_GUID)
+      throw bcErrors.dialog('You must specify a document id to create a line.');
     const header = draftHeader(ctx, String(row.documentId));
     if (!current && !('sequence' in changes)) {
       const lines = state.table('salesInvoiceLines');
@@ -256,7 +270,8 @@ export const salesInvoiceLineRules: EntityRules = {
     if (!current && !('lineType' in changes)) {
       row.lineType = 'itemId' in changes || 'lineObjectNumber' in changes ? 'Item' : 'Comment';
     }
-    const objectChanged = !current || 'itemId' in changes || 'lineObjectNumber' in changes || 'lineType' in changes;
+    const objectChanged =
+      !current || 'itemId' in changes || 'lineObjectNumber' in changes || 'lineType' in changes;
     if (objectChanged) applyLineObject(state, row, changes);
     if ('unitOfMeasureCode' in changes || 'unitOfMeasureId' in changes) {
       resolveCodeAndId(state, row, changes, {
@@ -278,7 +293,8 @@ export const salesInvoiceLineRules: EntityRules = {
     if ('discountPercent' in changes || !('discountAmount' in changes)) {
       row.discountAmount = round2((lineAmount * Number(row.discountPercent)) / 100);
     } else {
-      row.discountPercent = lineAmount === 0 ? 0 : Math.round((Number(row.discountAmount) / lineAmount) * 1e7) / 1e5;
+      row.discountPercent =
+        lineAmount === 0 ? 0 : Math.round((Number(row.discountAmount) / lineAmount) * 1e7) / 1e5;
     }
     row.amountExcludingTax = round2(lineAmount - Number(row.discountAmount));
     row.taxPercent = taxPercentFor(state, header, String(row.taxCode));
@@ -321,7 +337,8 @@ function applyLineObject(state: BcState, row: JsonRow, changes: JsonRow): void {
       );
     }
     if (!item) return;
-    if (item.blocked === true) throw bcErrors.dialog(`You cannot sell Item ${String(item.number)} because it is blocked.`);
+    if (item.blocked === true)
+      throw bcErrors.dialog(`You cannot sell Item ${String(item.number)} because it is blocked.`);
     row.itemId = item.id;
     row.lineObjectNumber = item.number;
     if (!('description' in changes)) row.description = item.displayName;
@@ -358,7 +375,8 @@ function applyLineObject(state: BcState, row: JsonRow, changes: JsonRow): void {
 export function postSalesInvoice(state: BcState, id: string): void {
   const header = state.get('salesInvoices', id)?.data;
   if (!header) throw bcErrors.recordNotFound('Sales Invoice Entity Aggregate', id);
-  if (header.status !== 'Draft') throw bcErrors.dialog(`Sales Invoice ${String(header.number)} has already been posted.`);
+  if (header.status !== 'Draft')
+    throw bcErrors.dialog(`Sales Invoice ${String(header.number)} has already been posted.`);
   const lines = state.table('salesInvoiceLines');
   const postable = lines
     .idsWhere('documentId', id)
@@ -366,7 +384,8 @@ export function postSalesInvoice(state: BcState, id: string): void {
     .some((l) => l !== undefined && l.lineType !== 'Comment' && Number(l.quantity) !== 0);
   if (!postable) throw bcErrors.dialog('There is nothing to post.');
   const customer = findById(state, 'customers', String(header.customerId));
-  if (!customer) throw bcErrors.dialog(`The customer of sales invoice ${String(header.number)} no longer exists.`);
+  if (!customer)
+    throw bcErrors.dialog(`The customer of sales invoice ${String(header.number)} no longer exists.`);
   checkNotBlocked(customer, true);
   const posted: JsonRow = {
     ...header,

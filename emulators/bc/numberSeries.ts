@@ -20,7 +20,8 @@ export const DEFAULT_SERIES: Readonly<Record<string, { start: string; step: numb
 
 export function incrementNumber(value: string, step: number): string {
   const match = /(\d+)(\D*)$/.exec(value);
-  if (!match) throw new Error(`Number '${value}' has no digits to increment (BC IncStr needs a number part).`);
+  if (!match)
+    throw new Error(`Number '${value}' has no digits to increment (BC IncStr needs a number part).`);
   const digits = match[1];
   const next = String(BigInt(digits) + BigInt(step)).padStart(digits.length, '0');
   const start = match.index;
@@ -69,7 +70,8 @@ export class NumberSeriesSet {
 
   private mustGet(code: string): NumberSeriesState {
     const s = this.series.get(code);
-    if (!s) throw new Error(`Unknown number series '${code}' (known: ${[...this.series.keys()].join(', ')}).`);
+    if (!s)
+      throw new Error(`Unknown number series '${code}' (known: ${[...this.series.keys()].join(', ')}).`);
     return s;
   }
 }

@@ -36,7 +36,9 @@ const EXPANDABLE: Readonly<Record<string, readonly string[]>> = {
 };
 
 function unknownProperty(def: EntityDef, name: string) {
-  return bcErrors.badRequest(`Could not find a property named '${name}' on type 'Microsoft.NAV.${def.entityType}'.`);
+  return bcErrors.badRequest(
+    `Could not find a property named '${name}' on type 'Microsoft.NAV.${def.entityType}'.`,
+  );
 }
 
 function checkField(def: EntityDef, name: string): void {
@@ -49,12 +51,16 @@ export function encodeSkipToken(values: JsonRow): string {
 
 function decodeSkipToken(token: string): JsonRow {
   try {
-    const parsed = JSON.parse(Buffer.from(token.replace(/^'|'$/g, ''), 'base64url').toString('utf8')) as unknown;
+    const parsed = JSON.parse(
+      Buffer.from(token.replace(/^'|'$/g, ''), 'base64url').toString('utf8'),
+    ) as unknown;
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as JsonRow;
   } catch {
     // fall through to the error below
   }
-  throw bcErrors.querySyntax(`The skip token '${token}' is not valid. Use the @odata.nextLink exactly as returned.`);
+  throw bcErrors.querySyntax(
+    `The skip token '${token}' is not valid. Use the @odata.nextLink exactly as returned.`,
+  );
 }
 
 /** `Prefer: odata.maxpagesize=N` among comma-separated preferences. */
@@ -65,11 +71,16 @@ export function requestedPageSize(prefer: string | undefined): number | undefine
 }
 
 function nonNegativeInt(name: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw bcErrors.querySyntax(`The value '${value}' of ${name} is not a non-negative integer.`);
+  if (!/^\d+$/.test(value))
+    throw bcErrors.querySyntax(`The value '${value}' of ${name} is not a non-negative integer.`);
   return Number(value);
 }
 
-export function parseCollectionQuery(def: EntityDef, params: URLSearchParams, prefer: string | undefined): CollectionQuery {
+export function parseCollectionQuery(
+  def: EntityDef,
+  params: URLSearchParams,
+  prefer: string | undefined,
+): CollectionQuery {
   const query: CollectionQuery = {
     filterFields: [],
     orderBy: [],
@@ -86,7 +97,8 @@ export function parseCollectionQuery(def: EntityDef, params: URLSearchParams, pr
       query.filter = compiled.predicate;
       query.filterFields = compiled.properties;
     } catch (error) {
-      if (error instanceof FilterSyntaxError) throw bcErrors.querySyntax(`Bad Request - Error in query syntax. ${error.message}`);
+      if (error instanceof FilterSyntaxError)
+        throw bcErrors.querySyntax(`Bad Request - Error in query syntax. ${error.message}`);
       throw error;
     }
   }
@@ -100,7 +112,9 @@ export function parseCollectionQuery(def: EntityDef, params: URLSearchParams, pr
     query.orderBy = orderBy.split(',').map((term) => {
       const [field, direction = 'asc', ...rest] = term.trim().split(/\s+/);
       if (rest.length > 0 || !/^(asc|desc)$/i.test(direction)) {
-        throw bcErrors.querySyntax(`Bad Request - Error in query syntax: invalid $orderby term '${term.trim()}'.`);
+        throw bcErrors.querySyntax(
+          `Bad Request - Error in query syntax: invalid $orderby term '${term.trim()}'.`,
+        );
       }
       checkField(def, field);
       return { field, desc: direction.toLowerCase() === 'desc' };
@@ -131,7 +145,10 @@ export function parseCollectionQuery(def: EntityDef, params: URLSearchParams, pr
 }
 
 /** Single-entity reads accept $select and $expand only. */
-export function parseEntityQuery(def: EntityDef, params: URLSearchParams): Pick<CollectionQuery, 'select' | 'expand'> {
+export function parseEntityQuery(
+  def: EntityDef,
+  params: URLSearchParams,
+): Pick<CollectionQuery, 'select' | 'expand'> {
   const q = parseCollectionQuery(def, new URLSearchParams(), undefined);
   const select = params.get('$select');
   if (select !== null && select.trim() !== '') {
@@ -141,7 +158,8 @@ export function parseEntityQuery(def: EntityDef, params: URLSearchParams): Pick<
   const expand = params.get('$expand');
   if (expand !== null && expand.trim() !== '') {
     q.expand = expand.split(',').map((s) => s.trim());
-    for (const nav of q.expand) if (!(EXPANDABLE[def.entitySet] ?? []).includes(nav)) throw unknownProperty(def, nav);
+    for (const nav of q.expand)
+      if (!(EXPANDABLE[def.entitySet] ?? []).includes(nav)) throw unknownProperty(def, nav);
   }
   return { select: q.select, expand: q.expand };
 }

@@ -5,6 +5,7 @@ import type { BcState } from './bcState';
 import { entityDef } from './entityModel';
 import type { JsonRow } from './entityTable';
 import { createEntity } from './entityWriter';
+import { seedGuid } from './seedIds';
 
 export interface ReferenceData {
   salespeople: string[];
@@ -67,7 +68,8 @@ const SALESPEOPLE: readonly [string, string, string][] = [
 ];
 
 export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceData {
-  const post = (set: string, body: JsonRow): JsonRow => createEntity(state, entityDef(set), { id: rng.guid(), ...body }).data;
+  const post = (set: string, body: JsonRow): JsonRow =>
+    createEntity(state, entityDef(set), { id: seedGuid(rng), ...body }).data;
   for (const [code, displayName, symbol] of CURRENCIES) {
     post('currencies', {
       code,
@@ -78,12 +80,28 @@ export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceD
     });
   }
   for (const [code, displayName, internationalStandardCode] of UNITS) {
-    post('unitsOfMeasure', { code, displayName, internationalStandardCode, symbol: code === 'KG' ? 'kg' : '' });
+    post('unitsOfMeasure', {
+      code,
+      displayName,
+      internationalStandardCode,
+      symbol: code === 'KG' ? 'kg' : '',
+    });
   }
-  const paymentTermIds = PAYMENT_TERMS.map(([code, displayName, dueDateCalculation, discountDateCalculation, discountPercent]) =>
-    String(post('paymentTerms', { code, displayName, dueDateCalculation, discountDateCalculation, discountPercent }).id),
+  const paymentTermIds = PAYMENT_TERMS.map(
+    ([code, displayName, dueDateCalculation, discountDateCalculation, discountPercent]) =>
+      String(
+        post('paymentTerms', {
+          code,
+          displayName,
+          dueDateCalculation,
+          discountDateCalculation,
+          discountPercent,
+        }).id,
+      ),
   );
-  const shipmentMethodIds = SHIPMENT_METHODS.map(([code, displayName]) => String(post('shipmentMethods', { code, displayName }).id));
+  const shipmentMethodIds = SHIPMENT_METHODS.map(([code, displayName]) =>
+    String(post('shipmentMethods', { code, displayName }).id),
+  );
   for (const [code, displayName, jobTitle] of SALESPEOPLE) {
     const [first, last] = displayName.toLowerCase().split(' ');
     post('salespeoplePurchasers', {

@@ -5,7 +5,12 @@ import type { BcState } from './bcState';
 import { BLANK_GUID, LCY_CODE } from './entityModel';
 import type { JsonRow } from './entityTable';
 
-export function findByCode(state: BcState, entitySet: string, field: string, value: string): JsonRow | undefined {
+export function findByCode(
+  state: BcState,
+  entitySet: string,
+  field: string,
+  value: string,
+): JsonRow | undefined {
   const table = state.table(entitySet);
   const id = table.findByUniqueKey({ [field]: value });
   return id === undefined ? undefined : table.get(id)?.data;
@@ -89,10 +94,17 @@ export function resolveCurrency(state: BcState, row: JsonRow, changes: JsonRow):
     // The API shows the local currency's code for a blank Currency Code (GraphMgtGeneralTools).
     blankCode: LCY_CODE,
   });
+  if (row.currencyCode === '') row.currencyCode = LCY_CODE;
 }
 
 /** A GUID reference that has no code twin in the API (paymentTermsId, shipmentMethodId). */
-export function requireIdReference(state: BcState, changes: JsonRow, field: string, entitySet: string, noun: string): void {
+export function requireIdReference(
+  state: BcState,
+  changes: JsonRow,
+  field: string,
+  entitySet: string,
+  noun: string,
+): void {
   if (!(field in changes)) return;
   const id = String(changes[field]);
   if (id === BLANK_GUID) return;

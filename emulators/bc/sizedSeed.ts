@@ -10,9 +10,34 @@ import type { JsonRow, StoredRow } from './entityTable';
 import { applyDateFormula, SALES_TAX_PERCENT } from './invoiceRules';
 import { findByCode, round2 } from './relationLookups';
 import { seedReferenceData } from './referenceSeed';
+import { seedGuid } from './seedIds';
 
-const FIRST = ['Alder', 'Birch', 'Cedar', 'Delta', 'Ember', 'Falcon', 'Granite', 'Harbor', 'Iris', 'Juniper', 'Kestrel', 'Lumen'];
-const SECOND = ['Supply', 'Works', 'Trading', 'Systems', 'Foods', 'Logistics', 'Design', 'Motors', 'Labs', 'Outfitters'];
+const FIRST = [
+  'Alder',
+  'Birch',
+  'Cedar',
+  'Delta',
+  'Ember',
+  'Falcon',
+  'Granite',
+  'Harbor',
+  'Iris',
+  'Juniper',
+  'Kestrel',
+  'Lumen',
+];
+const SECOND = [
+  'Supply',
+  'Works',
+  'Trading',
+  'Systems',
+  'Foods',
+  'Logistics',
+  'Design',
+  'Motors',
+  'Labs',
+  'Outfitters',
+];
 const SUFFIX = ['Inc.', 'LLC', 'Corp.', 'Ltd.', 'Group', 'Co.'];
 const CITIES: readonly [string, string, string][] = [
   ['Atlanta', 'GA', '31772'],
@@ -32,12 +57,13 @@ export function seedSized(state: BcState, records: number): void {
   const rng = new SeededRandom(424242);
   const ref = seedReferenceData(state, rng);
   const stamp = state.clock.nowIso();
-  const today = state.clock.today();
   const make = (set: string, fields: JsonRow): StoredRow => ({
     data: Object.assign(blankRow(entityDef(set)), fields, { lastModifiedDateTime: stamp }),
     etag: state.nextEtag(),
   });
-  const currencyIds = new Map(ref.currencyCodes.map((c) => [c, String(findByCode(state, 'currencies', 'code', c)?.id)]));
+  const currencyIds = new Map(
+    ref.currencyCodes.map((c) => [c, String(findByCode(state, 'currencies', 'code', c)?.id)]),
+  );
   const pcs = findByCode(state, 'unitsOfMeasure', 'code', 'PCS');
   const hour = findByCode(state, 'unitsOfMeasure', 'code', 'HOUR');
 
@@ -48,7 +74,7 @@ export function seedSized(state: BcState, records: number): void {
     const name = `${FIRST[i % FIRST.length]} ${SECOND[Math.floor(i / FIRST.length) % SECOND.length]} ${SUFFIX[i % SUFFIX.length]} ${i + 1}`;
     const foreign = i % 10 === 9;
     const currency = foreign ? ref.currencyCodes[i % ref.currencyCodes.length] : '';
-    const id = rng.guid();
+    const id = seedGuid(rng);
     const number = `C${String(10 * (i + 1)).padStart(5, '0')}`;
     customers.push(
       make('customers', {
@@ -92,7 +118,7 @@ export function seedSized(state: BcState, records: number): void {
     const number = `CT${String(i + 1).padStart(6, '0')}`;
     contacts.push(
       make('contacts', {
-        id: rng.guid(),
+        id: seedGuid(rng),
         number,
         type: 'Company',
         displayName: customer.displayName,
@@ -115,7 +141,7 @@ export function seedSized(state: BcState, records: number): void {
     const name = `${GIVEN[i % GIVEN.length]} ${FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]}`;
     contacts.push(
       make('contacts', {
-        id: rng.guid(),
+        id: seedGuid(rng),
         number: `CT${String(companies + i + 1).padStart(6, '0')}`,
         type: 'Person',
         displayName: name,
@@ -140,7 +166,7 @@ export function seedSized(state: BcState, records: number): void {
     const number = String(1000 + i);
     items.push(
       make('items', {
-        id: rng.guid(),
+        id: seedGuid(rng),
         number,
         displayName: `${PRODUCTS[i % PRODUCTS.length]} model ${i + 1}`,
         type: i % 10 === 0 ? 'Service' : 'Inventory',
@@ -152,22 +178,23 @@ export function seedSized(state: BcState, records: number): void {
         blocked: i % 100 === 99,
       }),
     );
-    if (i % 10 === 0) prices.push(
-      make('salesPrices', {
-        id: rng.guid(),
-        itemNumber: number,
-        salesType: 'All Customers',
-        unitOfMeasureCode: 'PCS',
-        unitPrice,
-      }),
-    );
+    if (i % 10 === 0)
+      prices.push(
+        make('salesPrices', {
+          id: seedGuid(rng),
+          itemNumber: number,
+          salesType: 'All Customers',
+          unitOfMeasureCode: 'PCS',
+          unitPrice,
+        }),
+      );
   }
 
   const resources: StoredRow[] = [];
   for (let i = 0; i < Math.min(records, 1000); i++) {
     resources.push(
       make('resources', {
-        id: rng.guid(),
+        id: seedGuid(rng),
         number: `R${String(10 * (i + 1)).padStart(4, '0')}`,
         name: `${GIVEN[i % GIVEN.length]} ${FAMILY[(i * 3) % FAMILY.length]}`,
         type: i % 5 === 4 ? 'Machine' : 'Person',
@@ -184,7 +211,7 @@ export function seedSized(state: BcState, records: number): void {
   const paymentTerms = state.table('paymentTerms');
   for (let i = 0; i < Math.floor(records / 20); i++) {
     const customer = customers[(i * 7) % records].data;
-    const invoiceId = rng.guid();
+    const invoiceId = seedGuid(rng);
     const invoiceDate = `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
     const terms = paymentTerms.get(String(customer.paymentTermsId))?.data;
     const taxPercent = customer.taxLiable === true ? SALES_TAX_PERCENT : 0;
@@ -199,7 +226,7 @@ export function seedSized(state: BcState, records: number): void {
       tax += lineTax;
       lines.push(
         make('salesInvoiceLines', {
-          id: rng.guid(),
+          id: seedGuid(rng),
           documentId: invoiceId,
           sequence: 10000 * (l + 1),
           itemId: item.id,
@@ -281,7 +308,8 @@ export function seedSized(state: BcState, records: number): void {
   // Statistics and balanceDue follow from the posted invoices (no extra ETag or modified time).
   const invoiced = new Set(invoices.map((inv) => String(inv.data.customerId)));
   for (const row of statistics) {
-    if (invoiced.has(String(row.data.id))) Object.assign(row.data, computeFigures(state, String(row.data.id)));
+    if (invoiced.has(String(row.data.id)))
+      Object.assign(row.data, computeFigures(state, String(row.data.id)));
   }
   state.table('customerStatistics').load(statistics);
   for (const id of invoiced) {
@@ -295,6 +323,6 @@ export function seedSized(state: BcState, records: number): void {
     state.numberSeries.restore('ITEM', String(items[records - 1].data.number));
     state.numberSeries.restore('RES', String(resources[resources.length - 1].data.number));
   }
-  if (invoices.length > 0) state.numberSeries.restore('PS-INV', String(invoices[invoices.length - 1].data.number));
-  void today;
+  if (invoices.length > 0)
+    state.numberSeries.restore('PS-INV', String(invoices[invoices.length - 1].data.number));
 }

@@ -64,7 +64,10 @@ export interface DeliveryRecord {
 function mergeChange(previous: PendingChange | undefined, next: PendingChange): PendingChange {
   if (!previous) return next;
   if (next.changeType === 'deleted') return next;
-  return { changeType: previous.changeType === 'created' ? 'created' : next.changeType, lastModifiedDateTime: next.lastModifiedDateTime };
+  return {
+    changeType: previous.changeType === 'created' ? 'created' : next.changeType,
+    lastModifiedDateTime: next.lastModifiedDateTime,
+  };
 }
 
 export function isRetryableStatus(status: number): boolean {
@@ -95,7 +98,10 @@ export class WebhookNotifier {
         const buffer = this.bufferFor(s.notificationUrl);
         let pending = buffer.bySubscription.get(s.subscriptionId);
         if (!pending) {
-          pending = { firstChangeAt: Date.parse(change.lastModifiedDateTime) || this.clock.now(), changes: new Map() };
+          pending = {
+            firstChangeAt: Date.parse(change.lastModifiedDateTime) || this.clock.now(),
+            changes: new Map(),
+          };
           buffer.bySubscription.set(s.subscriptionId, pending);
         }
         pending.changes.set(change.id, mergeChange(pending.changes.get(change.id), change));
@@ -161,7 +167,8 @@ export class WebhookNotifier {
       const prefix = `api/${s.target.api === 'v2.0' ? 'v2.0' : CUSTOM_API_PATH}/companies(${s.target.companyId})/${s.target.entitySet}`;
       if (pending.changes.size > this.settings.collectionThreshold) {
         let latest = '';
-        for (const c of pending.changes.values()) if (c.lastModifiedDateTime > latest) latest = c.lastModifiedDateTime;
+        for (const c of pending.changes.values())
+          if (c.lastModifiedDateTime > latest) latest = c.lastModifiedDateTime;
         const since = new Date(pending.firstChangeAt - 1).toISOString();
         entries.push({
           ...this.entryBase(s),
@@ -183,8 +190,14 @@ export class WebhookNotifier {
     return entries;
   }
 
-  private entryBase(s: Subscription): Pick<NotificationEntry, 'subscriptionId' | 'clientState' | 'expirationDateTime'> {
-    return { subscriptionId: s.subscriptionId, clientState: s.clientState, expirationDateTime: s.expirationDateTime };
+  private entryBase(
+    s: Subscription,
+  ): Pick<NotificationEntry, 'subscriptionId' | 'clientState' | 'expirationDateTime'> {
+    return {
+      subscriptionId: s.subscriptionId,
+      clientState: s.clientState,
+      expirationDateTime: s.expirationDateTime,
+    };
   }
 
   private track(work: Promise<void>): void {

@@ -44,7 +44,11 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /** `/api/v2.0/companies({id})/customers` (relative or absolute, with or without /v2.0/{env}) -> its parts. */
-export function parseSubscriptionResource(state: BcState, resource: string, api: ApiRoute): Subscription['target'] {
+export function parseSubscriptionResource(
+  state: BcState,
+  resource: string,
+  api: ApiRoute,
+): Subscription['target'] {
   const path = resource.replace(/^https?:\/\/[^/]+/i, '').split('?')[0];
   const apiPath = api === 'v2.0' ? 'v2.0' : CUSTOM_API_PATH;
   const re = new RegExp(`(?:^|/)api/${apiPath.replace(/\./g, '\\.')}/companies\\(([^)]+)\\)/([A-Za-z]+)/?$`);
@@ -122,7 +126,9 @@ export class SubscriptionStore {
     const input = parseBody(createSchema, body);
     const target = parseSubscriptionResource(this.state, input.resource, api);
     if (this.active().length >= MAX_SUBSCRIPTIONS) {
-      throw bcErrors.badRequest(`The maximum number of subscriptions (${MAX_SUBSCRIPTIONS}) has been reached. Delete one first.`);
+      throw bcErrors.badRequest(
+        `The maximum number of subscriptions (${MAX_SUBSCRIPTIONS}) has been reached. Delete one first.`,
+      );
     }
     await handshake(input.notificationUrl);
     const now = this.state.clock.now();
@@ -150,7 +156,9 @@ export class SubscriptionStore {
     const current = this.mustGet(id);
     checkIfMatch(ifMatch, { data: {}, etag: current.etag }, true);
     const input = parseBody(patchSchema, body);
-    const target = input.resource ? parseSubscriptionResource(this.state, input.resource, current.target.api) : current.target;
+    const target = input.resource
+      ? parseSubscriptionResource(this.state, input.resource, current.target.api)
+      : current.target;
     const notificationUrl = input.notificationUrl ?? current.notificationUrl;
     await handshake(notificationUrl);
     const now = this.state.clock.now();

@@ -68,7 +68,9 @@ export async function handleAdminRequest(
     const entitySet = decodeURIComponent(sub.slice('records/'.length));
     const rows = target.records(entitySet);
     if (rows === undefined) {
-      return sendJson(res, 404, { error: { code: 'AdminNotFound', message: `Unknown entity set '${entitySet}'.` } });
+      return sendJson(res, 404, {
+        error: { code: 'AdminNotFound', message: `Unknown entity set '${entitySet}'.` },
+      });
     }
     return sendJson(res, 200, { value: rows });
   }
@@ -80,5 +82,7 @@ export async function handleAdminRequest(
   }
   const extra = target.extraRoutes?.[`${method} ${sub}`];
   if (extra) return sendJson(res, 200, (await extra(body)) ?? { ok: true });
-  sendJson(res, 404, { error: { code: 'AdminNotFound', message: `No admin route ${method} /_admin/${sub}.` } });
+  sendJson(res, 404, {
+    error: { code: 'AdminNotFound', message: `No admin route ${method} /_admin/${sub}.` },
+  });
 }

@@ -75,11 +75,19 @@ export function sendText(
   contentType = 'text/plain; charset=utf-8',
   headers: Record<string, string | number> = {},
 ): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+export function sendEmpty(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number> = {},
+): void {
   res.writeHead(status, { 'Content-Length': 0, ...headers });
   res.end();
 }
@@ -115,7 +123,9 @@ export async function startHttpServer(options: {
     options.handler(req, res).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) {
-        sendJson(res, 500, { error: { code: '0x80040216', message: `Internal emulator error: ${(error as Error).message}` } });
+        sendJson(res, 500, {
+          error: { code: '0x80040216', message: `Internal emulator error: ${(error as Error).message}` },
+        });
       } else {
         res.destroy();
       }

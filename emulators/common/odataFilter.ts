@@ -69,7 +69,8 @@ function tokenize(text: string): Token[] {
       let value = '';
       i++;
       for (;;) {
-        if (i >= text.length) throw new FilterSyntaxError(`Unterminated string literal at position ${start}.`, start);
+        if (i >= text.length)
+          throw new FilterSyntaxError(`Unterminated string literal at position ${start}.`, start);
         if (text[i] === "'") {
           if (text[i + 1] === "'") {
             value += "'";
@@ -140,7 +141,10 @@ class Parser {
     const predicate = this.parseOr();
     const tail = this.peek();
     if (tail.kind !== 'end') {
-      throw new FilterSyntaxError(`Syntax error at position ${tail.pos}: unexpected '${tail.text}'.`, tail.pos);
+      throw new FilterSyntaxError(
+        `Syntax error at position ${tail.pos}: unexpected '${tail.text}'.`,
+        tail.pos,
+      );
     }
     return predicate;
   }
@@ -233,7 +237,10 @@ class Parser {
       case 'datetime': {
         const ms = Date.parse(token.text.length === 10 ? `${token.text}T00:00:00Z` : token.text);
         if (Number.isNaN(ms)) {
-          throw new FilterSyntaxError(`Invalid date/time literal '${token.text}' at position ${token.pos}.`, token.pos);
+          throw new FilterSyntaxError(
+            `Invalid date/time literal '${token.text}' at position ${token.pos}.`,
+            token.pos,
+          );
         }
         return { evaluate: () => ms, literal: { kind: 'datetime', value: ms } };
       }

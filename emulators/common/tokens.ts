@@ -78,8 +78,16 @@ export class TokenIssuer {
    */
   issue(form: URLSearchParams | string | Record<string, string>, tenant?: string): TokenResponse {
     const params =
-      form instanceof URLSearchParams ? form : typeof form === 'string' ? new URLSearchParams(form) : new URLSearchParams(form);
-    if (this.tenant !== undefined && tenant !== undefined && tenant.toLowerCase() !== this.tenant.toLowerCase()) {
+      form instanceof URLSearchParams
+        ? form
+        : typeof form === 'string'
+          ? new URLSearchParams(form)
+          : new URLSearchParams(form);
+    if (
+      this.tenant !== undefined &&
+      tenant !== undefined &&
+      tenant.toLowerCase() !== this.tenant.toLowerCase()
+    ) {
       return aadError(
         400,
         'invalid_request',
@@ -89,7 +97,12 @@ export class TokenIssuer {
     }
     const grantType = params.get('grant_type');
     if (!grantType) {
-      return aadError(400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'grant_type'.");
+      return aadError(
+        400,
+        'invalid_request',
+        'AADSTS900144',
+        "The request body must contain the following parameter: 'grant_type'.",
+      );
     }
     if (grantType !== 'client_credentials') {
       return aadError(
@@ -101,10 +114,20 @@ export class TokenIssuer {
     }
     const clientId = params.get('client_id');
     if (!clientId) {
-      return aadError(400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'client_id'.");
+      return aadError(
+        400,
+        'invalid_request',
+        'AADSTS900144',
+        "The request body must contain the following parameter: 'client_id'.",
+      );
     }
     if (!params.get('scope')) {
-      return aadError(400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'scope'.");
+      return aadError(
+        400,
+        'invalid_request',
+        'AADSTS900144',
+        "The request body must contain the following parameter: 'scope'.",
+      );
     }
     const expected = this.clients.get(clientId);
     if (expected === undefined) {
@@ -159,12 +182,17 @@ export class TokenIssuer {
     if (!safeEqual(signature, expected)) return { ok: false, reason: 'signature' };
     let claims: { exp?: number; appid?: string };
     try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: number; appid?: string };
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        exp?: number;
+        appid?: string;
+      };
     } catch {
       return { ok: false, reason: 'malformed' };
     }
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.now()) return { ok: false, reason: 'expired' };
-    if (typeof claims.appid !== 'string' || !this.clients.has(claims.appid)) return { ok: false, reason: 'unknown client' };
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.now())
+      return { ok: false, reason: 'expired' };
+    if (typeof claims.appid !== 'string' || !this.clients.has(claims.appid))
+      return { ok: false, reason: 'unknown client' };
     return { ok: true, clientId: claims.appid };
   }
 

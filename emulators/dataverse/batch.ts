@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataverseApiError, dvErrors } from './errors';
 import { relativeResourcePath } from './entityReference';
-import { errorResponse, parsePrefer, type ApiResponse, type CallerContext, type DataverseApi } from './webApi';
+import {
+  errorResponse,
+  parsePrefer,
+  type ApiResponse,
+  type CallerContext,
+  type DataverseApi,
+} from './webApi';
 import type { DataverseStore } from './store';
 
 export const MAX_BATCH_REQUESTS = 1000;
@@ -80,7 +86,7 @@ function parseRequestPart(text: string, partHeaders: Record<string, string>): Ba
   const lines = text.replace(/^(\r?\n)+/, '');
   const firstBreak = lines.search(/\r?\n/);
   const requestLine = (firstBreak < 0 ? lines : lines.slice(0, firstBreak)).trim();
-  const match = /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/\d\.\d)?$/.exec(requestLine);
+  const match = /^([A-Z]+)\s+(.+?)(?:\s+HTTP\/\d\.\d)?$/.exec(requestLine);
   if (!match) throw dvErrors.batchFormat(`Invalid request line in batch: '${requestLine}'.`);
   const afterLine = firstBreak < 0 ? '' : lines.slice(firstBreak).replace(/^\r?\n/, '');
   // A request without headers goes straight to its (empty) body.
@@ -108,7 +114,8 @@ export function parseBatch(body: string, boundary: string): BatchPart[] {
         return parseRequestPart(split.content, split.headers);
       });
       for (const r of requests) {
-        if (r.method === 'GET') throw dvErrors.batchFormat('GET requests are not allowed within change sets.');
+        if (r.method === 'GET')
+          throw dvErrors.batchFormat('GET requests are not allowed within change sets.');
       }
       parts.push({ kind: 'changeset', requests });
     } else {
@@ -172,10 +179,16 @@ export class BatchExecutor {
     private readonly store: DataverseStore,
   ) {}
 
-  execute(contentType: string | undefined, body: string, headers: Record<string, string | undefined>, caller: CallerContext): BatchResult {
+  execute(
+    contentType: string | undefined,
+    body: string,
+    headers: Record<string, string | undefined>,
+    caller: CallerContext,
+  ): BatchResult {
     const boundary = boundaryOf(contentType);
     try {
-      if (!boundary) throw dvErrors.batchFormat("A $batch request needs 'Content-Type: multipart/mixed; boundary=...'.");
+      if (!boundary)
+        throw dvErrors.batchFormat("A $batch request needs 'Content-Type: multipart/mixed; boundary=...'.");
       const parts = parseBatch(body, boundary);
       const count = parts.reduce((n, p) => n + (p.kind === 'changeset' ? p.requests.length : 1), 0);
       if (count > MAX_BATCH_REQUESTS) throw dvErrors.batchTooLarge(count);
@@ -191,7 +204,11 @@ export class BatchExecutor {
     }
   }
 
-  private run(parts: BatchPart[], outer: Record<string, string | undefined>, caller: CallerContext): BatchResult {
+  private run(
+    parts: BatchPart[],
+    outer: Record<string, string | undefined>,
+    caller: CallerContext,
+  ): BatchResult {
     const continueOnError = parsePrefer(outer['prefer']).continueOnError;
     const responseBoundary = `batchresponse_${randomUUID()}`;
     const chunks: string[] = [];
@@ -225,7 +242,9 @@ export class BatchExecutor {
             return { response, contentId: request.contentId };
           }),
         );
-        const inner = responses.map((r) => `--${setBoundary}${CRLF}${renderResponse(r.response, r.contentId)}`);
+        const inner = responses.map(
+          (r) => `--${setBoundary}${CRLF}${renderResponse(r.response, r.contentId)}`,
+        );
         chunks.push(
           `Content-Type: multipart/mixed; boundary=${setBoundary}${CRLF}${CRLF}${inner.join(CRLF)}${CRLF}--${setBoundary}--`,
         );

@@ -18,11 +18,23 @@ export function formatDeltaToken(version: number, ms: number): string {
 }
 
 /** Returns the version a delta token stands for; throws the platform's errors for bad or expired tokens. */
-export function parseDeltaToken(token: string, now: number, currentVersion: number, retentionDays: number): number {
+export function parseDeltaToken(
+  token: string,
+  now: number,
+  currentVersion: number,
+  retentionDays: number,
+): number {
   const match = /^(\d+)!(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(token);
   if (!match) throw dvErrors.invalidDeltaToken(token);
   const version = Number(match[1]);
-  const issued = Date.UTC(Number(match[4]), Number(match[2]) - 1, Number(match[3]), Number(match[5]), Number(match[6]), Number(match[7]));
+  const issued = Date.UTC(
+    Number(match[4]),
+    Number(match[2]) - 1,
+    Number(match[3]),
+    Number(match[5]),
+    Number(match[6]),
+    Number(match[7]),
+  );
   if (Number.isNaN(issued) || version > currentVersion) throw dvErrors.invalidDeltaToken(token);
   if (now - issued > retentionDays * 24 * 3600 * 1000) throw dvErrors.expiredDeltaToken();
   return version;
@@ -101,7 +113,14 @@ export function readDeltaPage(
   }
   const tombstones = table.tombstones;
   let lastVersion = after;
-  for (let i = firstAfter(tombstones.map((t) => t.version), after); i < tombstones.length; i++) {
+  for (
+    let i = firstAfter(
+      tombstones.map((t) => t.version),
+      after,
+    );
+    i < tombstones.length;
+    i++
+  ) {
     const tombstone = tombstones[i];
     if (tombstone.version > upto) break;
     // Re-created after the delete (an upsert with the same id): the row itself will be reported.

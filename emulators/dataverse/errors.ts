@@ -31,14 +31,23 @@ export const dvErrors = {
   noHttpResource: (url: string) =>
     new DataverseApiError(404, '', `No HTTP resource was found that matches the request URI '${url}'.`),
   methodNotAllowed: (method: string) =>
-    new DataverseApiError(405, '0x80060888', `The requested HTTP method '${method}' is not supported on this resource.`),
+    new DataverseApiError(
+      405,
+      '0x80060888',
+      `The requested HTTP method '${method}' is not supported on this resource.`,
+    ),
   // Conditional operations: "account With Id = ... Does Not Exist" (ObjectDoesNotExist).
   recordNotFound: (logicalName: string, id: string) =>
     new DataverseApiError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
   recordNotFoundByKey: (logicalName: string, key: string) =>
-    new DataverseApiError(404, '0x80040217', `A record with the specified key values does not exist in ${logicalName} entity (${key}).`),
+    new DataverseApiError(
+      404,
+      '0x80040217',
+      `A record with the specified key values does not exist in ${logicalName} entity (${key}).`,
+    ),
   // DuplicateRecord: a create whose primary key is taken, or If-None-Match: * on an existing row -> 412.
-  duplicateRecord: () => new DataverseApiError(412, '0x80040237', 'A record with matching key values already exists.'),
+  duplicateRecord: () =>
+    new DataverseApiError(412, '0x80040237', 'A record with matching key values already exists.'),
   // DuplicateRecordEntityKey: an alternate key value already used by another row.
   duplicateAlternateKey: (displayName: string, keyName: string) =>
     new DataverseApiError(
@@ -48,7 +57,11 @@ export const dvErrors = {
     ),
   // ConcurrencyVersionMismatch: stale If-Match -> 412.
   versionMismatch: () =>
-    new DataverseApiError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),
+    new DataverseApiError(
+      412,
+      '0x80060882',
+      "The version of the existing record doesn't match the RowVersion property provided.",
+    ),
   // Batch error example in the docs: "A validation error occurred.  The length of the 'subject' ...".
   maxLength: (logicalName: string, attribute: string, max: number) =>
     new DataverseApiError(
@@ -82,9 +95,16 @@ export const dvErrors = {
       `The property '${property}' does not exist on type '${type(logicalName)}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
     ),
   badValue: (entitySet: string, value: unknown, edmType: string) =>
-    dvErrors.payload(entitySet, `Cannot convert the literal '${String(value)}' to the expected type '${edmType}'.`),
+    dvErrors.payload(
+      entitySet,
+      `Cannot convert the literal '${String(value)}' to the expected type '${edmType}'.`,
+    ),
   unknownProperty: (logicalName: string, property: string) =>
-    new DataverseApiError(400, '0x80060888', `Could not find a property named '${property}' on type '${type(logicalName)}'.`),
+    new DataverseApiError(
+      400,
+      '0x80060888',
+      `Could not find a property named '${property}' on type '${type(logicalName)}'.`,
+    ),
   querySyntax: (message: string) => new DataverseApiError(400, '0x80060888', message),
   // Page results / query overview: $skip, $search and $format are not supported.
   unsupportedQueryOption: (option: string) =>
@@ -104,11 +124,22 @@ export const dvErrors = {
       'Version stamp associated with the client has expired. Please perform a full sync.',
     ),
   invalidDeltaToken: (token: string) =>
-    new DataverseApiError(400, '0x80044352', `The delta token '${token}' is not valid. Please perform a full sync.`),
+    new DataverseApiError(
+      400,
+      '0x80044352',
+      `The delta token '${token}' is not valid. Please perform a full sync.`,
+    ),
   invalidSkipToken: () =>
-    new DataverseApiError(400, '0x80060888', 'The $skiptoken value is not valid. Use the @odata.nextLink returned by the server.'),
+    new DataverseApiError(
+      400,
+      '0x80060888',
+      'The $skiptoken value is not valid. Use the @odata.nextLink returned by the server.',
+    ),
   badBind: (entitySet: string, value: unknown) =>
-    dvErrors.payload(entitySet, `The value '${String(value)}' of an @odata.bind annotation is not a valid entity reference URL.`),
+    dvErrors.payload(
+      entitySet,
+      `The value '${String(value)}' of an @odata.bind annotation is not a valid entity reference URL.`,
+    ),
   bindTypeMismatch: (nav: string, targetSet: string) =>
     new DataverseApiError(
       400,
@@ -147,5 +178,6 @@ export const dvErrors = {
       { 'Retry-After': String(retryAfterSeconds) },
     ),
   unexpected: () => new DataverseApiError(500, '0x80040216', 'An unexpected error occurred.'),
-  serviceUnavailable: () => new DataverseApiError(503, '0x80040216', 'The service is temporarily unavailable. Try again later.'),
+  serviceUnavailable: () =>
+    new DataverseApiError(503, '0x80040216', 'The service is temporarily unavailable. Try again later.'),
 };

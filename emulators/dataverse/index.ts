@@ -6,16 +6,33 @@ import { randomUUID } from 'node:crypto';
 import { handleAdminRequest, isAdminPath, type AdminTarget } from '../common/adminSurface';
 import { defaultEmulatorCredentials } from '../common/credentials';
 import { FaultInjector, type FaultSettings } from '../common/faults';
-import { BodyTooLargeError, parseRequestUrl, readText, sendEmpty, sendJson, sendText, sleep, startHttpServer } from '../common/httpServer';
+import {
+  BodyTooLargeError,
+  parseRequestUrl,
+  readText,
+  sendEmpty,
+  sendJson,
+  sendText,
+  sleep,
+  startHttpServer,
+} from '../common/httpServer';
 import { SnapshotFile } from '../common/persistence';
 import { RequestStats } from '../common/requestStats';
 import { matchTokenPath, TokenIssuer, type ClientCredential } from '../common/tokens';
 import { BatchExecutor } from './batch';
+import { DEFAULT_CHANGE_RETENTION_DAYS } from './changeTracking';
 import { dvErrors, type DataverseApiError } from './errors';
 import { formatRow } from './query';
 import { RecordWriter } from './recordWriter';
 import { ENTITY_MODELS } from './schema';
-import { BASE_CURRENCY_ID, BUSINESS_UNIT_ID, ORGANIZATION_ID, ensureApplicationUser, seedStore, type SeedKind } from './seed';
+import {
+  BASE_CURRENCY_ID,
+  BUSINESS_UNIT_ID,
+  ORGANIZATION_ID,
+  ensureApplicationUser,
+  seedStore,
+  type SeedKind,
+} from './seed';
 import { DataverseState } from './state';
 import { DataverseStore, type StoreSnapshot } from './store';
 import { DataverseApi, type ApiResponse } from './webApi';
@@ -75,7 +92,9 @@ export interface RunningDataverseEmulator {
   stop(): Promise<void>;
 }
 
-export async function startDataverseEmulator(options: DataverseEmulatorOptions = {}): Promise<RunningDataverseEmulator> {
+export async function startDataverseEmulator(
+  options: DataverseEmulatorOptions = {},
+): Promise<RunningDataverseEmulator> {
   const defaults = defaultEmulatorCredentials();
   const tenant = options.tenant ?? defaults.tenant;
   const clientId = options.clientId ?? defaults.clientId;
@@ -97,14 +116,22 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
   const writer = new RecordWriter(store, {
     organizationId: ORGANIZATION_ID,
     businessUnitId: BUSINESS_UNIT_ID,
-    baseCurrencyId: () => (store.get('transactioncurrencies', BASE_CURRENCY_ID) ? BASE_CURRENCY_ID : undefined),
+    baseCurrencyId: () =>
+      store.get('transactioncurrencies', BASE_CURRENCY_ID) ? BASE_CURRENCY_ID : undefined,
   });
   const state = new DataverseState(store, writer, () => issuer.clientIds);
 
-  const snapshotFile = options.stateDir ? new SnapshotFile<StoreSnapshot>(options.stateDir, 'dataverse') : undefined;
+  const snapshotFile = options.stateDir
+    ? new SnapshotFile<StoreSnapshot>(options.stateDir, 'dataverse')
+    : undefined;
   const saved = snapshotFile?.load();
   if (saved) store.restore(saved);
-  else seedStore(store, { kind: options.seed ?? 'demo', records: options.records ?? 0, clientIds: issuer.clientIds });
+  else
+    seedStore(store, {
+      kind: options.seed ?? 'demo',
+      records: options.records ?? 0,
+      clientIds: issuer.clientIds,
+    });
   for (const id of issuer.clientIds) ensureApplicationUser(store, id);
 
   let serviceRoot = '';
@@ -126,15 +153,24 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
       return table.ids().map((id) => formatRow(store, model, table.rows.get(id)!, null));
     },
     reset: (request) => {
-      seedStore(store, { kind: request.seed ?? 'demo', records: request.records ?? 0, clientIds: issuer.clientIds });
+      seedStore(store, {
+        kind: request.seed ?? 'demo',
+        records: request.records ?? 0,
+        clientIds: issuer.clientIds,
+      });
       stats.reset();
     },
   };
 
   const respond = (res: ServerResponse, response: ApiResponse): void => {
-    const headers: Record<string, string> = { 'OData-Version': '4.0', REQ_ID: randomUUID(), ...response.headers };
+    const headers: Record<string, string> = {
+      'OData-Version': '4.0',
+      REQ_ID: randomUUID(),
+      ...response.headers,
+    };
     if (response.body !== undefined) sendJson(res, response.status, response.body, headers);
-    else if (response.text !== undefined) sendText(res, response.status, response.text, 'text/plain; charset=utf-8', headers);
+    else if (response.text !== undefined)
+      sendText(res, response.status, response.text, 'text/plain; charset=utf-8', headers);
     else sendEmpty(res, response.status, headers);
   };
 
@@ -150,14 +186,19 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
 
     const tokenTenant = matchTokenPath(pathname);
     if (tokenTenant !== undefined) {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request', error_description: 'Use POST.' });
+      if (req.method !== 'POST')
+        return sendJson(res, 405, { error: 'invalid_request', error_description: 'Use POST.' });
       const answer = issuer.issue(await readText(req), tokenTenant);
       stats.recordResponse(answer.status);
       return sendJson(res, answer.status, answer.body, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     }
 
     const prefix = API_PREFIX.exec(pathname);
-    if (!prefix) return sendError(res, dvErrors.noHttpResource(`${serviceRoot.replace(/\/api\/data\/v9\.2$/, '')}${pathname}`));
+    if (!prefix)
+      return sendError(
+        res,
+        dvErrors.noHttpResource(`${serviceRoot.replace(/\/api\/data\/v9\.2$/, '')}${pathname}`),
+      );
 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const auth = issuer.verify(req.headers.authorization);
@@ -182,12 +223,18 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
       return sendError(
         res,
         outcome.reason === 'budget' && settings.budget
-          ? dvErrors.throttled(outcome.retryAfterSeconds ?? 1, settings.budget.requests, settings.budget.windowSeconds)
+          ? dvErrors.throttled(
+              outcome.retryAfterSeconds ?? 1,
+              settings.budget.requests,
+              settings.budget.windowSeconds,
+            )
           : dvErrors.throttledExecutionTime(outcome.retryAfterSeconds ?? 1),
       );
     }
     const rateHeaders: Record<string, string> =
-      outcome.budgetRemaining !== undefined ? { 'x-ms-ratelimit-burst-remaining-xrm-requests': String(outcome.budgetRemaining) } : {};
+      outcome.budgetRemaining !== undefined
+        ? { 'x-ms-ratelimit-burst-remaining-xrm-requests': String(outcome.budgetRemaining) }
+        : {};
 
     let body: string;
     try {
@@ -208,17 +255,33 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
       const result = batch.execute(headers['content-type'], body, headers, caller);
       for (const entitySet of result.writes) stats.recordWrite(entitySet);
       stats.recordResponse(result.status);
-      return sendText(res, result.status, result.body, result.contentType, { 'OData-Version': '4.0', REQ_ID: randomUUID(), ...rateHeaders });
+      return sendText(res, result.status, result.body, result.contentType, {
+        'OData-Version': '4.0',
+        REQ_ID: randomUUID(),
+        ...rateHeaders,
+      });
     }
 
     const rawPath = (req.url ?? '').split('?')[0].replace(API_PREFIX, '');
-    const response = api.handle({ method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers, body, caller });
+    const response = api.handle({
+      method: req.method ?? 'GET',
+      path: rawPath,
+      query: url.searchParams,
+      headers,
+      body,
+      caller,
+    });
     for (const entitySet of response.writes) stats.recordWrite(entitySet);
     stats.recordResponse(response.status);
     respond(res, { ...response, headers: { ...rateHeaders, ...response.headers } });
   };
 
-  const server = await startHttpServer({ host: options.host, port: options.port ?? DEFAULT_DATAVERSE_PORT, handler, onError });
+  const server = await startHttpServer({
+    host: options.host,
+    port: options.port ?? DEFAULT_DATAVERSE_PORT,
+    handler,
+    onError,
+  });
   serviceRoot = `${server.url}/api/data/v9.2`;
 
   if (snapshotFile) {
@@ -232,6 +295,11 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
       onError,
     );
   }
+
+  // Deletions older than the change-tracking retention can no longer be asked for.
+  const retentionMs = (options.changeRetentionDays ?? DEFAULT_CHANGE_RETENTION_DAYS) * 24 * 3600 * 1000;
+  const pruneTimer = setInterval(() => store.pruneTombstones(now() - retentionMs), 3600_000);
+  pruneTimer.unref();
 
   let stopped = false;
   return {
@@ -252,6 +320,7 @@ export async function startDataverseEmulator(options: DataverseEmulatorOptions =
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(pruneTimer);
       await server.close();
       if (snapshotFile) {
         snapshotFile.stopAutoSave();

@@ -122,13 +122,22 @@ function modelOfLogical(logicalName: string): EntityModel | undefined {
   return undefined;
 }
 
-export function parseQueryOptions(model: EntityModel, query: URLSearchParams, trackChanges: boolean): QueryOptions {
+export function parseQueryOptions(
+  model: EntityModel,
+  query: URLSearchParams,
+  trackChanges: boolean,
+): QueryOptions {
   for (const option of ['$skip', '$search', '$format', '$apply']) {
     // apis.md C: $skip rejected (Dataverse does not support $skip, $search, $format).
     if (query.has(option)) throw dvErrors.unsupportedQueryOption(option);
   }
   for (const name of query.keys()) {
-    if (name.startsWith('$') && !['$select', '$filter', '$orderby', '$top', '$expand', '$count', '$skiptoken', '$deltatoken'].includes(name)) {
+    if (
+      name.startsWith('$') &&
+      !['$select', '$filter', '$orderby', '$top', '$expand', '$count', '$skiptoken', '$deltatoken'].includes(
+        name,
+      )
+    ) {
       throw dvErrors.unsupportedQueryOption(name);
     }
   }
@@ -152,7 +161,9 @@ export function parseQueryOptions(model: EntityModel, query: URLSearchParams, tr
       filter = { text: filterText, predicate: compiled.predicate };
     } catch (error) {
       if (error instanceof FilterSyntaxError) {
-        throw dvErrors.querySyntax(`Syntax error at position ${error.position} in '${filterText}'. ${error.message}`);
+        throw dvErrors.querySyntax(
+          `Syntax error at position ${error.position} in '${filterText}'. ${error.message}`,
+        );
       }
       throw error;
     }
@@ -172,14 +183,22 @@ export function parseQueryOptions(model: EntityModel, query: URLSearchParams, tr
   let top: number | undefined;
   const topText = query.get('$top');
   if (topText !== null) {
-    if (!/^\d+$/.test(topText)) throw dvErrors.querySyntax(`Invalid value '${topText}' for $top query option found.`);
+    if (!/^\d+$/.test(topText))
+      throw dvErrors.querySyntax(`Invalid value '${topText}' for $top query option found.`);
     top = Number(topText);
   }
   const countText = query.get('$count');
   if (countText !== null && countText !== 'true' && countText !== 'false') {
     throw dvErrors.querySyntax(`Invalid value '${countText}' for $count query option found.`);
   }
-  return { select, filter, orderby, top, expand: parseExpand(model, query.get('$expand')), count: countText === 'true' };
+  return {
+    select,
+    filter,
+    orderby,
+    top,
+    expand: parseExpand(model, query.get('$expand')),
+    count: countText === 'true',
+  };
 }
 
 // ---- skip tokens ---------------------------------------------------------------------------------------
@@ -197,7 +216,8 @@ export function decodeSkipToken(token: string): PageCursor {
   try {
     const cursor = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')) as PageCursor;
     if (cursor.m === 'list' && typeof cursor.i === 'string' && Array.isArray(cursor.k)) return cursor;
-    if (cursor.m === 'delta' && typeof cursor.v === 'number' && typeof cursor.upto === 'number') return cursor;
+    if (cursor.m === 'delta' && typeof cursor.v === 'number' && typeof cursor.upto === 'number')
+      return cursor;
   } catch {
     // fall through
   }
@@ -286,7 +306,12 @@ export interface PageResult {
 }
 
 /** Reads one page of a collection query, after `cursor` when given. */
-export function readPage(table: Table, options: QueryOptions, pageSize: number, cursor?: ListCursor): PageResult {
+export function readPage(
+  table: Table,
+  options: QueryOptions,
+  pageSize: number,
+  cursor?: ListCursor,
+): PageResult {
   const predicate = options.filter?.predicate;
   const rows: Row[] = [];
   let more = false;
@@ -311,7 +336,8 @@ export function readPage(table: Table, options: QueryOptions, pageSize: number, 
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         const row = table.rows.get(ids[mid])!;
-        if (compareKeys(sortKey(row, options.orderby), ids[mid], cursor.k, cursor.i, options.orderby) <= 0) lo = mid + 1;
+        if (compareKeys(sortKey(row, options.orderby), ids[mid], cursor.k, cursor.i, options.orderby) <= 0)
+          lo = mid + 1;
         else hi = mid;
       }
     }
@@ -418,7 +444,12 @@ function findByLogical(
 }
 
 /** `@odata.context` of a collection or entity response. */
-export function contextUrl(serviceRoot: string, entitySet: string, select: string[] | null, suffix = ''): string {
+export function contextUrl(
+  serviceRoot: string,
+  entitySet: string,
+  select: string[] | null,
+  suffix = '',
+): string {
   const columns = select ? `(${select.join(',')})` : '';
   return `${serviceRoot}/$metadata#${entitySet}${columns}${suffix}`;
 }

@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { dvErrors } from './errors';
 import { isGuid, parseEntityAddress, parseKey, type EntityKey } from './entityReference';
-import { ENTITY_MODELS, ENTITY_SET_BY_LOGICAL, lookupValueName, type AttributeDef, type EntityModel, type LookupDef } from './schema';
+import {
+  ENTITY_MODELS,
+  ENTITY_SET_BY_LOGICAL,
+  lookupValueName,
+  type AttributeDef,
+  type EntityModel,
+  type LookupDef,
+} from './schema';
 import { alternateKeyValue, type DataverseStore, type Row } from './store';
 
 export interface WriteContext {
@@ -115,7 +122,11 @@ export class RecordWriter {
       row.statecode = 0;
       row.statuscode = def.states.defaultStatus[0];
     }
-    for (const [name, value] of Object.entries(options.keyValues ?? {})) row[name] = value;
+    for (const [name, value] of Object.entries(options.keyValues ?? {})) {
+      // Alternate-key values from the URL obey the same column rules as body values.
+      const attribute = model.attributes.get(name);
+      row[name] = attribute ? this.coerce(model, attribute, value) : value;
+    }
     for (const [name, value] of changes.values) row[name] = value;
     this.applyLookups(row, changes.lookups);
     this.applyState(model, row, changes.values);
@@ -165,7 +176,11 @@ export class RecordWriter {
     this.applyLookups(row, changes.lookups);
     this.applyState(model, row, changes.values);
     for (const attribute of def.attributes) {
-      if (attribute.systemRequired && changes.values.has(attribute.name) && changes.values.get(attribute.name) === null) {
+      if (
+        attribute.systemRequired &&
+        changes.values.has(attribute.name) &&
+        changes.values.get(attribute.name) === null
+      ) {
         throw dvErrors.requiredMissing(def.logicalName, attribute.name);
       }
     }
@@ -267,7 +282,8 @@ export class RecordWriter {
       if (typeof state !== 'number' || states.defaultStatus[state] === undefined) {
         throw dvErrors.outOfRange(logical, 'statecode', state);
       }
-      if (!values.has('statuscode') || values.get('statuscode') === null) row.statuscode = states.defaultStatus[state];
+      if (!values.has('statuscode') || values.get('statuscode') === null)
+        row.statuscode = states.defaultStatus[state];
     }
     if (values.has('statuscode') && values.get('statuscode') !== null) {
       const status = values.get('statuscode') as number;
@@ -286,7 +302,11 @@ export class RecordWriter {
       const parts = [row.firstname, row.lastname].filter((p) => typeof p === 'string' && p.trim() !== '');
       row.fullname = parts.length > 0 ? parts.join(' ') : null;
     }
-    if (entitySet === 'invoices' && creating && (row.invoicenumber === undefined || row.invoicenumber === null)) {
+    if (
+      entitySet === 'invoices' &&
+      creating &&
+      (row.invoicenumber === undefined || row.invoicenumber === null)
+    ) {
       // Auto-numbering like the real default (INV-01000-XXXXXX).
       const n = this.store.nextCounter('invoicenumber', 1000);
       const suffix = (n * 7919).toString(36).toUpperCase().padStart(6, '0').slice(-6);
@@ -296,7 +316,10 @@ export class RecordWriter {
       row.productnumber = this.store.get('products', row._productid_value)?.productnumber ?? null;
     }
     if (entitySet === 'invoicedetails') {
-      const product = typeof row._productid_value === 'string' ? this.store.get('products', row._productid_value) : undefined;
+      const product =
+        typeof row._productid_value === 'string'
+          ? this.store.get('products', row._productid_value)
+          : undefined;
       row.productname = product?.name ?? row.productdescription ?? null;
     }
     // A money value needs a currency: the platform defaults it to the base currency.
@@ -306,11 +329,21 @@ export class RecordWriter {
     if (model.lookupsByAttribute.has('transactioncurrencyid') && entitySet !== 'transactioncurrencies') {
       if (hasMoney && typeof row._transactioncurrencyid_value !== 'string') {
         const base = this.org.baseCurrencyId();
-        if (base) this.applyLookups(row, new Map([['transactioncurrencyid', { id: base, logicalName: 'transactioncurrency', nav: 'transactioncurrencyid' }]]));
+        if (base)
+          this.applyLookups(
+            row,
+            new Map([
+              [
+                'transactioncurrencyid',
+                { id: base, logicalName: 'transactioncurrency', nav: 'transactioncurrencyid' },
+              ],
+            ]),
+          );
       }
       if (model.attributes.has('exchangerate')) {
         const currencyId = row._transactioncurrencyid_value;
-        const currency = typeof currencyId === 'string' ? this.store.get('transactioncurrencies', currencyId) : undefined;
+        const currency =
+          typeof currencyId === 'string' ? this.store.get('transactioncurrencies', currencyId) : undefined;
         row.exchangerate = currency?.exchangerate ?? null;
       }
     }
@@ -321,7 +354,8 @@ export class RecordWriter {
       const value = alternateKeyValue(row, key.attributes);
       if (value === undefined) continue;
       const owner = this.store.findByAlternateKey(model.def.entitySet, key.name, value);
-      if (owner !== undefined && owner !== id) throw dvErrors.duplicateAlternateKey(key.displayName, key.name);
+      if (owner !== undefined && owner !== id)
+        throw dvErrors.duplicateAlternateKey(key.displayName, key.name);
     }
   }
 
@@ -354,15 +388,20 @@ export class RecordWriter {
       if (key.endsWith('@odata.bind')) {
         const nav = key.slice(0, -'@odata.bind'.length);
         const entry = model.lookupsByNav.get(nav);
-        if (!entry || entry.lookup.readOnly) throw dvErrors.unknownPayloadProperty(entitySet, def.logicalName, nav);
-        lookups.set(entry.lookup.attribute, value === null ? null : this.resolveBind(entitySet, nav, entry, value));
+        if (!entry || entry.lookup.readOnly)
+          throw dvErrors.unknownPayloadProperty(entitySet, def.logicalName, nav);
+        lookups.set(
+          entry.lookup.attribute,
+          value === null ? null : this.resolveBind(entitySet, nav, entry, value),
+        );
         continue;
       }
       // Annotations (`@odata.etag`, `x@OData.Community...`) in a body are ignored, as the real service does.
       if (key.startsWith('@') || key.includes('@')) continue;
       if (key === def.primaryId) {
         if (value === null) continue;
-        if (typeof value !== 'string' || !isGuid(value)) throw dvErrors.badValue(entitySet, value, 'Edm.Guid');
+        if (typeof value !== 'string' || !isGuid(value))
+          throw dvErrors.badValue(entitySet, value, 'Edm.Guid');
         id = value.toLowerCase();
         continue;
       }
@@ -370,7 +409,10 @@ export class RecordWriter {
       if (nav && !nav.lookup.readOnly) {
         // A single-valued navigation property set to null removes the reference.
         if (value !== null) {
-          throw dvErrors.payload(entitySet, `Deep insert through '${key}' is not supported by the emulator; use '${key}@odata.bind'.`);
+          throw dvErrors.payload(
+            entitySet,
+            `Deep insert through '${key}' is not supported by the emulator; use '${key}@odata.bind'.`,
+          );
         }
         lookups.set(nav.lookup.attribute, null);
         continue;
@@ -411,7 +453,11 @@ export class RecordWriter {
     const entitySet = model.def.entitySet;
     const logical = model.def.logicalName;
     const bad = (): never => {
-      throw dvErrors.badValue(entitySet, typeof value === 'object' ? JSON.stringify(value) : value, EDM_TYPES[attribute.type]);
+      throw dvErrors.badValue(
+        entitySet,
+        typeof value === 'object' ? JSON.stringify(value) : value,
+        EDM_TYPES[attribute.type],
+      );
     };
     switch (attribute.type) {
       case 'string':
@@ -448,7 +494,12 @@ export class RecordWriter {
         return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
       }
       case 'dateonly': {
-        if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) bad();
+        if (
+          typeof value !== 'string' ||
+          !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+          Number.isNaN(Date.parse(value))
+        )
+          bad();
         return value;
       }
       case 'guid':
@@ -458,7 +509,10 @@ export class RecordWriter {
   }
 
   private checkRange(logical: string, attribute: AttributeDef, value: number): void {
-    if ((attribute.min !== undefined && value < attribute.min) || (attribute.max !== undefined && value > attribute.max)) {
+    if (
+      (attribute.min !== undefined && value < attribute.min) ||
+      (attribute.max !== undefined && value > attribute.max)
+    ) {
       throw dvErrors.outOfRange(logical, attribute.name, value);
     }
   }

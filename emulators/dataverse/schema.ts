@@ -77,14 +77,43 @@ const str = (name: string, maxLength: number, extra: Partial<AttributeDef> = {})
   ...extra,
 });
 const memo = (name: string, maxLength = 2000): AttributeDef => ({ name, type: 'memo', maxLength });
-const int = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'integer', ...extra });
-const dec = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'decimal', ...extra });
-const money = (name: string): AttributeDef => ({ name, type: 'money', min: -922337203685477, max: 922337203685477 });
-const bool = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'boolean', ...extra });
-const dateTime = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'datetime', ...extra });
+const int = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'integer',
+  ...extra,
+});
+const dec = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'decimal',
+  ...extra,
+});
+const money = (name: string): AttributeDef => ({
+  name,
+  type: 'money',
+  min: -922337203685477,
+  max: 922337203685477,
+});
+const bool = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'boolean',
+  ...extra,
+});
+const dateTime = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'datetime',
+  ...extra,
+});
 const dateOnly = (name: string): AttributeDef => ({ name, type: 'dateonly' });
-const choice = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'picklist', ...extra });
-const guid = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'guid', ...extra });
+const choice = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'picklist',
+  ...extra,
+});
+const guid = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name,
+  type: 'guid',
+  ...extra,
+});
 
 const lookup = (
   attribute: string,
@@ -193,7 +222,9 @@ const account: EntityDef = {
     ...ownerLookups(),
     ...systemLookups(),
   ],
-  alternateKeys: [{ name: 'accountnumber_key', attributes: ['accountnumber'], displayName: 'Account Number' }],
+  alternateKeys: [
+    { name: 'accountnumber_key', attributes: ['accountnumber'], displayName: 'Account Number' },
+  ],
   states: activeInactive,
 };
 
@@ -238,7 +269,11 @@ const contact: EntityDef = {
   ],
   lookups: [
     // Customer lookup: an account or a contact; parental relationship, so deleting the parent deletes it.
-    lookup('parentcustomerid', { account: 'parentcustomerid_account', contact: 'parentcustomerid_contact' }, 'cascade'),
+    lookup(
+      'parentcustomerid',
+      { account: 'parentcustomerid_account', contact: 'parentcustomerid_contact' },
+      'cascade',
+    ),
     lookup('transactioncurrencyid', { transactioncurrency: 'transactioncurrencyid' }),
     ...ownerLookups(),
     ...systemLookups(),
@@ -266,7 +301,9 @@ const transactioncurrency: EntityDef = {
   ],
   lookups: [...systemLookups()],
   // ISO codes are unique per organisation.
-  alternateKeys: [{ name: 'isocurrencycode_key', attributes: ['isocurrencycode'], displayName: 'Currency Code' }],
+  alternateKeys: [
+    { name: 'isocurrencycode_key', attributes: ['isocurrencycode'], displayName: 'Currency Code' },
+  ],
   states: activeInactive,
 };
 
@@ -375,7 +412,10 @@ const pricelevel: EntityDef = {
     ...stateAttributes(),
     ...systemAttributes(),
   ],
-  lookups: [lookup('transactioncurrencyid', { transactioncurrency: 'transactioncurrencyid' }), ...systemLookups()],
+  lookups: [
+    lookup('transactioncurrencyid', { transactioncurrency: 'transactioncurrencyid' }),
+    ...systemLookups(),
+  ],
   alternateKeys: [],
   states: { defaultStatus: { 0: 100001, 1: 100002 }, statusState: { 100001: 0, 100002: 1 } },
 };
@@ -581,7 +621,10 @@ const navAccountStatistics: EntityDef = {
     ...stateAttributes(),
     ...systemAttributes(),
   ],
-  lookups: [lookup('transactioncurrencyid', { transactioncurrency: 'transactioncurrencyid' }), ...systemLookups()],
+  lookups: [
+    lookup('transactioncurrencyid', { transactioncurrency: 'transactioncurrencyid' }),
+    ...systemLookups(),
+  ],
   alternateKeys: [],
   states: activeInactive,
 };
@@ -628,7 +671,10 @@ export function buildModel(def: EntityDef): EntityModel {
     }
   }
   const lookupsByValueName = new Map(def.lookups.map((l) => [lookupValueName(l.attribute), l]));
-  const readableProperties = [...def.attributes.map((a) => a.name), ...def.lookups.map((l) => lookupValueName(l.attribute))];
+  const readableProperties = [
+    ...def.attributes.map((a) => a.name),
+    ...def.lookups.map((l) => lookupValueName(l.attribute)),
+  ];
   return { def, attributes, lookupsByAttribute, lookupsByNav, lookupsByValueName, readableProperties };
 }
 

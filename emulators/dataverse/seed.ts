@@ -67,11 +67,13 @@ class SeedBuilder {
       row[name] = targetId;
       row[`${name}${LOOKUP_LOGICAL_NAME}`] = logicalName;
       const lookup = model.lookupsByAttribute.get(attribute);
-      const navigation = nav ?? (lookup ? Object.entries(lookup.targets).find(([t]) => t === logicalName)?.[1] : undefined);
+      const navigation =
+        nav ?? (lookup ? Object.entries(lookup.targets).find(([t]) => t === logicalName)?.[1] : undefined);
       if (navigation) row[`${name}${LOOKUP_NAVIGATION}`] = navigation;
     }
     if (entitySet === 'contacts' || entitySet === 'systemusers') {
-      row.fullname = [row.firstname, row.lastname].filter((p) => typeof p === 'string' && p !== '').join(' ') || null;
+      row.fullname =
+        [row.firstname, row.lastname].filter((p) => typeof p === 'string' && p !== '').join(' ') || null;
     }
     this.store.put(entitySet, id, row, { tombstone: false });
     return row;
@@ -143,7 +145,11 @@ function addApplicationUser(builder: SeedBuilder, clientId: string, atMs: number
 export function ensureApplicationUser(store: DataverseStore, clientId: string): string {
   const id = applicationUserId(clientId);
   if (!store.get('systemusers', id)) {
-    addApplicationUser(new SeedBuilder(store, nameBasedGuid('bcsync:systemuser:SYSTEM')), clientId, store.now());
+    addApplicationUser(
+      new SeedBuilder(store, nameBasedGuid('bcsync:systemuser:SYSTEM')),
+      clientId,
+      store.now(),
+    );
   }
   return id;
 }
@@ -154,7 +160,13 @@ function seedOrganisation(store: DataverseStore, clientIds: string[], kind: Seed
   const builder = new SeedBuilder(store, systemUserId);
   let t = BASE_TIME - 3600_000;
   const bu: Record<string, LookupRef> = { businessunitid: ['businessunit', BUSINESS_UNIT_ID] };
-  builder.add('systemusers', systemUserId, { firstname: '', lastname: 'SYSTEM', accessmode: 0, islicensed: false }, bu, t);
+  builder.add(
+    'systemusers',
+    systemUserId,
+    { firstname: '', lastname: 'SYSTEM', accessmode: 0, islicensed: false },
+    bu,
+    t,
+  );
   builder.add(
     'systemusers',
     nameBasedGuid('bcsync:systemuser:INTEGRATION'),
@@ -169,7 +181,14 @@ function seedOrganisation(store: DataverseStore, clientIds: string[], kind: Seed
     builder.add(
       'transactioncurrencies',
       nameBasedGuid(`bcsync:currency:${c.code}`),
-      { isocurrencycode: c.code, currencyname: c.name, currencysymbol: c.symbol, exchangerate: c.rate, currencyprecision: c.precision, currencytype: 0 },
+      {
+        isocurrencycode: c.code,
+        currencyname: c.name,
+        currencysymbol: c.symbol,
+        exchangerate: c.rate,
+        currencyprecision: c.precision,
+        currencytype: 0,
+      },
       {},
       (t += 1000),
     );
@@ -222,7 +241,13 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
     next(),
   );
 
-  builder.add('uomschedules', DEFAULT_UNIT_GROUP_ID, { name: 'Default Unit', baseuomname: 'Primary Unit', description: 'Default unit group' }, {}, next());
+  builder.add(
+    'uomschedules',
+    DEFAULT_UNIT_GROUP_ID,
+    { name: 'Default Unit', baseuomname: 'Primary Unit', description: 'Default unit group' },
+    {},
+    next(),
+  );
   builder.add(
     'uoms',
     DEFAULT_UNIT_ID,
@@ -239,12 +264,87 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
   );
 
   // Accounts that exist only in the CRM (never synced): the sync must leave them alone unless coupled.
-  const accounts: Array<{ name: string; city: string; country: string; postal: string; line1: string; phone: string; web: string; currency: string; owner: number; contacts: Array<[string, string, string]> }> = [
-    { name: 'Northwind Traders', city: 'Seattle', country: 'US', postal: '98101', line1: '500 Pine Street', phone: '+1 206 555 0110', web: 'https://northwind.example', currency: 'USD', owner: 0, contacts: [['Nancy', 'Davolio', 'Purchasing Manager'], ['Andrew', 'Fuller', 'Vice President, Sales']] },
-    { name: 'Adventure Works Cycles', city: 'Bothell', country: 'US', postal: '98011', line1: '1 Adventure Way', phone: '+1 425 555 0120', web: 'https://adventure-works.example', currency: 'USD', owner: 1, contacts: [['Rob', 'Walters', 'Buyer'], ['Gail', 'Erickson', 'Design Engineer']] },
-    { name: 'Litware, Inc.', city: 'London', country: 'GB', postal: 'EC1A 1BB', line1: '12 Aldersgate Street', phone: '+44 20 7946 0130', web: 'https://litware.example', currency: 'GBP', owner: 2, contacts: [['Sophie', 'Turner', 'Office Manager']] },
-    { name: 'Tailspin Toys', city: 'München', country: 'DE', postal: '80331', line1: 'Marienplatz 8', phone: '+49 89 555 0140', web: 'https://tailspintoys.example', currency: 'EUR', owner: 3, contacts: [['Jürgen', 'Müller', 'Einkauf'], ['Anja', 'Schäfer', 'Geschäftsführerin']] },
-    { name: 'Wide World Importers', city: 'København', country: 'DK', postal: '1050', line1: 'Kongens Nytorv 13', phone: '+45 33 55 01 50', web: 'https://wideworldimporters.example', currency: 'DKK', owner: 4, contacts: [['Mette', 'Nielsen', 'Indkøbschef']] },
+  const accounts: Array<{
+    name: string;
+    city: string;
+    country: string;
+    postal: string;
+    line1: string;
+    phone: string;
+    web: string;
+    currency: string;
+    owner: number;
+    contacts: Array<[string, string, string]>;
+  }> = [
+    {
+      name: 'Northwind Traders',
+      city: 'Seattle',
+      country: 'US',
+      postal: '98101',
+      line1: '500 Pine Street',
+      phone: '+1 206 555 0110',
+      web: 'https://northwind.example',
+      currency: 'USD',
+      owner: 0,
+      contacts: [
+        ['Nancy', 'Davolio', 'Purchasing Manager'],
+        ['Andrew', 'Fuller', 'Vice President, Sales'],
+      ],
+    },
+    {
+      name: 'Adventure Works Cycles',
+      city: 'Bothell',
+      country: 'US',
+      postal: '98011',
+      line1: '1 Adventure Way',
+      phone: '+1 425 555 0120',
+      web: 'https://adventure-works.example',
+      currency: 'USD',
+      owner: 1,
+      contacts: [
+        ['Rob', 'Walters', 'Buyer'],
+        ['Gail', 'Erickson', 'Design Engineer'],
+      ],
+    },
+    {
+      name: 'Litware, Inc.',
+      city: 'London',
+      country: 'GB',
+      postal: 'EC1A 1BB',
+      line1: '12 Aldersgate Street',
+      phone: '+44 20 7946 0130',
+      web: 'https://litware.example',
+      currency: 'GBP',
+      owner: 2,
+      contacts: [['Sophie', 'Turner', 'Office Manager']],
+    },
+    {
+      name: 'Tailspin Toys',
+      city: 'München',
+      country: 'DE',
+      postal: '80331',
+      line1: 'Marienplatz 8',
+      phone: '+49 89 555 0140',
+      web: 'https://tailspintoys.example',
+      currency: 'EUR',
+      owner: 3,
+      contacts: [
+        ['Jürgen', 'Müller', 'Einkauf'],
+        ['Anja', 'Schäfer', 'Geschäftsführerin'],
+      ],
+    },
+    {
+      name: 'Wide World Importers',
+      city: 'København',
+      country: 'DK',
+      postal: '1050',
+      line1: 'Kongens Nytorv 13',
+      phone: '+45 33 55 01 50',
+      web: 'https://wideworldimporters.example',
+      currency: 'DKK',
+      owner: 4,
+      contacts: [['Mette', 'Nielsen', 'Indkøbschef']],
+    },
   ];
   accounts.forEach((a, i) => {
     const accountId = nameBasedGuid(`bcsync:demo:account:${i}`);
@@ -277,7 +377,11 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
           firstname: first,
           lastname: last,
           jobtitle: title,
-          emailaddress1: `${first}.${last}`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '') + `@${new URL(a.web).hostname}`,
+          emailaddress1:
+            `${first}.${last}`
+              .toLowerCase()
+              .normalize('NFD')
+              .replace(/[\u0300-\u036f]/g, '') + `@${new URL(a.web).hostname}`,
           telephone1: a.phone,
           address1_line1: a.line1,
           address1_city: a.city,
@@ -293,16 +397,95 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
   builder.add(
     'contacts',
     nameBasedGuid('bcsync:demo:contact:orphan'),
-    { firstname: 'Chris', lastname: 'Preston', emailaddress1: 'chris.preston@example.com', jobtitle: 'Freelance consultant' },
+    {
+      firstname: 'Chris',
+      lastname: 'Preston',
+      emailaddress1: 'chris.preston@example.com',
+      jobtitle: 'Freelance consultant',
+    },
     { ownerid: ['systemuser', salespersonId(1)] },
     next(),
   );
 }
 
-const FIRST_NAMES = ['Anna', 'Ben', 'Carla', 'David', 'Elena', 'Farid', 'Greta', 'Hiro', 'Ines', 'Jonas', 'Kara', 'Lars', 'Maya', 'Nils', 'Olga', 'Pavel', 'Rosa', 'Sven', 'Tara', 'Umar'];
-const LAST_NAMES = ['Andersen', 'Brown', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Larsen', 'Meyer', 'Novak', 'Olsen', 'Petersen', 'Rossi', 'Schmidt', 'Tanaka', 'Weber'];
-const COMPANY_WORDS = ['Alpine', 'Blue', 'Coastal', 'Delta', 'Evergreen', 'Fjord', 'Granite', 'Harbor', 'Iron', 'Juniper', 'Keystone', 'Lakeside', 'Meridian', 'Northern', 'Oak', 'Pioneer', 'Quartz', 'River', 'Summit', 'Timber'];
-const COMPANY_TRADES = ['Trading', 'Logistics', 'Bikes', 'Furniture', 'Foods', 'Outfitters', 'Electronics', 'Supplies', 'Textiles', 'Tools'];
+const FIRST_NAMES = [
+  'Anna',
+  'Ben',
+  'Carla',
+  'David',
+  'Elena',
+  'Farid',
+  'Greta',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kara',
+  'Lars',
+  'Maya',
+  'Nils',
+  'Olga',
+  'Pavel',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Umar',
+];
+const LAST_NAMES = [
+  'Andersen',
+  'Brown',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Hansen',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Larsen',
+  'Meyer',
+  'Novak',
+  'Olsen',
+  'Petersen',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Weber',
+];
+const COMPANY_WORDS = [
+  'Alpine',
+  'Blue',
+  'Coastal',
+  'Delta',
+  'Evergreen',
+  'Fjord',
+  'Granite',
+  'Harbor',
+  'Iron',
+  'Juniper',
+  'Keystone',
+  'Lakeside',
+  'Meridian',
+  'Northern',
+  'Oak',
+  'Pioneer',
+  'Quartz',
+  'River',
+  'Summit',
+  'Timber',
+];
+const COMPANY_TRADES = [
+  'Trading',
+  'Logistics',
+  'Bikes',
+  'Furniture',
+  'Foods',
+  'Outfitters',
+  'Electronics',
+  'Supplies',
+  'Textiles',
+  'Tools',
+];
 const COMPANY_FORMS = ['Inc.', 'Ltd.', 'GmbH', 'A/S', 'AB', 'S.A.', 'LLC', 'Co.'];
 const CITIES: Array<[string, string, string]> = [
   ['Seattle', 'US', '98101'],
@@ -371,12 +554,18 @@ function seedRecords(store: DataverseStore, builder: SeedBuilder, count: number,
 }
 
 /** Replaces the store's content with the chosen seed. */
-export function seedStore(store: DataverseStore, options: { kind: SeedKind; records: number; clientIds: string[] }): void {
+export function seedStore(
+  store: DataverseStore,
+  options: { kind: SeedKind; records: number; clientIds: string[] },
+): void {
   store.clear();
   const builder = seedOrganisation(store, options.clientIds, options.kind);
   if (options.kind === 'demo') seedDemo(store, builder);
   if (options.records > 0) {
-    const owners = options.kind === 'demo' ? SALESPEOPLE.map((_, i) => salespersonId(i)) : [applicationUserId(options.clientIds[0])];
+    const owners =
+      options.kind === 'demo'
+        ? SALESPEOPLE.map((_, i) => salespersonId(i))
+        : [applicationUserId(options.clientIds[0])];
     seedRecords(store, builder, options.records, owners);
   }
   store.dirty = true;

@@ -63,18 +63,34 @@ export class DataverseState {
   }
 
   /** Creates a row from a Web API body (binds allowed); throws DataverseApiError on invalid data. */
-  create(entitySet: string, body: Record<string, unknown>, options: StateWriteOptions = {}): Record<string, unknown> {
+  create(
+    entitySet: string,
+    body: Record<string, unknown>,
+    options: StateWriteOptions = {},
+  ): Record<string, unknown> {
     const model = this.model(entitySet);
     const row = this.store.transaction(() =>
-      this.writer.create(entitySet, body, { userId: options.userId ?? this.integrationUserId }, { id: options.id }),
+      this.writer.create(
+        entitySet,
+        body,
+        { userId: options.userId ?? this.integrationUserId },
+        { id: options.id },
+      ),
     );
     return formatRow(this.store, model, row, null);
   }
 
-  update(entitySet: string, id: string, body: Record<string, unknown>, options: StateWriteOptions = {}): Record<string, unknown> {
+  update(
+    entitySet: string,
+    id: string,
+    body: Record<string, unknown>,
+    options: StateWriteOptions = {},
+  ): Record<string, unknown> {
     const model = this.model(entitySet);
     const row = this.store.transaction(() =>
-      this.writer.update(entitySet, id.toLowerCase(), body, { userId: options.userId ?? this.integrationUserId }),
+      this.writer.update(entitySet, id.toLowerCase(), body, {
+        userId: options.userId ?? this.integrationUserId,
+      }),
     );
     return formatRow(this.store, model, row, null);
   }
@@ -88,7 +104,11 @@ export class DataverseState {
 
   /** Replaces all data with a fresh seed. */
   reset(options: { seed?: SeedKind; records?: number } = {}): void {
-    seedStore(this.store, { kind: options.seed ?? 'demo', records: options.records ?? 0, clientIds: this.clientIds() });
+    seedStore(this.store, {
+      kind: options.seed ?? 'demo',
+      records: options.records ?? 0,
+      clientIds: this.clientIds(),
+    });
   }
 
   ensureApplicationUser(clientId: string): string {

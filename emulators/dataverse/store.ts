@@ -223,7 +223,8 @@ export class DataverseStore {
     }
     for (const lookup of table.indexedLookups) {
       const target = row[lookupValueName(lookup.attribute)];
-      if (typeof target === 'string') this.addReference(target, [entitySet, id, lookup.attribute].join(REF_SEPARATOR));
+      if (typeof target === 'string')
+        this.addReference(target, [entitySet, id, lookup.attribute].join(REF_SEPARATOR));
     }
   }
 

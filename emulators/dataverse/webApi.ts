@@ -3,7 +3,12 @@
 // request sent alone, and no other request can interleave with a changeset.
 import { randomUUID } from 'node:crypto';
 import { JsonBodyError, parseJsonText } from '../common/httpServer';
-import { DEFAULT_CHANGE_RETENTION_DAYS, formatDeltaToken, parseDeltaToken, readDeltaPage } from './changeTracking';
+import {
+  DEFAULT_CHANGE_RETENTION_DAYS,
+  formatDeltaToken,
+  parseDeltaToken,
+  readDeltaPage,
+} from './changeTracking';
 import { DataverseApiError, dvErrors } from './errors';
 import { isGuid, parseKey, type EntityKey } from './entityReference';
 import {
@@ -126,7 +131,10 @@ function parsePath(rawPath: string): ParsedPath {
     keyText = path.slice(i + 1, j);
     i = j + 1;
   }
-  const rest = path.slice(i).split('/').filter((s) => s !== '');
+  const rest = path
+    .slice(i)
+    .split('/')
+    .filter((s) => s !== '');
   return { entitySet: name[0], keyText, rest };
 }
 
@@ -160,7 +168,11 @@ export class DataverseApi {
       return this.serviceDocument();
     }
     const parsed = parsePath(path);
-    if ((parsed.entitySet === 'WhoAmI' && (parsed.keyText === undefined || parsed.keyText === '')) && parsed.rest.length === 0) {
+    if (
+      parsed.entitySet === 'WhoAmI' &&
+      (parsed.keyText === undefined || parsed.keyText === '') &&
+      parsed.rest.length === 0
+    ) {
       if (method !== 'GET') throw dvErrors.methodNotAllowed(method);
       return this.whoAmI(req);
     }
@@ -170,7 +182,12 @@ export class DataverseApi {
 
     if (parsed.keyText === undefined) {
       if (parsed.rest.length === 1 && parsed.rest[0] === '$count' && method === 'GET') {
-        return { status: 200, headers: { 'Content-Type': 'text/plain' }, text: String(Math.min(this.store.requireTable(model.def.entitySet).rows.size, MAX_PAGE_SIZE)), writes: [] };
+        return {
+          status: 200,
+          headers: { 'Content-Type': 'text/plain' },
+          text: String(Math.min(this.store.requireTable(model.def.entitySet).rows.size, MAX_PAGE_SIZE)),
+          writes: [],
+        };
       }
       if (parsed.rest.length > 0) throw dvErrors.resourceNotFound(parsed.rest[0]);
       if (method === 'GET') return this.list(req, model);
@@ -200,7 +217,8 @@ export class DataverseApi {
     const objectId = req.headers['callerobjectid'];
     if (callerId) {
       const id = callerId.replace(/^\{|\}$/g, '').toLowerCase();
-      if (!isGuid(id) || !this.store.get('systemusers', id)) throw dvErrors.recordNotFound('systemuser', callerId);
+      if (!isGuid(id) || !this.store.get('systemusers', id))
+        throw dvErrors.recordNotFound('systemuser', callerId);
       return { userId: id, onBehalfOfUserId: req.caller.userId };
     }
     if (objectId) {
@@ -259,7 +277,8 @@ export class DataverseApi {
     if (prefs.maxPageSize) applied.push(`odata.maxpagesize=${pageSize}`);
     if (prefs.trackChanges) applied.push('odata.track-changes');
     if (prefs.includeAnnotations) applied.push(`odata.include-annotations="${prefs.includeAnnotations}"`);
-    const headers: Record<string, string> = applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {};
+    const headers: Record<string, string> =
+      applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {};
     const skipToken = req.query.get('$skiptoken');
     const cursor = skipToken !== null ? decodeSkipToken(skipToken) : undefined;
     const keep = (names: string[]): Array<[string, string]> =>
@@ -280,13 +299,22 @@ export class DataverseApi {
       const value = page.items.map((item) =>
         item.kind === 'row'
           ? formatRow(this.store, model, item.row, options.select, annotations)
-          : { '@odata.context': `${root}/$metadata#${entitySet}/$deletedEntity`, id: item.id, reason: 'deleted' },
+          : {
+              '@odata.context': `${root}/$metadata#${entitySet}/$deletedEntity`,
+              id: item.id,
+              reason: 'deleted',
+            },
       );
-      const body: Record<string, unknown> = { '@odata.context': contextUrl(root, entitySet, options.select, '/$delta') };
+      const body: Record<string, unknown> = {
+        '@odata.context': contextUrl(root, entitySet, options.select, '/$delta'),
+      };
       body.value = value;
       if (page.next) {
         const next = encodeSkipToken({ m: 'delta', page: (cursor?.page ?? 1) + 1, from, upto, ...page.next });
-        body['@odata.nextLink'] = buildLink(root, entitySet, [...keep(['$select', '$deltatoken']), ['$skiptoken', next]]);
+        body['@odata.nextLink'] = buildLink(root, entitySet, [
+          ...keep(['$select', '$deltatoken']),
+          ['$skiptoken', next],
+        ]);
       } else {
         body['@odata.deltaLink'] = buildLink(root, entitySet, [
           ...keep(['$select']),
@@ -298,11 +326,14 @@ export class DataverseApi {
 
     if (cursor && cursor.m !== 'list') throw dvErrors.invalidSkipToken();
     const listCursor = cursor as ListCursor | undefined;
-    const trackingStart = prefs.trackChanges ? (listCursor?.t ?? this.store.version) : undefined;
+    // The paging cookie remembers an initial change-tracking read even if a later page omits the Prefer header.
+    const trackingStart = listCursor?.t ?? (prefs.trackChanges ? this.store.version : undefined);
     const page = readPage(table, options, pageSize, listCursor);
     const body: Record<string, unknown> = { '@odata.context': contextUrl(root, entitySet, options.select) };
     if (page.count !== undefined) body['@odata.count'] = page.count;
-    body.value = page.rows.map((row) => formatRow(this.store, model, row, options.select, annotations, options.expand));
+    body.value = page.rows.map((row) =>
+      formatRow(this.store, model, row, options.select, annotations, options.expand),
+    );
     // $top without a page size preference returns at most $top rows and no next page.
     const paging = options.top === undefined || prefs.maxPageSize !== undefined;
     if (page.next && paging) {
@@ -348,7 +379,8 @@ export class DataverseApi {
     const row = this.store.get(model.def.entitySet, id)!;
     const prefs = parsePrefer(req.headers['prefer']);
     const select = new URLSearchParams();
-    for (const name of ['$select', '$expand']) if (req.query.has(name)) select.set(name, req.query.get(name)!);
+    for (const name of ['$select', '$expand'])
+      if (req.query.has(name)) select.set(name, req.query.get(name)!);
     const options = parseQueryOptions(model, select, false);
     const etag = etagOf(row);
     // Conditional retrieval: an unchanged row answers 304 (never with $expand or annotations).
@@ -357,8 +389,20 @@ export class DataverseApi {
       return { status: 304, headers: {}, writes: [] };
     }
     const body = {
-      '@odata.context': contextUrl(this.options.serviceRoot(), model.def.entitySet, options.select, '/$entity'),
-      ...formatRow(this.store, model, row, options.select, annotationMatcher(prefs.includeAnnotations), options.expand),
+      '@odata.context': contextUrl(
+        this.options.serviceRoot(),
+        model.def.entitySet,
+        options.select,
+        '/$entity',
+      ),
+      ...formatRow(
+        this.store,
+        model,
+        row,
+        options.select,
+        annotationMatcher(prefs.includeAnnotations),
+        options.expand,
+      ),
     };
     return { status: 200, headers: { ETag: etag }, body, writes: [] };
   }
@@ -386,7 +430,12 @@ export class DataverseApi {
       status: createdStatus,
       headers,
       body: {
-        '@odata.context': contextUrl(this.options.serviceRoot(), model.def.entitySet, options.select, '/$entity'),
+        '@odata.context': contextUrl(
+          this.options.serviceRoot(),
+          model.def.entitySet,
+          options.select,
+          '/$entity',
+        ),
         ...formatRow(this.store, model, row, options.select, annotationMatcher(prefs.includeAnnotations)),
       },
       writes: [model.def.entitySet],
@@ -433,7 +482,10 @@ export class DataverseApi {
     return existingId !== undefined ? update(existingId) : insert();
   }
 
-  private keyValues(model: EntityModel, key: Extract<EntityKey, { kind: 'alternate' }>): Record<string, unknown> {
+  private keyValues(
+    model: EntityModel,
+    key: Extract<EntityKey, { kind: 'alternate' }>,
+  ): Record<string, unknown> {
     const keyDef = this.writer.alternateKeyFor(model, key);
     return Object.fromEntries(keyDef.attributes.map((a) => [a, key.values[a]]));
   }
@@ -442,7 +494,11 @@ export class DataverseApi {
     const id = this.locate(model, key);
     if (id === undefined) throw this.notFound(model, key);
     const ifMatch = req.headers['if-match'];
-    if (ifMatch && ifMatch.trim() !== '*' && ifMatch.trim() !== etagOf(this.store.get(model.def.entitySet, id)!)) {
+    if (
+      ifMatch &&
+      ifMatch.trim() !== '*' &&
+      ifMatch.trim() !== etagOf(this.store.get(model.def.entitySet, id)!)
+    ) {
       throw dvErrors.versionMismatch();
     }
     this.store.transaction(() => this.writer.delete(model.def.entitySet, id, ctx));
@@ -450,7 +506,13 @@ export class DataverseApi {
   }
 
   /** `set(key)/property`, `set(key)/nav/$ref`. */
-  private member(req: ApiRequest, model: EntityModel, key: EntityKey, rest: string[], ctx: WriteContext): ApiResponse {
+  private member(
+    req: ApiRequest,
+    model: EntityModel,
+    key: EntityKey,
+    rest: string[],
+    ctx: WriteContext,
+  ): ApiResponse {
     const method = req.method.toUpperCase();
     const id = this.locate(model, key);
     if (id === undefined) throw this.notFound(model, key);
@@ -465,7 +527,8 @@ export class DataverseApi {
       if (method === 'PUT') {
         const body = this.parseBody(req, model) as Record<string, unknown> | undefined;
         const target = body?.['@odata.id'];
-        if (typeof target !== 'string') throw dvErrors.payload(entitySet, "The body of a $ref request must contain '@odata.id'.");
+        if (typeof target !== 'string')
+          throw dvErrors.payload(entitySet, "The body of a $ref request must contain '@odata.id'.");
         this.store.transaction(() => this.writer.setReference(entitySet, id, segment, target, ctx));
         return { status: 204, headers: {}, writes: [entitySet] };
       }
@@ -473,7 +536,8 @@ export class DataverseApi {
     }
     if (rest.length !== 1) throw dvErrors.resourceNotFound(rest.join('/'));
     const attribute = model.attributes.get(segment);
-    if (!attribute && !model.lookupsByValueName.has(segment)) throw dvErrors.unknownProperty(model.def.logicalName, segment);
+    if (!attribute && !model.lookupsByValueName.has(segment))
+      throw dvErrors.unknownProperty(model.def.logicalName, segment);
     if (method === 'GET') {
       const row = this.store.get(entitySet, id)!;
       return {
@@ -488,7 +552,8 @@ export class DataverseApi {
     }
     if (!attribute) throw dvErrors.methodNotAllowed(method);
     if (method === 'PUT' || method === 'DELETE') {
-      const value = method === 'PUT' ? (this.parseBody(req, model) as Record<string, unknown> | undefined)?.value : null;
+      const value =
+        method === 'PUT' ? (this.parseBody(req, model) as Record<string, unknown> | undefined)?.value : null;
       this.store.transaction(() => this.writer.update(entitySet, id, { [segment]: value ?? null }, ctx));
       return { status: 204, headers: {}, writes: [entitySet] };
     }
@@ -504,7 +569,12 @@ export function errorResponse(error: unknown): ApiResponse {
   return {
     status: 500,
     headers: {},
-    body: { error: { code: unexpected.code, message: `${unexpected.message} (${(error as Error).message}) Request: ${randomUUID()}` } },
+    body: {
+      error: {
+        code: unexpected.code,
+        message: `${unexpected.message} (${(error as Error).message}) Request: ${randomUUID()}`,
+      },
+    },
     writes: [],
   };
 }

@@ -2,7 +2,13 @@
 // $batch with per-item results, the custom API, and webhook subscriptions with the validation handshake.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, BcWebhooks, answerValidation, createBcClient, type BcClient } from '../../activities/connectors';
+import {
+  ApiError,
+  BcWebhooks,
+  answerValidation,
+  createBcClient,
+  type BcClient,
+} from '../../activities/connectors';
 import type { WriteOperation } from '../../activities/connectors/types';
 import { startEmulators } from '../../emulators';
 import { adminRecords, bcConfig, collect, fastOptions, http, sleepMs } from './emulatorHarness';
@@ -12,7 +18,13 @@ let emulators: Emulators;
 let bc: BcClient;
 
 beforeAll(async () => {
-  emulators = await startEmulators({ host: '127.0.0.1', bcPort: 0, dataversePort: 0, seed: 'demo', records: 40 });
+  emulators = await startEmulators({
+    host: '127.0.0.1',
+    bcPort: 0,
+    dataversePort: 0,
+    seed: 'demo',
+    records: 40,
+  });
   bc = createBcClient(bcConfig(emulators.bc), http, fastOptions);
 });
 
@@ -20,7 +32,8 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-const customersInEmulator = async (): Promise<Record<string, unknown>[]> => adminRecords(emulators.bc.url, 'customers');
+const customersInEmulator = async (): Promise<Record<string, unknown>[]> =>
+  adminRecords(emulators.bc.url, 'customers');
 
 describe('BC connector reads', () => {
   it('streams every customer page by page through @odata.nextLink', async () => {
@@ -50,11 +63,13 @@ describe('BC connector reads', () => {
     const target = all[0]!;
     const updated = await bc.update('customers', String(target.id), { phoneNumber: '555-0100' });
     const created = await bc.create('customers', { number: 'INC-1', displayName: 'Incremental Ltd' });
-    const changed = (await collect(bc.readPages('customers', { modifiedSince: since }))).flatMap((p) => p.records);
-    expect(changed.map((r) => r.id).sort()).toEqual([updated.id, created.id].sort());
-    const filtered = (await collect(bc.readPages('customers', { modifiedSince: since, filter: "number eq 'INC-1'" }))).flatMap(
+    const changed = (await collect(bc.readPages('customers', { modifiedSince: since }))).flatMap(
       (p) => p.records,
     );
+    expect(changed.map((r) => r.id).sort()).toEqual([updated.id, created.id].sort());
+    const filtered = (
+      await collect(bc.readPages('customers', { modifiedSince: since, filter: "number eq 'INC-1'" }))
+    ).flatMap((p) => p.records);
     expect(filtered.map((r) => r.id)).toEqual([created.id]);
   });
 
@@ -62,9 +77,50 @@ describe('BC connector reads', () => {
     const resources = (await collect(bc.readPages('resources', {}))).flatMap((p) => p.records);
     expect(resources.length).toBeGreaterThan(0);
     expect(resources[0]).toHaveProperty('baseUnitOfMeasureCode');
-    const statistics = (await collect(bc.readPages('customerStatistics', { pageSize: 10 }))).flatMap((p) => p.records);
+    const statistics = (await collect(bc.readPages('customerStatistics', { pageSize: 10 }))).flatMap(
+      (p) => p.records,
+    );
     expect(statistics.length).toBe((await customersInEmulator()).length);
     expect(statistics[0]).toHaveProperty('balance');
+  });
+
+  it('reads posted sales invoices with their lines ($expand)', async () => {
+    const pages = await collect(
+      bc.readPages('salesInvoices', {
+        filter: "status ne 'Draft'",
+        expand: ['salesInvoiceLines'],
+        pageSize: 5,
+      }),
+    );
+    const invoices = pages.flatMap((p) => p.records);
+    expect(invoices.length).toBeGreaterThan(0);
+    expect(invoices.every((i) => i.status !== 'Draft')).toBe(true);
+    const lines = invoices.flatMap((i) => i.salesInvoiceLines as Array<Record<string, unknown>>);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => invoices.some((i) => i.id === l.documentId))).toBe(true);
+  });
+
+  it('finds the company by name and accepts the tenant in the URL path', async () => {
+    const byName = createBcClient(
+      bcConfig(emulators.bc, { company: { name: 'CRONUS USA, Inc.' }, tenantInUrl: true }),
+      http,
+      fastOptions,
+    );
+    expect(await byName.companyId()).toBe(emulators.bc.companyId);
+    expect(byName.standardBase).toContain(
+      `/v2.0/${emulators.bc.tenant}/${emulators.bc.environment}/api/v2.0`,
+    );
+    const first = await byName.readPages('customers', { pageSize: 1 })[Symbol.asyncIterator]().next();
+    expect(first.value!.records).toHaveLength(1);
+
+    const wrongName = createBcClient(
+      bcConfig(emulators.bc, { company: { name: 'No Such Company' } }),
+      http,
+      fastOptions,
+    );
+    const failure = await wrongName.companyId().catch((e: unknown) => e);
+    expect((failure as ApiError).message).toContain('BCSYNC_BC_COMPANY_NAME');
+    expect((failure as ApiError).message).toContain('CRONUS USA, Inc.');
   });
 
   it('answers get for a missing id with undefined', async () => {
@@ -76,13 +132,24 @@ describe('BC connector writes', () => {
   it('creates, updates with the ETag, rejects a stale ETag as conflict, deletes', async () => {
     const created = await bc.create('customers', { number: 'CRUD-1', displayName: 'Crud Inc' });
     const firstEtag = String(created['@odata.etag']);
-    const updated = await bc.update('customers', String(created.id), { displayName: 'Crud Inc 2' }, firstEtag);
+    const updated = await bc.update(
+      'customers',
+      String(created.id),
+      { displayName: 'Crud Inc 2' },
+      firstEtag,
+    );
     expect(updated.displayName).toBe('Crud Inc 2');
     expect(updated['@odata.etag']).not.toBe(firstEtag);
 
-    const stale = await bc.update('customers', String(created.id), { displayName: 'Lost update' }, firstEtag).catch((e: unknown) => e);
+    const stale = await bc
+      .update('customers', String(created.id), { displayName: 'Lost update' }, firstEtag)
+      .catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(ApiError);
-    expect((stale as ApiError).info).toMatchObject({ kind: 'conflict', status: 409, code: 'Request_EntityChanged' });
+    expect((stale as ApiError).info).toMatchObject({
+      kind: 'conflict',
+      status: 409,
+      code: 'Request_EntityChanged',
+    });
     expect((await bc.get('customers', String(created.id)))!.displayName).toBe('Crud Inc 2');
 
     const missingEtagFree = await bc.upsert('customers', String(created.id), { city: 'Atlanta' });
@@ -95,8 +162,14 @@ describe('BC connector writes', () => {
   });
 
   it('keeps the API error code of a validation failure', async () => {
-    const failure = await bc.create('customers', { number: 'VAL-1', displayName: 'x'.repeat(101) }).catch((e: unknown) => e);
-    expect((failure as ApiError).info).toMatchObject({ kind: 'validation', status: 400, code: 'Application_StringExceededLength' });
+    const failure = await bc
+      .create('customers', { number: 'VAL-1', displayName: 'x'.repeat(101) })
+      .catch((e: unknown) => e);
+    expect((failure as ApiError).info).toMatchObject({
+      kind: 'validation',
+      status: 400,
+      code: 'Application_StringExceededLength',
+    });
   });
 
   it('batches in chunks of 100 with one result per operation; a bad item fails alone', async () => {
@@ -109,13 +182,26 @@ describe('BC connector writes', () => {
       })),
       { kind: 'create', entity: 'customers', body: { number: 'B-BAD', displayName: 'y'.repeat(150) } },
       { kind: 'update', entity: 'customers', id: String(existing.id), body: { city: 'Batchville' } },
-      { kind: 'update', entity: 'customers', id: String(existing.id), body: { city: 'Stale' }, etag: 'W/"stale"' },
-      { kind: 'create', entity: 'resources', body: { number: 'R-B1', name: 'Batch resource', type: 'Person' } },
+      {
+        kind: 'update',
+        entity: 'customers',
+        id: String(existing.id),
+        body: { city: 'Stale' },
+        etag: 'W/"stale"',
+      },
+      {
+        kind: 'create',
+        entity: 'resources',
+        body: { number: 'R-B1', name: 'Batch resource', type: 'Person' },
+      },
     ];
     const results = await bc.writeBatch(ops);
     expect(results).toHaveLength(ops.length);
     expect(results.slice(0, 120).every((r) => r.ok)).toBe(true);
-    expect(results[120]).toMatchObject({ ok: false, error: { kind: 'validation', code: 'Application_StringExceededLength' } });
+    expect(results[120]).toMatchObject({
+      ok: false,
+      error: { kind: 'validation', code: 'Application_StringExceededLength' },
+    });
     expect(results[121]).toMatchObject({ ok: true, id: existing.id });
     expect(results[122]).toMatchObject({ ok: false, error: { kind: 'conflict' } });
     expect(results[123]).toMatchObject({ ok: true });
@@ -153,7 +239,11 @@ describe('BC webhook subscriptions', () => {
 
   it('creates (after the handshake), renews and deletes a subscription', async () => {
     const webhooks = new BcWebhooks(bc);
-    const sub = await webhooks.create({ notificationUrl: receiverUrl, entity: 'customers', clientState: 'state-123' });
+    const sub = await webhooks.create({
+      notificationUrl: receiverUrl,
+      entity: 'customers',
+      clientState: 'state-123',
+    });
     expect(validations.length).toBe(1);
     expect(sub.resource).toContain(`companies(${emulators.bc.companyId})/customers`);
     expect(Date.parse(sub.expirationDateTime!)).toBeGreaterThan(Date.now() + 2.9 * 24 * 3600_000);
@@ -166,9 +256,13 @@ describe('BC webhook subscriptions', () => {
 
     // Not due within a day of slack: renewExpiring leaves it; due with a 4-day margin: renews it.
     expect(await webhooks.renewExpiring()).toHaveLength(0);
-    expect((await webhooks.renewExpiring({ marginMs: 4 * 24 * 3600_000 })).map((s) => s.subscriptionId)).toEqual([sub.subscriptionId]);
+    expect(
+      (await webhooks.renewExpiring({ marginMs: 4 * 24 * 3600_000 })).map((s) => s.subscriptionId),
+    ).toEqual([sub.subscriptionId]);
 
-    await webhooks.delete(await webhooks.list().then((all) => all.find((s) => s.subscriptionId === sub.subscriptionId)!));
+    await webhooks.delete(
+      await webhooks.list().then((all) => all.find((s) => s.subscriptionId === sub.subscriptionId)!),
+    );
     expect((await webhooks.list()).map((s) => s.subscriptionId)).not.toContain(sub.subscriptionId);
   });
 });

@@ -11,7 +11,10 @@ export interface EmulatorHandle {
   clientSecret: string;
 }
 
-export const http: HttpConfig = { timeoutMs: 10_000, retry: { maxAttempts: 25, maxElapsedMs: 60_000, baseDelayMs: 5 } };
+export const http: HttpConfig = {
+  timeoutMs: 10_000,
+  retry: { maxAttempts: 25, maxElapsedMs: 60_000, baseDelayMs: 5 },
+};
 
 /** Small delays: Retry-After scaled down, backoff in milliseconds. */
 export const fastOptions: ConnectorOptions = {
@@ -22,7 +25,10 @@ export function tokenUrl(emulator: EmulatorHandle): string {
   return `${emulator.url}/${emulator.tenant}/oauth2/v2.0/token`;
 }
 
-export function bcConfig(bc: EmulatorHandle & { companyId: string; environment: string }, overrides: Partial<BcConfig> = {}): BcConfig {
+export function bcConfig(
+  bc: EmulatorHandle & { companyId: string; environment: string },
+  overrides: Partial<BcConfig> = {},
+): BcConfig {
   return {
     tenant: bc.tenant,
     environment: bc.environment,
@@ -38,7 +44,10 @@ export function bcConfig(bc: EmulatorHandle & { companyId: string; environment: 
   };
 }
 
-export function dataverseConfig(dv: EmulatorHandle, overrides: Partial<DataverseConfig> = {}): DataverseConfig {
+export function dataverseConfig(
+  dv: EmulatorHandle,
+  overrides: Partial<DataverseConfig> = {},
+): DataverseConfig {
   return {
     url: dv.url,
     tenant: dv.tenant,

@@ -8,6 +8,7 @@ import {
   registerSecret,
 } from '../../activities/connectors/apiError';
 import { parseRetryAfter, RetryPolicy } from '../../activities/connectors/retryPolicy';
+import { toApplicationFailure } from '../../activities/connectors/temporalFailure';
 
 function err(status: number, code = '', retryAfterMs?: number): ApiError {
   return new ApiError({
@@ -134,5 +135,20 @@ describe('retry policy', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('Temporal failures', () => {
+  it('lets Temporal retry throttling after Retry-After, and not retry what needs a change first', () => {
+    const throttled = toApplicationFailure(err(429, '', 3000));
+    expect(throttled.type).toBe('ApiError.throttled');
+    expect(throttled.nonRetryable).toBe(false);
+    expect(throttled.nextRetryDelay).toBe(3000);
+    expect(toApplicationFailure(err(409, 'Request_EntityChanged')).nonRetryable).toBe(true);
+    expect(toApplicationFailure(err(400, 'Application_StringExceededLength')).details).toEqual([
+      expect.objectContaining({ code: 'Application_StringExceededLength', kind: 'validation' }),
+    ]);
+    const unknown = new ApiError({ ...err(0, 'ECONNRESET').info, outcomeUnknown: true });
+    expect(toApplicationFailure(unknown).nonRetryable).toBe(true);
   });
 });

@@ -5,9 +5,33 @@ import { TokenIssuer } from '../../emulators/common/tokens';
 
 describe('compileFilter', () => {
   const rows = [
-    { id: 1, name: 'Contoso Ltd', city: 'Seattle', credit: 1000, active: true, modifiedon: '2024-01-01T10:00:00Z', owner: 'AAAAAAAA-0000-4000-8000-000000000001' },
-    { id: 2, name: "O'Brien & Sons", city: null, credit: 250.5, active: false, modifiedon: '2024-01-01T10:00:01Z', owner: null },
-    { id: 3, name: 'Fabrikam', city: 'London', credit: 0, active: true, modifiedon: '2024-03-01T00:00:00.000Z', owner: 'bbbbbbbb-0000-4000-8000-000000000002' },
+    {
+      id: 1,
+      name: 'Contoso Ltd',
+      city: 'Seattle',
+      credit: 1000,
+      active: true,
+      modifiedon: '2024-01-01T10:00:00Z',
+      owner: 'AAAAAAAA-0000-4000-8000-000000000001',
+    },
+    {
+      id: 2,
+      name: "O'Brien & Sons",
+      city: null,
+      credit: 250.5,
+      active: false,
+      modifiedon: '2024-01-01T10:00:01Z',
+      owner: null,
+    },
+    {
+      id: 3,
+      name: 'Fabrikam',
+      city: 'London',
+      credit: 0,
+      active: true,
+      modifiedon: '2024-03-01T00:00:00.000Z',
+      owner: 'bbbbbbbb-0000-4000-8000-000000000002',
+    },
   ];
   const ids = (expr: string): number[] => rows.filter(compileFilter(expr)).map((r) => r.id);
 
@@ -59,11 +83,9 @@ describe('compileFilter', () => {
   });
 
   it('reports the properties a filter reads', () => {
-    expect(compileFilterWithInfo("name eq 'x' and (credit gt 1 or contains(city,'y'))").properties.sort()).toEqual([
-      'city',
-      'credit',
-      'name',
-    ]);
+    expect(
+      compileFilterWithInfo("name eq 'x' and (credit gt 1 or contains(city,'y'))").properties.sort(),
+    ).toEqual(['city', 'credit', 'name']);
   });
 
   it('throws FilterSyntaxError naming the position of the problem', () => {
@@ -87,7 +109,12 @@ describe('compileFilter', () => {
 
 describe('TokenIssuer', () => {
   const form = (secret: string, clientId = 'app-1'): string =>
-    new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'https://org.example/.default' }).toString();
+    new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      scope: 'https://org.example/.default',
+    }).toString();
 
   it('issues a bearer token for the right secret and verifies it', () => {
     const issuer = new TokenIssuer({ clientId: 'app-1', clientSecret: 's3cret', tenant: 'contoso' });
@@ -109,8 +136,14 @@ describe('TokenIssuer', () => {
 
   it('rejects an unknown client, a wrong tenant and a wrong grant type', () => {
     const issuer = new TokenIssuer({ clientId: 'app-1', clientSecret: 's3cret', tenant: 'contoso' });
-    expect(issuer.issue(form('s3cret', 'someone-else'), 'contoso')).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
-    expect(issuer.issue(form('s3cret'), 'fabrikam')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(issuer.issue(form('s3cret', 'someone-else'), 'contoso')).toMatchObject({
+      status: 400,
+      body: { error: 'unauthorized_client' },
+    });
+    expect(issuer.issue(form('s3cret'), 'fabrikam')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request' },
+    });
     expect(issuer.issue('grant_type=password&client_id=app-1&scope=x', 'contoso')).toMatchObject({
       status: 400,
       body: { error: 'unsupported_grant_type' },
@@ -119,12 +152,19 @@ describe('TokenIssuer', () => {
 
   it('refuses missing, tampered, foreign and expired tokens', () => {
     let now = Date.UTC(2025, 0, 1);
-    const issuer = new TokenIssuer({ clientId: 'app-1', clientSecret: 's3cret', ttlSeconds: 60, now: () => now });
+    const issuer = new TokenIssuer({
+      clientId: 'app-1',
+      clientSecret: 's3cret',
+      ttlSeconds: 60,
+      now: () => now,
+    });
     const token = String(issuer.issue(form('s3cret')).body.access_token);
     expect(issuer.verify(undefined).ok).toBe(false);
     expect(issuer.verify('Basic abc').ok).toBe(false);
     const [h, p, s] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), appid: 'app-2' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), appid: 'app-2' }),
+    ).toString('base64url');
     expect(issuer.verify(`Bearer ${h}.${forged}.${s}`).ok).toBe(false);
     const other = new TokenIssuer({ clientId: 'app-1', clientSecret: 's3cret' });
     expect(other.verify(`Bearer ${token}`).ok).toBe(false);
@@ -149,7 +189,12 @@ describe('FaultInjector', () => {
     const faults = new FaultInjector({ budget: { requests: 3, windowSeconds: 10 } }, { now: () => now });
     expect([faults.decide('a'), faults.decide('a'), faults.decide('a')]).toEqual(['ok', 'ok', 'ok']);
     now += 4000;
-    expect(faults.decideDetailed('a')).toEqual({ kind: '429', retryAfterSeconds: 6, reason: 'budget', budgetRemaining: 0 });
+    expect(faults.decideDetailed('a')).toEqual({
+      kind: '429',
+      retryAfterSeconds: 6,
+      reason: 'budget',
+      budgetRemaining: 0,
+    });
     expect(faults.decide('b')).toBe('ok');
     now += 6000;
     expect(faults.decide('a')).toBe('ok');
