@@ -114,7 +114,8 @@ export const bcErrors = {
   fieldValidation: (message: string) => new BcApiError(400, 'Application_FieldValidationException', message),
   dialog: (message: string) => new BcApiError(400, 'Application_DialogException', message),
   badRequest: (message: string) => new BcApiError(400, 'BadRequest', message),
-  querySyntax: (message: string) => new BcApiError(400, 'BadRequest_InvalidRequestUrl', message),
+  // BC's error table lists query syntax errors ("Expression expected at position ...") as BadRequest_NotFound.
+  querySyntax: (message: string) => new BcApiError(400, 'BadRequest_NotFound', message),
   methodNotAllowed: (method: string, segment: string) =>
     new BcApiError(
       405,
