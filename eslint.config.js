@@ -1,7 +1,9 @@
 // @ts-check
 const tseslint = require('typescript-eslint');
 
-const nodeBuiltins = require('node:module').builtinModules.filter((m) => !['assert', 'url', 'util'].includes(m));
+const nodeBuiltins = require('node:module').builtinModules.filter(
+  (m) => !['assert', 'url', 'util'].includes(m),
+);
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.bcsync/**', 'coverage/**', '*.js', 'bin/**', 'scripts/**'] },
@@ -25,7 +27,10 @@ module.exports = tseslint.config(
         {
           paths: [
             ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code cannot use Node built-ins.' })),
-            ...nodeBuiltins.map((name) => ({ name: `node:${name}`, message: 'Workflow code cannot use Node built-ins.' })),
+            ...nodeBuiltins.map((name) => ({
+              name: `node:${name}`,
+              message: 'Workflow code cannot use Node built-ins.',
+            })),
             { name: 'mongodb', message: 'Workflow code cannot reach MongoDB; use an activity.' },
             { name: '@temporalio/activity', message: 'Not available in workflow code.' },
             { name: '@temporalio/worker', message: 'Not available in workflow code.' },

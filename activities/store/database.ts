@@ -61,7 +61,12 @@ export async function ensureIndexes(db: Db): Promise<void> {
   for (const [name, specs] of Object.entries(indexes) as [keyof Collections, IndexDescription[]][]) {
     if (specs.length === 0) continue;
     const existing = new Set(
-      (await cols[name].listIndexes().toArray().catch(() => [] as { name?: string }[])).map((i) => i.name),
+      (
+        await cols[name]
+          .listIndexes()
+          .toArray()
+          .catch(() => [] as { name?: string }[])
+      ).map((i) => i.name),
     );
     const toCreate = specs.filter((s) => !existing.has(s.name));
     if (toCreate.length > 0) await cols[name].createIndexes(toCreate);
