@@ -13,7 +13,7 @@ import {
   type JobQueueActivities,
   type RunResult,
 } from '../common/jobQueue';
-import { inDependencyOrder } from './dependencyOrder';
+import { inDependencyOrder } from '../common/dependencyOrder';
 
 // One-off jobs get at most 2 attempts (section 6).
 const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({

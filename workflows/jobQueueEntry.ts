@@ -30,7 +30,7 @@ import {
   type LastRun,
   type RunResult,
 } from '../common/jobQueue';
-import { inDependencyOrder } from './dependencyOrder';
+import { inDependencyOrder } from '../common/dependencyOrder';
 import {
   changeNoticed,
   holdRequested,

@@ -2,6 +2,7 @@
 // A wrong config names the file, the mapping and the field, and says what to do.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { inDependencyOrder } from '../../common/dependencyOrder';
 import { defaultMappings, defaultStatisticsJob } from './defaultMappings';
 import {
   IntegrationTableMapping,
@@ -83,25 +84,14 @@ export function checkReferences(mappings: IntegrationTableMapping[], file: strin
 /** Mappings ordered so every mapping comes after its Dependency Filter (section 1; full sync, rule 7). */
 export function dependencyOrder<T extends { name: string; dependencyFilter: string[] }>(mappings: T[]): T[] {
   const byName = new Map(mappings.map((m) => [m.name, m]));
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const ordered: T[] = [];
-  const visit = (m: T, path: string[]) => {
-    if (done.has(m.name)) return;
-    if (visiting.has(m.name)) {
-      throw new MappingConfigError(`dependency cycle between mappings: ${[...path, m.name].join(' -> ')}`);
-    }
-    visiting.add(m.name);
-    for (const dep of m.dependencyFilter) {
-      const d = byName.get(dep);
-      if (d) visit(d, [...path, m.name]);
-    }
-    visiting.delete(m.name);
-    done.add(m.name);
-    ordered.push(m);
-  };
-  for (const m of mappings) visit(m, []);
-  return ordered;
+  try {
+    return inDependencyOrder(
+      mappings.map((m) => m.name),
+      Object.fromEntries(mappings.map((m) => [m.name, m.dependencyFilter])),
+    ).map((name) => byName.get(name)!);
+  } catch (err) {
+    throw new MappingConfigError((err as Error).message);
+  }
 }
 
 export function loadMappings(configFile?: string): EffectiveMappings {

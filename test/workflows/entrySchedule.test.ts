@@ -6,7 +6,7 @@ import {
   searchAttributeDefinitions,
 } from '../../common/jobQueue';
 import type { RunResult } from '../../common/jobQueue';
-import { inDependencyOrder } from '../../workflows/dependencyOrder';
+import { inDependencyOrder } from '../../common/dependencyOrder';
 import {
   changeNoticed,
   holdRequested,
