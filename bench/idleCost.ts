@@ -21,7 +21,11 @@ interface StubWorker {
 }
 
 async function startStubWorker(address: string, taskQueue: string): Promise<StubWorker> {
-  const proc = spawn(process.execPath, [join(__dirname, 'support', 'stubEntryWorker.js'), address, taskQueue]);
+  const proc = spawn(process.execPath, [
+    join(__dirname, 'support', 'stubEntryWorker.js'),
+    address,
+    taskQueue,
+  ]);
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
@@ -39,7 +43,8 @@ async function startStubWorker(address: string, taskQueue: string): Promise<Stub
       } else lines.push(line);
     }
   });
-  const nextLine = () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => (waiter = r)));
+  const nextLine = () =>
+    lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => (waiter = r));
   const ready = await nextLine();
   if (ready !== 'ready') throw new Error(`stub worker did not start: ${ready}`);
   return {
@@ -63,7 +68,11 @@ async function measure(worker: StubWorker, seconds: number) {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds(pid) - cpu0;
-  return { activities: (await worker.calls()) - calls0, cpuPercent: (100 * cpu) / wall, rss: rssMegabytes(pid) };
+  return {
+    activities: (await worker.calls()) - calls0,
+    cpuPercent: (100 * cpu) / wall,
+    rss: rssMegabytes(pid),
+  };
 }
 
 async function run(): Promise<void> {
@@ -98,21 +107,59 @@ async function run(): Promise<void> {
     }
     // Wait until every entry has run once and gone On Hold with Inactivity Timeout.
     for (;;) {
-      const states = await Promise.all(ids.slice(-20).map((id) => client.workflow.getHandle(id).query<EntryStatus>(statusQuery)));
-      if (states.every((s) => s.state === 'On Hold with Inactivity Timeout') && (await worker.calls()) >= entries) break;
+      // A query may time out while the worker is busy starting the entries: then just ask again.
+      const states = await Promise.all(
+        ids.slice(-20).map((id) =>
+          client.workflow
+            .getHandle(id)
+            .query<EntryStatus>(statusQuery)
+            .catch(() => null),
+        ),
+      );
+      if (
+        states.every((s) => s?.state === 'On Hold with Inactivity Timeout') &&
+        (await worker.calls()) >= entries
+      )
+        break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     const settleSeconds = (Date.now() - started) / 1000;
     const held = await measure(worker, seconds);
     await worker.stop();
 
-    const table = new Table({ style: { head: [], border: [] }, head: ['Worker', 'Entries', 'Seconds', 'Activity executions', 'CPU % of a core', 'RSS MB'] });
-    table.push(['baseline: empty task queue', 0, seconds, baseline.activities, baseline.cpuPercent.toFixed(2), baseline.rss.toFixed(0)]);
-    table.push([`${entries} entries on hold`, entries, seconds, held.activities, held.cpuPercent.toFixed(2), held.rss.toFixed(0)]);
+    const table = new Table({
+      style: { head: [], border: [] },
+      head: ['Worker', 'Entries', 'Seconds', 'Activity executions', 'CPU % of a core', 'RSS MB'],
+    });
+    table.push([
+      'baseline: empty task queue',
+      0,
+      seconds,
+      baseline.activities,
+      baseline.cpuPercent.toFixed(2),
+      baseline.rss.toFixed(0),
+    ]);
+    table.push([
+      `${entries} entries on hold`,
+      entries,
+      seconds,
+      held.activities,
+      held.cpuPercent.toFixed(2),
+      held.rss.toFixed(0),
+    ]);
     console.log(`\nIdle cost (${entries} entries started and on hold after ${settleSeconds.toFixed(1)} s)`);
     console.log(table.toString());
-    console.log(`targets: 0 activity executions during the hold (got ${held.activities}); CPU under 2% of a core (got ${held.cpuPercent.toFixed(2)}%)`);
-    await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('benchmark done').catch(() => undefined)));
+    console.log(
+      `targets: 0 activity executions during the hold (got ${held.activities}); CPU under 2% of a core (got ${held.cpuPercent.toFixed(2)}%)`,
+    );
+    await Promise.all(
+      ids.map((id) =>
+        client.workflow
+          .getHandle(id)
+          .terminate('benchmark done')
+          .catch(() => undefined),
+      ),
+    );
   } finally {
     await connection.close();
     await servers.stop();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { JOB_QUEUE_TASK_QUEUE } from '../common/jobQueue';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
 import { connectDatabase, type Database } from '../activities/store/database';
 import { createLogger } from '../activities/logger';
 import { installRuntimeLogger } from './runtime';
@@ -21,6 +21,8 @@ export interface WorkerSettings {
   /** Pre-built workflow bundle (production); defaults to dist/workflow-bundle.js when present. */
   workflowBundlePath?: string;
   shutdownGraceTime?: Duration;
+  /** Injected activity dependencies (tests); default: connectors from the environment. */
+  activities?: Omit<ActivityDeps, 'database'>;
 }
 
 /** The pre-built bundle written by `npm run build` (scripts/bundleWorkflows). */
@@ -53,7 +55,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     connection,
     namespace: settings.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
-    activities: createActivities({ db: database.db }),
+    activities: createActivities({ database, ...settings.activities }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
     // Lets a running page finish on SIGTERM/SIGINT before the process exits.
     shutdownGraceTime: settings.shutdownGraceTime ?? '30s',

@@ -12,7 +12,14 @@ export interface BenchServers {
 
 export async function benchServers(): Promise<BenchServers> {
   const stateDir = mkdtempSync(join(tmpdir(), 'bcsync-bench-'));
-  const state = await up({ stateDir, temporalPort: 0, temporalUiPort: 0, mongoPort: 0, ephemeral: true, install: true });
+  const state = await up({
+    stateDir,
+    temporalPort: 0,
+    temporalUiPort: 0,
+    mongoPort: 0,
+    ephemeral: true,
+    install: true,
+  });
   return {
     temporalAddress: state.temporal.address,
     mongodbUri: state.mongo.address,

@@ -20,7 +20,16 @@ async function run(): Promise<void> {
     activities: {
       async runJobQueueEntry(_input: RunEntryInput): Promise<RunResult> {
         calls += 1;
-        return { inserted: 0, modified: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0, coupled: 0, jobIds: [] };
+        return {
+          inserted: 0,
+          modified: 0,
+          deleted: 0,
+          unchanged: 0,
+          skipped: 0,
+          failed: 0,
+          coupled: 0,
+          jobIds: [],
+        };
       },
     },
   });
