@@ -25,6 +25,13 @@ export interface WorkerSettings {
   activities?: Omit<ActivityDeps, 'database'>;
 }
 
+/**
+ * Workflows kept in the worker's sticky cache. Entries sleep for hours; keeping all of them in memory
+ * costs about 1.5 MB and some GC time each, while replaying a short history on wake costs milliseconds.
+ * So the cache is small (bench/idleCost.ts measures the difference).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = Number(process.env.BCSYNC_WORKER_MAX_CACHED_WORKFLOWS ?? 100);
+
 /** The pre-built bundle written by `npm run build` (scripts/bundleWorkflows). */
 export const defaultBundlePath = join(__dirname, '..', 'workflow-bundle.js');
 
@@ -57,6 +64,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
     activities: createActivities({ database, ...settings.activities }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     // Lets a running page finish on SIGTERM/SIGINT before the process exits.
     shutdownGraceTime: settings.shutdownGraceTime ?? '30s',
     ...workflowSource,

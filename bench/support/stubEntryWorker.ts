@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { RunEntryInput, RunResult } from '../../common/jobQueue';
 import { installRuntimeLogger } from '../../worker/runtime';
-import { defaultBundlePath } from '../../worker/worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, defaultBundlePath } from '../../worker/worker';
 
 async function run(): Promise<void> {
   const [address, taskQueue] = process.argv.slice(2);
@@ -16,7 +16,7 @@ async function run(): Promise<void> {
     connection,
     taskQueue,
     workflowBundle: { codePath: defaultBundlePath },
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: Number(process.env.STUB_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS),
     activities: {
       async runJobQueueEntry(_input: RunEntryInput): Promise<RunResult> {
         calls += 1;
