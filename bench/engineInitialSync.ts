@@ -171,6 +171,10 @@ async function startMongo(
   };
 }
 
+const log = (m: string) => {
+  if (process.env.BENCH_VERBOSE) console.error(`${new Date().toISOString()} ${m}`);
+};
+
 async function main(): Promise<void> {
   const records = arg('records', 100_000);
   const pageSize = arg('page-size', 5000);
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
     let t = Date.now();
     const copied = await rawCopy(baselineConnectors, pageSize);
     const baselineMs = Date.now() - t;
+    if (process.env.BENCH_VERBOSE) console.error(`baseline: ${copied} in ${baselineMs} ms`);
 
     // Reference data the CUSTOMER mapping needs: salespeople coupled to users, currencies synced.
     const engine = createSyncEngine({
@@ -202,6 +207,9 @@ async function main(): Promise<void> {
       mappings,
       integrationUserId: info.dataverse[0]!.integrationUserId,
       pageSize,
+      ...(process.env.BENCH_VERBOSE
+        ? { heartbeat: (p) => console.error(`${new Date().toISOString()} ${p.mapping} ${p.direction} page ${p.pageSeq}: ${JSON.stringify(p.counters)}`) }
+        : {}),
     });
     const couplings = new CouplingStore(db.cols.couplings);
     const users: JsonRecord[] = [];
@@ -277,6 +285,7 @@ async function main(): Promise<void> {
         body: { websiteurl: `www.changed-${i}.example` },
       })),
     );
+    log('incremental run');
     t = Date.now();
     const incremental = await engine.runMapping('CUSTOMER');
     const incrementalMs = Date.now() - t;

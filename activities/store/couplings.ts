@@ -1,10 +1,15 @@
 // Couplings: the CRM Integration Record table (5331), one document per coupled pair and mapping.
+// The `_id` is `${mapping}|${bcId}`, so the BC-side lookup is by `_id`; the CRM side has a unique index.
 import { z } from 'zod';
-import type { Collection } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection } from 'mongodb';
 import type { BcRecordId, CrmRecordId, JobId, MappingName } from '../../common/ids';
 
 export const SyncResult = z.enum(['Success', 'Failure']);
 export type SyncResult = z.infer<typeof SyncResult>;
+
+/** What a pass did with a record; kept on the coupling so a replayed page counts it exactly once. */
+export const RecordAction = z.enum(['Inserted', 'Modified', 'Unchanged', 'Failed', 'Coupled']);
+export type RecordAction = z.infer<typeof RecordAction>;
 
 /** Per-direction bookkeeping (section 3): the source modified time at last sync, result, job, last error. */
 export const DirectionState = z.object({
@@ -13,6 +18,9 @@ export const DirectionState = z.object({
   lastJobId: z.string().optional(),
   /** A fingerprint of the last error, to detect "same error twice in a row" (-> Skipped). */
   lastError: z.string().optional(),
+  /** What the last job did with the record, and on which page of that job (exactly-once counting). */
+  lastAction: RecordAction.optional(),
+  lastPageSeq: z.number().int().optional(),
 });
 export type DirectionState = z.infer<typeof DirectionState>;
 
@@ -24,19 +32,38 @@ export const CouplingDoc = z.object({
   crmId: z.string().optional(),
   /** `pending`: the create intent was recorded but not yet confirmed by the destination. */
   state: z.enum(['coupled', 'pending']),
+  /** toCrm = BC -> CRM (Last Synch. CRM Result), fromCrm = CRM -> BC (Last Synch. Result). */
   toCrm: DirectionState.default({}),
   fromCrm: DirectionState.default({}),
   skipped: z.boolean().default(false),
+  /**
+   * The BC record's ETag and the CRM row's versionnumber as of the last sync (read as source or written
+   * as destination). Both change on every write, so they tell a real change from the engine's own write
+   * (echo suppression, rule 4.4) more precisely than a modified time.
+   */
+  bcVersion: z.string().optional(),
+  crmVersion: z.string().optional(),
+  /** The create intent of a pending coupling (which side is being created, a natural key to find it). */
+  intent: z
+    .object({ side: z.enum(['bc', 'crm']), at: z.date(), naturalKey: z.record(z.string(), z.string()).optional() })
+    .optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
 export type CouplingDoc = z.infer<typeof CouplingDoc>;
 
-export const couplingKey = (mapping: MappingName, bcId: BcRecordId): string => `${mapping}|${bcId}`;
+export const couplingKey = (mapping: MappingName | string, bcId: BcRecordId | string): string =>
+  `${mapping}|${bcId}`;
 
 export class CouplingConflictError extends Error {
   override name = 'CouplingConflictError';
 }
+
+/** One coupling write of a page: a new coupling or a `$set` on an existing one. */
+export type CouplingWrite =
+  | { kind: 'insert'; doc: CouplingDoc }
+  | { kind: 'set'; id: string; set: Record<string, unknown>; unset?: string[] }
+  | { kind: 'delete'; id: string };
 
 export class CouplingStore {
   constructor(private readonly col: Collection<CouplingDoc>) {}
@@ -47,6 +74,64 @@ export class CouplingStore {
 
   findByCrm(mapping: MappingName, crmId: CrmRecordId): Promise<CouplingDoc | null> {
     return this.col.findOne({ mapping, crmId });
+  }
+
+  /** The couplings of one page, by BC id: one `$in` query on `_id`. */
+  async loadByBcIds(mapping: string, bcIds: string[]): Promise<CouplingDoc[]> {
+    if (bcIds.length === 0) return [];
+    return this.col.find({ _id: { $in: bcIds.map((id) => couplingKey(mapping, id)) } }).toArray();
+  }
+
+  /** The couplings of one page, by CRM id: one `$in` query on the unique (mapping, crmId) index. */
+  async loadByCrmIds(mapping: string, crmIds: string[]): Promise<CouplingDoc[]> {
+    if (crmIds.length === 0) return [];
+    return this.col.find({ mapping, crmId: { $in: crmIds } }).toArray();
+  }
+
+  /** Every coupling of a mapping, streamed (the per-pass snapshot, see engine/couplingIndex.ts). */
+  streamMapping(mapping: string): AsyncIterable<CouplingDoc> {
+    return this.col.find({ mapping }).batchSize(5000);
+  }
+
+  /**
+   * Applies a page's coupling writes in one unordered bulk write. Returns the ids whose write failed with
+   * a duplicate key (the one-to-one rule of section 3, enforced by the unique indexes), so the caller can
+   * fail just those records.
+   */
+  async applyPage(writes: CouplingWrite[]): Promise<{ duplicates: Set<string> }> {
+    const duplicates = new Set<string>();
+    if (writes.length === 0) return { duplicates };
+    const ops: AnyBulkWriteOperation<CouplingDoc>[] = writes.map((w) => {
+      switch (w.kind) {
+        case 'insert':
+          return { insertOne: { document: w.doc } };
+        case 'set':
+          return {
+            updateOne: {
+              filter: { _id: w.id },
+              update: {
+                $set: w.set,
+                ...(w.unset?.length ? { $unset: Object.fromEntries(w.unset.map((f) => [f, ''])) } : {}),
+              },
+            },
+          };
+        case 'delete':
+          return { deleteOne: { filter: { _id: w.id } } };
+      }
+    });
+    try {
+      await this.col.bulkWrite(ops, { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const other = errors.filter((e) => e.code !== 11000);
+      if (other.length > 0) throw err;
+      for (const e of errors) {
+        const w = writes[e.index];
+        if (w) duplicates.add(w.kind === 'insert' ? w.doc._id : w.id);
+      }
+    }
+    return { duplicates };
   }
 
   /**
@@ -73,18 +158,7 @@ export class CouplingStore {
     }
     const doc: CouplingDoc = existingBc
       ? { ...existingBc, crmId, state: 'coupled', updatedAt: now }
-      : {
-          _id: couplingKey(mapping, bcId),
-          mapping,
-          bcId,
-          crmId,
-          state: 'coupled',
-          toCrm: {},
-          fromCrm: {},
-          skipped: false,
-          createdAt: now,
-          updatedAt: now,
-        };
+      : newCoupling(mapping, bcId, crmId, now);
     await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
     return doc;
   }
@@ -103,6 +177,32 @@ export class CouplingStore {
   failedNotSkipped(mapping: MappingName, direction: 'toCrm' | 'fromCrm') {
     return this.col.find({ mapping, skipped: false, [`${direction}.lastResult`]: 'Failure' });
   }
+
+  /** Coupled-data errors page "Retry / Retry All": clears Skipped so the next run tries again. */
+  async clearSkipped(mapping: string, bcIds?: string[]): Promise<number> {
+    const filter = bcIds
+      ? { _id: { $in: bcIds.map((id) => couplingKey(mapping, id)) } }
+      : { mapping, skipped: true };
+    const res = await this.col.updateMany(filter, {
+      $set: { skipped: false, 'toCrm.lastError': '', 'fromCrm.lastError': '' },
+    });
+    return res.modifiedCount;
+  }
+}
+
+export function newCoupling(mapping: string, bcId: string, crmId: string | undefined, now: Date): CouplingDoc {
+  return {
+    _id: couplingKey(mapping, bcId),
+    mapping,
+    bcId,
+    ...(crmId !== undefined ? { crmId } : {}),
+    state: 'coupled',
+    toCrm: {},
+    fromCrm: {},
+    skipped: false,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 export type { JobId };

@@ -39,6 +39,26 @@ export interface JobLogDoc extends JobCounters {
   /** The Temporal workflow/run that did it: lineage for "what happened to this record, and why?". */
   workflowId?: string;
   runId?: string;
+  /**
+   * Where a pass resumes after a crash or an activity retry: the last page whose counters are included
+   * above, and the read position after it. Pages up to `pageSeq` are counted exactly once.
+   */
+  checkpoint?: PassCheckpoint;
+  /** The pass's start time, kept so a resumed pass caps its watermark at the same instant (rule 4.5). */
+  runStartedAt?: Date;
+}
+
+export interface PassCheckpoint {
+  /** retry: failures first (rule 4.2); changes: since the watermark; watermark: pages done, move it. */
+  phase: 'retry' | 'changes' | 'watermark' | 'done';
+  /** Pages committed so far (their counters are in the job document). */
+  pageSeq: number;
+  /** `@odata.nextLink` to read next (phase `changes`); absent = start of the phase or its end. */
+  nextLink?: string;
+  /** Newest modified time seen so far (the next watermark, before the cap). */
+  maxModifiedOn?: Date;
+  /** The watermark the pass reads from (kept so a resumed pass reads the same window). */
+  readFrom?: Date;
 }
 
 export class JobLogStore {
@@ -60,6 +80,27 @@ export class JobLogStore {
 
   async finish(id: string, counters: JobCounters, message?: string, finishedAt = new Date()): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { ...counters, message, finishedAt } });
+  }
+
+  /**
+   * Commits one page: adds its counters and moves the checkpoint, in one single-document update, so a
+   * page is counted exactly when its checkpoint moves (no transaction needed).
+   */
+  async commitPage(id: string, counters: Partial<JobCounters>, checkpoint: PassCheckpoint): Promise<void> {
+    const inc = Object.fromEntries(Object.entries(counters).filter(([, v]) => v !== 0 && v !== undefined));
+    await this.col.updateOne(
+      { _id: id },
+      { ...(Object.keys(inc).length ? { $inc: inc } : {}), $set: { checkpoint } },
+    );
+  }
+
+  /** Marks a pass finished (its counters were committed page by page). */
+  async complete(id: string, message: string | undefined, finishedAt = new Date()): Promise<JobLogDoc | null> {
+    await this.col.updateOne(
+      { _id: id },
+      { $set: { finishedAt, ...(message !== undefined ? { message } : {}) } },
+    );
+    return this.get(id);
   }
 
   /** Newest first. */

@@ -52,6 +52,16 @@ export class MappingStore {
     );
   }
 
+  /** A document for a job that is not a mapping (Customer Statistics), so it can keep a watermark. */
+  async ensureDoc(name: string, now = new Date()): Promise<void> {
+    if (await this.col.findOne({ _id: name }, { projection: { _id: 1 } })) return;
+    await this.col
+      .insertOne({ _id: name, definition: undefined as never, watermarks: {}, updatedAt: now })
+      .catch((err: { code?: number }) => {
+        if (err.code !== 11000) throw err;
+      });
+  }
+
   /** Full synchronization clears both watermarks (section 7). */
   async clearWatermarks(name: string): Promise<void> {
     await this.col.updateOne({ _id: name }, { $set: { watermarks: {} } });

@@ -1,5 +1,5 @@
 // Integration Synch. Job Errors (section 5): one document per failed record of a pass.
-import type { Collection } from 'mongodb';
+import { MongoBulkWriteError, type Collection } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import type { JobDirection } from './jobLog';
 
@@ -30,6 +30,21 @@ export class SyncErrorStore {
   async add(errors: Omit<SyncErrorDoc, '_id'>[]): Promise<void> {
     if (errors.length === 0) return;
     await this.col.insertMany(errors.map((e) => ({ ...e, _id: randomUUID() })));
+  }
+
+  /**
+   * Adds errors with caller-chosen ids (`${jobId}|${sourceId}`): a replayed page after a crash inserts the
+   * same ids again and the duplicates are ignored, so one failed record gives one error entry per job.
+   */
+  async addOnce(errors: SyncErrorDoc[]): Promise<void> {
+    if (errors.length === 0) return;
+    try {
+      await this.col.insertMany(errors, { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      if (writeErrors.some((e) => e.code !== 11000)) throw err;
+    }
   }
 
   /** Newest first. */

@@ -1,0 +1,209 @@
+// Lookups between mapped tables through couplings (section 1 field mappings, e.g. Currency Code ->
+// transactioncurrencyid, Salesperson Code -> ownerid, the parent customer of a contact). A page's lookups
+// are resolved together before its payloads are built: one BC query per lookup table for the codes, one
+// coupling query, results cached for the run, so no per-record query runs in a loop.
+import type { JsonRecord, TableClient } from '../connectors/types';
+import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
+import type { CouplingStore } from '../store/couplings';
+import { orFilter } from './odataFilters';
+import type { PassDirection } from './types';
+
+export type LookupResolution = { id: string | null } | { error: string };
+
+/** Codes per chunk of an `or` filter (keeps URLs short). */
+const CHUNK = 40;
+/** Entries kept per lookup table before the cache is cleared (bounded memory). */
+const CACHE_LIMIT = 50_000;
+
+interface TargetInfo {
+  mapping: IntegrationTableMapping;
+  /** Field mapping of the target mapping used for match-based coupling on the same key, if any. */
+  matchField?: FieldMapping;
+}
+
+export class LookupResolver {
+  /** lookup mapping -> normalized value -> resolution. */
+  private readonly cache = new Map<string, Map<string, LookupResolution>>();
+
+  constructor(
+    private readonly deps: {
+      bc: TableClient;
+      crm: TableClient;
+      couplings: CouplingStore;
+      mappings: IntegrationTableMapping[];
+      direction: PassDirection;
+    },
+  ) {}
+
+  private target(f: FieldMapping): TargetInfo {
+    const mapping = this.deps.mappings.find((m) => m.name === f.lookup!.mapping);
+    if (!mapping) throw new Error(`lookup of ${f.bcCaption} names unknown mapping ${f.lookup!.mapping}`);
+    const matchField = mapping.fieldMappings.find(
+      (m) => m.useForMatchBasedCoupling && m.bcField === f.lookup!.bcKeyField && m.crmField !== undefined,
+    );
+    return { mapping, ...(matchField ? { matchField } : {}) };
+  }
+
+  private cacheFor(f: FieldMapping): Map<string, LookupResolution> {
+    const key = `${f.lookup!.mapping}|${f.lookup!.bcKeyField}`;
+    let c = this.cache.get(key);
+    if (!c || c.size > CACHE_LIMIT) {
+      c = new Map();
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  /** Cache key of a value: codes and GUIDs alike compare case-insensitively. */
+  private static norm(value: unknown): string {
+    return String(value).trim().toLowerCase();
+  }
+
+  /** Resolves every lookup value of a page (call before `resolve`). */
+  async prefetch(records: JsonRecord[], fields: FieldMapping[], sourceKeyOf: (f: FieldMapping) => string | undefined) {
+    for (const f of fields) {
+      if (!f.lookup) continue;
+      const key = sourceKeyOf(f);
+      if (key === undefined) continue;
+      const cache = this.cacheFor(f);
+      const wanted = new Set<string>();
+      for (const r of records) {
+        const v = r[key];
+        if (v === undefined || v === null || v === '' || v === '00000000-0000-0000-0000-000000000000') continue;
+        const n = LookupResolver.norm(v);
+        if (!cache.has(n)) wanted.add(n);
+      }
+      if (wanted.size === 0) continue;
+      const resolved =
+        this.deps.direction === 'toCrm'
+          ? await this.resolveToCrm(f, [...wanted])
+          : await this.resolveFromCrm(f, [...wanted]);
+      for (const [k, v] of resolved) cache.set(k, v);
+    }
+  }
+
+  resolve(f: FieldMapping, value: unknown): LookupResolution {
+    const n = LookupResolver.norm(value);
+    return (
+      this.cacheFor(f).get(n) ?? {
+        error: `${f.bcCaption} '${String(value)}' could not be resolved (lookups were not prefetched)`,
+      }
+    );
+  }
+
+  /** BC value (code or id) -> coupled CRM id. */
+  private async resolveToCrm(f: FieldMapping, values: string[]): Promise<Map<string, LookupResolution>> {
+    const { mapping, matchField } = this.target(f);
+    const lk = f.lookup!;
+    const out = new Map<string, LookupResolution>();
+    // 1. BC code -> BC record id.
+    const bcIdByValue = new Map<string, string>();
+    if (lk.bcKeyField === 'id') for (const v of values) bcIdByValue.set(v, v);
+    else {
+      for (let i = 0; i < values.length; i += CHUNK) {
+        const chunk = values.slice(i, i + CHUNK);
+        const filter = orFilter(lk.bcKeyField, chunk.map((v) => v.toUpperCase()));
+        for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
+          for (const r of page.records) {
+            const code = String(r[lk.bcKeyField] ?? '').toLowerCase();
+            if (typeof r.id === 'string') bcIdByValue.set(code, r.id.toLowerCase());
+          }
+        }
+      }
+    }
+    // 2. BC id -> coupling.
+    const couplings = await this.deps.couplings.loadByBcIds(mapping.name, [...new Set(bcIdByValue.values())]);
+    const crmByBc = new Map(
+      couplings.filter((c) => c.state === 'coupled' && c.crmId).map((c) => [c.bcId, c.crmId!]),
+    );
+    const unresolved: string[] = [];
+    for (const v of values) {
+      const bcId = bcIdByValue.get(v);
+      const crmId = bcId ? crmByBc.get(bcId) : undefined;
+      if (crmId) out.set(v, { id: crmId });
+      else unresolved.push(v);
+    }
+    // 3. A code BC shows but has no record for (e.g. the local currency, which BC API v2.0 shows as
+    //    `USD` for a blank Currency Code) resolves through the target mapping's match field on the CRM side.
+    const withoutBcRecord = unresolved.filter((v) => !bcIdByValue.has(v));
+    if (withoutBcRecord.length > 0 && matchField && lk.bcKeyField !== 'id') {
+      const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
+      for (let i = 0; i < withoutBcRecord.length; i += CHUNK) {
+        const chunk = withoutBcRecord.slice(i, i + CHUNK);
+        const filter = orFilter(matchField.crmField!, chunk.map((v) => v.toUpperCase()));
+        const found = new Map<string, string[]>();
+        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, { filter, select: [keyField, matchField.crmField!] })) {
+          for (const r of page.records) {
+            const code = String(r[matchField.crmField!] ?? '').toLowerCase();
+            found.set(code, [...(found.get(code) ?? []), String(r[keyField]).toLowerCase()]);
+          }
+        }
+        for (const v of chunk) {
+          const ids = found.get(v);
+          if (ids?.length === 1) out.set(v, { id: ids[0]! });
+        }
+      }
+    }
+    for (const v of values) {
+      if (out.has(v)) continue;
+      const why = bcIdByValue.has(v)
+        ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first or couple it by hand`
+        : `does not exist in BC ${mapping.bc.entitySet}`;
+      out.set(v, { error: `${f.bcCaption} '${v.toUpperCase()}' ${why}` });
+    }
+    return out;
+  }
+
+  /** CRM id -> coupled BC value (code or id). */
+  private async resolveFromCrm(f: FieldMapping, values: string[]): Promise<Map<string, LookupResolution>> {
+    const { mapping, matchField } = this.target(f);
+    const lk = f.lookup!;
+    const out = new Map<string, LookupResolution>();
+    const couplings = await this.deps.couplings.loadByCrmIds(mapping.name, values);
+    const bcByCrm = new Map(couplings.filter((c) => c.state === 'coupled').map((c) => [c.crmId!, c.bcId]));
+    const needCode: string[] = [];
+    for (const v of values) {
+      const bcId = bcByCrm.get(v);
+      if (!bcId) continue;
+      if (lk.bcKeyField === 'id') out.set(v, { id: bcId });
+      else needCode.push(bcId);
+    }
+    if (needCode.length > 0) {
+      const codeByBc = new Map<string, string>();
+      for (let i = 0; i < needCode.length; i += CHUNK) {
+        const filter = orFilter('id', needCode.slice(i, i + CHUNK), true);
+        for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
+          for (const r of page.records) codeByBc.set(String(r.id).toLowerCase(), String(r[lk.bcKeyField] ?? ''));
+        }
+      }
+      for (const v of values) {
+        const bcId = bcByCrm.get(v);
+        const code = bcId ? codeByBc.get(bcId) : undefined;
+        if (code !== undefined) out.set(v, { id: code });
+      }
+    }
+    // Uncoupled rows that carry the match key (the local currency): use the CRM row's own code.
+    const rest = values.filter((v) => !out.has(v));
+    if (rest.length > 0 && matchField && lk.bcKeyField !== 'id') {
+      const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
+      for (let i = 0; i < rest.length; i += CHUNK) {
+        const filter = orFilter(keyField, rest.slice(i, i + CHUNK), true);
+        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, { filter, select: [keyField, matchField.crmField!] })) {
+          for (const r of page.records) {
+            const code = r[matchField.crmField!];
+            if (typeof code === 'string' && code !== '') out.set(String(r[keyField]).toLowerCase(), { id: code.toUpperCase() });
+          }
+        }
+      }
+    }
+    for (const v of values) {
+      if (!out.has(v)) {
+        out.set(v, {
+          error: `${f.crmField} ${v} is not coupled to a BC ${mapping.bc.entitySet} record: synchronize mapping ${mapping.name} first or couple it by hand`,
+        });
+      }
+    }
+    return out;
+  }
+}
+

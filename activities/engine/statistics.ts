@@ -1,0 +1,189 @@
+// The Customer Statistics job (section 2): BC customer figures (balance, outstanding orders, shipped not
+// invoiced, total sales, ...) -> the nav_accountstatistics row of the coupled account. Reads the rows that
+// changed since the job's watermark plus those of customers coupled since the last run ("not yet
+// uploaded"), writes each with an id derived from the customer (exactly once) and links the account.
+// Deliberate difference: BC marks the customer's coupling Skipped when an upload fails, which also stops
+// the CUSTOMER sync of that customer; here the failure is logged and retried by this job alone.
+import type { JsonRecord, WriteOperation } from '../connectors/types';
+import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
+import { zeroCounters, type JobCounters } from '../store/jobLog';
+import { retryKey, type RetryDoc } from '../store/retryQueue';
+import type { SyncErrorDoc } from '../store/syncErrors';
+import { deterministicId, passJobId } from './deterministicId';
+import { sameValue } from './fieldMapping';
+import { orFilter } from './odataFilters';
+import type { PassStores } from './syncPass';
+import { errorFingerprint } from './syncPass';
+import type { SyncEngineDeps } from './types';
+import { DEFAULT_OVERLAP_MS, nextWatermark, readWindowStart } from './watermarks';
+
+export interface StatisticsResult {
+  jobId: string;
+  counters: JobCounters;
+  message: string;
+}
+
+const JOB = 'Customer Statistics';
+const CHUNK = 40;
+
+export async function runStatistics(
+  ctx: { deps: SyncEngineDeps; stores: PassStores; mappings: IntegrationTableMapping[] },
+  runKey: string,
+): Promise<StatisticsResult> {
+  const { deps, stores } = ctx;
+  const job = deps.mappings.statistics;
+  const customerMapping = ctx.mappings.find((m) => m.name === 'CUSTOMER');
+  const jobId = passJobId(runKey, JOB, 'toCrm');
+  const existing = await stores.jobLog.get(jobId);
+  if (existing?.finishedAt) return { jobId, counters: { ...zeroCounters(), ...existing }, message: existing.message ?? '' };
+  const now = deps.now?.() ?? new Date();
+  if (!existing) {
+    await stores.jobLog.start({ _id: jobId, mapping: JOB, direction: 'ToIntegrationTable', type: 'Statistics', startedAt: now, runStartedAt: now });
+  }
+  const started = (await stores.jobLog.get(jobId))?.runStartedAt ?? now;
+  await stores.mappingStore.ensureDoc(JOB);
+  const watermark = (await stores.mappingStore.get(JOB))?.watermarks.bcModifiedOn ?? undefined;
+  const lastRun = (await stores.jobLog.list({ mapping: JOB, limit: 2 })).find((j) => j._id !== jobId && j.finishedAt)?.startedAt;
+  const counters = zeroCounters();
+  if (!customerMapping) return finish();
+
+  const retries = new Map((await stores.retries.load(JOB, 'toCrm')).map((r) => [r.sourceId, r]));
+  let maxSeen: Date | undefined;
+  const handled = new Set<string>();
+
+  const processRows = async (rows: JsonRecord[]) => {
+    const fresh = rows.filter((r) => typeof r.customerId === 'string' && !handled.has(String(r.customerId).toLowerCase()));
+    for (const r of fresh) handled.add(String(r.customerId).toLowerCase());
+    if (fresh.length === 0) return;
+    const couplings = await stores.couplings.loadByBcIds('CUSTOMER', fresh.map((r) => String(r.customerId).toLowerCase()));
+    const byBc = new Map(couplings.filter((c) => c.state === 'coupled' && !c.skipped && c.crmId).map((c) => [c.bcId, c]));
+    const work = fresh
+      .map((r) => ({ row: r, coupling: byBc.get(String(r.customerId).toLowerCase()) }))
+      .filter((w) => w.coupling && !retries.get(w.coupling.bcId)?.skipped);
+    counters.skipped += fresh.filter((r) => retries.get(String(r.customerId).toLowerCase())?.skipped).length;
+    if (work.length === 0) return;
+    // Which accounts already point at their statistics row (link only the others: no needless account write).
+    const linked = new Map<string, string | null>();
+    const accountIds = work.map((w) => w.coupling!.crmId!);
+    for (let i = 0; i < accountIds.length; i += CHUNK) {
+      for await (const page of deps.crm.readPages(customerMapping.crm.entitySet, {
+        filter: orFilter(customerMapping.crm.key, accountIds.slice(i, i + CHUNK), true),
+        select: [customerMapping.crm.key, '_nav_accountstatisticsid_value'],
+      })) {
+        for (const a of page.records) linked.set(String(a[customerMapping.crm.key]).toLowerCase(), (a._nav_accountstatisticsid_value as string | null) ?? null);
+      }
+    }
+    // Rows already holding these figures are Unchanged (an overlap re-read writes nothing).
+    const current = new Map<string, JsonRecord>();
+    const statsIds = work.map((w) => deterministicId(JOB, w.coupling!.bcId));
+    for (let i = 0; i < statsIds.length; i += CHUNK) {
+      for await (const page of deps.crm.readPages(job.crm.entitySet, {
+        filter: orFilter(job.crm.key, statsIds.slice(i, i + CHUNK), true),
+      })) {
+        for (const r of page.records) current.set(String(r[job.crm.key]).toLowerCase(), r);
+      }
+    }
+    const ops: WriteOperation[] = [];
+    const owners: string[] = [];
+    const unchanged = new Set<string>();
+    for (const w of work) {
+      const bcId = w.coupling!.bcId;
+      const statsId = deterministicId(JOB, bcId);
+      const body: JsonRecord = { nav_name: String(w.row.customerNumber ?? '') };
+      for (const f of job.fields) body[f.crmField] = w.row[f.bcField];
+      const existingRow = current.get(statsId);
+      if (existingRow && Object.entries(body).every(([k, v]) => sameValue(v, existingRow[k])) && linked.get(w.coupling!.crmId!) === statsId) {
+        unchanged.add(bcId);
+        continue;
+      }
+      ops.push({ kind: 'upsert', entity: job.crm.entitySet, id: statsId, body });
+      owners.push(bcId);
+      if (linked.get(w.coupling!.crmId!) !== statsId) {
+        ops.push({
+          kind: 'update',
+          entity: customerMapping.crm.entitySet,
+          id: w.coupling!.crmId!,
+          body: { 'nav_accountstatisticsid@odata.bind': `/${job.crm.entitySet}(${statsId})` },
+        });
+        owners.push(bcId);
+      }
+    }
+    const results = ops.length ? await deps.crm.writeBatch(ops, { signal: deps.signal }) : [];
+    const failed = new Map<string, string>();
+    results.forEach((r, i) => {
+      if (!r.ok && !failed.has(owners[i]!)) failed.set(owners[i]!, r.error.message);
+    });
+    const errors: SyncErrorDoc[] = [];
+    const put: RetryDoc[] = [];
+    const remove: string[] = [];
+    for (const w of work) {
+      const bcId = w.coupling!.bcId;
+      const message = failed.get(bcId);
+      if (message) {
+        counters.failed++;
+        const prev = retries.get(bcId);
+        const fp = errorFingerprint(message);
+        put.push({
+          _id: retryKey(JOB, 'toCrm', bcId),
+          mapping: JOB,
+          direction: 'toCrm',
+          sourceId: bcId,
+          skipped: !!prev && prev.lastError === fp && prev.lastJobId !== jobId,
+          failures: (prev?.failures ?? 0) + 1,
+          lastError: fp,
+          lastJobId: jobId,
+          at: now,
+        });
+        errors.push({
+          _id: `${jobId}|${bcId}`,
+          jobId,
+          mapping: JOB,
+          direction: 'ToIntegrationTable',
+          source: { system: 'bc', entity: job.bc.entitySet, id: bcId, label: String(w.row.customerNumber ?? '') },
+          destination: { system: 'crm', entity: job.crm.entitySet, id: deterministicId(JOB, bcId) },
+          message,
+          at: now,
+        });
+      } else if (unchanged.has(bcId)) {
+        counters.unchanged++;
+        if (retries.has(bcId)) remove.push(retryKey(JOB, 'toCrm', bcId));
+      } else {
+        counters.modified++;
+        if (retries.has(bcId)) remove.push(retryKey(JOB, 'toCrm', bcId));
+      }
+    }
+    await stores.errors.addOnce(errors);
+    await stores.retries.applyPage(put, remove);
+  };
+
+  // Changed since the last run (the watermark), overlapped as for the mappings.
+  const from = readWindowStart(watermark, deps.watermarkOverlapMs ?? DEFAULT_OVERLAP_MS);
+  for await (const page of deps.bc.readPages(job.bc.entitySet, { modifiedSince: from?.toISOString(), pageSize: deps.pageSize ?? 5000 })) {
+    for (const r of page.records) {
+      const m = typeof r.lastModifiedDateTime === 'string' ? new Date(r.lastModifiedDateTime) : undefined;
+      if (m && (!maxSeen || m > maxSeen)) maxSeen = m;
+    }
+    await processRows(page.records);
+  }
+  // Not yet uploaded: customers coupled since the last run, and earlier failures.
+  const pendingIds = new Set<string>([...retries.values()].filter((r) => !r.skipped).map((r) => r.sourceId));
+  if (lastRun && watermark) {
+    const recent = await deps.db.cols.couplings.find({ mapping: 'CUSTOMER', createdAt: { $gte: lastRun } }).toArray();
+    for (const c of recent) pendingIds.add(c.bcId);
+  }
+  const ids = [...pendingIds].filter((id) => !handled.has(id));
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    for await (const page of deps.bc.readPages(job.bc.entitySet, { filter: orFilter('customerId', ids.slice(i, i + CHUNK), true) })) {
+      await processRows(page.records);
+    }
+  }
+  const to = nextWatermark(maxSeen, started);
+  if (to) await stores.mappingStore.advanceWatermark(JOB, 'bcModifiedOn', to);
+  return finish();
+
+  async function finish(): Promise<StatisticsResult> {
+    const message = `Uploaded ${counters.modified}, Unchanged ${counters.unchanged}, Failed ${counters.failed}, Skipped ${counters.skipped}`;
+    await stores.jobLog.finish(jobId, counters, message);
+    return { jobId, counters, message };
+  }
+}

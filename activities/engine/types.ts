@@ -1,0 +1,91 @@
+// Shared vocabulary of the sync engine: pass directions, dependencies, crash points and outcomes.
+import type { Database } from '../store/database';
+import type { TableClient } from '../connectors/types';
+import type { EffectiveMappings } from '../mappings/mappingConfig';
+import type { JobCounters } from '../store/jobLog';
+
+/** toCrm = BC -> CRM (ToIntegrationTable pass), fromCrm = CRM -> BC (FromIntegrationTable pass). */
+export type PassDirection = 'toCrm' | 'fromCrm';
+
+/**
+ * Points of a pass where a test can simulate a crash (the process dies: nothing after it runs). A retry
+ * of the pass must then leave no duplicate, no lost coupling and no record counted twice.
+ */
+export type CrashPoint =
+  | 'beforeWrite'
+  | 'afterIntent'
+  | 'afterWrite'
+  | 'afterCoupling'
+  | 'afterPageCommit'
+  | 'beforeWatermark'
+  | 'afterWatermark';
+
+export interface CrashContext {
+  mapping: string;
+  direction: PassDirection;
+  pageSeq: number;
+  /** Writes the page sends to the destination (page steps only). */
+  writes?: number;
+}
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface PassProgress {
+  mapping: string;
+  direction: PassDirection;
+  jobId: string;
+  pageSeq: number;
+  nextLink?: string;
+  counters: JobCounters;
+}
+
+/** How couplings are looked up for a page (see couplingIndex.ts). */
+export type CouplingLookupMode = 'auto' | 'perPage' | 'snapshot';
+
+export interface SyncEngineDeps {
+  db: Database;
+  bc: TableClient;
+  crm: TableClient;
+  mappings: EffectiveMappings;
+  /** Dataverse systemuserid of the integration user (its writes are the engine's own, rule 4.4). */
+  integrationUserId: string;
+  logger?: EngineLogger;
+  /** Called after every committed page (the activity heartbeats a checkpoint here). */
+  heartbeat?: (progress: PassProgress) => void;
+  /** Test hook: throw to simulate a crash at a point of a pass. */
+  crashAt?: (point: CrashPoint, ctx: CrashContext) => void;
+  /** Source page size (BC at most 20,000, Dataverse at most 5,000). Default 5,000. */
+  pageSize?: number;
+  /** Overlap of the incremental read window behind each watermark, in ms. Default 2,000. */
+  watermarkOverlapMs?: number;
+  couplingLookup?: CouplingLookupMode;
+  /** Largest mapping kept as an in-memory snapshot in `auto`/`snapshot` mode. Default 500,000. */
+  snapshotLimit?: number;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+export interface PassResult {
+  jobId: string;
+  direction: PassDirection;
+  counters: JobCounters;
+  message?: string;
+}
+
+export interface MappingRunResult {
+  mapping: string;
+  passes: PassResult[];
+}
+
+export interface RunOptions {
+  /** Stable key of the run (e.g. Temporal workflow run + activity id): a retry resumes the same jobs. */
+  runKey?: string;
+  /** Run Full Synchronization (section 7): both watermarks cleared, Sync Only Coupled off. */
+  fullSync?: boolean;
+  /** Overrides the mapping's Synch. Only Coupled Records for this run. */
+  syncOnlyCoupledRecords?: boolean;
+}

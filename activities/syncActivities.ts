@@ -1,0 +1,81 @@
+// The Temporal activities of the sync engine (common/jobQueue.ts `JobQueueActivities`). The worker builds
+// them once with `createSyncActivities(deps)`; each call wraps one engine run:
+// - it heartbeats a checkpoint after every page, and a retried attempt resumes: the run key is taken from
+//   the heartbeat details (else from the activity's identity, which a retry shares), so the passes find
+//   their job log entries and continue after their last committed page (temporal-practices.md);
+// - failures are classified: configuration errors are not retried (`BadConfig`), API errors by kind
+//   (validation/auth: not retried; throttling: retried after the server's Retry-After), everything else
+//   (a dropped connection, MongoDB unavailable) retried by the activity's retry policy.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { MongoError } from 'mongodb';
+import { z } from 'zod';
+import { EntryKind, type JobQueueActivities, type RunEntryInput, type RunResult } from '../common/jobQueue';
+import { isApiError, toApplicationFailure } from './connectors';
+import { createSyncEngine, EngineConfigError } from './engine/engine';
+import { FieldMappingError } from './engine/fieldMapping';
+import type { PassProgress, SyncEngineDeps } from './engine/types';
+import { MappingConfigError } from './mappings/mappingConfig';
+
+export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal'>;
+
+const RunEntryInputSchema = z.object({
+  entry: z.string().min(1),
+  mappings: z.array(z.string().min(1)),
+  kind: EntryKind,
+  fullSync: z.boolean().optional(),
+});
+
+/** What a retried attempt reads back from `activityInfo().heartbeatDetails`. */
+export interface SyncHeartbeat {
+  runKey: string;
+  progress?: PassProgress;
+}
+
+export function classifyFailure(err: unknown, entry: string): Error {
+  if (err instanceof ApplicationFailure) return err;
+  if (isApiError(err)) return toApplicationFailure(err);
+  if (err instanceof EngineConfigError || err instanceof MappingConfigError || err instanceof FieldMappingError) {
+    return ApplicationFailure.nonRetryable(`${entry}: ${err.message}`, 'BadConfig');
+  }
+  if (err instanceof MongoError) {
+    return ApplicationFailure.retryable(
+      `${entry}: MongoDB failed (${err.message}); the run resumes from its last committed page when retried`,
+      'MongoUnavailable',
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return ApplicationFailure.retryable(`${entry}: ${message}`, 'EngineError');
+}
+
+export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities {
+  return {
+    async runJobQueueEntry(raw: RunEntryInput): Promise<RunResult> {
+      const parsed = RunEntryInputSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw ApplicationFailure.nonRetryable(
+          `runJobQueueEntry: invalid input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'BadConfig',
+        );
+      }
+      const input = parsed.data;
+      const ctx = Context.current();
+      const info = ctx.info;
+      const previous = info.heartbeatDetails as SyncHeartbeat | undefined;
+      const runKey =
+        previous?.runKey ??
+        `${info.workflowExecution?.workflowId ?? 'standalone'}|${info.workflowExecution?.runId ?? ''}|${info.activityId}`;
+      ctx.heartbeat({ runKey } satisfies SyncHeartbeat);
+      const engine = createSyncEngine({
+        ...deps,
+        signal: ctx.cancellationSignal,
+        heartbeat: (progress) => ctx.heartbeat({ runKey, progress } satisfies SyncHeartbeat),
+      });
+      try {
+        return await engine.runEntry(input, runKey);
+      } catch (err) {
+        throw classifyFailure(err, input.entry);
+      }
+    },
+  };
+}

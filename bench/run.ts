@@ -1,0 +1,30 @@
+// `npm run bench`: every benchmark in sequence, each printing its own table with the baseline measured
+// in the same run. Pass names to run a subset: `npm run bench -- idleCost wakeLatency`.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const benchmarks: Record<string, string[]> = {
+  emulatorThroughput: ['100000'],
+  engineInitialSync: ['--records', '100000'],
+  wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
+  idleCost: ['1000', '60'],
+};
+
+function run(): void {
+  const wanted = process.argv.slice(2);
+  for (const name of wanted.length ? wanted : Object.keys(benchmarks)) {
+    const args = benchmarks[name];
+    if (!args)
+      throw new Error(`unknown benchmark "${name}": use one of ${Object.keys(benchmarks).join(', ')}`);
+    console.log(`\n=== ${name} ${args.join(' ')}`);
+    const res = spawnSync(process.execPath, [join(__dirname, `${name}.js`), ...args], { stdio: 'inherit' });
+    if (res.status !== 0) throw new Error(`${name} failed (exit ${res.status})`);
+  }
+}
+
+try {
+  run();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,138 @@
+// Every default mapping end to end on the demo data of both emulators (issue: "All default mappings work
+// end to end"): Run Full Synchronization of all mappings in dependency order (section 7), what each one
+// produced in Dataverse / BC, the Customer Statistics job, and a second full sync that duplicates nothing.
+import { couplingKey } from '../../activities/store/couplings';
+import type { MappingRunResult } from '../../activities/engine/types';
+import { startEngineStack, type EngineStack } from './engineHarness';
+import { byId, prepareReferenceData } from './engineTestData';
+
+let stack: EngineStack;
+let first: MappingRunResult[];
+beforeAll(async () => {
+  stack = await startEngineStack();
+  await prepareReferenceData(stack);
+  first = await stack.engine.fullSync();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const passOf = (results: MappingRunResult[], mapping: string, direction = 'toCrm') =>
+  results.find((r) => r.mapping === mapping)!.passes.find((p) => p.direction === direction)!;
+const crmIdOf = async (mapping: string, bcId: string) =>
+  (await stack.db.cols.couplings.findOne({ _id: couplingKey(mapping, String(bcId).toLowerCase()) }))?.crmId;
+
+test('full synchronization runs every mapping in dependency order without a failed record', async () => {
+  expect(first.map((r) => r.mapping)).toEqual([
+    'SALESPEOPLE',
+    'CURRENCY',
+    'UNIT OF MEASURE',
+    'CUSTOMER',
+    'CONTACT',
+    'ITEM-PRODUCT',
+    'RESOURCE-PRODUCT',
+    'CUSTPRCGRP-PRICE',
+    'SALESPRC-PRODPRICE',
+    'POSTEDSALESINV-INV',
+  ]);
+  const failures = first.flatMap((r) => r.passes.filter((p) => p.counters.failed > 0).map((p) => `${r.mapping} ${p.direction}: ${p.message}`));
+  expect(failures).toEqual([]);
+});
+
+test('CURRENCY couples existing currencies by code instead of creating them (match-based coupling)', async () => {
+  const currencies = await stack.bcRecords('currencies');
+  const crm = byId(await stack.crmRecords('transactioncurrencies'), 'transactioncurrencyid');
+  for (const c of currencies) {
+    const row = crm.get((await crmIdOf('CURRENCY', String(c.id)))!);
+    expect(row).toMatchObject({ isocurrencycode: c.code });
+  }
+  expect(new Set([...crm.values()].map((r) => r.isocurrencycode)).size).toBe(crm.size);
+});
+
+test('UNIT OF MEASURE, ITEM-PRODUCT and RESOURCE-PRODUCT create unit groups and products', async () => {
+  const schedules = byId(await stack.crmRecords('uomschedules'), 'uomscheduleid');
+  for (const u of await stack.bcRecords('unitsOfMeasure')) {
+    expect(schedules.get((await crmIdOf('UNIT OF MEASURE', String(u.id)))!)).toMatchObject({ baseuomname: u.code });
+  }
+  const products = byId(await stack.crmRecords('products'), 'productid');
+  for (const item of (await stack.bcRecords('items')).filter((i) => i.blocked === false)) {
+    const product = products.get((await crmIdOf('ITEM-PRODUCT', String(item.id)))!);
+    expect(product).toMatchObject({ productnumber: item.number, price: item.unitPrice, producttypecode: 1 });
+    expect(product!._defaultuomscheduleid_value).toBe(
+      await crmIdOf('UNIT OF MEASURE', String((await stack.bcRecords('unitsOfMeasure')).find((u) => u.code === item.baseUnitOfMeasureCode)!.id)),
+    );
+  }
+  for (const r of await stack.bcRecords('resources')) {
+    expect(products.get((await crmIdOf('RESOURCE-PRODUCT', String(r.id)))!)).toMatchObject({ productnumber: r.number, name: r.name, producttypecode: 3 });
+  }
+});
+
+test('SALESPEOPLE: CRM users reach BC salespeople', async () => {
+  const salespeople = byId(await stack.bcRecords('salespeoplePurchasers'));
+  const users = await stack.crmRecords('systemusers');
+  const coupled = await stack.db.cols.couplings.find({ mapping: 'SALESPEOPLE' }).toArray();
+  expect(coupled.length).toBeGreaterThan(0);
+  for (const c of coupled) {
+    const user = users.find((u) => u.systemuserid === c.crmId)!;
+    if (user.isdisabled || !user.islicensed || user.isintegrationuser) continue;
+    expect(salespeople.get(c.bcId)).toMatchObject({ displayName: user.fullname, email: user.internalemailaddress ?? '' });
+  }
+});
+
+test('CUSTPRCGRP-PRICE and SALESPRC-PRODPRICE build price lists and their product prices', async () => {
+  const levels = byId(await stack.crmRecords('pricelevels'), 'pricelevelid');
+  const groups = await stack.bcRecords('customerPriceGroups');
+  for (const g of groups) expect(levels.get((await crmIdOf('CUSTPRCGRP-PRICE', String(g.id)))!)).toMatchObject({ name: g.code });
+  const prices = (await stack.bcRecords('salesPrices')).filter((p) => p.salesType === 'Customer Price Group' && p.salesCode !== '');
+  const rows = byId(await stack.crmRecords('productpricelevels'), 'productpricelevelid');
+  expect(passOf(first, 'SALESPRC-PRODPRICE').counters.inserted).toBe(prices.length);
+  for (const p of prices) {
+    const row = rows.get((await crmIdOf('SALESPRC-PRODPRICE', String(p.id)))!);
+    const group = groups.find((g) => g.code === p.salesCode)!;
+    expect(row).toMatchObject({ amount: p.unitPrice, productnumber: p.itemNumber, pricingmethodcode: 1 });
+    expect(row!._pricelevelid_value).toBe(await crmIdOf('CUSTPRCGRP-PRICE', String(group.id)));
+  }
+});
+
+test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / CUSTOMER are coupled', async () => {
+  const invoices = (await stack.bcRecords('salesInvoices')).filter((i) => i.status !== 'Draft');
+  const crmInvoices = byId(await stack.crmRecords('invoices'), 'invoiceid');
+  const details = await stack.crmRecords('invoicedetails');
+  const bcLines = await stack.bcRecords('salesInvoiceLines');
+  for (const inv of invoices) {
+    const crmId = (await crmIdOf('POSTEDSALESINV-INV', String(inv.id)))!;
+    expect(crmInvoices.get(crmId)).toMatchObject({ invoicenumber: inv.number, totalamount: inv.totalAmountIncludingTax });
+    expect(crmInvoices.get(crmId)!._customerid_value).toBe(await crmIdOf('CUSTOMER', String(inv.customerId)));
+    const lines = bcLines.filter((l) => l.documentId === inv.id && l.lineType !== 'Comment');
+    expect(details.filter((d) => d._invoiceid_value === crmId)).toHaveLength(lines.length);
+  }
+  expect(passOf(first, 'CONTACT').counters.inserted).toBeGreaterThan(0);
+});
+
+test('Customer Statistics uploads the figures of coupled customers and links the accounts', async () => {
+  const result = await stack.engine.runStatistics();
+  expect(result.counters).toMatchObject({ failed: 0 });
+  const stats = byId(await stack.crmRecords('nav_accountstatisticses'), 'nav_accountstatisticsid');
+  const accounts = byId(await stack.crmRecords('accounts'), 'accountid');
+  for (const s of await stack.bcRecords('customerStatistics')) {
+    const accountId = await crmIdOf('CUSTOMER', String(s.customerId));
+    if (!accountId) continue;
+    const row = stats.get(String(accounts.get(accountId)!._nav_accountstatisticsid_value));
+    expect(row).toMatchObject({ nav_customerno: s.customerNumber, nav_balance: s.balance, nav_totalsales: s.totalSales });
+  }
+  const again = await stack.engine.runStatistics();
+  expect(again.counters.modified).toBe(0);
+});
+
+test('re-running the full synchronization duplicates nothing: coupled records are updated, not created', async () => {
+  const counts = async () => ({
+    accounts: (await stack.crmRecords('accounts')).length,
+    products: (await stack.crmRecords('products')).length,
+    invoices: (await stack.crmRecords('invoices')).length,
+    customers: (await stack.bcRecords('customers')).length,
+  });
+  const before = await counts();
+  const again = await stack.engine.fullSync();
+  for (const r of again) for (const p of r.passes) expect(p.counters).toMatchObject({ inserted: 0, failed: 0 });
+  expect(await counts()).toEqual(before);
+});

@@ -1,0 +1,45 @@
+// One bcsync worker process for the failover test: the real `startWorker` with connectors from the
+// BCSYNC_* environment (the emulators), a small engine page size so a full sync has many pages, and a
+// line on stdout per committed page naming this process, so the test knows which worker holds the run.
+//
+//   node test/system/runTypeScript.js test/system/failoverWorker.ts <taskQueue> <dbName> <pageSize> <bundle>
+import { createConnectors } from '../../activities/connectors';
+import { loadConnectorConfig } from '../../activities/connectors/connectorConfig';
+import { startWorker } from '../../worker/worker';
+
+async function run(): Promise<void> {
+  const [taskQueue, dbName, pageSize, workflowBundlePath] = process.argv.slice(2);
+  const temporalAddress = process.env.TEMPORAL_ADDRESS;
+  const mongodbUri = process.env.MONGODB_URI;
+  if (!temporalAddress || !mongodbUri || !taskQueue || !dbName || !pageSize || !workflowBundlePath) {
+    throw new Error(
+      'failoverWorker needs TEMPORAL_ADDRESS, MONGODB_URI and the arguments <taskQueue> <dbName> <pageSize> <bundle>',
+    );
+  }
+  const running = await startWorker({
+    temporalAddress,
+    mongodbUri,
+    dbName,
+    taskQueue,
+    workflowBundlePath,
+    shutdownGraceTime: '1s',
+    activities: {
+      connectors: createConnectors(loadConnectorConfig(process.env)),
+      engine: {
+        pageSize: Number(pageSize),
+        crashAt: (point, ctx) => {
+          if (point === 'afterPageCommit')
+            process.stdout.write(`page ${process.pid} ${ctx.mapping} ${ctx.direction} ${ctx.pageSeq}\n`);
+        },
+      },
+    },
+  });
+  process.stdout.write(`ready ${process.pid}\n`);
+  process.once('SIGTERM', () => running.worker.shutdown());
+  await running.done;
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
