@@ -35,7 +35,11 @@ export interface SyncHeartbeat {
 export function classifyFailure(err: unknown, entry: string): Error {
   if (err instanceof ApplicationFailure) return err;
   if (isApiError(err)) return toApplicationFailure(err);
-  if (err instanceof EngineConfigError || err instanceof MappingConfigError || err instanceof FieldMappingError) {
+  if (
+    err instanceof EngineConfigError ||
+    err instanceof MappingConfigError ||
+    err instanceof FieldMappingError
+  ) {
     return ApplicationFailure.nonRetryable(`${entry}: ${err.message}`, 'BadConfig');
   }
   if (err instanceof MongoError) {

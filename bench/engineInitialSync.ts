@@ -179,7 +179,11 @@ async function main(): Promise<void> {
   const records = arg('records', 100_000);
   const pageSize = arg('page-size', 5000);
   const stateDir = mkdtempSync(join(tmpdir(), 'bcsync-bench-engine-'));
-  const host = fork(__filename, ['--emulator-host', String(records)], { stdio: 'inherit' });
+  // The emulators hold every record in memory: they get their own heap, whatever limit this process has.
+  const host = fork(__filename, ['--emulator-host', String(records)], {
+    stdio: 'inherit',
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
+  });
   const info = await new Promise<EmulatorInfo>((resolve) =>
     host.once('message', (m) => resolve(m as EmulatorInfo)),
   );
@@ -208,7 +212,12 @@ async function main(): Promise<void> {
       integrationUserId: info.dataverse[0]!.integrationUserId,
       pageSize,
       ...(process.env.BENCH_VERBOSE
-        ? { heartbeat: (p) => console.error(`${new Date().toISOString()} ${p.mapping} ${p.direction} page ${p.pageSeq}: ${JSON.stringify(p.counters)}`) }
+        ? {
+            heartbeat: (p) =>
+              console.error(
+                `${new Date().toISOString()} ${p.mapping} ${p.direction} page ${p.pageSeq}: ${JSON.stringify(p.counters)}`,
+              ),
+          }
         : {}),
     });
     const couplings = new CouplingStore(db.cols.couplings);

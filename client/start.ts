@@ -58,7 +58,8 @@ async function stopAll(r: Running): Promise<void> {
   if (r.statusTimer) clearInterval(r.statusTimer);
   await r.wakeups?.stop().catch(() => undefined);
   if (r.worker) {
-    r.worker.worker.shutdown();
+    // The SDK also shuts the worker down on SIGINT/SIGTERM by itself; then it is already draining.
+    if (r.worker.worker.getState() === 'RUNNING') r.worker.worker.shutdown();
     await r.worker.done.catch(() => undefined);
   }
   await r.connection?.close().catch(() => undefined);
@@ -68,6 +69,8 @@ async function stopAll(r: Running): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  // The status table is the screen here; logs only for what needs attention (BCSYNC_LOG_LEVEL overrides).
+  process.env.BCSYNC_LOG_LEVEL ??= 'warn';
   const r: Running = { startedServers: false };
   let stopping = false;
   const stop = () => {

@@ -8,10 +8,7 @@ import type { FieldValue } from './fieldMapping';
 import type { PassDirection } from './types';
 
 export type ConflictDecision =
-  | { kind: 'none' }
-  | { kind: 'fail'; message: string }
-  | { kind: 'write' }
-  | { kind: 'leaveToOtherPass' };
+  { kind: 'none' } | { kind: 'fail'; message: string } | { kind: 'write' } | { kind: 'leaveToOtherPass' };
 
 export function decideConflict(args: {
   direction: PassDirection;

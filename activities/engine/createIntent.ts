@@ -25,7 +25,11 @@ const BC_NATURAL_KEY: Readonly<Record<string, string>> = {
  * BC derives it from the user; here it is the user's initials plus a suffix derived from the CRM id, so a
  * retried create proposes the same code (a natural key the retry can find) and two users never collide.
  */
-export function bcCreateDefaults(mapping: IntegrationTableMapping, body: JsonRecord, crmId: string): JsonRecord {
+export function bcCreateDefaults(
+  mapping: IntegrationTableMapping,
+  body: JsonRecord,
+  crmId: string,
+): JsonRecord {
   if (mapping.bc.entitySet === 'salespeoplePurchasers' && !body.code) {
     const name = String(body.displayName ?? '');
     const initials = name
@@ -40,7 +44,10 @@ export function bcCreateDefaults(mapping: IntegrationTableMapping, body: JsonRec
   return body;
 }
 
-export function naturalKeyOf(mapping: IntegrationTableMapping, body: JsonRecord): Record<string, string> | undefined {
+export function naturalKeyOf(
+  mapping: IntegrationTableMapping,
+  body: JsonRecord,
+): Record<string, string> | undefined {
   const field = BC_NATURAL_KEY[mapping.bc.entitySet];
   const value = field ? body[field] : undefined;
   return field && typeof value === 'string' && value !== '' ? { [field]: value.toUpperCase() } : undefined;

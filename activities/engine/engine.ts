@@ -35,11 +35,16 @@ export interface SyncEngine {
 }
 
 const passesOf = (m: IntegrationTableMapping): PassDirection[] =>
-  m.direction === 'Bidirectional' ? ['toCrm', 'fromCrm'] : m.direction === 'ToIntegrationTable' ? ['toCrm'] : ['fromCrm'];
+  m.direction === 'Bidirectional'
+    ? ['toCrm', 'fromCrm']
+    : m.direction === 'ToIntegrationTable'
+      ? ['toCrm']
+      : ['fromCrm'];
 
 export function sumCounters(results: PassResult[]): JobCounters {
   const total = zeroCounters();
-  for (const r of results) for (const k of Object.keys(total) as (keyof JobCounters)[]) total[k] += r.counters[k];
+  for (const r of results)
+    for (const k of Object.keys(total) as (keyof JobCounters)[]) total[k] += r.counters[k];
   return total;
 }
 
@@ -70,12 +75,22 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     await ensureSeeded();
     const mapping = mappingNamed(name);
     const runKey = options.runKey ?? randomUUID();
-    const syncOnlyCoupled = options.fullSync ? false : (options.syncOnlyCoupledRecords ?? mapping.syncOnlyCoupledRecords);
+    const syncOnlyCoupled = options.fullSync
+      ? false
+      : (options.syncOnlyCoupledRecords ?? mapping.syncOnlyCoupledRecords);
     const passes: PassResult[] = [];
     // Rule 4.1: BC -> CRM first, then CRM -> BC; each pass has its own job log entry.
     for (const direction of passesOf(mapping)) {
       const jobId = passJobId(runKey, mapping.name, direction);
-      const pass = new SyncPass({ deps, stores, mapping, allMappings: mappings, direction, jobId, syncOnlyCoupled });
+      const pass = new SyncPass({
+        deps,
+        stores,
+        mapping,
+        allMappings: mappings,
+        direction,
+        jobId,
+        syncOnlyCoupled,
+      });
       passes.push(await pass.run());
     }
     return { mapping: mapping.name, passes };
@@ -121,7 +136,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       failed: total.failed,
       coupled: total.coupled,
       jobIds: passes.map((p) => p.jobId),
-      message: results.map((r) => `${r.mapping}: ${r.passes.map((p) => `${p.direction} ${p.message ?? ''}`).join('; ')}`).join(' | '),
+      message: results
+        .map((r) => `${r.mapping}: ${r.passes.map((p) => `${p.direction} ${p.message ?? ''}`).join('; ')}`)
+        .join(' | '),
     };
   }
 

@@ -64,7 +64,12 @@ export function destinationCompareKey(f: FieldMapping, direction: PassDirection)
 
 /** Columns to `$select` when reading CRM rows for a mapping (both directions). */
 export function crmColumns(mapping: IntegrationTableMapping): string[] {
-  const cols = new Set<string>([mapping.crm.key, mapping.crm.modifiedOn, 'versionnumber', '_modifiedby_value']);
+  const cols = new Set<string>([
+    mapping.crm.key,
+    mapping.crm.modifiedOn,
+    'versionnumber',
+    '_modifiedby_value',
+  ]);
   for (const f of mapping.fieldMappings) {
     if (f.crmField === undefined || f.status !== 'Enabled') continue;
     if (f.bcField === undefined && f.crmField.endsWith('idtype')) continue;
@@ -162,12 +167,22 @@ export function buildPayload(source: JsonRecord, fields: FieldMapping[], ctx: Pa
       if (value === undefined) {
         // The source does not expose the field (e.g. BC API v2.0 without the bcsync custom API): leave the
         // destination alone rather than blank it.
-        warnOnce(ctx, `source:${key}`, { field: f.bcCaption, key }, 'source record has no such field; field mapping skipped');
+        warnOnce(
+          ctx,
+          `source:${key}`,
+          { field: f.bcCaption, key },
+          'source record has no such field; field mapping skipped',
+        );
         continue;
       }
     }
     if (direction === 'fromCrm' && ctx.bcFieldsKnown && !ctx.bcFieldsKnown.has(f.bcField!)) {
-      warnOnce(ctx, `dest:${f.bcField}`, { field: f.bcCaption, key: f.bcField }, 'BC entity has no such field; field mapping skipped');
+      warnOnce(
+        ctx,
+        `dest:${f.bcField}`,
+        { field: f.bcCaption, key: f.bcField },
+        'BC entity has no such field; field mapping skipped',
+      );
       continue;
     }
     value = transform(value, f);
@@ -215,7 +230,14 @@ export function buildPayload(source: JsonRecord, fields: FieldMapping[], ctx: Pa
       value = value.slice(0, maxLength);
     }
     const destKey = direction === 'toCrm' ? f.crmField! : f.bcField!;
-    out.push({ field: f, writeKey: destKey, writeValue: value, compareKey: destKey, compareValue: value, bidirectional });
+    out.push({
+      field: f,
+      writeKey: destKey,
+      writeValue: value,
+      compareKey: destKey,
+      compareValue: value,
+      bidirectional,
+    });
   }
   return out;
 }
@@ -251,7 +273,11 @@ export function sameValue(a: unknown, b: unknown, f?: FieldMapping): boolean {
   if (typeof a === 'boolean' || typeof b === 'boolean') return String(a) === String(b);
   let sa = String(a);
   let sb = String(b);
-  if (/^\d{4}-\d{2}-\d{2}/.test(sa) && /^\d{4}-\d{2}-\d{2}/.test(sb) && (sa.length === 10 || sb.length === 10)) {
+  if (
+    /^\d{4}-\d{2}-\d{2}/.test(sa) &&
+    /^\d{4}-\d{2}-\d{2}/.test(sb) &&
+    (sa.length === 10 || sb.length === 10)
+  ) {
     return sa.slice(0, 10) === sb.slice(0, 10);
   }
   if (f?.transformation === 'code' || f?.transformation === 'uppercase' || f?.lookup) {

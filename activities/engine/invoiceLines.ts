@@ -21,7 +21,11 @@ export function invoiceLineOperations(
     .map((line) => ({
       kind: 'upsert' as const,
       entity: crmLines.entitySet,
-      id: deterministicId(mapping.name, 'line', String(line.id ?? `${String(header.id)}-${String(line.sequence)}`)),
+      id: deterministicId(
+        mapping.name,
+        'line',
+        String(line.id ?? `${String(header.id)}-${String(line.sequence)}`),
+      ),
       body: {
         [`${crmLines.parentBind}@odata.bind`]: `/${mapping.crm.entitySet}(${crmInvoiceId})`,
         // Write-in product lines: the BC line's own description and amounts, as posted.

@@ -4,7 +4,8 @@
 // coupling query, results cached for the run, so no per-record query runs in a loop.
 import type { JsonRecord, TableClient } from '../connectors/types';
 import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
-import type { CouplingStore } from '../store/couplings';
+import type { BcRecordId, MappingName } from '../../common/ids';
+import type { CouplingDoc, CouplingStore } from '../store/couplings';
 import { orFilter } from './odataFilters';
 import type { PassDirection } from './types';
 
@@ -32,8 +33,50 @@ export class LookupResolver {
       couplings: CouplingStore;
       mappings: IntegrationTableMapping[];
       direction: PassDirection;
+      /**
+       * Read a lookup table's couplings once per pass instead of one query per page: on FerretDB every
+       * coupling query scans the whole collection (see couplingIndex.ts), so one scan beats one per page.
+       */
+      wholeTables?: boolean;
     },
   ) {}
+
+  private readonly tables = new Map<string, Promise<CouplingDoc[] | undefined>>();
+
+  /** All couplings of a (small) lookup mapping, or undefined when it is too large to hold. */
+  private table(mapping: string): Promise<CouplingDoc[] | undefined> {
+    let t = this.tables.get(mapping);
+    if (!t) {
+      t = (async () => {
+        const docs: CouplingDoc[] = [];
+        for await (const d of this.deps.couplings.streamMapping(mapping)) {
+          if (docs.length >= CACHE_LIMIT) return undefined;
+          docs.push(d);
+        }
+        return docs;
+      })();
+      this.tables.set(mapping, t);
+    }
+    return t;
+  }
+
+  private async couplingsByBc(mapping: string, bcIds: string[]): Promise<CouplingDoc[]> {
+    if (!this.deps.wholeTables) return this.deps.couplings.loadByBcIds(mapping, bcIds);
+    // By `_id`, one document at a time: the only query FerretDB can answer without reading every coupling.
+    const found: CouplingDoc[] = [];
+    for (const id of bcIds) {
+      const doc = await this.deps.couplings.findByBc(mapping as MappingName, id as BcRecordId);
+      if (doc) found.push(doc);
+    }
+    return found;
+  }
+
+  private async couplingsByCrm(mapping: string, crmIds: string[]): Promise<CouplingDoc[]> {
+    const all = this.deps.wholeTables ? await this.table(mapping) : undefined;
+    if (!all) return this.deps.couplings.loadByCrmIds(mapping, crmIds);
+    const wanted = new Set(crmIds);
+    return all.filter((c) => c.crmId !== undefined && wanted.has(c.crmId));
+  }
 
   private target(f: FieldMapping): TargetInfo {
     const mapping = this.deps.mappings.find((m) => m.name === f.lookup!.mapping);
@@ -60,7 +103,11 @@ export class LookupResolver {
   }
 
   /** Resolves every lookup value of a page (call before `resolve`). */
-  async prefetch(records: JsonRecord[], fields: FieldMapping[], sourceKeyOf: (f: FieldMapping) => string | undefined) {
+  async prefetch(
+    records: JsonRecord[],
+    fields: FieldMapping[],
+    sourceKeyOf: (f: FieldMapping) => string | undefined,
+  ) {
     for (const f of fields) {
       if (!f.lookup) continue;
       const key = sourceKeyOf(f);
@@ -69,7 +116,8 @@ export class LookupResolver {
       const wanted = new Set<string>();
       for (const r of records) {
         const v = r[key];
-        if (v === undefined || v === null || v === '' || v === '00000000-0000-0000-0000-000000000000') continue;
+        if (v === undefined || v === null || v === '' || v === '00000000-0000-0000-0000-000000000000')
+          continue;
         const n = LookupResolver.norm(v);
         if (!cache.has(n)) wanted.add(n);
       }
@@ -102,7 +150,10 @@ export class LookupResolver {
     else {
       for (let i = 0; i < values.length; i += CHUNK) {
         const chunk = values.slice(i, i + CHUNK);
-        const filter = orFilter(lk.bcKeyField, chunk.map((v) => v.toUpperCase()));
+        const filter = orFilter(
+          lk.bcKeyField,
+          chunk.map((v) => v.toUpperCase()),
+        );
         for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
           for (const r of page.records) {
             const code = String(r[lk.bcKeyField] ?? '').toLowerCase();
@@ -112,7 +163,7 @@ export class LookupResolver {
       }
     }
     // 2. BC id -> coupling.
-    const couplings = await this.deps.couplings.loadByBcIds(mapping.name, [...new Set(bcIdByValue.values())]);
+    const couplings = await this.couplingsByBc(mapping.name, [...new Set(bcIdByValue.values())]);
     const crmByBc = new Map(
       couplings.filter((c) => c.state === 'coupled' && c.crmId).map((c) => [c.bcId, c.crmId!]),
     );
@@ -130,9 +181,15 @@ export class LookupResolver {
       const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
       for (let i = 0; i < withoutBcRecord.length; i += CHUNK) {
         const chunk = withoutBcRecord.slice(i, i + CHUNK);
-        const filter = orFilter(matchField.crmField!, chunk.map((v) => v.toUpperCase()));
+        const filter = orFilter(
+          matchField.crmField!,
+          chunk.map((v) => v.toUpperCase()),
+        );
         const found = new Map<string, string[]>();
-        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, { filter, select: [keyField, matchField.crmField!] })) {
+        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, {
+          filter,
+          select: [keyField, matchField.crmField!],
+        })) {
           for (const r of page.records) {
             const code = String(r[matchField.crmField!] ?? '').toLowerCase();
             found.set(code, [...(found.get(code) ?? []), String(r[keyField]).toLowerCase()]);
@@ -159,7 +216,7 @@ export class LookupResolver {
     const { mapping, matchField } = this.target(f);
     const lk = f.lookup!;
     const out = new Map<string, LookupResolution>();
-    const couplings = await this.deps.couplings.loadByCrmIds(mapping.name, values);
+    const couplings = await this.couplingsByCrm(mapping.name, values);
     const bcByCrm = new Map(couplings.filter((c) => c.state === 'coupled').map((c) => [c.crmId!, c.bcId]));
     const needCode: string[] = [];
     for (const v of values) {
@@ -173,7 +230,8 @@ export class LookupResolver {
       for (let i = 0; i < needCode.length; i += CHUNK) {
         const filter = orFilter('id', needCode.slice(i, i + CHUNK), true);
         for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
-          for (const r of page.records) codeByBc.set(String(r.id).toLowerCase(), String(r[lk.bcKeyField] ?? ''));
+          for (const r of page.records)
+            codeByBc.set(String(r.id).toLowerCase(), String(r[lk.bcKeyField] ?? ''));
         }
       }
       for (const v of values) {
@@ -188,10 +246,14 @@ export class LookupResolver {
       const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
       for (let i = 0; i < rest.length; i += CHUNK) {
         const filter = orFilter(keyField, rest.slice(i, i + CHUNK), true);
-        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, { filter, select: [keyField, matchField.crmField!] })) {
+        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, {
+          filter,
+          select: [keyField, matchField.crmField!],
+        })) {
           for (const r of page.records) {
             const code = r[matchField.crmField!];
-            if (typeof code === 'string' && code !== '') out.set(String(r[keyField]).toLowerCase(), { id: code.toUpperCase() });
+            if (typeof code === 'string' && code !== '')
+              out.set(String(r[keyField]).toLowerCase(), { id: code.toUpperCase() });
           }
         }
       }
@@ -206,4 +268,3 @@ export class LookupResolver {
     return out;
   }
 }
-

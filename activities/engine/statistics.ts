@@ -35,15 +35,25 @@ export async function runStatistics(
   const customerMapping = ctx.mappings.find((m) => m.name === 'CUSTOMER');
   const jobId = passJobId(runKey, JOB, 'toCrm');
   const existing = await stores.jobLog.get(jobId);
-  if (existing?.finishedAt) return { jobId, counters: { ...zeroCounters(), ...existing }, message: existing.message ?? '' };
+  if (existing?.finishedAt)
+    return { jobId, counters: { ...zeroCounters(), ...existing }, message: existing.message ?? '' };
   const now = deps.now?.() ?? new Date();
   if (!existing) {
-    await stores.jobLog.start({ _id: jobId, mapping: JOB, direction: 'ToIntegrationTable', type: 'Statistics', startedAt: now, runStartedAt: now });
+    await stores.jobLog.start({
+      _id: jobId,
+      mapping: JOB,
+      direction: 'ToIntegrationTable',
+      type: 'Statistics',
+      startedAt: now,
+      runStartedAt: now,
+    });
   }
   const started = (await stores.jobLog.get(jobId))?.runStartedAt ?? now;
   await stores.mappingStore.ensureDoc(JOB);
   const watermark = (await stores.mappingStore.get(JOB))?.watermarks.bcModifiedOn ?? undefined;
-  const lastRun = (await stores.jobLog.list({ mapping: JOB, limit: 2 })).find((j) => j._id !== jobId && j.finishedAt)?.startedAt;
+  const lastRun = (await stores.jobLog.list({ mapping: JOB, limit: 2 })).find(
+    (j) => j._id !== jobId && j.finishedAt,
+  )?.startedAt;
   const counters = zeroCounters();
   if (!customerMapping) return finish();
 
@@ -52,11 +62,18 @@ export async function runStatistics(
   const handled = new Set<string>();
 
   const processRows = async (rows: JsonRecord[]) => {
-    const fresh = rows.filter((r) => typeof r.customerId === 'string' && !handled.has(String(r.customerId).toLowerCase()));
+    const fresh = rows.filter(
+      (r) => typeof r.customerId === 'string' && !handled.has(String(r.customerId).toLowerCase()),
+    );
     for (const r of fresh) handled.add(String(r.customerId).toLowerCase());
     if (fresh.length === 0) return;
-    const couplings = await stores.couplings.loadByBcIds('CUSTOMER', fresh.map((r) => String(r.customerId).toLowerCase()));
-    const byBc = new Map(couplings.filter((c) => c.state === 'coupled' && !c.skipped && c.crmId).map((c) => [c.bcId, c]));
+    const couplings = await stores.couplings.loadByBcIds(
+      'CUSTOMER',
+      fresh.map((r) => String(r.customerId).toLowerCase()),
+    );
+    const byBc = new Map(
+      couplings.filter((c) => c.state === 'coupled' && !c.skipped && c.crmId).map((c) => [c.bcId, c]),
+    );
     const work = fresh
       .map((r) => ({ row: r, coupling: byBc.get(String(r.customerId).toLowerCase()) }))
       .filter((w) => w.coupling && !retries.get(w.coupling.bcId)?.skipped);
@@ -70,7 +87,11 @@ export async function runStatistics(
         filter: orFilter(customerMapping.crm.key, accountIds.slice(i, i + CHUNK), true),
         select: [customerMapping.crm.key, '_nav_accountstatisticsid_value'],
       })) {
-        for (const a of page.records) linked.set(String(a[customerMapping.crm.key]).toLowerCase(), (a._nav_accountstatisticsid_value as string | null) ?? null);
+        for (const a of page.records)
+          linked.set(
+            String(a[customerMapping.crm.key]).toLowerCase(),
+            (a._nav_accountstatisticsid_value as string | null) ?? null,
+          );
       }
     }
     // Rows already holding these figures are Unchanged (an overlap re-read writes nothing).
@@ -92,7 +113,11 @@ export async function runStatistics(
       const body: JsonRecord = { nav_name: String(w.row.customerNumber ?? '') };
       for (const f of job.fields) body[f.crmField] = w.row[f.bcField];
       const existingRow = current.get(statsId);
-      if (existingRow && Object.entries(body).every(([k, v]) => sameValue(v, existingRow[k])) && linked.get(w.coupling!.crmId!) === statsId) {
+      if (
+        existingRow &&
+        Object.entries(body).every(([k, v]) => sameValue(v, existingRow[k])) &&
+        linked.get(w.coupling!.crmId!) === statsId
+      ) {
         unchanged.add(bcId);
         continue;
       }
@@ -139,7 +164,12 @@ export async function runStatistics(
           jobId,
           mapping: JOB,
           direction: 'ToIntegrationTable',
-          source: { system: 'bc', entity: job.bc.entitySet, id: bcId, label: String(w.row.customerNumber ?? '') },
+          source: {
+            system: 'bc',
+            entity: job.bc.entitySet,
+            id: bcId,
+            label: String(w.row.customerNumber ?? ''),
+          },
           destination: { system: 'crm', entity: job.crm.entitySet, id: deterministicId(JOB, bcId) },
           message,
           at: now,
@@ -158,7 +188,10 @@ export async function runStatistics(
 
   // Changed since the last run (the watermark), overlapped as for the mappings.
   const from = readWindowStart(watermark, deps.watermarkOverlapMs ?? DEFAULT_OVERLAP_MS);
-  for await (const page of deps.bc.readPages(job.bc.entitySet, { modifiedSince: from?.toISOString(), pageSize: deps.pageSize ?? 5000 })) {
+  for await (const page of deps.bc.readPages(job.bc.entitySet, {
+    modifiedSince: from?.toISOString(),
+    pageSize: deps.pageSize ?? 5000,
+  })) {
     for (const r of page.records) {
       const m = typeof r.lastModifiedDateTime === 'string' ? new Date(r.lastModifiedDateTime) : undefined;
       if (m && (!maxSeen || m > maxSeen)) maxSeen = m;
@@ -168,12 +201,16 @@ export async function runStatistics(
   // Not yet uploaded: customers coupled since the last run, and earlier failures.
   const pendingIds = new Set<string>([...retries.values()].filter((r) => !r.skipped).map((r) => r.sourceId));
   if (lastRun && watermark) {
-    const recent = await deps.db.cols.couplings.find({ mapping: 'CUSTOMER', createdAt: { $gte: lastRun } }).toArray();
+    const recent = await deps.db.cols.couplings
+      .find({ mapping: 'CUSTOMER', createdAt: { $gte: lastRun } })
+      .toArray();
     for (const c of recent) pendingIds.add(c.bcId);
   }
   const ids = [...pendingIds].filter((id) => !handled.has(id));
   for (let i = 0; i < ids.length; i += CHUNK) {
-    for await (const page of deps.bc.readPages(job.bc.entitySet, { filter: orFilter('customerId', ids.slice(i, i + CHUNK), true) })) {
+    for await (const page of deps.bc.readPages(job.bc.entitySet, {
+      filter: orFilter('customerId', ids.slice(i, i + CHUNK), true),
+    })) {
       await processRows(page.records);
     }
   }

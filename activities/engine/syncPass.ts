@@ -14,7 +14,13 @@ import {
   type DirectionState,
   type RecordAction,
 } from '../store/couplings';
-import { zeroCounters, type JobCounters, type JobDirection, type JobLogStore, type PassCheckpoint } from '../store/jobLog';
+import {
+  zeroCounters,
+  type JobCounters,
+  type JobDirection,
+  type JobLogStore,
+  type PassCheckpoint,
+} from '../store/jobLog';
 import type { MappingStore } from '../store/mappingStore';
 import { retryKey, type RetryDoc, type RetryQueueStore } from '../store/retryQueue';
 import type { SyncErrorDoc, SyncErrorStore } from '../store/syncErrors';
@@ -85,7 +91,8 @@ interface Item {
   payload?: FieldValue[];
 }
 
-const jobDirection = (d: PassDirection): JobDirection => (d === 'toCrm' ? 'ToIntegrationTable' : 'FromIntegrationTable');
+const jobDirection = (d: PassDirection): JobDirection =>
+  d === 'toCrm' ? 'ToIntegrationTable' : 'FromIntegrationTable';
 
 /** "Same error twice in a row" compares the message without volatile parts (correlation ids, times). */
 export function errorFingerprint(message: string): string {
@@ -97,7 +104,16 @@ export function errorFingerprint(message: string): string {
 }
 
 function labelOf(rec: JsonRecord): string {
-  for (const k of ['number', 'code', 'displayName', 'name', 'fullname', 'productnumber', 'isocurrencycode', 'invoicenumber']) {
+  for (const k of [
+    'number',
+    'code',
+    'displayName',
+    'name',
+    'fullname',
+    'productnumber',
+    'isocurrencycode',
+    'invoicenumber',
+  ]) {
     const v = rec[k];
     if (typeof v === 'string' && v !== '') return v;
   }
@@ -108,7 +124,7 @@ export class SyncPass {
   private readonly source: Side;
   private readonly dest: Side;
   private readonly fields: FieldMapping[];
-  private readonly lookups: LookupResolver;
+  private lookups: LookupResolver;
   private readonly logger?: EngineLogger;
   private readonly now: () => Date;
   private readonly warned = new Set<string>();
@@ -188,7 +204,10 @@ export class SyncPass {
     if (this.checkpoint.readFrom === undefined && this.checkpoint.phase !== 'done') {
       const doc = await stores.mappingStore.get(mapping.name);
       const watermark = doc?.watermarks?.[watermarkSide(direction)];
-      const from = readWindowStart(watermark ?? undefined, this.s.deps.watermarkOverlapMs ?? DEFAULT_OVERLAP_MS);
+      const from = readWindowStart(
+        watermark ?? undefined,
+        this.s.deps.watermarkOverlapMs ?? DEFAULT_OVERLAP_MS,
+      );
       if (from) this.checkpoint = { ...this.checkpoint, readFrom: from };
     }
     trace('coupling index');
@@ -200,6 +219,16 @@ export class SyncPass {
       this.s.deps.snapshotLimit ?? 500_000,
     );
     trace(`index ${this.index.mode}`);
+    if (this.index.mode === 'snapshot') {
+      this.lookups = new LookupResolver({
+        bc: this.s.deps.bc,
+        crm: this.s.deps.crm,
+        couplings: stores.couplings,
+        mappings: this.s.allMappings,
+        direction,
+        wholeTables: true,
+      });
+    }
     for (const r of await stores.retries.load(mapping.name, direction)) this.retryDocs.set(r.sourceId, r);
     if (direction === 'fromCrm') await this.learnBcFields();
     trace('selection');
@@ -242,7 +271,8 @@ export class SyncPass {
     const ids = [...this.retryDocs.values()].filter((r) => !r.skipped).map((r) => r.sourceId);
     if (ids.length === 0) return;
     const pageSize = this.s.deps.pageSize ?? 5000;
-    const filter = this.s.direction === 'toCrm' ? this.s.mapping.tableFilter : this.s.mapping.integrationTableFilter;
+    const filter =
+      this.s.direction === 'toCrm' ? this.s.mapping.tableFilter : this.s.mapping.integrationTableFilter;
     for (let start = 0; start < ids.length; start += pageSize) {
       const chunk = ids.slice(start, start + pageSize);
       const records = await this.fetchByIds(this.source, chunk, filter);
@@ -299,7 +329,12 @@ export class SyncPass {
    * One page. `nextLink`: the read position after this page (null = last page of the changes phase;
    * undefined = a retry-phase page, which keeps the checkpoint's position).
    */
-  private async processPage(records: JsonRecord[], retryPhase: boolean, gone: string[], nextLink?: string | null) {
+  private async processPage(
+    records: JsonRecord[],
+    retryPhase: boolean,
+    gone: string[],
+    nextLink?: string | null,
+  ) {
     const { direction, mapping, jobId, stores } = this.s;
     const pageSeq = this.checkpoint.pageSeq + 1;
     const countedThrough = this.checkpoint.pageSeq;
@@ -309,7 +344,9 @@ export class SyncPass {
     const forgotten: CouplingDoc[] = [];
     const errors: SyncErrorDoc[] = [];
     const retryPut: RetryDoc[] = [];
-    const retryRemove = gone.filter((id) => this.retryDocs.has(id)).map((id) => retryKey(mapping.name, direction, id));
+    const retryRemove = gone
+      .filter((id) => this.retryDocs.has(id))
+      .map((id) => retryKey(mapping.name, direction, id));
     const now = this.now();
     const dir = direction;
     const sourceIsBc = this.source.name === 'bc';
@@ -322,12 +359,24 @@ export class SyncPass {
       seen.add(id);
       items.push({ rec, id, label: labelOf(rec) });
     }
-    const couplings = await this.index.forPage(this.source.name, items.map((i) => i.id));
+    const couplings = await this.index.forPage(
+      this.source.name,
+      items.map((i) => i.id),
+    );
     trace(`page ${pageSeq}: ${items.length} records`);
 
     // ---- outcome helpers -------------------------------------------------------------------------
     const count = (action: RecordAction | 'Skipped') => {
-      const key = ({ Inserted: 'inserted', Modified: 'modified', Unchanged: 'unchanged', Failed: 'failed', Coupled: 'coupled', Skipped: 'skipped' } as const)[action];
+      const key = (
+        {
+          Inserted: 'inserted',
+          Modified: 'modified',
+          Unchanged: 'unchanged',
+          Failed: 'failed',
+          Coupled: 'coupled',
+          Skipped: 'skipped',
+        } as const
+      )[action];
       counters[key]++;
     };
     const dirState = (prev: DirectionState, patch: Partial<DirectionState>): DirectionState => ({
@@ -340,7 +389,9 @@ export class SyncPass {
       const bcId = sourceIsBc ? item.id : destId;
       const crmId = sourceIsBc ? destId : item.id;
       const base: CouplingDoc =
-        item.coupling && item.coupling.bcId === bcId ? item.coupling : newCoupling(mapping.name, bcId, crmId, now);
+        item.coupling && item.coupling.bcId === bcId
+          ? item.coupling
+          : newCoupling(mapping.name, bcId, crmId, now);
       const bcRec = sourceIsBc ? item.rec : destRec;
       const crmRec = sourceIsBc ? destRec : item.rec;
       const bcSide = sourceIsBc ? this.source : this.dest;
@@ -361,7 +412,10 @@ export class SyncPass {
       }
       if (crmRec) {
         doc.crmVersion = recordVersion(crmSide, crmRec) ?? doc.crmVersion;
-        doc.fromCrm.lastSyncModifiedOn = laterOf(doc.fromCrm.lastSyncModifiedOn, recordModified(crmSide, crmRec));
+        doc.fromCrm.lastSyncModifiedOn = laterOf(
+          doc.fromCrm.lastSyncModifiedOn,
+          recordModified(crmSide, crmRec),
+        );
       }
       doc[dir] = dirState(doc[dir], { lastResult: 'Success', lastAction: action, lastError: '' });
       if (item.coupling && item.coupling._id !== doc._id) {
@@ -413,7 +467,12 @@ export class SyncPass {
           updatedAt: now,
         };
         if (item.justCoupled) couplingWrites.push({ kind: 'insert', doc });
-        else couplingWrites.push({ kind: 'set', id: c._id, set: { [dir]: doc[dir], skipped: doc.skipped, updatedAt: now } });
+        else
+          couplingWrites.push({
+            kind: 'set',
+            id: c._id,
+            set: { [dir]: doc[dir], skipped: doc.skipped, updatedAt: now },
+          });
         remembered.push(doc);
       } else {
         const prev = this.retryDocs.get(item.id);
@@ -478,7 +537,7 @@ export class SyncPass {
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, succeed);
 
     // ---- match-based coupling before inserting (section 7; rule 4.6 "no coupling -> optional match") --
-    if (inserts.length > 0 && direction === 'toCrm') await this.matchBeforeInsert(inserts, updates, fail, counters);
+    if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, fail, counters);
 
     // ---- lookups of the page, then destination rows of the updates --------------------------------
     const lookupItems = [...inserts, ...updates];
@@ -493,7 +552,9 @@ export class SyncPass {
       throw err;
     }
     trace(`page ${pageSeq}: lookups done, ${updates.length} updates, ${inserts.length} inserts`);
-    const needDest = updates.filter((i) => !i.dest).map((i) => (sourceIsBc ? i.coupling!.crmId! : i.coupling!.bcId));
+    const needDest = updates
+      .filter((i) => !i.dest)
+      .map((i) => (sourceIsBc ? i.coupling!.crmId! : i.coupling!.bcId));
     const destRows = new Map<string, JsonRecord>();
     if (needDest.length > 0) {
       for (const r of await this.fetchByIds(this.dest, needDest)) destRows.set(recordId(this.dest, r), r);
@@ -527,7 +588,12 @@ export class SyncPass {
         // Rule 4.7, deletion conflict: the coupled destination record is gone.
         switch (mapping.deletionConflictResolution) {
           case 'None':
-            fail(item, `The ${this.source.entity} record is coupled to a deleted ${this.dest.entity} record ${destId}. Restore it, remove the coupling, or set the mapping's Deletion-Conflict Resolution.`, undefined, destId);
+            fail(
+              item,
+              `The ${this.source.entity} record is coupled to a deleted ${this.dest.entity} record ${destId}. Restore it, remove the coupling, or set the mapping's Deletion-Conflict Resolution.`,
+              undefined,
+              destId,
+            );
             continue;
           case 'Remove Coupling':
             couplingWrites.push({ kind: 'delete', id: c._id });
@@ -610,7 +676,8 @@ export class SyncPass {
         item.op = { kind: 'create', entity: this.dest.entity, id: destId, body };
       } else {
         let body: JsonRecord = { ...mapping.bcTemplate, ...bodyOf(payload) };
-        if (this.bcFieldsKnown) body = Object.fromEntries(Object.entries(body).filter(([k]) => this.bcFieldsKnown!.has(k)));
+        if (this.bcFieldsKnown)
+          body = Object.fromEntries(Object.entries(body).filter(([k]) => this.bcFieldsKnown!.has(k)));
         body = bcCreateDefaults(mapping, body, item.id);
         item.op = { kind: 'create', entity: this.dest.entity, body: { ...body, id: destId } };
         if (!item.coupling || item.coupling.state !== 'pending') {
@@ -624,32 +691,49 @@ export class SyncPass {
     if (intents.length > 0) {
       // The intent is durable before the create is sent (BC cannot be asked "did my create happen?").
       const { duplicates } = await stores.couplings.applyPage(intents);
-      for (const w of intents) if (w.kind === 'insert' && !duplicates.has(w.doc._id)) this.index.remember(w.doc);
+      for (const w of intents)
+        if (w.kind === 'insert' && !duplicates.has(w.doc._id)) this.index.remember(w.doc);
       this.crash('afterIntent', pageSeq, ops.length);
     }
 
     // ---- write the page in batches ----------------------------------------------------------------
     trace(`page ${pageSeq}: writing ${ops.length}`);
     this.crash('beforeWrite', pageSeq, ops.length);
-    const results: WriteResult[] = ops.length ? await this.dest.client.writeBatch(ops.map((i) => i.op!), { signal: this.s.deps.signal }) : [];
+    const results: WriteResult[] = ops.length
+      ? await this.dest.client.writeBatch(
+          ops.map((i) => i.op!),
+          { signal: this.s.deps.signal },
+        )
+      : [];
     this.crash('afterWrite', pageSeq, ops.length);
     const lineWork: Array<{ item: Item; destId: string; record?: JsonRecord }> = [];
     ops.forEach((item, n) => {
       const result = results[n]!;
       if (result.ok) {
         const destId = (result.id || item.destId!).toLowerCase();
-        if (mapping.bc.lines && mapping.crm.lines && sourceIsBc) lineWork.push({ item, destId, record: result.record });
+        if (mapping.bc.lines && mapping.crm.lines && sourceIsBc)
+          lineWork.push({ item, destId, record: result.record });
         else succeed(item, item.action!, result.record, destId);
         return;
       }
       const e = result.error;
-      if (item.action === 'Inserted' && !sourceIsBc && !e.outcomeUnknown && item.coupling?.state === 'pending') {
+      if (
+        item.action === 'Inserted' &&
+        !sourceIsBc &&
+        !e.outcomeUnknown &&
+        item.coupling?.state === 'pending'
+      ) {
         // The create was refused: the intent is void.
         couplingWrites.push({ kind: 'delete', id: item.coupling._id });
         forgotten.push(item.coupling);
         item.coupling = undefined;
       }
-      fail(item, e.message, `${e.system} ${e.method} ${e.url} -> ${e.status} ${e.code}${e.outcomeUnknown ? ' (outcome unknown: looked up before any new attempt)' : ''}`, item.destId);
+      fail(
+        item,
+        e.message,
+        `${e.system} ${e.method} ${e.url} -> ${e.status} ${e.code}${e.outcomeUnknown ? ' (outcome unknown: looked up before any new attempt)' : ''}`,
+        item.destId,
+      );
     });
     if (lineWork.length > 0) await this.writeLines(lineWork, succeed, fail);
 
@@ -665,7 +749,14 @@ export class SyncPass {
         counters.failed++;
         const key = sourceIsBc ? doc.bcId : doc.crmId!;
         if (doc[dir].lastAction && doc[dir].lastAction !== 'Failed') {
-          const k = ({ Inserted: 'inserted', Modified: 'modified', Unchanged: 'unchanged', Coupled: 'coupled' } as const)[doc[dir].lastAction as Exclude<RecordAction, 'Failed'>];
+          const k = (
+            {
+              Inserted: 'inserted',
+              Modified: 'modified',
+              Unchanged: 'unchanged',
+              Coupled: 'coupled',
+            } as const
+          )[doc[dir].lastAction as Exclude<RecordAction, 'Failed'>];
           if (k) counters[k]--;
         }
         dupErrors.push({
@@ -686,7 +777,11 @@ export class SyncPass {
     this.checkpoint = {
       ...this.checkpoint,
       pageSeq,
-      ...(nextLink === undefined ? {} : nextLink === null ? { nextLink: undefined, phase: 'watermark' as const } : { nextLink }),
+      ...(nextLink === undefined
+        ? {}
+        : nextLink === null
+          ? { nextLink: undefined, phase: 'watermark' as const }
+          : { nextLink }),
     };
     await stores.jobLog.commitPage(jobId, counters, this.checkpoint);
     this.crash('afterPageCommit', pageSeq, ops.length);
@@ -729,7 +824,9 @@ export class SyncPass {
       let found = existing.get(c.bcId);
       if (!found && c.intent?.naturalKey) {
         const [field, value] = Object.entries(c.intent.naturalKey)[0]!;
-        for await (const page of this.dest.client.readPages(this.dest.entity, { filter: `${field} eq '${value.replace(/'/g, "''")}'` })) {
+        for await (const page of this.dest.client.readPages(this.dest.entity, {
+          filter: `${field} eq '${value.replace(/'/g, "''")}'`,
+        })) {
           found = page.records[0];
           break;
         }
@@ -754,43 +851,58 @@ export class SyncPass {
       .sort((a, b) => a.matchPriority - b.matchPriority);
     if (matchFields.length === 0) return;
     const f = matchFields[0]!;
+    // The source side holds the value, the destination is searched (SALESPEOPLE matches CRM -> BC).
+    const toBc = this.dest.client.system === 'bc';
+    const sourceField = toBc ? f.crmField! : f.bcField!;
+    const destField = toBc ? f.bcField! : f.crmField!;
     const values = new Map<Item, string>();
     for (const item of inserts) {
-      const v = transform(item.rec[f.bcField!], f);
+      const v = transform(item.rec[sourceField], f);
       if (typeof v === 'string' && v !== '') values.set(item, v);
     }
     const rows = new Map<string, JsonRecord[]>();
     const norm = (v: string) => (f.caseSensitiveMatching ? v : v.toUpperCase());
     const distinct = [...new Set(values.values())];
     for (let i = 0; i < distinct.length; i += ID_CHUNK) {
-      const filter = orFilter(f.crmField!, distinct.slice(i, i + ID_CHUNK));
-      for await (const page of this.dest.client.readPages(this.dest.entity, { filter, select: this.readSelect(this.dest) })) {
+      const filter = orFilter(destField, distinct.slice(i, i + ID_CHUNK));
+      for await (const page of this.dest.client.readPages(this.dest.entity, {
+        filter,
+        select: this.readSelect(this.dest),
+      })) {
         for (const r of page.records) {
-          const key = norm(String(r[f.crmField!] ?? ''));
+          const key = norm(String(r[destField] ?? ''));
           rows.set(key, [...(rows.get(key) ?? []), r]);
         }
       }
     }
     const candidateIds = [...rows.values()].flat().map((r) => recordId(this.dest, r));
-    const coupledAlready = await this.index.forPage('crm', candidateIds);
+    const coupledAlready = await this.index.forPage(toBc ? 'bc' : 'crm', candidateIds);
     const now = this.now();
     const remaining: Item[] = [];
     for (const item of inserts) {
       const v = values.get(item);
-      const matches = v === undefined ? [] : (rows.get(norm(v)) ?? []).filter((r) => !coupledAlready.has(recordId(this.dest, r)));
+      const matches =
+        v === undefined
+          ? []
+          : (rows.get(norm(v)) ?? []).filter((r) => !coupledAlready.has(recordId(this.dest, r)));
       if (matches.length === 1) {
         const dest = matches[0]!;
-        const crmId = recordId(this.dest, dest);
+        const destId = recordId(this.dest, dest);
         // Written with the record's outcome (succeed / fail), as one insert.
-        const doc = newCoupling(this.s.mapping.name, item.id, crmId, now);
-        coupledAlready.set(crmId, doc);
+        const doc = toBc
+          ? newCoupling(this.s.mapping.name, destId, item.id, now)
+          : newCoupling(this.s.mapping.name, item.id, destId, now);
+        coupledAlready.set(destId, doc);
         counters.coupled++;
         item.coupling = doc;
         item.justCoupled = true;
         item.dest = dest;
         updates.push(item);
       } else if (matches.length > 1) {
-        fail(item, `Match-based coupling found ${matches.length} uncoupled ${this.dest.entity} rows with ${f.crmField} = '${v}'; couple the right one by hand`);
+        fail(
+          item,
+          `Match-based coupling found ${matches.length} uncoupled ${this.dest.entity} rows with ${destField} = '${v}'; couple the right one by hand`,
+        );
       } else remaining.push(item);
     }
     inserts.splice(0, inserts.length, ...remaining);
@@ -810,7 +922,9 @@ export class SyncPass {
         owner.push(n);
       }
     });
-    const results = lineOps.length ? await (this.dest.client as TableClient).writeBatch(lineOps, { signal: this.s.deps.signal }) : [];
+    const results = lineOps.length
+      ? await (this.dest.client as TableClient).writeBatch(lineOps, { signal: this.s.deps.signal })
+      : [];
     const failedLine = new Map<number, string>();
     results.forEach((r, i) => {
       if (!r.ok && !failedLine.has(owner[i]!)) failedLine.set(owner[i]!, r.error.message);

@@ -47,8 +47,10 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     crm: { entitySet: 'systemusers', key: 'systemuserid' },
     direction: 'FromIntegrationTable',
     integrationTableFilter: 'isdisabled eq false and islicensed eq true and isintegrationuser eq false',
+    createNewInCaseOfNoMatch: true,
     fieldMappings: [
-      from('E-Mail', 'email', 'internalemailaddress'),
+      // BC's set-up couples users to salespeople by e-mail before the first sync (match-based coupling).
+      from('E-Mail', 'email', 'internalemailaddress', { useForMatchBasedCoupling: true, matchPriority: 1 }),
       from('Name', 'displayName', 'fullname'),
       from('Phone No.', 'phoneNo', 'mobilephone'),
     ],

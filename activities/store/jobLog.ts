@@ -95,7 +95,11 @@ export class JobLogStore {
   }
 
   /** Marks a pass finished (its counters were committed page by page). */
-  async complete(id: string, message: string | undefined, finishedAt = new Date()): Promise<JobLogDoc | null> {
+  async complete(
+    id: string,
+    message: string | undefined,
+    finishedAt = new Date(),
+  ): Promise<JobLogDoc | null> {
     await this.col.updateOne(
       { _id: id },
       { $set: { finishedAt, ...(message !== undefined ? { message } : {}) } },

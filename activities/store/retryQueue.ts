@@ -5,6 +5,7 @@
 // small collection, not every coupling (FerretDB scans a collection for any non-`_id` filter).
 import type { Collection, Db } from 'mongodb';
 import type { PassDirection } from '../engine/types';
+import { WRITE_CHUNK } from './couplings';
 
 export interface RetryDoc {
   _id: string;
@@ -41,14 +42,14 @@ export class RetryQueueStore {
   }
 
   async applyPage(put: RetryDoc[], remove: string[]): Promise<void> {
-    if (put.length === 0 && remove.length === 0) return;
-    await this.col.bulkWrite(
-      [
-        ...put.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
-        ...remove.map((id) => ({ deleteOne: { filter: { _id: id } } })),
-      ],
-      { ordered: false },
-    );
+    const ops = [
+      ...put.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      ...remove.map((id) => ({ deleteOne: { filter: { _id: id } } })),
+    ];
+    // Fewer than 100 statements per command: FerretDB v1.24 hangs on larger update commands.
+    for (let i = 0; i < ops.length; i += WRITE_CHUNK) {
+      await this.col.bulkWrite(ops.slice(i, i + WRITE_CHUNK), { ordered: false });
+    }
   }
 
   /** Retry / Retry All of the errors page: the records are tried again at the next run. */

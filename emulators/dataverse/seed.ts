@@ -106,12 +106,16 @@ export const DEFAULT_UNIT_GROUP_ID = nameBasedGuid('bcsync:uomschedule:default')
 export const DEFAULT_UNIT_ID = nameBasedGuid('bcsync:uom:primary');
 export const DEFAULT_PRICE_LIST_ID = nameBasedGuid('bcsync:pricelevel:default');
 
+// The same people as the BC demo's salespeople (emulators/bc/referenceSeed.ts), with the same e-mail, so
+// the SALESPEOPLE mapping couples them by e-mail as BC's set-up does; Linda Martin exists only in CRM.
 const SALESPEOPLE: Array<{ first: string; last: string; phone: string; title: string }> = [
-  { first: 'Jim', last: 'Olive', phone: '+1 425 555 0101', title: 'Sales Manager' },
-  { first: 'Otis', last: 'Falls', phone: '+1 425 555 0102', title: 'Account Executive' },
-  { first: 'Linda', last: 'Martin', phone: '+1 425 555 0103', title: 'Account Executive' },
-  { first: 'Peter', last: 'Saddow', phone: '+1 425 555 0104', title: 'Inside Sales' },
-  { first: 'Helen', last: 'Ray', phone: '+1 425 555 0105', title: 'Key Account Manager' },
+  { first: 'Benjamin', last: 'Chiu', phone: '+1 425 555 0101', title: 'Sales Manager' },
+  { first: 'Helen', last: 'Ray', phone: '+1 425 555 0102', title: 'Account Manager' },
+  { first: 'Jim', last: 'Olive', phone: '+1 425 555 0103', title: 'Sales Representative' },
+  { first: 'Lina', last: 'Townsend', phone: '+1 425 555 0104', title: 'Sales Representative' },
+  { first: 'Otis', last: 'Falls', phone: '+1 425 555 0105', title: 'Key Account Manager' },
+  { first: 'Peter', last: 'Saddow', phone: '+1 425 555 0106', title: 'Sales Representative' },
+  { first: 'Linda', last: 'Martin', phone: '+1 425 555 0107', title: 'Account Executive' },
 ];
 
 export const salespersonId = (index: number): string => nameBasedGuid(`bcsync:salesperson:${index}`);
@@ -210,8 +214,8 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
         lastname: p.last,
         title: p.title,
         jobtitle: p.title,
-        internalemailaddress: `${email}@contoso.example`,
-        domainname: `${email}@contoso.example`,
+        internalemailaddress: `${email}@cronus-demosite.example.com`,
+        domainname: `${email}@cronus-demosite.example.com`,
         mobilephone: p.phone,
         azureactivedirectoryobjectid: nameBasedGuid(`bcsync:aadobject:salesperson:${i}`),
         islicensed: true,

@@ -35,7 +35,9 @@ test('full synchronization runs every mapping in dependency order without a fail
     'SALESPRC-PRODPRICE',
     'POSTEDSALESINV-INV',
   ]);
-  const failures = first.flatMap((r) => r.passes.filter((p) => p.counters.failed > 0).map((p) => `${r.mapping} ${p.direction}: ${p.message}`));
+  const failures = first.flatMap((r) =>
+    r.passes.filter((p) => p.counters.failed > 0).map((p) => `${r.mapping} ${p.direction}: ${p.message}`),
+  );
   expect(failures).toEqual([]);
 });
 
@@ -52,18 +54,29 @@ test('CURRENCY couples existing currencies by code instead of creating them (mat
 test('UNIT OF MEASURE, ITEM-PRODUCT and RESOURCE-PRODUCT create unit groups and products', async () => {
   const schedules = byId(await stack.crmRecords('uomschedules'), 'uomscheduleid');
   for (const u of await stack.bcRecords('unitsOfMeasure')) {
-    expect(schedules.get((await crmIdOf('UNIT OF MEASURE', String(u.id)))!)).toMatchObject({ baseuomname: u.code });
+    expect(schedules.get((await crmIdOf('UNIT OF MEASURE', String(u.id)))!)).toMatchObject({
+      baseuomname: u.code,
+    });
   }
   const products = byId(await stack.crmRecords('products'), 'productid');
   for (const item of (await stack.bcRecords('items')).filter((i) => i.blocked === false)) {
     const product = products.get((await crmIdOf('ITEM-PRODUCT', String(item.id)))!);
     expect(product).toMatchObject({ productnumber: item.number, price: item.unitPrice, producttypecode: 1 });
     expect(product!._defaultuomscheduleid_value).toBe(
-      await crmIdOf('UNIT OF MEASURE', String((await stack.bcRecords('unitsOfMeasure')).find((u) => u.code === item.baseUnitOfMeasureCode)!.id)),
+      await crmIdOf(
+        'UNIT OF MEASURE',
+        String(
+          (await stack.bcRecords('unitsOfMeasure')).find((u) => u.code === item.baseUnitOfMeasureCode)!.id,
+        ),
+      ),
     );
   }
   for (const r of await stack.bcRecords('resources')) {
-    expect(products.get((await crmIdOf('RESOURCE-PRODUCT', String(r.id)))!)).toMatchObject({ productnumber: r.number, name: r.name, producttypecode: 3 });
+    expect(products.get((await crmIdOf('RESOURCE-PRODUCT', String(r.id)))!)).toMatchObject({
+      productnumber: r.number,
+      name: r.name,
+      producttypecode: 3,
+    });
   }
 });
 
@@ -75,15 +88,21 @@ test('SALESPEOPLE: CRM users reach BC salespeople', async () => {
   for (const c of coupled) {
     const user = users.find((u) => u.systemuserid === c.crmId)!;
     if (user.isdisabled || !user.islicensed || user.isintegrationuser) continue;
-    expect(salespeople.get(c.bcId)).toMatchObject({ displayName: user.fullname, email: user.internalemailaddress ?? '' });
+    expect(salespeople.get(c.bcId)).toMatchObject({
+      displayName: user.fullname,
+      email: user.internalemailaddress ?? '',
+    });
   }
 });
 
 test('CUSTPRCGRP-PRICE and SALESPRC-PRODPRICE build price lists and their product prices', async () => {
   const levels = byId(await stack.crmRecords('pricelevels'), 'pricelevelid');
   const groups = await stack.bcRecords('customerPriceGroups');
-  for (const g of groups) expect(levels.get((await crmIdOf('CUSTPRCGRP-PRICE', String(g.id)))!)).toMatchObject({ name: g.code });
-  const prices = (await stack.bcRecords('salesPrices')).filter((p) => p.salesType === 'Customer Price Group' && p.salesCode !== '');
+  for (const g of groups)
+    expect(levels.get((await crmIdOf('CUSTPRCGRP-PRICE', String(g.id)))!)).toMatchObject({ name: g.code });
+  const prices = (await stack.bcRecords('salesPrices')).filter(
+    (p) => p.salesType === 'Customer Price Group' && p.salesCode !== '',
+  );
   const rows = byId(await stack.crmRecords('productpricelevels'), 'productpricelevelid');
   expect(passOf(first, 'SALESPRC-PRODPRICE').counters.inserted).toBe(prices.length);
   for (const p of prices) {
@@ -101,7 +120,10 @@ test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / 
   const bcLines = await stack.bcRecords('salesInvoiceLines');
   for (const inv of invoices) {
     const crmId = (await crmIdOf('POSTEDSALESINV-INV', String(inv.id)))!;
-    expect(crmInvoices.get(crmId)).toMatchObject({ invoicenumber: inv.number, totalamount: inv.totalAmountIncludingTax });
+    expect(crmInvoices.get(crmId)).toMatchObject({
+      invoicenumber: inv.number,
+      totalamount: inv.totalAmountIncludingTax,
+    });
     expect(crmInvoices.get(crmId)!._customerid_value).toBe(await crmIdOf('CUSTOMER', String(inv.customerId)));
     const lines = bcLines.filter((l) => l.documentId === inv.id && l.lineType !== 'Comment');
     expect(details.filter((d) => d._invoiceid_value === crmId)).toHaveLength(lines.length);
@@ -118,7 +140,11 @@ test('Customer Statistics uploads the figures of coupled customers and links the
     const accountId = await crmIdOf('CUSTOMER', String(s.customerId));
     if (!accountId) continue;
     const row = stats.get(String(accounts.get(accountId)!._nav_accountstatisticsid_value));
-    expect(row).toMatchObject({ nav_customerno: s.customerNumber, nav_balance: s.balance, nav_totalsales: s.totalSales });
+    expect(row).toMatchObject({
+      nav_customerno: s.customerNumber,
+      nav_balance: s.balance,
+      nav_totalsales: s.totalSales,
+    });
   }
   const again = await stack.engine.runStatistics();
   expect(again.counters.modified).toBe(0);
@@ -133,6 +159,7 @@ test('re-running the full synchronization duplicates nothing: coupled records ar
   });
   const before = await counts();
   const again = await stack.engine.fullSync();
-  for (const r of again) for (const p of r.passes) expect(p.counters).toMatchObject({ inserted: 0, failed: 0 });
+  for (const r of again)
+    for (const p of r.passes) expect(p.counters).toMatchObject({ inserted: 0, failed: 0 });
   expect(await counts()).toEqual(before);
 });

@@ -44,7 +44,12 @@ async function adminRecords(url: string, entitySet: string): Promise<JsonRecord[
 }
 
 export async function startEngineStack(
-  options: { seed?: 'demo' | 'empty'; records?: number; deps?: Partial<SyncEngineDeps>; mappings?: EffectiveMappings } = {},
+  options: {
+    seed?: 'demo' | 'empty';
+    records?: number;
+    deps?: Partial<SyncEngineDeps>;
+    mappings?: EffectiveMappings;
+  } = {},
 ): Promise<EngineStack> {
   const dvClock = new TestClock();
   const seed = options.seed ?? 'demo';

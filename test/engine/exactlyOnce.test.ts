@@ -41,7 +41,8 @@ test.each(points)('crash in the %s pass at %s of page %i, then retry', async (di
   // Three new BC customers and two new CRM accounts (two pages of two in each direction).
   const bcNames = [1, 2, 3].map((n) => `BC ${tag} ${n}`);
   const crmNames = [1, 2].map((n) => `CRM ${tag} ${n}`);
-  for (const name of bcNames) await stack.connectors.bc.create('customers', { displayName: name, salespersonCode: 'OF' });
+  for (const name of bcNames)
+    await stack.connectors.bc.create('customers', { displayName: name, salespersonCode: 'OF' });
   for (const name of crmNames) await stack.salesCrm.create('accounts', { name, customertypecode: 3 });
 
   const runKey = `run-${tag}`;
@@ -58,7 +59,9 @@ test.each(points)('crash in the %s pass at %s of page %i, then retry', async (di
       }
     },
   });
-  await expect(crashing.runMapping('CUSTOMER', { runKey, syncOnlyCoupledRecords: false })).rejects.toThrow(Crash);
+  await expect(crashing.runMapping('CUSTOMER', { runKey, syncOnlyCoupledRecords: false })).rejects.toThrow(
+    Crash,
+  );
   expect(crashed).toBe(true);
   const retried = await stack.engine.runMapping('CUSTOMER', { runKey, syncOnlyCoupledRecords: false });
 
@@ -73,7 +76,9 @@ test.each(points)('crash in the %s pass at %s of page %i, then retry', async (di
   for (const name of [...bcNames, ...crmNames]) {
     const customer = customers.find((c) => c.displayName === name)!;
     const account = accounts.find((a) => a.name === name)!;
-    const coupling = await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', String(customer.id)) });
+    const coupling = await stack.db.cols.couplings.findOne({
+      _id: couplingKey('CUSTOMER', String(customer.id)),
+    });
     expect(coupling).toMatchObject({ state: 'coupled', crmId: String(account.accountid).toLowerCase() });
   }
   // Counted once: the jobs of the retried run count exactly the new records.
@@ -82,5 +87,6 @@ test.each(points)('crash in the %s pass at %s of page %i, then retry', async (di
   expect(fromCrm!.counters).toMatchObject({ inserted: 2, failed: 0, modified: 0 });
   // And the next run finds nothing left to do.
   const next = await stack.engine.runMapping('CUSTOMER');
-  for (const pass of next.passes) expect(pass.counters).toMatchObject({ inserted: 0, modified: 0, failed: 0 });
+  for (const pass of next.passes)
+    expect(pass.counters).toMatchObject({ inserted: 0, modified: 0, failed: 0 });
 });

@@ -39,7 +39,12 @@ test('a crashed attempt is resumed from its heartbeat by the retry, counting eve
   });
   const accountsBefore = (await stack.crmRecords('accounts')).length;
   const active = (await stack.bcRecords('customers')).filter((c) => c.blocked === ' ');
-  const input = { entry: 'CUSTOMER', mappings: ['CUSTOMER'], kind: 'synchronization' as const, fullSync: true };
+  const input = {
+    entry: 'CUSTOMER',
+    mappings: ['CUSTOMER'],
+    kind: 'synchronization' as const,
+    fullSync: true,
+  };
   const failure = await first.run(crashing.runJobQueueEntry, input).catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect((failure as ApplicationFailure).nonRetryable).toBe(false);
@@ -60,7 +65,11 @@ test('a crashed attempt is resumed from its heartbeat by the retry, counting eve
 test('an unknown mapping is a configuration error, not retried', async () => {
   const env = new MockActivityEnvironment();
   const err = await env
-    .run(createSyncActivities(deps()).runJobQueueEntry, { entry: 'X', mappings: ['NO SUCH MAPPING'], kind: 'synchronization' as const })
+    .run(createSyncActivities(deps()).runJobQueueEntry, {
+      entry: 'X',
+      mappings: ['NO SUCH MAPPING'],
+      kind: 'synchronization' as const,
+    })
     .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect(err).toMatchObject({ type: 'BadConfig', nonRetryable: true });
@@ -68,11 +77,24 @@ test('an unknown mapping is a configuration error, not retried', async () => {
 });
 
 test('failures are classified for the retry policy: throttling waits the Retry-After, validation is final', () => {
-  const info = { system: 'dataverse', status: 429, code: '0x80072322', message: 'Number of requests exceeded', method: 'POST', url: 'http://dv/api/data/v9.2/$batch' } as const;
-  const throttled = classifyFailure(new ApiError({ ...info, kind: 'throttled', retryAfterMs: 7000 }), 'CUSTOMER');
+  const info = {
+    system: 'dataverse',
+    status: 429,
+    code: '0x80072322',
+    message: 'Number of requests exceeded',
+    method: 'POST',
+    url: 'http://dv/api/data/v9.2/$batch',
+  } as const;
+  const throttled = classifyFailure(
+    new ApiError({ ...info, kind: 'throttled', retryAfterMs: 7000 }),
+    'CUSTOMER',
+  );
   expect(throttled).toMatchObject({ type: 'ApiError.throttled', nonRetryable: false });
   expect((throttled as ApplicationFailure).nextRetryDelay).toBe(7000);
   const invalid = classifyFailure(new ApiError({ ...info, status: 400, kind: 'validation' }), 'CUSTOMER');
   expect(invalid).toMatchObject({ type: 'ApiError.validation', nonRetryable: true });
-  expect(classifyFailure(new Error('socket hang up'), 'CUSTOMER')).toMatchObject({ type: 'EngineError', nonRetryable: false });
+  expect(classifyFailure(new Error('socket hang up'), 'CUSTOMER')).toMatchObject({
+    type: 'EngineError',
+    nonRetryable: false,
+  });
 });

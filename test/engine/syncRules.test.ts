@@ -45,7 +45,11 @@ test('first sync creates and couples (rules 4.1, 4.6, section 3, section 5)', as
     const coupling = await couplingOf(String(c.id));
     expect(coupling).toMatchObject({ state: 'coupled', skipped: false, toCrm: { lastResult: 'Success' } });
     const account = accounts.get(coupling!.crmId!);
-    expect(account).toMatchObject({ name: c.displayName, telephone1: c.phoneNumber || null, customertypecode: 3 });
+    expect(account).toMatchObject({
+      name: c.displayName,
+      telephone1: c.phoneNumber || null,
+      customertypecode: 3,
+    });
   }
   const jobs = await stack.engine.stores.jobLog.list({ mapping: 'CUSTOMER' });
   expect(jobs.map((j) => j.direction).sort()).toEqual(['FromIntegrationTable', 'ToIntegrationTable']);
@@ -77,7 +81,9 @@ test('a change on one side reaches the other, and own writes do not bounce back 
   expect(fromCrm!.counters).toMatchObject({ modified: 1, failed: 0, inserted: 0 });
   expect(await emulatorWrites(stack.emulators.bc.url)).toBe(bcWrites + 1);
   const accounts = byId(await stack.crmRecords('accounts'), 'accountid');
-  expect(accounts.get((await couplingOf(String(c1!.id)))!.crmId!)).toMatchObject({ telephone1: '+1 555 0101' });
+  expect(accounts.get((await couplingOf(String(c1!.id)))!.crmId!)).toMatchObject({
+    telephone1: '+1 555 0101',
+  });
   const customers = byId(await stack.bcRecords('customers'));
   expect(customers.get(String(c2!.id))).toMatchObject({ displayName: 'Renamed in CRM' });
   // And the BC write of the second pass does not come back in the next run either.
@@ -116,21 +122,40 @@ test.each([
   const engine = stack.engineWith({
     mappings: withMapping(stack.mappings, 'CUSTOMER', { updateConflictResolution: resolution }),
   });
-  const customer = (await stack.bcRecords('customers')).filter((c) => c.blocked === ' ')[5 + ['None', 'Send Update to Integration', 'Get Update from Integration'].indexOf(resolution)]!;
+  const customer = (await stack.bcRecords('customers')).filter((c) => c.blocked === ' ')[
+    5 + ['None', 'Send Update to Integration', 'Get Update from Integration'].indexOf(resolution)
+  ]!;
   const crmId = (await couplingOf(String(customer.id)))!.crmId!;
-  await stack.connectors.bc.update('customers', String(customer.id), { displayName: `BC side ${resolution}` }, '*');
+  await stack.connectors.bc.update(
+    'customers',
+    String(customer.id),
+    { displayName: `BC side ${resolution}` },
+    '*',
+  );
   await stack.salesCrm.update('accounts', crmId, { name: `CRM side ${resolution}` });
   const result = await engine.runMapping('CUSTOMER');
   const bcName = byId(await stack.bcRecords('customers')).get(String(customer.id))!.displayName;
   const crmName = byId(await stack.crmRecords('accounts'), 'accountid').get(crmId)!.name;
-  const expected = { kept: [`BC side ${resolution}`, `CRM side ${resolution}`], bc: [`BC side ${resolution}`, `BC side ${resolution}`], crm: [`CRM side ${resolution}`, `CRM side ${resolution}`] };
-  expect([bcName, crmName]).toEqual(bcWins === 'kept' ? expected.kept : expected[crmWins === 'crm' ? 'crm' : 'bc']);
+  const expected = {
+    kept: [`BC side ${resolution}`, `CRM side ${resolution}`],
+    bc: [`BC side ${resolution}`, `BC side ${resolution}`],
+    crm: [`CRM side ${resolution}`, `CRM side ${resolution}`],
+  };
+  expect([bcName, crmName]).toEqual(
+    bcWins === 'kept' ? expected.kept : expected[crmWins === 'crm' ? 'crm' : 'bc'],
+  );
   if (resolution === 'None') {
     expect(result.passes.map((p) => p.counters.failed)).toEqual([1, 1]);
     const errors = await stack.engine.stores.errors.list({ jobId: result.passes[0]!.jobId });
     expect(errors[0]!.message).toMatch(/changed since the last synchronization/);
     // Settle it for the following tests: BC wins.
-    await stack.engineWith({ mappings: withMapping(stack.mappings, 'CUSTOMER', { updateConflictResolution: 'Send Update to Integration' }) }).runMapping('CUSTOMER');
+    await stack
+      .engineWith({
+        mappings: withMapping(stack.mappings, 'CUSTOMER', {
+          updateConflictResolution: 'Send Update to Integration',
+        }),
+      })
+      .runMapping('CUSTOMER');
   } else {
     expect(result.passes.map((p) => p.counters.failed)).toEqual([0, 0]);
   }
@@ -149,9 +174,17 @@ test('a bad record fails alone; failing twice makes it Skipped; retry clears it 
   const first = await stack.engine.runMapping('CUSTOMER');
   expect(first.passes[1]!.counters).toMatchObject({ modified: 1, failed: 1 });
   const [error] = await stack.engine.stores.errors.list({ jobId: first.passes[1]!.jobId });
-  expect(error).toMatchObject({ source: { system: 'crm', id: badCrm }, destination: { system: 'bc', id: String(bad.id).toLowerCase() } });
-  expect(byId(await stack.bcRecords('customers')).get(String(good.id))).toMatchObject({ displayName: 'A good rename' });
-  expect(await couplingOf(String(bad.id))).toMatchObject({ skipped: false, fromCrm: { lastResult: 'Failure' } });
+  expect(error).toMatchObject({
+    source: { system: 'crm', id: badCrm },
+    destination: { system: 'bc', id: String(bad.id).toLowerCase() },
+  });
+  expect(byId(await stack.bcRecords('customers')).get(String(good.id))).toMatchObject({
+    displayName: 'A good rename',
+  });
+  expect(await couplingOf(String(bad.id))).toMatchObject({
+    skipped: false,
+    fromCrm: { lastResult: 'Failure' },
+  });
 
   // Rule 4.2: retried first although not changed again; same error twice -> Skipped.
   const second = await stack.engine.runMapping('CUSTOMER');
@@ -167,12 +200,20 @@ test('a bad record fails alone; failing twice makes it Skipped; retry clears it 
   expect(await stack.engine.retrySkipped('CUSTOMER')).toBeGreaterThan(0);
   const fifth = await stack.engine.runMapping('CUSTOMER');
   expect(fifth.passes[1]!.counters).toMatchObject({ modified: 1, failed: 0 });
-  expect(byId(await stack.bcRecords('customers')).get(String(bad.id))).toMatchObject({ displayName: 'Short again' });
-  expect(await couplingOf(String(bad.id))).toMatchObject({ skipped: false, fromCrm: { lastResult: 'Success' } });
+  expect(byId(await stack.bcRecords('customers')).get(String(bad.id))).toMatchObject({
+    displayName: 'Short again',
+  });
+  expect(await couplingOf(String(bad.id))).toMatchObject({
+    skipped: false,
+    fromCrm: { lastResult: 'Success' },
+  });
 });
 
 test('uncoupled records are ignored when Only Coupled is set (rule 4.3)', async () => {
-  const created = await stack.connectors.bc.create('customers', { displayName: 'Not coupled Ltd', salespersonCode: 'OF' });
+  const created = await stack.connectors.bc.create('customers', {
+    displayName: 'Not coupled Ltd',
+    salespersonCode: 'OF',
+  });
   const result = await stack.engine.runMapping('CUSTOMER');
   expect(result.passes[0]!.counters).toMatchObject({ inserted: 0, failed: 0, skipped: 0 });
   expect(await couplingOf(String(created.id))).toBeNull();
@@ -189,7 +230,9 @@ test('coupled to a deleted record: None fails, Remove Coupling uncouples (rule 4
   const [error] = await stack.engine.stores.errors.list({ jobId: none.passes[0]!.jobId });
   expect(error!.message).toMatch(/coupled to a deleted/);
   const remove = await stack
-    .engineWith({ mappings: withMapping(stack.mappings, 'CUSTOMER', { deletionConflictResolution: 'Remove Coupling' }) })
+    .engineWith({
+      mappings: withMapping(stack.mappings, 'CUSTOMER', { deletionConflictResolution: 'Remove Coupling' }),
+    })
     .runMapping('CUSTOMER');
   expect(remove.passes[0]!.counters).toMatchObject({ uncoupled: 1, failed: 0 });
   expect(await couplingOf(String(victim.id))).toBeNull();
