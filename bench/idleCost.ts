@@ -11,7 +11,7 @@ import Table from 'cli-table3';
 import { entryWorkflowId, type EntryStatus } from '../common/jobQueue';
 import type { jobQueueEntry } from '../workflows';
 import { statusQuery } from '../workflows/messages';
-import { benchServers } from './support/benchServers';
+import { startEphemeralServers } from '../devservers/devServers';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
 
 interface StubWorker {
@@ -78,7 +78,7 @@ async function measure(worker: StubWorker, seconds: number) {
 async function run(): Promise<void> {
   const entries = Number(process.argv[2] ?? 1000);
   const seconds = Number(process.argv[3] ?? 60);
-  const servers = await benchServers();
+  const servers = await startEphemeralServers('bcsync-bench-');
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const client = new Client({ connection });
   try {

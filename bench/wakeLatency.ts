@@ -8,7 +8,7 @@
 //
 //   npm run build && node dist/bench/wakeLatency.js [--changes 100] [--debounce-ms 200]
 //
-// Temporal and MongoDB: fresh ephemeral dev servers (bench/support/benchServers). Worker, wake-up service
+// Temporal and MongoDB: fresh ephemeral dev servers (devservers startEphemeralServers). Worker, wake-up service
 // and both emulators run in this process.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -25,7 +25,7 @@ import { startWakeupService } from '../client/wakeups/wakeupService';
 import { startEmulators } from '../emulators';
 import { startWorker } from '../worker/worker';
 import { runNowUpdate, statusQuery } from '../workflows/messages';
-import { benchServers } from './support/benchServers';
+import { startEphemeralServers } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
 
 function arg(name: string, fallback: number): number {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const changes = arg('changes', 100);
   const debounceMs = arg('debounce-ms', 200);
   const pollMs = 20;
-  const servers = await benchServers();
+  const servers = await startEphemeralServers('bcsync-bench-');
   const em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 0 });
   const env = emulatorConnectorEnv(em);
   const connectors = createConnectors(loadConnectorConfig(env));

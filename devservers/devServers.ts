@@ -1,7 +1,8 @@
 // `bcsync servers up|down|status|env`: real Temporal and MongoDB-compatible servers without internet.
 // Route per server (dev-servers.md): an address in the environment wins; else a local binary (PATH or
 // our cache); else the SDK's / mongodb-memory-server's own download, which works only with internet.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaries, stateDir as defaultStateDir } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
@@ -213,5 +214,37 @@ export function connectionSettings(dir = defaultStateDir()): {
     temporalAddress: process.env.TEMPORAL_ADDRESS ?? state?.temporal.address ?? '127.0.0.1:7233',
     mongodbUri: process.env.MONGODB_URI ?? state?.mongo.address ?? 'mongodb://127.0.0.1:27027/',
     temporalUiUrl: state?.temporal.uiUrl,
+  };
+}
+
+export interface EphemeralServers {
+  stateDir: string;
+  temporalAddress: string;
+  mongodbUri: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fresh servers on free ports with throw-away state (tests and benchmarks), or the ones the environment
+ * names (TEMPORAL_ADDRESS / MONGODB_URI are honoured by `up`).
+ */
+export async function startEphemeralServers(prefix = 'bcsync-'): Promise<EphemeralServers> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const state = await up({
+    stateDir: dir,
+    temporalPort: 0,
+    temporalUiPort: 0,
+    mongoPort: 0,
+    ephemeral: true,
+    install: true,
+  });
+  return {
+    stateDir: dir,
+    temporalAddress: state.temporal.address,
+    mongodbUri: state.mongo.address,
+    async stop() {
+      await down({ stateDir: dir });
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

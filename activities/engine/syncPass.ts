@@ -296,13 +296,24 @@ export class SyncPass {
       expand: this.readExpand(this.source),
       signal: deps.signal,
     });
-    for await (const page of pages) {
+    // The next page is read while this one is processed (reading has no effect, so the checkpoint order
+    // is unchanged): the source API's latency is hidden behind the writes.
+    const iterator = pages[Symbol.asyncIterator]();
+    let ahead = iterator.next();
+    ahead.catch(() => undefined);
+    for (;;) {
+      const step = await ahead;
+      if (step.done) break;
+      const page = step.value;
+      ahead = page.nextLink ? iterator.next() : Promise.resolve({ done: true as const, value: undefined });
+      ahead.catch(() => undefined);
       let maxSeen = this.checkpoint.maxModifiedOn;
       for (const r of page.records) maxSeen = laterOf(maxSeen, recordModified(this.source, r));
       const records = page.records.filter((r) => !retried.has(recordId(this.source, r)));
       this.checkpoint = { ...this.checkpoint, ...(maxSeen ? { maxModifiedOn: maxSeen } : {}) };
       await this.processPage(records, false, [], page.nextLink ?? null);
     }
+    await iterator.return?.(undefined);
     if (this.checkpoint.phase === 'changes') {
       this.checkpoint = { ...this.checkpoint, phase: 'watermark', nextLink: undefined };
       await this.s.stores.jobLog.commitPage(this.s.jobId, {}, this.checkpoint);
