@@ -10,6 +10,7 @@ import { registerFullSync } from './commands/fullSync';
 import { registerCouplings } from './commands/couplings';
 import { registerEmulate } from './commands/emulate';
 import { registerWebhooks } from './commands/webhooks';
+import { registerSyncRecord } from './commands/syncRecord';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerCouplings(program);
   registerEmulate(program);
   registerWebhooks(program);
+  registerSyncRecord(program);
   return program;
 }
 
