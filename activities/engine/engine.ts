@@ -11,6 +11,7 @@ import { JobLogStore, zeroCounters, type JobCounters } from '../store/jobLog';
 import { MappingStore } from '../store/mappingStore';
 import { RetryQueueStore } from '../store/retryQueue';
 import { SyncErrorStore } from '../store/syncErrors';
+import type { CouplingIndex } from './couplingIndex';
 import { passJobId } from './deterministicId';
 import { runStatistics, type StatisticsResult } from './statistics';
 import { SyncPass, type PassStores } from './syncPass';
@@ -80,6 +81,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       : (options.syncOnlyCoupledRecords ?? mapping.syncOnlyCoupledRecords);
     const passes: PassResult[] = [];
     // Rule 4.1: BC -> CRM first, then CRM -> BC; each pass has its own job log entry.
+    // A coupling snapshot (couplingIndex.ts) is read once per run and kept in step by both passes.
+    let index: CouplingIndex | undefined;
     for (const direction of passesOf(mapping)) {
       const jobId = passJobId(runKey, mapping.name, direction);
       const pass = new SyncPass({
@@ -90,8 +93,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         direction,
         jobId,
         syncOnlyCoupled,
+        ...(index ? { index } : {}),
       });
       passes.push(await pass.run());
+      index = pass.couplingIndex;
     }
     return { mapping: mapping.name, passes };
   }

@@ -7,6 +7,7 @@
 import type { JsonRecord, WriteOperation } from '../connectors/types';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import { zeroCounters, type JobCounters } from '../store/jobLog';
+import { JobWatermarkStore } from '../store/mappingStore';
 import { retryKey, type RetryDoc } from '../store/retryQueue';
 import type { SyncErrorDoc } from '../store/syncErrors';
 import { deterministicId, passJobId } from './deterministicId';
@@ -49,8 +50,8 @@ export async function runStatistics(
     });
   }
   const started = (await stores.jobLog.get(jobId))?.runStartedAt ?? now;
-  await stores.mappingStore.ensureDoc(JOB);
-  const watermark = (await stores.mappingStore.get(JOB))?.watermarks.bcModifiedOn ?? undefined;
+  const watermarks = new JobWatermarkStore(deps.db.db);
+  const watermark = await watermarks.get(JOB);
   const lastRun = (await stores.jobLog.list({ mapping: JOB, limit: 2 })).find(
     (j) => j._id !== jobId && j.finishedAt,
   )?.startedAt;
@@ -215,7 +216,7 @@ export async function runStatistics(
     }
   }
   const to = nextWatermark(maxSeen, started);
-  if (to) await stores.mappingStore.advanceWatermark(JOB, 'bcModifiedOn', to);
+  if (to) await watermarks.advance(JOB, to);
   return finish();
 
   async function finish(): Promise<StatisticsResult> {

@@ -69,9 +69,12 @@ export interface PassSetup {
   direction: PassDirection;
   jobId: string;
   syncOnlyCoupled: boolean;
+  /** The coupling index of the mapping's previous pass in this run (a snapshot is read once per run). */
+  index?: CouplingIndex;
 }
 
-const ID_CHUNK = 40;
+/** Ids per `or` filter when records are fetched by id (URLs stay around 5 KB). */
+const ID_CHUNK = 100;
 
 const trace = (msg: string): void => {
   if (process.env.BCSYNC_ENGINE_TRACE) console.error(`${new Date().toISOString()} engine: ${msg}`);
@@ -131,6 +134,11 @@ export class SyncPass {
   private bcFieldsKnown?: Set<string>;
   private bcSample?: JsonRecord;
   private index!: CouplingIndex;
+
+  /** The coupling index this pass used (hand it to the next pass of the same run). */
+  get couplingIndex(): CouplingIndex | undefined {
+    return this.index;
+  }
   private retryDocs = new Map<string, RetryDoc>();
   private checkpoint!: PassCheckpoint;
   private runStartedAt!: Date;
@@ -201,6 +209,7 @@ export class SyncPass {
     }
     this.checkpoint = job?.checkpoint ?? { phase: 'retry', pageSeq: 0 };
     this.runStartedAt = job?.runStartedAt ?? job?.startedAt ?? this.now();
+    this.issuedSeq = this.checkpoint.pageSeq;
     if (this.checkpoint.readFrom === undefined && this.checkpoint.phase !== 'done') {
       const doc = await stores.mappingStore.get(mapping.name);
       const watermark = doc?.watermarks?.[watermarkSide(direction)];
@@ -211,13 +220,15 @@ export class SyncPass {
       if (from) this.checkpoint = { ...this.checkpoint, readFrom: from };
     }
     trace('coupling index');
-    this.index = await CouplingIndex.open(
-      this.s.deps.db,
-      stores.couplings,
-      mapping.name,
-      this.s.deps.couplingLookup ?? 'auto',
-      this.s.deps.snapshotLimit ?? 500_000,
-    );
+    this.index =
+      this.s.index ??
+      (await CouplingIndex.open(
+        this.s.deps.db,
+        stores.couplings,
+        mapping.name,
+        this.s.deps.couplingLookup ?? 'auto',
+        this.s.deps.snapshotLimit ?? 500_000,
+      ));
     trace(`index ${this.index.mode}`);
     if (this.index.mode === 'snapshot') {
       this.lookups = new LookupResolver({
@@ -280,7 +291,9 @@ export class SyncPass {
       // Records gone from the source or out of the filter leave the retry queue.
       const gone = chunk.filter((id) => !found.has(id));
       for (const id of found) retried.add(id);
-      await this.processPage(records, true, gone);
+      await (
+        await this.processPage(records, true, gone)
+      )();
     }
   }
 
@@ -299,20 +312,31 @@ export class SyncPass {
     // The next page is read while this one is processed (reading has no effect, so the checkpoint order
     // is unchanged): the source API's latency is hidden behind the writes.
     const iterator = pages[Symbol.asyncIterator]();
-    let ahead = iterator.next();
-    ahead.catch(() => undefined);
-    for (;;) {
-      const step = await ahead;
-      if (step.done) break;
-      const page = step.value;
-      ahead = page.nextLink ? iterator.next() : Promise.resolve({ done: true as const, value: undefined });
+    let maxSeen = this.checkpoint.maxModifiedOn;
+    let committing: Promise<void> | undefined;
+    try {
+      let ahead = iterator.next();
       ahead.catch(() => undefined);
-      let maxSeen = this.checkpoint.maxModifiedOn;
-      for (const r of page.records) maxSeen = laterOf(maxSeen, recordModified(this.source, r));
-      const records = page.records.filter((r) => !retried.has(recordId(this.source, r)));
-      this.checkpoint = { ...this.checkpoint, ...(maxSeen ? { maxModifiedOn: maxSeen } : {}) };
-      await this.processPage(records, false, [], page.nextLink ?? null);
+      for (;;) {
+        const step = await ahead;
+        if (step.done) break;
+        const page = step.value;
+        ahead = page.nextLink ? iterator.next() : Promise.resolve({ done: true as const, value: undefined });
+        ahead.catch(() => undefined);
+        for (const r of page.records) maxSeen = laterOf(maxSeen, recordModified(this.source, r));
+        const records = page.records.filter((r) => !retried.has(recordId(this.source, r)));
+        const persist = await this.processPage(records, false, [], page.nextLink ?? null, maxSeen);
+        if (committing) await committing;
+        committing = persist();
+        committing.catch(() => undefined);
+      }
+    } catch (err) {
+      // Settle the previous page's commit before failing: no write of this attempt may land after the
+      // failure is reported (a retry could otherwise count that page twice).
+      await committing?.catch(() => undefined);
+      throw err;
     }
+    if (committing) await committing;
     await iterator.return?.(undefined);
     if (this.checkpoint.phase === 'changes') {
       this.checkpoint = { ...this.checkpoint, phase: 'watermark', nextLink: undefined };
@@ -345,9 +369,10 @@ export class SyncPass {
     retryPhase: boolean,
     gone: string[],
     nextLink?: string | null,
-  ) {
+    maxModifiedOn?: Date,
+  ): Promise<() => Promise<void>> {
     const { direction, mapping, jobId, stores } = this.s;
-    const pageSeq = this.checkpoint.pageSeq + 1;
+    const pageSeq = ++this.issuedSeq;
     const countedThrough = this.checkpoint.pageSeq;
     const counters: JobCounters = zeroCounters();
     const couplingWrites: CouplingWrite[] = [];
@@ -749,55 +774,63 @@ export class SyncPass {
     if (lineWork.length > 0) await this.writeLines(lineWork, succeed, fail);
 
     // ---- persist the page: errors, couplings, retry queue, then counters + checkpoint -------------
-    await stores.errors.addOnce(errors);
-    const { duplicates } = await stores.couplings.applyPage(couplingWrites);
-    for (const doc of forgotten) this.index.forget(doc);
-    for (const doc of remembered) if (!duplicates.has(doc._id)) this.index.remember(doc);
-    if (duplicates.size > 0) {
-      // One-to-one (section 3): another coupling holds one side already.
-      const dupErrors: SyncErrorDoc[] = [];
-      for (const doc of remembered.filter((d) => duplicates.has(d._id))) {
-        counters.failed++;
-        const key = sourceIsBc ? doc.bcId : doc.crmId!;
-        if (doc[dir].lastAction && doc[dir].lastAction !== 'Failed') {
-          const k = (
-            {
-              Inserted: 'inserted',
-              Modified: 'modified',
-              Unchanged: 'unchanged',
-              Coupled: 'coupled',
-            } as const
-          )[doc[dir].lastAction as Exclude<RecordAction, 'Failed'>];
-          if (k) counters[k]--;
+    // Returned to the caller, which runs it after the previous page's commit and while the next page's
+    // API work goes on: commits stay in page order, and a crash still replays from the last commit.
+    return async () => {
+      await stores.errors.addOnce(errors);
+      const { duplicates } = await stores.couplings.applyPage(couplingWrites);
+      for (const doc of forgotten) this.index.forget(doc);
+      for (const doc of remembered) if (!duplicates.has(doc._id)) this.index.remember(doc);
+      if (duplicates.size > 0) {
+        // One-to-one (section 3): another coupling holds one side already.
+        const dupErrors: SyncErrorDoc[] = [];
+        for (const doc of remembered.filter((d) => duplicates.has(d._id))) {
+          counters.failed++;
+          const key = sourceIsBc ? doc.bcId : doc.crmId!;
+          if (doc[dir].lastAction && doc[dir].lastAction !== 'Failed') {
+            const k = (
+              {
+                Inserted: 'inserted',
+                Modified: 'modified',
+                Unchanged: 'unchanged',
+                Coupled: 'coupled',
+              } as const
+            )[doc[dir].lastAction as Exclude<RecordAction, 'Failed'>];
+            if (k) counters[k]--;
+          }
+          dupErrors.push({
+            _id: `${jobId}|${key}`,
+            jobId,
+            mapping: mapping.name,
+            direction: jobDirection(direction),
+            source: { system: this.source.name, entity: this.source.entity, id: key },
+            message: `Cannot couple ${mapping.name} BC record ${doc.bcId} and CRM record ${doc.crmId}: one of them is already coupled to another record. Uncouple it first.`,
+            at: now,
+          });
         }
-        dupErrors.push({
-          _id: `${jobId}|${key}`,
-          jobId,
-          mapping: mapping.name,
-          direction: jobDirection(direction),
-          source: { system: this.source.name, entity: this.source.entity, id: key },
-          message: `Cannot couple ${mapping.name} BC record ${doc.bcId} and CRM record ${doc.crmId}: one of them is already coupled to another record. Uncouple it first.`,
-          at: now,
-        });
+        await stores.errors.addOnce(dupErrors);
       }
-      await stores.errors.addOnce(dupErrors);
-    }
-    this.crash('afterCoupling', pageSeq, ops.length);
-    await stores.retries.applyPage(retryPut, [...new Set(retryRemove)]);
-    for (const id of retryRemove) this.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
-    this.checkpoint = {
-      ...this.checkpoint,
-      pageSeq,
-      ...(nextLink === undefined
-        ? {}
-        : nextLink === null
-          ? { nextLink: undefined, phase: 'watermark' as const }
-          : { nextLink }),
+      this.crash('afterCoupling', pageSeq, ops.length);
+      await stores.retries.applyPage(retryPut, [...new Set(retryRemove)]);
+      for (const id of retryRemove) this.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
+      this.checkpoint = {
+        ...this.checkpoint,
+        pageSeq,
+        ...(maxModifiedOn ? { maxModifiedOn } : {}),
+        ...(nextLink === undefined
+          ? {}
+          : nextLink === null
+            ? { nextLink: undefined, phase: 'watermark' as const }
+            : { nextLink }),
+      };
+      await stores.jobLog.commitPage(jobId, counters, this.checkpoint);
+      this.crash('afterPageCommit', pageSeq, ops.length);
+      this.progress(counters);
     };
-    await stores.jobLog.commitPage(jobId, counters, this.checkpoint);
-    this.crash('afterPageCommit', pageSeq, ops.length);
-    this.progress(counters);
   }
+
+  /** Pages handed out so far (a page's sequence number is fixed before the previous one commits). */
+  private issuedSeq = 0;
 
   private totals = zeroCounters();
   private progress(page: JobCounters): void {

@@ -1,7 +1,7 @@
 // Integration table mappings in MongoDB, with their watermarks. The definition comes from defaults and
 // the config file (mappingConfig.ts) and is written here at start-up, so every worker and the CLI see
 // the same mappings; the watermarks are the engine's own and survive a re-seed.
-import type { Collection } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 
 export interface Watermarks {
@@ -16,6 +16,29 @@ export interface MappingDoc {
   definition: IntegrationTableMapping;
   watermarks: Watermarks;
   updatedAt: Date;
+}
+
+/**
+ * The watermark of a job that is not a mapping (Customer Statistics), kept apart so that every document of
+ * the mappings collection stays a mapping.
+ */
+export class JobWatermarkStore {
+  private readonly col: Collection<{ _id: string; bcModifiedOn?: Date }>;
+
+  constructor(db: Db) {
+    this.col = db.collection('jobWatermarks');
+  }
+
+  async get(name: string): Promise<Date | undefined> {
+    return (await this.col.findOne({ _id: name }))?.bcModifiedOn ?? undefined;
+  }
+
+  /** Only forward (rule 4.5). */
+  async advance(name: string, to: Date): Promise<void> {
+    const current = await this.get(name);
+    if (current && current.getTime() >= to.getTime()) return;
+    await this.col.updateOne({ _id: name }, { $set: { bcModifiedOn: to } }, { upsert: true });
+  }
 }
 
 export class MappingStore {
@@ -50,16 +73,6 @@ export class MappingStore {
       { _id: name, $or: [{ [field]: { $exists: false } }, { [field]: null }, { [field]: { $lt: to } }] },
       { $set: { [field]: to } },
     );
-  }
-
-  /** A document for a job that is not a mapping (Customer Statistics), so it can keep a watermark. */
-  async ensureDoc(name: string, now = new Date()): Promise<void> {
-    if (await this.col.findOne({ _id: name }, { projection: { _id: 1 } })) return;
-    await this.col
-      .insertOne({ _id: name, definition: undefined as never, watermarks: {}, updatedAt: now })
-      .catch((err: { code?: number }) => {
-        if (err.code !== 11000) throw err;
-      });
   }
 
   /** Full synchronization clears both watermarks (section 7). */

@@ -24,6 +24,8 @@ const points: Array<[PassDirection, CrashPoint, number]> = [
   ['toCrm', 'afterWrite', 1],
   ['toCrm', 'afterWrite', 2],
   ['toCrm', 'afterCoupling', 1],
+  // Page 2's commit runs while page 3 is written (pipelined commits).
+  ['toCrm', 'afterCoupling', 2],
   ['toCrm', 'afterPageCommit', 1],
   ['toCrm', 'beforeWatermark', 0],
   ['toCrm', 'afterWatermark', 0],
