@@ -32,34 +32,55 @@ const DEFAULT_HTTP: HttpConfig = {
   retry: { maxAttempts: 8, maxElapsedMs: 120_000, baseDelayMs: 500 },
 };
 
-export function createBcClient(
-  config: BcConfig,
-  http: HttpConfig = DEFAULT_HTTP,
-  options: ConnectorOptions = {},
-): BcClient {
+/** Token cache, retry policy and request gate of one system: each system gets its own. */
+function createTransport(
+  system: 'bc' | 'dataverse',
+  credentials: { tokenUrl: string; clientId: string; clientSecret: string; scope: string },
+  endpoint: { url: string; maxConcurrency: number; defaultHeaders: Record<string, string> },
+  http: HttpConfig,
+  options: ConnectorOptions,
+): ApiTransport {
   const retry = new RetryPolicy({ ...http.retry, ...options.retry });
   const tokens = new OAuthTokenProvider({
-    system: 'bc',
-    tokenUrl: config.tokenUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    scope: config.scope,
+    system,
+    tokenUrl: credentials.tokenUrl,
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    scope: credentials.scope,
     retry,
     fetch: options.fetch,
     now: options.now,
     refreshMarginMs: options.tokenRefreshMarginMs,
   });
-  const transport = new ApiTransport({
-    system: 'bc',
+  return new ApiTransport({
+    system,
     tokens,
     retry,
     timeoutMs: options.timeoutMs ?? http.timeoutMs,
-    maxConcurrency: options.maxConcurrency?.bc ?? 5,
-    origin: new URL(config.apiUrl).origin,
-    defaultHeaders: { Accept: 'application/json' },
+    maxConcurrency: endpoint.maxConcurrency,
+    origin: new URL(endpoint.url).origin,
+    defaultHeaders: endpoint.defaultHeaders,
     fetch: options.fetch,
     logger: options.logger,
   });
+}
+
+export function createBcClient(
+  config: BcConfig,
+  http: HttpConfig = DEFAULT_HTTP,
+  options: ConnectorOptions = {},
+): BcClient {
+  const transport = createTransport(
+    'bc',
+    config,
+    {
+      url: config.apiUrl,
+      maxConcurrency: options.maxConcurrency?.bc ?? 5,
+      defaultHeaders: { Accept: 'application/json' },
+    },
+    http,
+    options,
+  );
   return new BcClient({
     transport,
     apiUrl: config.apiUrl,
@@ -76,30 +97,18 @@ export function createDataverseClient(
   http: HttpConfig = DEFAULT_HTTP,
   options: ConnectorOptions = {},
 ): DataverseClient {
-  const retry = new RetryPolicy({ ...http.retry, ...options.retry });
-  const tokens = new OAuthTokenProvider({
-    system: 'dataverse',
-    tokenUrl: config.tokenUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    scope: config.scope,
-    retry,
-    fetch: options.fetch,
-    now: options.now,
-    refreshMarginMs: options.tokenRefreshMarginMs,
-  });
-  const transport = new ApiTransport({
-    system: 'dataverse',
-    tokens,
-    retry,
-    timeoutMs: options.timeoutMs ?? http.timeoutMs,
-    maxConcurrency: options.maxConcurrency?.dataverse ?? 52,
-    origin: new URL(config.url).origin,
-    // apis.md B: OData version headers on every request.
-    defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
-    fetch: options.fetch,
-    logger: options.logger,
-  });
+  const transport = createTransport(
+    'dataverse',
+    config,
+    {
+      url: config.url,
+      maxConcurrency: options.maxConcurrency?.dataverse ?? 52,
+      // apis.md B: OData version headers on every request.
+      defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
+    },
+    http,
+    options,
+  );
   return new DataverseClient({ transport, url: config.url });
 }
 
