@@ -1,8 +1,17 @@
 // The connector settings (environment variables, README "Connecting to Business Central and
 // Dataverse") that point bcsync at running emulators instead of the real services.
 import type { RunningEmulators } from '../emulators';
+import {
+  loadBcConfig,
+  loadDataverseConfig,
+  loadHttpConfig,
+  type ConnectorConfig,
+  type HttpConfig,
+} from '../activities/connectors/connectorConfig';
 
-export function emulatorConnectorEnv(em: RunningEmulators): Record<string, string> {
+type Emulators = Pick<RunningEmulators, 'bc' | 'dataverse'>;
+
+export function emulatorConnectorEnv(em: Emulators): Record<string, string> {
   return {
     BCSYNC_BC_TENANT: em.bc.tenant,
     BCSYNC_BC_ENVIRONMENT: em.bc.environment,
@@ -27,4 +36,10 @@ export function printableEnv(env: Record<string, string>): Record<string, string
       out[key] = '<your BCSYNC_EMULATOR_CLIENT_SECRET>';
   }
   return out;
+}
+
+/** The same settings as a ConnectorConfig, through the same validation as the environment. */
+export function emulatorConnectorConfig(em: Emulators, http?: HttpConfig): ConnectorConfig {
+  const env = emulatorConnectorEnv(em);
+  return { bc: loadBcConfig(env), dataverse: loadDataverseConfig(env), http: http ?? loadHttpConfig({}) };
 }

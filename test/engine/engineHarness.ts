@@ -1,5 +1,6 @@
 // A private stack for the engine's scenario tests: both API emulators on random ports, connectors pointed at
 // them, a private MongoDB database on the test run's server, and the engine on top.
+import { emulatorConnectorConfig } from '../../client/emulatorConnection';
 import { createConnectors, type Connectors } from '../../activities/connectors';
 import type { JsonRecord } from '../../activities/connectors/types';
 import { createSyncEngine, type SyncEngine } from '../../activities/engine/engine';
@@ -64,31 +65,11 @@ export async function startEngineStack(
   const bc = await startBcEmulator({ port: 0, seed, records: options.records, webhookCoalesceMs: 60_000 });
   const emulators = { bc, dataverse };
   const db = await testDatabase('engine');
-  const tokenUrl = (e: { url: string; tenant: string }) => `${e.url}/${e.tenant}/oauth2/v2.0/token`;
   const connectors = createConnectors(
-    {
-      bc: {
-        tenant: bc.tenant,
-        environment: bc.environment,
-        company: { id: bc.companyId },
-        clientId: bc.clientId,
-        clientSecret: bc.clientSecret,
-        apiUrl: bc.url,
-        tokenUrl: tokenUrl(bc),
-        scope: 'https://api.businesscentral.dynamics.com/.default',
-        tenantInUrl: false,
-        customApiPath: 'bcsync/integration/v1.0',
-      },
-      dataverse: {
-        url: dataverse.url,
-        tenant: dataverse.tenant,
-        clientId: dataverse.clientId,
-        clientSecret: dataverse.clientSecret,
-        tokenUrl: tokenUrl(dataverse),
-        scope: `${dataverse.url}/.default`,
-      },
-      http: { timeoutMs: 10_000, retry: { maxAttempts: 10, maxElapsedMs: 30_000, baseDelayMs: 5 } },
-    },
+    emulatorConnectorConfig(
+      { bc, dataverse },
+      { timeoutMs: 10_000, retry: { maxAttempts: 10, maxElapsedMs: 30_000, baseDelayMs: 5 } },
+    ),
     { retry: { baseDelayMs: 5, maxDelayMs: 40, retryAfterScale: 0.01 } },
   );
   const mappings = options.mappings ?? loadMappings();
@@ -108,8 +89,8 @@ export async function startEngineStack(
       tenant: dataverse.tenant,
       clientId: SALES_USER.clientId,
       clientSecret: SALES_USER.clientSecret,
-      tokenUrl: tokenUrl(dataverse),
-      scope: `${dataverse.url}/.default`,
+      tokenUrl: dataverse.tokenUrl,
+      scope: dataverse.scope,
     },
     { timeoutMs: 10_000, retry: { maxAttempts: 10, maxElapsedMs: 30_000, baseDelayMs: 5 } },
   );

@@ -1,6 +1,7 @@
 // Change-driven wake-ups end to end: the BC emulator (webhooks, no coalescing window), the Dataverse
 // emulator (change tracking), the real Temporal dev server and MongoDB of the test run, and a real worker
 // running the real jobQueueEntry workflow with a stub engine activity that only counts its runs.
+import { emulatorConnectorConfig } from '../../client/emulatorConnection';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Command } from 'commander';
@@ -146,29 +147,10 @@ beforeAll(async () => {
 
   const { bc, dataverse } = emulators;
   connectors = createConnectors(
-    {
-      bc: {
-        tenant: bc.tenant,
-        environment: bc.environment,
-        company: { id: bc.companyId },
-        clientId: bc.clientId,
-        clientSecret: bc.clientSecret,
-        apiUrl: bc.url,
-        tokenUrl: bc.tokenUrl,
-        scope: 'https://api.businesscentral.dynamics.com/.default',
-        tenantInUrl: false,
-        customApiPath: 'bcsync/integration/v1.0',
-      },
-      dataverse: {
-        url: dataverse.url,
-        tenant: dataverse.tenant,
-        clientId: dataverse.clientId,
-        clientSecret: dataverse.clientSecret,
-        tokenUrl: dataverse.tokenUrl,
-        scope: dataverse.scope,
-      },
-      http: { timeoutMs: 10_000, retry: { maxAttempts: 3, maxElapsedMs: 10_000, baseDelayMs: 10 } },
-    },
+    emulatorConnectorConfig(
+      { bc, dataverse },
+      { timeoutMs: 10_000, retry: { maxAttempts: 3, maxElapsedMs: 10_000, baseDelayMs: 10 } },
+    ),
     {},
   );
   service = await startWakeupService({
