@@ -2,20 +2,22 @@
 // against a raw-copy baseline on the same emulators (read BC pages, batch-write Dataverse; no engine, no
 // MongoDB, no Temporal), then an incremental run after changing 1% of the records on each side.
 //
-//   npm run build && node dist/bench/engineInitialSync.js [--records 100000] [--page-size 5000]
+//   npm run build && node dist/bench/engineInitialSync.js [--records 100000] [--page-size 2000]
+//     [--engine-heap-mb N]   run the engine process with --max-old-space-size=N (a memory-capped worker)
 //
 // MongoDB: MONGODB_URI if set, else a FerretDB started by devservers (`up`). BENCH_FERRETDB=<binary> starts
-// that FerretDB binary instead (e.g. one built with an indexed `_id`, see the report). The emulators run in
-// a child process, so the peak RSS printed is the engine's process alone.
+// that FerretDB binary instead. The emulators run in one child process and the engine in another (as in a
+// worker), so the peak RSS printed (the kernel's VmHWM) is the engine's process alone.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnectors, createDataverseClient, type Connectors } from '../activities/connectors';
 import type { JsonRecord, WriteOperation } from '../activities/connectors/types';
 import { createSyncEngine } from '../activities/engine/engine';
+import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
 import { loadMappings } from '../activities/mappings/mappingConfig';
-import { connectDatabase, type Database } from '../activities/store/database';
+import { connectDatabase } from '../activities/store/database';
 import { bcRecordId, crmRecordId, mappingName } from '../common/ids';
 import { CouplingStore } from '../activities/store/couplings';
 import { down, up } from '../devservers/devServers';
@@ -175,34 +177,73 @@ const log = (m: string) => {
   if (process.env.BENCH_VERBOSE) console.error(`${new Date().toISOString()} ${m}`);
 };
 
-async function main(): Promise<void> {
-  const records = arg('records', 100_000);
-  const pageSize = arg('page-size', 5000);
-  const stateDir = mkdtempSync(join(tmpdir(), 'bcsync-bench-engine-'));
-  // The emulators hold every record in memory: they get their own heap, whatever limit this process has.
-  const host = fork(__filename, ['--emulator-host', String(records)], {
-    stdio: 'inherit',
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
-  });
-  const info = await new Promise<EmulatorInfo>((resolve) =>
-    host.once('message', (m) => resolve(m as EmulatorInfo)),
-  );
-  const mongo = await startMongo(stateDir);
-  let db: Database | undefined;
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+interface EngineJob {
+  info: EmulatorInfo;
+  mongoUri: string;
+  dbName: string;
+  pageSize: number;
+  records: number;
+}
+
+interface EngineResult {
+  engineMs: number;
+  inserted: number;
+  initialPasses: string;
+  incrementalMs: number;
+  incrementalModified: string;
+  incrementalPasses: string;
+  bcChanges: number;
+  crmChanges: number;
+  failures: string[];
+  rssBeforeMb: number;
+  peakRssMb: number;
+}
+
+/** The kernel's high-water mark of this process's resident set (VmHWM), in MB. */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1024 / 1024;
+}
+
+/**
+ * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profile of everything the engine process allocates,
+ * garbage included (what makes the heap grow between collections), written as a .heapprofile.
+ */
+async function startAllocationProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 65536,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  return async (file) => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** Runs in the engine child process: what a worker does for the CUSTOMER mapping, nothing else. */
+async function engineProcess(job: EngineJob): Promise<EngineResult> {
+  const { info, pageSize } = job;
+  const db = await connectDatabase(job.mongoUri, { dbName: job.dbName });
+  const profile = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile() : undefined;
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+  const memoryLog = process.env.BENCH_VERBOSE
+    ? setInterval(() => {
+        (globalThis as { gc?: () => void }).gc?.();
+        const m = process.memoryUsage();
+        log(
+          `memory: rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} MB`,
+        );
+      }, 1000)
+    : undefined;
   try {
-    db = await connectDatabase(mongo.uri, { dbName: `bench_${Date.now()}` });
     const mappings = loadMappings();
     const engineConnectors = connectorsFor(info, 0);
-    const baselineConnectors = connectorsFor(info, 1);
-
-    // Baseline first (same BC emulator, its own empty-ish Dataverse).
-    let t = Date.now();
-    const copied = await rawCopy(baselineConnectors, pageSize);
-    const baselineMs = Date.now() - t;
-    if (process.env.BENCH_VERBOSE) console.error(`baseline: ${copied} in ${baselineMs} ms`);
-
     // Reference data the CUSTOMER mapping needs: salespeople coupled to users, currencies synced.
     const engine = createSyncEngine({
       db,
@@ -242,16 +283,15 @@ async function main(): Promise<void> {
     }
     await engine.fullSync(['CURRENCY']);
 
-    const rssBefore = process.memoryUsage().rss;
-    peakRss = rssBefore;
-    t = Date.now();
+    const rssBeforeMb = process.memoryUsage().rss / 1024 / 1024;
+    let t = Date.now();
     const [initial] = await engine.fullSync(['CUSTOMER']);
     const engineMs = Date.now() - t;
-    const initialPeak = peakRss;
+    const initialPeakMb = peakRssMb();
     const inserted = initial!.passes[0]!.counters.inserted;
 
     // Incremental: 1% changed on each side.
-    const changes = Math.max(1, Math.floor(records / 100));
+    const changes = Math.max(1, Math.floor(job.records / 100));
     const bcIds: string[] = [];
     for await (const p of engineConnectors.bc.readPages('customers', {
       filter: "blocked eq ' '",
@@ -278,13 +318,16 @@ async function main(): Promise<void> {
       },
       { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
     );
+    // Other records than the BC changes: a record changed on both sides is an update conflict (rule 4.6).
+    const changedInBc = new Set(bcIds);
     const crmIds = (
       await db.cols.couplings
         .find({ mapping: 'CUSTOMER' })
-        .limit(changes * 2)
+        .limit(changes * 3)
         .toArray()
     )
-      .slice(changes)
+      .filter((c) => !changedInBc.has(c.bcId))
+      .slice(0, changes)
       .map((c) => c.crmId!);
     await sales.writeBatch(
       crmIds.map((id, i) => ({
@@ -299,6 +342,74 @@ async function main(): Promise<void> {
     const incremental = await engine.runMapping('CUSTOMER');
     const incrementalMs = Date.now() - t;
 
+    const failures = await db.cols.syncErrors
+      .find({ jobId: { $in: incremental.passes.map((p) => p.jobId) } })
+      .limit(3)
+      .toArray();
+    for (const f of failures) console.error(`failed: ${f.source.label}: ${f.message}`);
+    return {
+      engineMs,
+      inserted,
+      initialPasses: initial!.passes.map((p) => `${p.direction} ${p.message}`).join('; '),
+      incrementalMs,
+      incrementalModified: incremental.passes.map((p) => p.counters.modified).join(' + '),
+      incrementalPasses: incremental.passes.map((p) => `${p.direction} ${p.message}`).join('; '),
+      bcChanges: bcIds.length,
+      crmChanges: crmIds.length,
+      failures: failures.map((f) => `${f.source.label}: ${f.message}`),
+      rssBeforeMb,
+      peakRssMb: initialPeakMb,
+    };
+  } finally {
+    await profile?.(process.env.BENCH_ALLOC_PROFILE!);
+    clearInterval(memoryLog);
+    await db.close();
+  }
+}
+
+function runEngineProcess(job: EngineJob): Promise<EngineResult> {
+  const heapMb = arg('engine-heap-mb', 0);
+  const child = fork(__filename, ['--engine-process'], {
+    stdio: 'inherit',
+    execArgv: [
+      ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
+      // e.g. BENCH_ENGINE_NODE_ARGS="--heap-prof --heap-prof-dir=/tmp/prof" to see what the engine allocates.
+      ...(process.env.BENCH_ENGINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  });
+  return new Promise<EngineResult>((resolve, reject) => {
+    child.once('message', (m) => {
+      const reply = m as { ok: true; result: EngineResult } | { ok: false; error: string };
+      if (reply.ok) resolve(reply.result);
+      else reject(new Error(`engine process: ${reply.error}`));
+    });
+    child.once('exit', (code) => reject(new Error(`engine process exited with ${code}`)));
+    child.send(job);
+  });
+}
+
+async function main(): Promise<void> {
+  const records = arg('records', 100_000);
+  const pageSize = arg('page-size', DEFAULT_PAGE_SIZE);
+  const stateDir = mkdtempSync(join(tmpdir(), 'bcsync-bench-engine-'));
+  // The emulators hold every record in memory: they get their own heap, whatever limit this process has.
+  const host = fork(__filename, ['--emulator-host', String(records)], {
+    stdio: 'inherit',
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
+  });
+  const info = await new Promise<EmulatorInfo>((resolve) =>
+    host.once('message', (m) => resolve(m as EmulatorInfo)),
+  );
+  const mongo = await startMongo(stateDir);
+  const dbName = `bench_${Date.now()}`;
+  try {
+    // Baseline first (same BC emulator, its own empty-ish Dataverse).
+    const t = Date.now();
+    const copied = await rawCopy(connectorsFor(info, 1), pageSize);
+    const baselineMs = Date.now() - t;
+    log(`baseline: ${copied} in ${baselineMs} ms`);
+
+    const r = await runEngineProcess({ info, mongoUri: mongo.uri, dbName, records, pageSize });
     const rate = (n: number, ms: number) => (n / (ms / 1000)).toFixed(0);
     const rows = [
       [
@@ -309,32 +420,31 @@ async function main(): Promise<void> {
       ],
       [
         'Engine initial sync (CUSTOMER, both passes)',
-        `${inserted}`,
-        `${(engineMs / 1000).toFixed(1)} s`,
-        `${rate(inserted, engineMs)}`,
+        `${r.inserted}`,
+        `${(r.engineMs / 1000).toFixed(1)} s`,
+        `${rate(r.inserted, r.engineMs)}`,
       ],
       [
-        `Engine incremental (${changes} BC + ${crmIds.length} CRM changes)`,
-        `${incremental.passes.map((p) => p.counters.modified).join(' + ')}`,
-        `${(incrementalMs / 1000).toFixed(1)} s`,
+        `Engine incremental (${r.bcChanges} BC + ${r.crmChanges} CRM changes)`,
+        r.incrementalModified,
+        `${(r.incrementalMs / 1000).toFixed(1)} s`,
         '',
       ],
     ];
     console.log(`\nMongoDB: ${mongo.route}; records: ${records}; page size: ${pageSize}\n`);
     console.log('| Run | Records | Time | Records/s |\n|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     console.log(
-      `\nEngine / baseline: ${((inserted / engineMs / (copied / baselineMs)) * 100).toFixed(0)}% (target >= 50%)`,
+      `\nEngine / baseline: ${((r.inserted / r.engineMs / (copied / baselineMs)) * 100).toFixed(0)}% (target >= 50%)`,
     );
-    console.log(`Initial passes: ${initial!.passes.map((p) => `${p.direction} ${p.message}`).join('; ')}`);
+    console.log(`Initial passes: ${r.initialPasses}`);
+    console.log(`Incremental passes: ${r.incrementalPasses}`);
+    for (const f of r.failures) console.log(`Failed: ${f}`);
     console.log(
-      `Incremental passes: ${incremental.passes.map((p) => `${p.direction} ${p.message}`).join('; ')}`,
-    );
-    console.log(
-      `Peak RSS of this process during the initial run: ${(initialPeak / 1024 / 1024).toFixed(0)} MB (before: ${(rssBefore / 1024 / 1024).toFixed(0)} MB; target < 300 MB)`,
+      `Peak RSS of the engine process (VmHWM) through the initial run: ${r.peakRssMb.toFixed(0)} MB (at its start: ${r.rssBeforeMb.toFixed(0)} MB; target < 300 MB)`,
     );
   } finally {
-    clearInterval(sampler);
+    const db = await connectDatabase(mongo.uri, { dbName }).catch(() => undefined);
     await db?.db.dropDatabase().catch(() => undefined);
     await db?.close();
     await mongo.stop();
@@ -347,6 +457,17 @@ if (process.argv.includes('--emulator-host')) {
   hostEmulators(Number(process.argv[process.argv.indexOf('--emulator-host') + 1])).catch((err) => {
     console.error(err);
     process.exit(1);
+  });
+} else if (process.argv.includes('--engine-process')) {
+  process.once('message', (job) => {
+    engineProcess(job as EngineJob)
+      .then((result) => process.send!({ ok: true, result }, () => process.exit(0)))
+      .catch((err: unknown) =>
+        process.send!(
+          { ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) },
+          () => process.exit(1),
+        ),
+      );
   });
 } else {
   main().catch((err) => {

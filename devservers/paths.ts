@@ -17,6 +17,6 @@ export const binaries = {
   pipTarget: () => join(cacheDir(), 'pip'),
   temporal: () => join(cacheDir(), 'pip', 'bin', 'temporal'),
   temporalTestServer: () => join(cacheDir(), 'pip', 'bin', 'temporal-test-server'),
-  /** Our build of FerretDB v1.24.2 with the indexed `_id` patch (devservers/install.ts). */
-  ferretdb: () => join(cacheDir(), 'bin', 'ferretdb-1.24.2-bcsync1'),
+  /** Our build of FerretDB v1.24.2 with the indexed `_id` and pushdown patches (devservers/install.ts). */
+  ferretdb: () => join(cacheDir(), 'bin', 'ferretdb-1.24.2-bcsync2'),
 };

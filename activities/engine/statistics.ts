@@ -15,7 +15,7 @@ import { sameValue } from './fieldMapping';
 import { orFilter } from './odataFilters';
 import type { PassStores } from './syncPass';
 import { errorFingerprint } from './syncPass';
-import type { SyncEngineDeps } from './types';
+import { DEFAULT_PAGE_SIZE, type SyncEngineDeps } from './types';
 import { DEFAULT_OVERLAP_MS, nextWatermark, readWindowStart } from './watermarks';
 
 export interface StatisticsResult {
@@ -191,7 +191,7 @@ export async function runStatistics(
   const from = readWindowStart(watermark, deps.watermarkOverlapMs ?? DEFAULT_OVERLAP_MS);
   for await (const page of deps.bc.readPages(job.bc.entitySet, {
     modifiedSince: from?.toISOString(),
-    pageSize: deps.pageSize ?? 5000,
+    pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE,
   })) {
     for (const r of page.records) {
       const m = typeof r.lastModifiedDateTime === 'string' ? new Date(r.lastModifiedDateTime) : undefined;

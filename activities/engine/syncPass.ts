@@ -31,6 +31,7 @@ import { destinationId } from './deterministicId';
 import {
   activeFields,
   bodyOf,
+  bcColumns,
   buildPayload,
   changedFields,
   crmColumns,
@@ -50,7 +51,14 @@ import {
   recordVersion,
   type Side,
 } from './recordVersion';
-import type { CrashPoint, EngineLogger, PassDirection, PassResult, SyncEngineDeps } from './types';
+import {
+  DEFAULT_PAGE_SIZE,
+  type CrashPoint,
+  type EngineLogger,
+  type PassDirection,
+  type PassResult,
+  type SyncEngineDeps,
+} from './types';
 import { nextWatermark, readWindowStart, watermarkSide, DEFAULT_OVERLAP_MS } from './watermarks';
 
 export interface PassStores {
@@ -183,7 +191,10 @@ export class SyncPass {
   }
 
   private readSelect(side: Side): string[] | undefined {
-    return side.name === 'crm' ? crmColumns(this.s.mapping) : undefined;
+    if (side.name === 'crm') return crmColumns(this.s.mapping);
+    // Lines are expanded whole (invoices); an empty table taught us nothing: read every field.
+    if (this.s.mapping.bc.lines || !this.bcFieldsKnown) return undefined;
+    return bcColumns(this.s.mapping, this.bcFieldsKnown, [side.keyField, side.modifiedField]);
   }
 
   private readExpand(side: Side): string[] | undefined {
@@ -223,10 +234,9 @@ export class SyncPass {
     this.index =
       this.s.index ??
       (await CouplingIndex.open(
-        this.s.deps.db,
         stores.couplings,
         mapping.name,
-        this.s.deps.couplingLookup ?? 'auto',
+        this.s.deps.couplingLookup ?? 'perPage',
         this.s.deps.snapshotLimit ?? 500_000,
       ));
     trace(`index ${this.index.mode}`);
@@ -241,7 +251,7 @@ export class SyncPass {
       });
     }
     for (const r of await stores.retries.load(mapping.name, direction)) this.retryDocs.set(r.sourceId, r);
-    if (direction === 'fromCrm') await this.learnBcFields();
+    await this.learnBcFields();
     trace('selection');
 
     const retried = new Set<string>();
@@ -281,7 +291,7 @@ export class SyncPass {
   private async retryPhase(retried: Set<string>): Promise<void> {
     const ids = [...this.retryDocs.values()].filter((r) => !r.skipped).map((r) => r.sourceId);
     if (ids.length === 0) return;
-    const pageSize = this.s.deps.pageSize ?? 5000;
+    const pageSize = this.s.deps.pageSize ?? DEFAULT_PAGE_SIZE;
     const filter =
       this.s.direction === 'toCrm' ? this.s.mapping.tableFilter : this.s.mapping.integrationTableFilter;
     for (let start = 0; start < ids.length; start += pageSize) {
@@ -301,9 +311,9 @@ export class SyncPass {
     const { mapping, direction, deps } = this.s;
     const filter = direction === 'toCrm' ? mapping.tableFilter : mapping.integrationTableFilter;
     const pages = this.source.client.readPages(this.source.entity, {
-      filter,
+      filter: direction === 'fromCrm' ? andFilter(filter, this.notEchoFilter()) : filter,
       modifiedSince: this.checkpoint.readFrom?.toISOString(),
-      pageSize: Math.min(deps.pageSize ?? 5000, this.source.name === 'crm' ? 5000 : 20000),
+      pageSize: Math.min(deps.pageSize ?? DEFAULT_PAGE_SIZE, this.source.name === 'crm' ? 5000 : 20000),
       nextLink: this.checkpoint.nextLink,
       select: this.readSelect(this.source),
       expand: this.readExpand(this.source),
@@ -342,6 +352,16 @@ export class SyncPass {
       this.checkpoint = { ...this.checkpoint, phase: 'watermark', nextLink: undefined };
       await this.s.stores.jobLog.commitPage(this.s.jobId, {}, this.checkpoint);
     }
+  }
+
+  /**
+   * Echo suppression, rule 4.4: rows last modified by the integration user are left out of the CRM -> BC
+   * read, so the engine's own writes are not even read back (after an initial sync of 100,000 records,
+   * the CRM -> BC pass would otherwise read all of them to find each unchanged).
+   */
+  private notEchoFilter(): string | undefined {
+    const user = this.s.deps.integrationUserId;
+    return /^[0-9a-f-]{36}$/i.test(user) ? `_modifiedby_value ne ${user}` : undefined;
   }
 
   private async fetchByIds(side: Side, ids: string[], filter?: string): Promise<JsonRecord[]> {

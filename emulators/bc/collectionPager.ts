@@ -77,7 +77,12 @@ export function readCollectionPage(
 ): CollectionPage {
   const compare = comparatorFor(table, query.orderBy);
   const rows = orderedRows(table, query.orderBy, compare);
-  const matches = (row: JsonRow) => (!scope || scope(row)) && (!query.filter || query.filter(row));
+  // A fetch by id (`id eq <guid> or ...` over 100,000 rows) checks the id set before the filter.
+  const ids = query.filterIds;
+  const matches = (row: JsonRow) =>
+    (!ids || ids.has(String(row.id).toLowerCase())) &&
+    (!scope || scope(row)) &&
+    (!query.filter || query.filter(row));
   const page: CollectionPage = { rows: [] };
   if (query.count) {
     let count = 0;

@@ -15,6 +15,8 @@ export interface OrderTerm {
 
 export interface CollectionQuery {
   filter?: FilterPredicate;
+  /** Ids a matching row must have (a fetch by id), checked before the filter is evaluated. */
+  filterIds?: ReadonlySet<string>;
   /** Properties the filter reads. */
   filterFields: string[];
   select?: string[];
@@ -95,6 +97,8 @@ export function parseCollectionQuery(
       const compiled = compileFilterWithInfo(filterText);
       for (const name of compiled.properties) checkField(def, name);
       query.filter = compiled.predicate;
+      const ids = compiled.guidEqualities.get('id');
+      if (ids) query.filterIds = ids;
       query.filterFields = compiled.properties;
     } catch (error) {
       if (error instanceof FilterSyntaxError)

@@ -56,9 +56,17 @@ const PRODUCTS = ['Chair', 'Desk', 'Lamp', 'Cabinet', 'Shelf', 'Table', 'Stool',
 export function seedSized(state: BcState, records: number): void {
   const rng = new SeededRandom(424242);
   const ref = seedReferenceData(state, rng);
-  const stamp = state.clock.nowIso();
+  // Real tables were modified over months, not within one second: the rows get increasing
+  // lastModifiedDateTime values spread over the last 30 days (all in the past), so a watermark's overlap
+  // window re-reads a handful of rows, as it would against a real company.
+  const now = state.clock.now();
+  const spreadMs = 30 * 24 * 3600 * 1000;
+  const step = spreadMs / (records * 5 + 10_000);
+  let seq = 0;
   const make = (set: string, fields: JsonRow): StoredRow => ({
-    data: Object.assign(blankRow(entityDef(set)), fields, { lastModifiedDateTime: stamp }),
+    data: Object.assign(blankRow(entityDef(set)), fields, {
+      lastModifiedDateTime: new Date(Math.floor(now - spreadMs + step * seq++)).toISOString(),
+    }),
     etag: state.nextEtag(),
   });
   const currencyIds = new Map(

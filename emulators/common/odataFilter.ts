@@ -28,7 +28,15 @@ export interface CompiledFilter {
   predicate: FilterPredicate;
   /** Every property path the filter reads (first path segment), so an emulator can reject unknown names. */
   properties: string[];
+  /**
+   * Guid values a property must take for a row to match (`id eq <guid> or id eq <guid> ...`, possibly
+   * and-ed with more conditions), lower-cased. The emulators answer fetch-by-id filters from their key
+   * index with it instead of evaluating the filter on every row; the predicate still decides.
+   */
+  guidEqualities: ReadonlyMap<string, ReadonlySet<string>>;
 }
+
+type GuidHints = Map<string, Set<string>>;
 
 type TokenKind = 'ident' | 'string' | 'number' | 'datetime' | 'guid' | 'lparen' | 'rparen' | 'comma' | 'end';
 
@@ -123,6 +131,8 @@ interface Operand {
   evaluate: Evaluator;
   /** Set for literals; decides comparison semantics. */
   literal?: { kind: 'string' | 'number' | 'datetime' | 'guid' | 'bool' | 'null'; value: unknown };
+  /** Set for a plain (single-segment) property reference. */
+  property?: string;
 }
 
 const COMPARISON_OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
@@ -130,6 +140,34 @@ const COMPARISON_OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 class Parser {
   private index = 0;
   readonly properties = new Set<string>();
+  /** Per predicate: property -> the guids it must equal (see CompiledFilter.guidEqualities). */
+  readonly hints = new WeakMap<FilterPredicate, GuidHints>();
+
+  /** `a or b` constrains a property only when both sides do: to the union of their values. */
+  private orHints(a: FilterPredicate, b: FilterPredicate, result: FilterPredicate): void {
+    const ha = this.hints.get(a);
+    const hb = this.hints.get(b);
+    if (!ha || !hb) return;
+    const out: GuidHints = new Map();
+    for (const [prop, values] of ha) {
+      const other = hb.get(prop);
+      if (other) out.set(prop, new Set([...values, ...other]));
+    }
+    if (out.size > 0) this.hints.set(result, out);
+  }
+
+  /** `a and b` constrains every property either side does (to the intersection when both do). */
+  private andHints(a: FilterPredicate, b: FilterPredicate, result: FilterPredicate): void {
+    const ha = this.hints.get(a);
+    const hb = this.hints.get(b);
+    if (!ha && !hb) return;
+    const out: GuidHints = new Map(ha);
+    for (const [prop, values] of hb ?? []) {
+      const mine = out.get(prop);
+      out.set(prop, mine ? new Set([...values].filter((v) => mine.has(v))) : values);
+    }
+    this.hints.set(result, out);
+  }
 
   constructor(
     private readonly tokens: Token[],
@@ -180,6 +218,7 @@ class Parser {
       const right = this.parseAnd();
       const l = left;
       left = (row) => l(row) || right(row);
+      this.orHints(l, right, left);
     }
     return left;
   }
@@ -191,6 +230,7 @@ class Parser {
       const right = this.parseNot();
       const l = left;
       left = (row) => l(row) && right(row);
+      this.andHints(l, right, left);
     }
     return left;
   }
@@ -218,7 +258,12 @@ class Parser {
     if (opToken.kind === 'ident' && COMPARISON_OPS.has(opToken.text.toLowerCase())) {
       this.next();
       const right = this.parseOperand();
-      return this.compare(opToken.text.toLowerCase(), left, right);
+      const predicate = this.compare(opToken.text.toLowerCase(), left, right);
+      const property = left.property ?? right.property;
+      const guid = right.literal?.kind === 'guid' ? right.literal : left.literal;
+      if (opToken.text.toLowerCase() === 'eq' && property && guid?.kind === 'guid')
+        this.hints.set(predicate, new Map([[property, new Set([String(guid.value)])]]));
+      return predicate;
     }
     // A bare boolean operand: a function call (contains(...)) or a boolean property.
     const evaluate = left.evaluate;
@@ -274,7 +319,7 @@ class Parser {
     this.properties.add(path[0]);
     if (path.length === 1) {
       const name = path[0];
-      return { evaluate: (row) => row[name] };
+      return { evaluate: (row) => row[name], property: name };
     }
     return {
       evaluate: (row) => {
@@ -413,7 +458,11 @@ class Parser {
 export function compileFilterWithInfo(expr: string, options: FilterOptions = {}): CompiledFilter {
   const parser = new Parser(tokenize(expr), options.caseInsensitive ?? true);
   const predicate = parser.parse();
-  return { predicate, properties: [...parser.properties] };
+  return {
+    predicate,
+    properties: [...parser.properties],
+    guidEqualities: parser.hints.get(predicate) ?? new Map(),
+  };
 }
 
 /** Compiles an OData `$filter` expression into a row predicate; throws FilterSyntaxError on bad input. */

@@ -24,7 +24,12 @@ export interface ExpandTerm {
 
 export interface QueryOptions {
   select: string[] | null;
-  filter?: { text: string; predicate: FilterPredicate };
+  filter?: {
+    text: string;
+    predicate: FilterPredicate;
+    /** Primary keys a matching row must have (fetch by id), answered from the key index. */
+    keyIds?: ReadonlySet<string>;
+  };
   orderby: OrderTerm[];
   top?: number;
   expand: ExpandTerm[];
@@ -158,7 +163,8 @@ export function parseQueryOptions(
           throw dvErrors.unknownProperty(model.def.logicalName, property);
         }
       }
-      filter = { text: filterText, predicate: compiled.predicate };
+      const keyIds = compiled.guidEqualities.get(model.def.primaryId);
+      filter = { text: filterText, predicate: compiled.predicate, ...(keyIds ? { keyIds } : {}) };
     } catch (error) {
       if (error instanceof FilterSyntaxError) {
         throw dvErrors.querySyntax(
@@ -316,8 +322,10 @@ export function readPage(
   const rows: Row[] = [];
   let more = false;
   if (options.orderby.length === 0) {
-    // Default order: primary key; walk the sorted key index from the cursor on.
-    const ids = table.ids();
+    // Default order: primary key; walk the sorted key index from the cursor on (only the requested keys
+    // when the filter names them).
+    const keyIds = options.filter?.keyIds;
+    const ids = keyIds ? [...keyIds].filter((id) => table.rows.has(id)).sort() : table.ids();
     let index = cursor ? upperBound(ids, cursor.i) : 0;
     for (; index < ids.length; index++) {
       const row = table.rows.get(ids[index]);

@@ -88,6 +88,22 @@ describe('compileFilter', () => {
     ).toEqual(['city', 'credit', 'name']);
   });
 
+  it('tells which guids a key must equal, so a fetch by id is answered from the key index', () => {
+    const g1 = '0D8E1F5A-0000-4000-8000-000000000001';
+    const g2 = '0d8e1f5a-0000-4000-8000-000000000002';
+    const hint = (expr: string) => {
+      const values = compileFilterWithInfo(expr).guidEqualities.get('id');
+      return values ? [...values].sort() : undefined;
+    };
+    expect(hint(`id eq ${g1} or id eq ${g2}`)).toEqual([g1.toLowerCase(), g2]);
+    expect(hint(`(blocked eq ' ') and (id eq ${g1} or id eq ${g2})`)).toEqual([g1.toLowerCase(), g2]);
+    expect(hint(`id eq ${g1} and id eq ${g2}`)).toEqual([]);
+    // Anything that could match another id gives no hint: the whole table is filtered as before.
+    expect(hint(`id eq ${g1} or name eq 'x'`)).toBeUndefined();
+    expect(hint(`not (id eq ${g1})`)).toBeUndefined();
+    expect(hint(`id ne ${g1}`)).toBeUndefined();
+  });
+
   it('throws FilterSyntaxError naming the position of the problem', () => {
     const attempt = (expr: string): FilterSyntaxError => {
       try {

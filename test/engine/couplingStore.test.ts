@@ -44,3 +44,33 @@ test('a second coupling of the same CRM record is reported as a duplicate, the r
   expect([...duplicates]).toEqual(['DUP|b2']);
   expect((await store.loadByCrmIds('DUP', ['c1', 'c3'])).map((d) => d.bcId).sort()).toEqual(['b1', 'b3']);
 });
+
+// Our FerretDB build narrows these queries in SQLite (devservers/ferretdb/bcsync_pushdown.go): the answers
+// must be exactly MongoDB's, for ids in several chunks, other mappings' couplings and missing ids.
+test('a page of 2,500 ids finds its couplings by BC id and by CRM id, and only those of its mapping', async () => {
+  const store = new CouplingStore(db.cols.couplings);
+  const now = new Date();
+  for (const mapping of ['PAGE', 'OTHER']) {
+    const writes: CouplingWrite[] = Array.from({ length: 1200 }, (_, i) => ({
+      kind: 'insert',
+      doc: newCoupling(mapping, `b${i}`, `${mapping}-c${i}`, now),
+    }));
+    expect((await store.applyPage(writes)).duplicates.size).toBe(0);
+  }
+  // The other mapping's CRM ids are asked for too: they must not be answered for PAGE.
+  const bcIds = Array.from({ length: 2500 }, (_, i) => `b${i}`);
+  const crmIds = [
+    ...Array.from({ length: 1250 }, (_, i) => `PAGE-c${i}`),
+    ...Array.from({ length: 1250 }, (_, i) => `OTHER-c${i}`),
+  ];
+  const byBc = await store.loadByBcIds('PAGE', bcIds);
+  expect(byBc).toHaveLength(1200);
+  expect(new Set(byBc.map((d) => d.mapping))).toEqual(new Set(['PAGE']));
+  const byCrm = await store.loadByCrmIds('PAGE', crmIds);
+  expect(byCrm.map((d) => d.crmId).sort()).toEqual(
+    Array.from({ length: 1200 }, (_, i) => `PAGE-c${i}`).sort(),
+  );
+  // Equality on a field besides _id, and a filter the pushdown leaves to FerretDB (an operator).
+  expect(await db.cols.couplings.countDocuments({ mapping: 'OTHER', crmId: 'OTHER-c7' })).toBe(1);
+  expect(await db.cols.couplings.countDocuments({ mapping: 'OTHER', crmId: { $ne: 'OTHER-c7' } })).toBe(1199);
+});
