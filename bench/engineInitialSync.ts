@@ -1,27 +1,33 @@
-// Benchmark (not a test): initial sync of N BC customers into an (almost) empty CRM through the engine,
-// against a raw-copy baseline on the same emulators (read BC pages, batch-write Dataverse; no engine, no
-// MongoDB, no Temporal), then an incremental run after changing 1% of the records on each side.
+// Benchmark (not a test): initial sync of N BC customers into an (almost) empty CRM by a real bcsync worker
+// (Temporal entry workflow, "run now" with full sync), against a raw-copy baseline on the same emulators
+// (read BC pages, batch-write Dataverse; no engine, no MongoDB, no Temporal), then an incremental run after
+// changing 1% of the records on each side.
 //
-//   npm run build && node dist/bench/engineInitialSync.js [--records 100000] [--page-size 2000]
-//     [--engine-heap-mb N]   run the engine process with --max-old-space-size=N (a memory-capped worker)
+//   npm run build && node dist/bench/engineInitialSync.js [--records 100000] [--page-size 1000]
 //
-// MongoDB: MONGODB_URI if set, else a FerretDB started by devservers (`up`). BENCH_FERRETDB=<binary> starts
-// that FerretDB binary instead. The emulators run in one child process and the engine in another (as in a
-// worker), so the peak RSS printed (the kernel's VmHWM) is the engine's process alone.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Temporal and MongoDB: TEMPORAL_ADDRESS / MONGODB_URI if set, else fresh dev servers (devservers `up`).
+// The emulators run in one child process and the worker in another, started as `bcsync worker` starts it
+// (with its memory settings, worker/processSettings.ts), so the peak RSS printed (the kernel's
+// VmHWM) is the worker process alone. BENCH_ALLOC_PROFILE=<file> writes the worker's allocation profile;
+// BENCH_VERBOSE=1 logs its memory every second.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { createConnectors, createDataverseClient, type Connectors } from '../activities/connectors';
 import type { JsonRecord, WriteOperation } from '../activities/connectors/types';
 import { createSyncEngine } from '../activities/engine/engine';
 import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
 import { loadMappings } from '../activities/mappings/mappingConfig';
-import { connectDatabase } from '../activities/store/database';
-import { bcRecordId, crmRecordId, mappingName } from '../common/ids';
 import { CouplingStore } from '../activities/store/couplings';
-import { down, up } from '../devservers/devServers';
-import { freePort, waitForPort } from '../devservers/processes';
+import { connectDatabase, type Database } from '../activities/store/database';
+import { bcRecordId, crmRecordId, mappingName } from '../common/ids';
+import { entryWorkflowId, type RunResult } from '../common/jobQueue';
+import { startEphemeralServers } from '../devservers/devServers';
+import { workerEnv, workerNodeArgs } from '../worker/processSettings';
+import { startWorker } from '../worker/worker';
+import type { jobQueueEntry } from '../workflows';
+import { runNowUpdate } from '../workflows/messages';
 
 interface EmulatorInfo {
   bc: {
@@ -136,78 +142,20 @@ async function rawCopy(connectors: Connectors, pageSize: number): Promise<number
   return copied;
 }
 
-async function startMongo(
-  stateDir: string,
-): Promise<{ uri: string; stop: () => Promise<void>; route: string }> {
-  if (process.env.MONGODB_URI)
-    return { uri: process.env.MONGODB_URI, stop: async () => undefined, route: 'MONGODB_URI' };
-  const custom = process.env.BENCH_FERRETDB;
-  if (custom) {
-    const port = await freePort();
-    const child: ChildProcess = spawn(
-      custom,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${stateDir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
-        '--state-dir=-',
-        '--telemetry=disable',
-        '--log-level=warn',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForPort(port, 'ferretdb', 30_000);
-    return {
-      uri: `mongodb://127.0.0.1:${port}/`,
-      stop: async () => void child.kill('SIGTERM'),
-      route: `FerretDB (${custom})`,
-    };
-  }
-  process.env.TEMPORAL_ADDRESS ??= 'unused-by-this-bench:0';
-  const state = await up({ stateDir, mongoPort: 0, ephemeral: true });
-  return {
-    uri: state.mongo.address,
-    stop: async () => void (await down({ stateDir })),
-    route: state.mongo.route,
-  };
+/** The kernel's high-water mark of a process's resident set (VmHWM), in MB. */
+function peakRssMb(pid: number | 'self'): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-const log = (m: string) => {
-  if (process.env.BENCH_VERBOSE) console.error(`${new Date().toISOString()} ${m}`);
-};
-
-interface EngineJob {
-  info: EmulatorInfo;
-  mongoUri: string;
-  dbName: string;
-  pageSize: number;
-  records: number;
-}
-
-interface EngineResult {
-  engineMs: number;
-  inserted: number;
-  initialPasses: string;
-  incrementalMs: number;
-  incrementalModified: string;
-  incrementalPasses: string;
-  bcChanges: number;
-  crmChanges: number;
-  failures: string[];
-  rssBeforeMb: number;
-  peakRssMb: number;
-}
-
-/** The kernel's high-water mark of this process's resident set (VmHWM), in MB. */
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1024 / 1024;
+function currentRssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /**
- * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profile of everything the engine process allocates,
- * garbage included (what makes the heap grow between collections), written as a .heapprofile.
+ * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profile of everything the worker allocates, garbage
+ * included (what makes the heap grow between collections), written as a .heapprofile on SIGTERM.
  */
 async function startAllocationProfile(): Promise<(file: string) => Promise<void>> {
   const { Session } = await import('node:inspector/promises');
@@ -226,190 +174,240 @@ async function startAllocationProfile(): Promise<(file: string) => Promise<void>
   };
 }
 
-/** Runs in the engine child process: what a worker does for the CUSTOMER mapping, nothing else. */
-async function engineProcess(job: EngineJob): Promise<EngineResult> {
-  const { info, pageSize } = job;
-  const db = await connectDatabase(job.mongoUri, { dbName: job.dbName });
+interface WorkerJob {
+  temporalAddress: string;
+  mongodbUri: string;
+  dbName: string;
+  taskQueue: string;
+  pageSize: number;
+  env: Record<string, string>;
+}
+
+/** The worker child: `startWorker` with connectors from the BCSYNC_* settings, until SIGTERM. */
+async function workerProcess(job: WorkerJob): Promise<void> {
+  Object.assign(process.env, job.env);
   const profile = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile() : undefined;
   const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
   const memoryLog = process.env.BENCH_VERBOSE
     ? setInterval(() => {
-        (globalThis as { gc?: () => void }).gc?.();
         const m = process.memoryUsage();
         log(
-          `memory: rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} MB`,
+          `worker memory: rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} MB`,
         );
       }, 1000)
     : undefined;
-  try {
-    const mappings = loadMappings();
-    const engineConnectors = connectorsFor(info, 0);
-    // Reference data the CUSTOMER mapping needs: salespeople coupled to users, currencies synced.
-    const engine = createSyncEngine({
-      db,
-      bc: engineConnectors.bc,
-      crm: engineConnectors.dataverse,
-      mappings,
-      integrationUserId: info.dataverse[0]!.integrationUserId,
-      pageSize,
-      ...(process.env.BENCH_VERBOSE
-        ? {
-            heartbeat: (p) =>
-              console.error(
-                `${new Date().toISOString()} ${p.mapping} ${p.direction} page ${p.pageSeq}: ${JSON.stringify(p.counters)}`,
-              ),
-          }
-        : {}),
-    });
-    const couplings = new CouplingStore(db.cols.couplings);
-    const users: JsonRecord[] = [];
-    for await (const p of engineConnectors.dataverse.readPages('systemusers', {})) users.push(...p.records);
-    const salespeople: JsonRecord[] = [];
-    for await (const p of engineConnectors.bc.readPages('salespeoplePurchasers', {}))
-      salespeople.push(...p.records);
-    const spare = users.filter(
-      (u) =>
-        !u.isintegrationuser && !u.isdisabled && !salespeople.some((sp) => sp.displayName === u.fullname),
-    );
-    {
-      for (const sp of salespeople) {
-        const user = users.find((u) => u.fullname === sp.displayName) ?? spare.shift();
-        await couplings.couple(
-          mappingName('SALESPEOPLE'),
-          bcRecordId(String(sp.id)),
-          crmRecordId(String(user!.systemuserid)),
-        );
-      }
-    }
-    await engine.fullSync(['CURRENCY']);
-
-    const rssBeforeMb = process.memoryUsage().rss / 1024 / 1024;
-    let t = Date.now();
-    const [initial] = await engine.fullSync(['CUSTOMER']);
-    const engineMs = Date.now() - t;
-    const initialPeakMb = peakRssMb();
-    const inserted = initial!.passes[0]!.counters.inserted;
-
-    // Incremental: 1% changed on each side.
-    const changes = Math.max(1, Math.floor(job.records / 100));
-    const bcIds: string[] = [];
-    for await (const p of engineConnectors.bc.readPages('customers', {
-      filter: "blocked eq ' '",
-      pageSize: changes,
-    })) {
-      bcIds.push(...p.records.map((r) => String(r.id)));
-      break;
-    }
-    await engineConnectors.bc.writeBatch(
-      bcIds.map((id, i) => ({
-        kind: 'update',
-        entity: 'customers',
-        id,
-        body: { phoneNumber: `+1 555 ${i}` },
-      })),
-    );
-    const sales = createDataverseClient(
-      {
-        url: info.dataverse[0]!.url,
-        tenant: info.dataverse[0]!.tenant,
-        ...SALES_USER,
-        tokenUrl: `${info.dataverse[0]!.url}/${info.dataverse[0]!.tenant}/oauth2/v2.0/token`,
-        scope: `${info.dataverse[0]!.url}/.default`,
-      },
-      { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
-    );
-    // Other records than the BC changes: a record changed on both sides is an update conflict (rule 4.6).
-    const changedInBc = new Set(bcIds);
-    const crmIds = (
-      await db.cols.couplings
-        .find({ mapping: 'CUSTOMER' })
-        .limit(changes * 3)
-        .toArray()
-    )
-      .filter((c) => !changedInBc.has(c.bcId))
-      .slice(0, changes)
-      .map((c) => c.crmId!);
-    await sales.writeBatch(
-      crmIds.map((id, i) => ({
-        kind: 'update',
-        entity: 'accounts',
-        id,
-        body: { websiteurl: `www.changed-${i}.example` },
-      })),
-    );
-    log('incremental run');
-    t = Date.now();
-    const incremental = await engine.runMapping('CUSTOMER');
-    const incrementalMs = Date.now() - t;
-
-    const failures = await db.cols.syncErrors
-      .find({ jobId: { $in: incremental.passes.map((p) => p.jobId) } })
-      .limit(3)
-      .toArray();
-    for (const f of failures) console.error(`failed: ${f.source.label}: ${f.message}`);
-    return {
-      engineMs,
-      inserted,
-      initialPasses: initial!.passes.map((p) => `${p.direction} ${p.message}`).join('; '),
-      incrementalMs,
-      incrementalModified: incremental.passes.map((p) => p.counters.modified).join(' + '),
-      incrementalPasses: incremental.passes.map((p) => `${p.direction} ${p.message}`).join('; '),
-      bcChanges: bcIds.length,
-      crmChanges: crmIds.length,
-      failures: failures.map((f) => `${f.source.label}: ${f.message}`),
-      rssBeforeMb,
-      peakRssMb: initialPeakMb,
-    };
-  } finally {
-    await profile?.(process.env.BENCH_ALLOC_PROFILE!);
+  const running = await startWorker({
+    temporalAddress: job.temporalAddress,
+    mongodbUri: job.mongodbUri,
+    dbName: job.dbName,
+    taskQueue: job.taskQueue,
+    shutdownGraceTime: '1s',
+    activities: { engine: { pageSize: job.pageSize } },
+  });
+  // The Temporal runtime shuts the worker down on SIGTERM; the profile is written first.
+  process.once('SIGTERM', () => {
     clearInterval(memoryLog);
-    await db.close();
-  }
+    void profile?.(process.env.BENCH_ALLOC_PROFILE!);
+  });
+  process.send!('ready');
+  await running.done;
 }
 
-function runEngineProcess(job: EngineJob): Promise<EngineResult> {
-  const heapMb = arg('engine-heap-mb', 0);
-  const child = fork(__filename, ['--engine-process'], {
+interface BenchWorker {
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
+  const child = fork(__filename, ['--worker-process'], {
     stdio: 'inherit',
+    // BENCH_WORKER_NODE_ARGS: more node flags for the worker, e.g. to try a V8 setting.
+    env: workerEnv(),
     execArgv: [
-      ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
-      // e.g. BENCH_ENGINE_NODE_ARGS="--heap-prof --heap-prof-dir=/tmp/prof" to see what the engine allocates.
-      ...(process.env.BENCH_ENGINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...workerNodeArgs(process.env, []),
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
   });
-  return new Promise<EngineResult>((resolve, reject) => {
-    child.once('message', (m) => {
-      const reply = m as { ok: true; result: EngineResult } | { ok: false; error: string };
-      if (reply.ok) resolve(reply.result);
-      else reject(new Error(`engine process: ${reply.error}`));
-    });
-    child.once('exit', (code) => reject(new Error(`engine process exited with ${code}`)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
+    child.once('message', () =>
+      resolve({
+        pid: child.pid!,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      }),
+    );
     child.send(job);
   });
 }
 
+/** Reference data the CUSTOMER mapping needs: salespeople coupled to users, currencies synced. */
+async function syncReference(db: Database, connectors: Connectors, integrationUserId: string): Promise<void> {
+  const couplings = new CouplingStore(db.cols.couplings);
+  const users: JsonRecord[] = [];
+  for await (const p of connectors.dataverse.readPages('systemusers', {})) users.push(...p.records);
+  const salespeople: JsonRecord[] = [];
+  for await (const p of connectors.bc.readPages('salespeoplePurchasers', {})) salespeople.push(...p.records);
+  const spare = users.filter(
+    (u) => !u.isintegrationuser && !u.isdisabled && !salespeople.some((sp) => sp.displayName === u.fullname),
+  );
+  for (const sp of salespeople) {
+    const user = users.find((u) => u.fullname === sp.displayName) ?? spare.shift();
+    await couplings.couple(
+      mappingName('SALESPEOPLE'),
+      bcRecordId(String(sp.id)),
+      crmRecordId(String(user!.systemuserid)),
+    );
+  }
+  const engine = createSyncEngine({
+    db,
+    bc: connectors.bc,
+    crm: connectors.dataverse,
+    mappings: loadMappings(),
+    integrationUserId,
+  });
+  await engine.fullSync(['CURRENCY']);
+}
+
+/** 1% of the customers changed in BC and another 1% of them changed in CRM by a sales user. */
+async function changeOnePercent(
+  db: Database,
+  info: EmulatorInfo,
+  connectors: Connectors,
+  records: number,
+): Promise<{ bc: number; crm: number }> {
+  const changes = Math.max(1, Math.floor(records / 100));
+  const bcIds: string[] = [];
+  for await (const p of connectors.bc.readPages('customers', {
+    filter: "blocked eq ' '",
+    pageSize: changes,
+  })) {
+    bcIds.push(...p.records.map((r) => String(r.id)));
+    break;
+  }
+  await connectors.bc.writeBatch(
+    bcIds.map((id, i) => ({ kind: 'update', entity: 'customers', id, body: { phoneNumber: `+1 555 ${i}` } })),
+  );
+  // Other records than the BC changes: a record changed on both sides is an update conflict (rule 4.6).
+  const changedInBc = new Set(bcIds);
+  const crmIds = (
+    await db.cols.couplings
+      .find({ mapping: 'CUSTOMER' })
+      .limit(changes * 3)
+      .toArray()
+  )
+    .filter((c) => !changedInBc.has(c.bcId))
+    .slice(0, changes)
+    .map((c) => c.crmId!);
+  const dv = info.dataverse[0]!;
+  const sales = createDataverseClient(
+    {
+      url: dv.url,
+      tenant: dv.tenant,
+      ...SALES_USER,
+      tokenUrl: `${dv.url}/${dv.tenant}/oauth2/v2.0/token`,
+      scope: `${dv.url}/.default`,
+    },
+    { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
+  );
+  await sales.writeBatch(
+    crmIds.map((id, i) => ({
+      kind: 'update',
+      entity: 'accounts',
+      id,
+      body: { websiteurl: `www.changed-${i}.example` },
+    })),
+  );
+  return { bc: bcIds.length, crm: crmIds.length };
+}
+
+/** The BCSYNC_* settings (README) that point a worker at the emulators. */
+function connectorEnv(info: EmulatorInfo): Record<string, string> {
+  const dv = info.dataverse[0]!;
+  return {
+    BCSYNC_BC_TENANT: info.bc.tenant,
+    BCSYNC_BC_ENVIRONMENT: info.bc.environment,
+    BCSYNC_BC_COMPANY_ID: info.bc.companyId,
+    BCSYNC_BC_CLIENT_ID: info.bc.clientId,
+    BCSYNC_BC_CLIENT_SECRET: info.bc.clientSecret,
+    BCSYNC_BC_API_URL: info.bc.url,
+    BCSYNC_BC_TOKEN_URL: `${info.bc.url}/${info.bc.tenant}/oauth2/v2.0/token`,
+    BCSYNC_DATAVERSE_URL: dv.url,
+    BCSYNC_DATAVERSE_TENANT: dv.tenant,
+    BCSYNC_DATAVERSE_CLIENT_ID: dv.clientId,
+    BCSYNC_DATAVERSE_CLIENT_SECRET: dv.clientSecret,
+    BCSYNC_DATAVERSE_TOKEN_URL: `${dv.url}/${dv.tenant}/oauth2/v2.0/token`,
+    BCSYNC_LOG_LEVEL: 'warn',
+  };
+}
+
+async function jobMessages(db: Database, result: RunResult): Promise<string> {
+  const jobs = await db.cols.jobLog.find({ _id: { $in: result.jobIds } }).toArray();
+  return jobs.map((j) => `${j.direction} ${j.message ?? ''}`).join('; ');
+}
+
+const log = (m: string) => {
+  if (process.env.BENCH_VERBOSE) console.error(`${new Date().toISOString()} ${m}`);
+};
+
 async function main(): Promise<void> {
   const records = arg('records', 100_000);
   const pageSize = arg('page-size', DEFAULT_PAGE_SIZE);
-  const stateDir = mkdtempSync(join(tmpdir(), 'bcsync-bench-engine-'));
-  // The emulators hold every record in memory: they get their own heap, whatever limit this process has.
-  const host = fork(__filename, ['--emulator-host', String(records)], {
-    stdio: 'inherit',
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
-  });
+  // The emulators hold every record in memory: they get their own process and heap.
+  const host = fork(__filename, ['--emulator-host', String(records)], { stdio: 'inherit', execArgv: [] });
   const info = await new Promise<EmulatorInfo>((resolve) =>
     host.once('message', (m) => resolve(m as EmulatorInfo)),
   );
-  const mongo = await startMongo(stateDir);
+  const servers = await startEphemeralServers('bcsync-bench-engine-');
   const dbName = `bench_${Date.now()}`;
+  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+  let db: Database | undefined;
+  let worker: BenchWorker | undefined;
+  let connection: Connection | undefined;
   try {
     // Baseline first (same BC emulator, its own empty-ish Dataverse).
-    const t = Date.now();
+    const t0 = Date.now();
     const copied = await rawCopy(connectorsFor(info, 1), pageSize);
-    const baselineMs = Date.now() - t;
+    const baselineMs = Date.now() - t0;
     log(`baseline: ${copied} in ${baselineMs} ms`);
 
-    const r = await runEngineProcess({ info, mongoUri: mongo.uri, dbName, records, pageSize });
+    db = await connectDatabase(servers.mongodbUri, { dbName });
+    const connectors = connectorsFor(info, 0);
+    await syncReference(db, connectors, info.dataverse[0]!.integrationUserId);
+
+    worker = await startBenchWorker({
+      temporalAddress: servers.temporalAddress,
+      mongodbUri: servers.mongodbUri,
+      dbName,
+      taskQueue,
+      pageSize,
+      env: connectorEnv(info),
+    });
+    const rssAtStartMb = currentRssMb(worker.pid);
+    connection = await Connection.connect({ address: servers.temporalAddress });
+    const client = new Client({ connection });
+    const handle = await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
+      taskQueue,
+      workflowId: entryWorkflowId('CUSTOMER', taskQueue),
+      args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], startOnHold: true }],
+    });
+
+    log('initial run');
+    let t = Date.now();
+    const initial = await handle.executeUpdate(runNowUpdate, { args: [{ fullSync: true }] });
+    const engineMs = Date.now() - t;
+    const peakMb = peakRssMb(worker.pid);
+
+    const changed = await changeOnePercent(db, info, connectors, records);
+    log('incremental run');
+    t = Date.now();
+    const incremental = await handle.executeUpdate(runNowUpdate, { args: [{}] });
+    const incrementalMs = Date.now() - t;
+    await handle.terminate('benchmark finished');
+
     const rate = (n: number, ms: number) => (n / (ms / 1000)).toFixed(0);
     const rows = [
       [
@@ -419,37 +417,41 @@ async function main(): Promise<void> {
         `${rate(copied, baselineMs)}`,
       ],
       [
-        'Engine initial sync (CUSTOMER, both passes)',
-        `${r.inserted}`,
-        `${(r.engineMs / 1000).toFixed(1)} s`,
-        `${rate(r.inserted, r.engineMs)}`,
+        'bcsync initial sync (CUSTOMER full sync, both passes, via the worker)',
+        `${initial.inserted}`,
+        `${(engineMs / 1000).toFixed(1)} s`,
+        `${rate(initial.inserted, engineMs)}`,
       ],
       [
-        `Engine incremental (${r.bcChanges} BC + ${r.crmChanges} CRM changes)`,
-        r.incrementalModified,
-        `${(r.incrementalMs / 1000).toFixed(1)} s`,
+        `bcsync incremental run (${changed.bc} BC + ${changed.crm} CRM changes)`,
+        `${incremental.modified}`,
+        `${(incrementalMs / 1000).toFixed(1)} s`,
         '',
       ],
     ];
-    console.log(`\nMongoDB: ${mongo.route}; records: ${records}; page size: ${pageSize}\n`);
+    console.log(`\nrecords: ${records}; page size: ${pageSize}\n`);
     console.log('| Run | Records | Time | Records/s |\n|---|---|---|---|');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     console.log(
-      `\nEngine / baseline: ${((r.inserted / r.engineMs / (copied / baselineMs)) * 100).toFixed(0)}% (target >= 50%)`,
+      `\nbcsync / baseline: ${((initial.inserted / engineMs / (copied / baselineMs)) * 100).toFixed(0)}% (target >= 50%)`,
     );
-    console.log(`Initial passes: ${r.initialPasses}`);
-    console.log(`Incremental passes: ${r.incrementalPasses}`);
-    for (const f of r.failures) console.log(`Failed: ${f}`);
+    console.log(`Initial run: ${await jobMessages(db, initial)}`);
+    console.log(`Incremental run: ${await jobMessages(db, incremental)}`);
+    const failures = await db.cols.syncErrors
+      .find({ jobId: { $in: [...initial.jobIds, ...incremental.jobIds] } })
+      .limit(3)
+      .toArray();
+    for (const f of failures) console.log(`Failed: ${f.source.label}: ${f.message}`);
     console.log(
-      `Peak RSS of the engine process (VmHWM) through the initial run: ${r.peakRssMb.toFixed(0)} MB (at its start: ${r.rssBeforeMb.toFixed(0)} MB; target < 300 MB)`,
+      `Peak RSS of the worker process (VmHWM) through the initial run: ${peakMb.toFixed(0)} MB (when ready: ${rssAtStartMb.toFixed(0)} MB; node ${workerNodeArgs(process.env, []).join(' ')}; target < 300 MB)`,
     );
   } finally {
-    const db = await connectDatabase(mongo.uri, { dbName }).catch(() => undefined);
+    await connection?.close();
+    await worker?.stop();
     await db?.db.dropDatabase().catch(() => undefined);
     await db?.close();
-    await mongo.stop();
+    await servers.stop();
     host.send('stop');
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
@@ -458,16 +460,15 @@ if (process.argv.includes('--emulator-host')) {
     console.error(err);
     process.exit(1);
   });
-} else if (process.argv.includes('--engine-process')) {
+} else if (process.argv.includes('--worker-process')) {
   process.once('message', (job) => {
-    engineProcess(job as EngineJob)
-      .then((result) => process.send!({ ok: true, result }, () => process.exit(0)))
-      .catch((err: unknown) =>
-        process.send!(
-          { ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) },
-          () => process.exit(1),
-        ),
-      );
+    workerProcess(job as WorkerJob).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   });
 } else {
   main().catch((err) => {

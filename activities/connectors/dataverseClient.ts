@@ -423,25 +423,26 @@ export class DataverseClient implements TableClient {
     body?: JsonRecord;
   } {
     const representation = { Prefer: 'return=representation' };
+    const returning = op.kind === 'delete' ? '' : queryString({ select: op.returnColumns?.slice() });
     switch (op.kind) {
       case 'create':
         return {
           method: 'POST',
-          url: this.entityUrl(op.entity),
+          url: `${this.entityUrl(op.entity)}${returning}`,
           headers: representation,
           body: { ...op.body, [this.keyField(op.entity)]: op.id },
         };
       case 'update':
         return {
           method: 'PATCH',
-          url: this.recordUrl(op.entity, op.id),
+          url: `${this.recordUrl(op.entity, op.id)}${returning}`,
           headers: { ...representation, 'If-Match': op.etag ?? '*' },
           body: op.body,
         };
       case 'upsert':
         return {
           method: 'PATCH',
-          url: this.recordUrl(op.entity, op.id),
+          url: `${this.recordUrl(op.entity, op.id)}${returning}`,
           headers: representation,
           body: op.body,
         };

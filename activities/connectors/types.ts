@@ -79,10 +79,23 @@ export interface ApiErrorInfo {
   outcomeUnknown?: boolean;
 }
 
+/**
+ * Columns of the record a create/update/upsert returns (Dataverse `return=representation` with `$select`;
+ * default: every column). BC always returns the whole entity and ignores it.
+ */
+interface Returning {
+  returnColumns?: readonly string[];
+}
+
 export type WriteOperation =
-  | { kind: 'create'; entity: string; body: JsonRecord; /** client-chosen id (Dataverse) */ id?: string }
-  | { kind: 'update'; entity: string; id: string; body: JsonRecord; etag?: string }
-  | { kind: 'upsert'; entity: string; id: string; body: JsonRecord }
+  | ({
+      kind: 'create';
+      entity: string;
+      body: JsonRecord;
+      /** client-chosen id (Dataverse) */ id?: string;
+    } & Returning)
+  | ({ kind: 'update'; entity: string; id: string; body: JsonRecord; etag?: string } & Returning)
+  | ({ kind: 'upsert'; entity: string; id: string; body: JsonRecord } & Returning)
   | { kind: 'delete'; entity: string; id: string; etag?: string };
 
 export type WriteResult =

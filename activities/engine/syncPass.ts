@@ -355,6 +355,14 @@ export class SyncPass {
   }
 
   /**
+   * A CRM write returns only the columns the coupling and the next pass need (its version, modified time
+   * and the mapped fields), not the whole row: less to send, parse and hold per page.
+   */
+  private returning(): { returnColumns?: string[] } {
+    return this.dest.name === 'crm' ? { returnColumns: crmColumns(this.s.mapping) } : {};
+  }
+
+  /**
    * Echo suppression, rule 4.4: rows last modified by the integration user are left out of the CRM -> BC
    * read, so the engine's own writes are not even read back (after an initial sync of 100,000 records,
    * the CRM -> BC pass would otherwise read all of them to find each unchanged).
@@ -705,6 +713,7 @@ export class SyncPass {
         id: destId,
         body: bodyOf(differing),
         ...(typeof destRec!['@odata.etag'] === 'string' ? { etag: destRec!['@odata.etag'] } : {}),
+        ...this.returning(),
       };
       ops.push(item);
     }
@@ -729,7 +738,7 @@ export class SyncPass {
       item.action = 'Inserted';
       if (sourceIsBc) {
         const body = { ...mapping.crmTemplate, ...bodyOf(payload) };
-        item.op = { kind: 'create', entity: this.dest.entity, id: destId, body };
+        item.op = { kind: 'create', entity: this.dest.entity, id: destId, body, ...this.returning() };
       } else {
         let body: JsonRecord = { ...mapping.bcTemplate, ...bodyOf(payload) };
         if (this.bcFieldsKnown)

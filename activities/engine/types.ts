@@ -45,10 +45,11 @@ export interface PassProgress {
 
 /**
  * Records per page. Memory follows the page (about three pages are alive at once: the one read ahead, the
- * one processed, the one committing), throughput does not: bench/engineInitialSync.ts measured the same
- * rate at 2,000 and 5,000, with a peak RSS of 316 MB against 432 MB.
+ * one processed, the one committing), throughput does not: bench/engineInitialSync.ts (100,000 customers,
+ * through a worker) measured the same rate at 1,000 and 2,000, with the worker's peak RSS at 263-268 MB
+ * against 298 MB. A page is also one Dataverse $batch (at most 1,000 requests).
  */
-export const DEFAULT_PAGE_SIZE = 2000;
+export const DEFAULT_PAGE_SIZE = 1000;
 
 /** How couplings are looked up for a page (see couplingIndex.ts). */
 export type CouplingLookupMode = 'perPage' | 'snapshot';

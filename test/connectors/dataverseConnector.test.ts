@@ -159,6 +159,32 @@ describe('Dataverse connector writes', () => {
     expect(rows.find((r) => r.accountid === ids[0])!.telephone1).toBe('555-0124');
   });
 
+  it('returns only the asked-for columns of a written row ($select with return=representation)', async () => {
+    const id = randomUUID();
+    const columns = ['accountid', 'name', 'versionnumber', 'modifiedon'];
+    const [created, updated] = await dv.writeBatch([
+      { kind: 'create', entity: 'accounts', id, body: { name: 'Returning Co.' }, returnColumns: columns },
+      {
+        kind: 'update',
+        entity: 'accounts',
+        id: String((await accountsInEmulator())[3]!.accountid),
+        body: { telephone1: '555-0199' },
+        returnColumns: columns,
+      },
+    ]);
+    for (const result of [created, updated]) {
+      if (!result?.ok) throw new Error(`write failed: ${JSON.stringify(result)}`);
+      const fields = Object.keys(result.record ?? {}).filter((k) => !k.startsWith('@'));
+      expect(fields.sort()).toEqual([...columns].sort());
+    }
+    expect(created).toMatchObject({ record: { accountid: id, name: 'Returning Co.' } });
+    // Without returnColumns the whole row comes back.
+    const [whole] = await dv.writeBatch([
+      { kind: 'create', entity: 'accounts', id: randomUUID(), body: { name: 'Whole Co.' } },
+    ]);
+    expect(Object.keys((whole?.ok && whole.record) || {}).length).toBeGreaterThan(columns.length + 5);
+  });
+
   it('writes all-or-nothing with writeAtomic', async () => {
     const good = randomUUID();
     const results = await dv.writeAtomic([
