@@ -6,7 +6,7 @@ import { createStackCheckActivities } from './stackCheck';
 import { createSyncActivities, type SyncActivityDeps } from './syncActivities';
 import { createConnectors, type Connectors } from './connectors';
 import { ConfigError, loadConnectorConfig } from './connectors/connectorConfig';
-import { loadMappings } from './mappings/mappingConfig';
+import { customEntitySets, loadMappings } from './mappings/mappingConfig';
 import type { Database } from './store/database';
 
 export interface ActivityDeps {
@@ -26,15 +26,17 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
   let built: Promise<JobQueueActivities> | undefined;
   const build = async (): Promise<JobQueueActivities> => {
     let connectors = deps.connectors;
+    const mappings = deps.engine?.mappings ?? loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
     if (!connectors) {
       try {
-        connectors = createConnectors(loadConnectorConfig());
+        connectors = createConnectors(loadConnectorConfig(), {
+          bcCustomEntities: customEntitySets(mappings),
+        });
       } catch (err) {
         if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'BadConfig');
         throw err;
       }
     }
-    const mappings = deps.engine?.mappings ?? loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
     const integrationUserId = deps.engine?.integrationUserId ?? (await connectors.dataverse.whoAmI()).UserId;
     return createSyncActivities({
       ...deps.engine,

@@ -23,12 +23,20 @@ import type {
 import { bodyIsApplied } from './writeApplied';
 import { failedResult, itemError, needsSecondChance, opLabel, recordOf, settle } from './writeResults';
 
-/** Entity sets served by the custom API route instead of the standard `api/v2.0` route. */
+/**
+ * Entity sets read and written through the bcsync extension's custom API (docs/bc-custom-api.md) instead of
+ * the standard `api/v2.0` route: the tables API v2.0 lacks, and customers / contacts / items, whose custom
+ * pages carry the fields the default mappings sync that API v2.0 does not expose. A mapping configured
+ * with `bc.api: 'v2.0'` moves its entity set back (`customEntitySets`, mappings/mappingConfig.ts).
+ */
 export const BC_CUSTOM_ENTITIES = [
   'resources',
   'customerPriceGroups',
   'salesPrices',
   'customerStatistics',
+  'customers',
+  'contacts',
+  'items',
 ] as const;
 
 /**

@@ -2,7 +2,7 @@
 // and the receiver's answer to BC's validation handshake. Subscriptions to custom API entities go to the
 // custom API route's own `subscriptions` endpoint, as BC requires.
 import { z } from 'zod';
-import { ApiError } from './apiError';
+import { ApiError, isApiError } from './apiError';
 import type { BcClient } from './bcClient';
 import { getCollectionPage } from './odataQuery';
 import type { CallOptions } from './types';
@@ -119,14 +119,23 @@ export class BcWebhooks {
     }
   }
 
-  /** Subscriptions of this client on the standard route and, if asked, on the custom API route. */
+  /**
+   * Subscriptions of this client on the standard route and the custom API route (customers, contacts and
+   * items are subscribed there); a company without the bcsync extension answers 404 there, which is
+   * no subscription rather than an error.
+   */
   async list(options?: CallOptions & { includeCustomRoute?: boolean }): Promise<BcSubscription[]> {
     const urls = [this.subscriptionsUrl()];
-    if (options?.includeCustomRoute) urls.push(`${this.bc.customBase}/subscriptions`);
+    if (options?.includeCustomRoute !== false) urls.push(`${this.bc.customBase}/subscriptions`);
     const out: BcSubscription[] = [];
-    for (const url of urls) {
-      const page = await getCollectionPage(this.bc.transport, url, {}, options?.signal);
-      out.push(...page.records.map((r) => subscriptionSchema.parse(r)));
+    for (const [n, url] of urls.entries()) {
+      try {
+        const page = await getCollectionPage(this.bc.transport, url, {}, options?.signal);
+        out.push(...page.records.map((r) => subscriptionSchema.parse(r)));
+      } catch (err) {
+        if (n > 0 && isApiError(err) && err.info.kind === 'notFound') continue;
+        throw err;
+      }
     }
     return out;
   }

@@ -16,6 +16,8 @@ export interface ConnectorOptions {
   maxConcurrency?: { bc?: number; dataverse?: number };
   fetch?: typeof fetch;
   logger?: ConnectorLogger;
+  /** BC entity sets served by the custom API (default BC_CUSTOM_ENTITIES; see customEntitySets). */
+  bcCustomEntities?: readonly string[];
   /** Refresh tokens this long before expiry (default 5 minutes). */
   tokenRefreshMarginMs?: number;
   now?: () => number;
@@ -89,6 +91,7 @@ export function createBcClient(
     tenantInUrl: config.tenantInUrl,
     company: config.company,
     customApiPath: config.customApiPath,
+    ...(options.bcCustomEntities ? { customEntities: options.bcCustomEntities } : {}),
   });
 }
 

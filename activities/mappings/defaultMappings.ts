@@ -147,7 +147,9 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     bc: { api: 'custom', entitySet: 'contacts' },
     crm: { entitySet: 'contacts', key: 'contactid' },
     direction: 'Bidirectional',
-    tableFilter: "type eq 'Person' and companyNumber ne ''",
+    // Persons of a company contact that is linked to a customer (BC synchronizes contacts of customers only).
+    tableFilter:
+      "type eq 'Person' and companyNumber ne '' and customerId ne 00000000-0000-0000-0000-000000000000",
     // parentcustomerid not null, statecode Active; "parent is an account" is the parentcustomerid_account bind.
     integrationTableFilter: '_parentcustomerid_value ne null and statecode eq 0',
     dependencyFilter: ['CUSTOMER'],

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { inDependencyOrder } from '../../common/dependencyOrder';
 import { defaultMappings, defaultStatisticsJob } from './defaultMappings';
+import { BC_CUSTOM_ENTITIES } from '../connectors/bcClient';
 import {
   IntegrationTableMapping,
   JobQueueSettings,
@@ -145,4 +146,18 @@ export function findMapping(
 ): IntegrationTableMapping | undefined {
   const wanted = name.trim().toUpperCase();
   return mappings.find((m) => m.name.toUpperCase() === wanted || m.jobQueue.entry.toUpperCase() === wanted);
+}
+
+/**
+ * The BC entity sets the connector reaches through the custom API: the connector's defaults, with each
+ * mapping's `bc.api` deciding for its own entity set (a company without the bcsync extension's
+ * customer/contact/item pages sets `bc.api: 'v2.0'` on those mappings and loses only their extra fields).
+ */
+export function customEntitySets(mappings: EffectiveMappings): string[] {
+  const sets = new Set<string>(BC_CUSTOM_ENTITIES);
+  for (const m of mappings.mappings) {
+    if (m.bc.api === 'custom') sets.add(m.bc.entitySet);
+    else sets.delete(m.bc.entitySet);
+  }
+  return [...sets];
 }

@@ -3,7 +3,7 @@
 // failure puts everything back, and their change events (webhooks, statistics) are only released on commit.
 import { RequestStats } from '../common/requestStats';
 import type { EmulatorClock } from './emulatorClock';
-import { ENTITY_DEFS, entityDef } from './entityModel';
+import { entityDef, TABLE_DEFS } from './entityModel';
 import { EntityTable, type JsonRow, type StoredRow } from './entityTable';
 import { NumberSeriesSet } from './numberSeries';
 
@@ -62,7 +62,7 @@ export class BcState {
     readonly clock: EmulatorClock,
     public company: CompanyRow,
   ) {
-    for (const def of ENTITY_DEFS) this.tables.set(def.entitySet, new EntityTable(def));
+    for (const def of TABLE_DEFS) this.tables.set(def.entitySet, new EntityTable(def));
   }
 
   table(entitySet: string): EntityTable {

@@ -284,11 +284,17 @@ export function seedDemo(state: BcState): void {
       phoneNumber: String(customers[i].phoneNumber),
       email: `info@${slug(c.name)}.example.com`,
       website: String(customers[i].website),
+      // The blocked customer's company is a plain contact (no business relation): its person is not
+      // synchronized (the CONTACT mapping takes contacts of customers only).
+      ...(customers[i].blocked === ' ' ? { customerId: customers[i].id } : {}),
     });
-    state.patchDerived('contacts', String(company.id), { contactBusinessRelation: 'Customer' });
-    post('contacts', {
+    if (customers[i].blocked === ' ')
+      state.patchDerived('contacts', String(company.id), { contactBusinessRelation: 'Customer' });
+    const person = post('contacts', {
       type: 'Person',
       displayName: `${c.contact[0]} ${c.contact[1]}`,
+      firstName: c.contact[0],
+      surname: c.contact[1],
       companyNumber: company.number,
       addressLine1: c.address,
       city: c.city,
@@ -298,6 +304,12 @@ export function seedDemo(state: BcState): void {
       phoneNumber: `+1 425 555 02${String(i).padStart(2, '0')}`,
       mobilePhoneNumber: `+1 425 555 03${String(i).padStart(2, '0')}`,
       email: String(customers[i].email),
+    });
+    // The custom API's fields of the customer: its primary contact, and a fax number on every other one.
+    state.patchDerived('customers', String(customers[i].id), {
+      primaryContactId: person.id,
+      contactName: person.displayName,
+      faxNumber: i % 2 === 0 ? `+1 425 555 04${String(i).padStart(2, '0')}` : '',
     });
   });
 
@@ -311,6 +323,9 @@ export function seedDemo(state: BcState): void {
       baseUnitOfMeasureCode: 'PCS',
       itemCategoryCode: i < 8 ? 'CHAIR' : 'FURNITURE',
       gtin: `0${String(7300000000000 + i * 17)}`.slice(0, 14),
+      grossWeight: 5 + i,
+      unitVolume: Math.round((0.1 + i / 20) * 100) / 100,
+      vendorItemNumber: `V-${number}`,
     }),
   );
   for (const item of items) state.patchDerived('items', String(item.id), { inventory: 20 + rng.int(200) });

@@ -531,6 +531,59 @@ const customerStatistics: EntityDef = {
   },
 };
 
+// ---- Custom API views of API v2.0 tables ----
+// The same records as `customers`, `contacts` and `items` of API v2.0, with the fields the default
+// mappings sync that API v2.0 lacks (docs/bc-custom-api.md). A table keeps the union of its views' fields;
+// each route shows only its own.
+const { lastModifiedDateTime: _customerModified, ...customerFields } = customers.fields;
+const customersIntegration: EntityDef = {
+  ...customers,
+  api: 'bcsync',
+  indexed: [...(customers.indexed ?? []), 'primaryContactId'],
+  fields: {
+    ...customerFields,
+    contactName: text(100, 'Contact'),
+    mobilePhoneNumber: text(30, 'Mobile Phone No.'),
+    faxNumber: text(30, 'Fax No.'),
+    primaryContactId: guid('Primary Contact Id'),
+    lastModifiedDateTime: modifiedAt,
+  },
+};
+
+const { lastModifiedDateTime: _contactModified, ...contactFields } = contacts.fields;
+const contactsIntegration: EntityDef = {
+  ...contacts,
+  api: 'bcsync',
+  indexed: [...(contacts.indexed ?? []), 'customerId'],
+  fields: {
+    ...contactFields,
+    firstName: text(30, 'First Name'),
+    middleName: text(30, 'Middle Name'),
+    surname: text(30, 'Surname'),
+    faxNumber: text(30, 'Fax No.'),
+    pager: text(30, 'Pager'),
+    salespersonCode: code(20, 'Salesperson Code'),
+    currencyCode: code(10, 'Currency Code'),
+    customerId: guid('Customer Id'),
+    lastModifiedDateTime: modifiedAt,
+  },
+};
+
+const { lastModifiedDateTime: _itemModified, ...itemFields } = items.fields;
+const itemsIntegration: EntityDef = {
+  ...items,
+  api: 'bcsync',
+  fields: {
+    ...itemFields,
+    unitCost: decimal('Unit Cost'),
+    unitVolume: decimal('Unit Volume'),
+    grossWeight: decimal('Gross Weight'),
+    vendorNumber: code(20, 'Vendor No.'),
+    vendorItemNumber: text(50, 'Vendor Item No.'),
+    lastModifiedDateTime: modifiedAt,
+  },
+};
+
 export const ENTITY_DEFS: readonly EntityDef[] = [
   customers,
   contacts,
@@ -546,10 +599,25 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
   customerPriceGroups,
   salesPrices,
   customerStatistics,
+  customersIntegration,
+  contactsIntegration,
+  itemsIntegration,
 ];
 
 const byKey = new Map(ENTITY_DEFS.map((d) => [`${d.api}/${d.entitySet}`, d]));
-const bySet = new Map(ENTITY_DEFS.map((d) => [d.entitySet, d]));
+/** Per entity set, the definition of its table: the view with the most fields. */
+const bySet = new Map<string, EntityDef>();
+for (const d of ENTITY_DEFS) {
+  const known = bySet.get(d.entitySet);
+  if (!known || Object.keys(d.fields).length > Object.keys(known.fields).length) bySet.set(d.entitySet, d);
+}
+/** One definition per stored table. */
+export const TABLE_DEFS: readonly EntityDef[] = [...bySet.values()];
+
+/** The fields a route shows when it is a narrower view of its table (API v2.0 `customers`), else undefined. */
+export function viewFields(def: EntityDef): readonly string[] | undefined {
+  return bySet.get(def.entitySet) === def ? undefined : Object.keys(def.fields);
+}
 
 export function entityDefFor(api: ApiRoute, entitySet: string): EntityDef | undefined {
   return byKey.get(`${api}/${entitySet}`);

@@ -5,7 +5,7 @@ import { bcErrors } from './bcErrors';
 import type { BcState } from './bcState';
 import type { ApiBase, BcRoute } from './bcRoutes';
 import { readCollectionPage } from './collectionPager';
-import { type EntityDef } from './entityModel';
+import { viewFields, type EntityDef } from './entityModel';
 import type { JsonRow, StoredRow } from './entityTable';
 import { createEntity, deleteEntity, updateEntity } from './entityWriter';
 import { isGuid } from './fieldValidation';
@@ -64,8 +64,9 @@ function formatRow(
   select?: readonly string[],
   expand: readonly string[] = [],
 ): JsonRow {
-  const out: JsonRow = select
-    ? { '@odata.etag': row.etag, ...pick(row.data, select) }
+  const shown = select ?? viewFields(def);
+  const out: JsonRow = shown
+    ? { '@odata.etag': row.etag, ...pick(row.data, shown) }
     : { '@odata.etag': row.etag, ...row.data };
   if (expand.includes('salesInvoiceLines') && def.entitySet === 'salesInvoices') {
     const lines = ctx.state.table('salesInvoiceLines');
@@ -152,9 +153,10 @@ function readCollection(
   ];
   if (page.count !== undefined) parts.push(`,"@odata.count":${page.count}`);
   parts.push(',"value":[');
+  const narrowView = viewFields(def) !== undefined;
   page.rows.forEach((r, i) => {
     if (i > 0) parts.push(',');
-    if (query.select || query.expand.length > 0)
+    if (query.select || query.expand.length > 0 || narrowView)
       parts.push(JSON.stringify(formatRow(ctx, def, r, query.select, query.expand)));
     else parts.push(`{"@odata.etag":${JSON.stringify(r.etag)},${JSON.stringify(r.data).slice(1)}`);
   });

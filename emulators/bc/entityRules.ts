@@ -3,7 +3,9 @@
 // exist, derived fields, and cascades. Invoices live in invoiceRules.ts.
 import { bcErrors } from './bcErrors';
 import { blankStatistics, refreshStatistics } from './customerStatistics';
-import { BLANK_DATE } from './entityModel';
+import { BLANK_DATE, BLANK_GUID } from './entityModel';
+import type { BcState } from './bcState';
+import type { JsonRow } from './entityTable';
 import { salesInvoiceLineRules, salesInvoiceRules } from './invoiceRules';
 import {
   checkEmail,
@@ -29,6 +31,7 @@ const customerRules: EntityRules = {
     );
     requireIdReference(state, changes, 'paymentTermsId', 'paymentTerms', 'Payment Term');
     requireIdReference(state, changes, 'shipmentMethodId', 'shipmentMethods', 'Shipment Method');
+    requireIdReference(state, changes, 'primaryContactId', 'contacts', 'Contact');
     if ('phoneNumber' in changes)
       checkPhone(changes.phoneNumber, 'Phone No.', 'Customer', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);
@@ -57,6 +60,7 @@ const customerRules: EntityRules = {
 
 const contactRules: EntityRules = {
   apply({ state }, row, changes, current) {
+    linkToCustomer(state, row, changes);
     if (row.type === 'Company') {
       // A company contact is its own company (Contact."Company No." = "No.").
       row.companyNumber = row.number;
@@ -78,6 +82,18 @@ const contactRules: EntityRules = {
     if ('phoneNumber' in changes)
       checkPhone(changes.phoneNumber, 'Phone No.', 'Contact', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);
+    requireRelated(
+      state,
+      changes.salespersonCode,
+      { entitySet: 'salespeoplePurchasers', field: 'code', table: 'Salesperson/Purchaser' },
+      { field: 'Salesperson Code', table: 'Contact' },
+    );
+    requireRelated(
+      state,
+      changes.currencyCode,
+      { entitySet: 'currencies', field: 'code', table: 'Currency' },
+      { field: 'Currency Code', table: 'Contact' },
+    );
   },
   afterUpdate({ state }, before, after) {
     if (after.type !== 'Company' || before.displayName === after.displayName) return;
@@ -95,6 +111,27 @@ const contactRules: EntityRules = {
     }
   },
 };
+
+/**
+ * The custom API's `customerId` of a contact: BC links a person to its company contact and that company
+ * to a customer (Contact Business Relation). A person placed under a company gets that company's
+ * customer; a person given a customer is placed under the customer's company contact.
+ */
+function linkToCustomer(state: BcState, row: JsonRow, changes: JsonRow): void {
+  requireIdReference(state, changes, 'customerId', 'customers', 'Customer');
+  if (row.type !== 'Person') return;
+  const contacts = state.table('contacts');
+  if ('customerId' in changes && !('companyNumber' in changes) && row.customerId !== BLANK_GUID) {
+    const company = contacts
+      .idsWhere('customerId', row.customerId)
+      .map((id) => contacts.get(id)?.data)
+      .find((c) => c?.type === 'Company');
+    if (company) row.companyNumber = company.number;
+  } else if ('companyNumber' in changes && !('customerId' in changes)) {
+    const company = findByCode(state, 'contacts', 'number', String(row.companyNumber));
+    row.customerId = company?.type === 'Company' ? company.customerId : BLANK_GUID;
+  }
+}
 
 const itemRules: EntityRules = {
   apply({ state }, row, changes) {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { bcErrors } from './bcErrors';
 import type { BcState } from './bcState';
-import { blankRow, blankValue, type EntityDef } from './entityModel';
+import { blankRow, blankValue, entityDef, type EntityDef } from './entityModel';
 import type { JsonRow, StoredRow } from './entityTable';
 import { rulesFor } from './entityRules';
 import { validateBody } from './fieldValidation';
@@ -41,7 +41,8 @@ export function createEntity(state: BcState, def: EntityDef, body: unknown, pare
   if (def.readOnlyEntity) throw bcErrors.methodNotAllowed('POST', def.entitySet);
   const ctx: RuleContext = { state, parentId };
   const changes = validateBody(def, body, undefined);
-  const row = { ...blankRow(def), ...changes };
+  // The stored row has every field of its table, whichever route created it.
+  const row = { ...blankRow(entityDef(def.entitySet)), ...changes };
   row.id = typeof changes.id === 'string' ? changes.id : randomUUID();
   if (state.get(def.entitySet, String(row.id))) {
     throw bcErrors.duplicateKey(def.table, 'SystemId', `{${String(row.id).toUpperCase()}}`);

@@ -163,3 +163,31 @@ test('re-running the full synchronization duplicates nothing: coupled records ar
     for (const p of r.passes) expect(p.counters).toMatchObject({ inserted: 0, failed: 0 });
   expect(await counts()).toEqual(before);
 });
+
+test('the custom API fields reach CRM: a contact gets its parent account, a customer its fax, a product its vendor item no.', async () => {
+  const accounts = new Map((await stack.crmRecords('accounts')).map((a) => [String(a.accountid), a]));
+  const crmContacts = new Map((await stack.crmRecords('contacts')).map((c) => [String(c.contactid), c]));
+  const persons = (await stack.bcRecords('contacts')).filter(
+    (c) => c.type === 'Person' && c.customerId !== '00000000-0000-0000-0000-000000000000',
+  );
+  expect(persons.length).toBeGreaterThan(0);
+  for (const person of persons) {
+    const contact = crmContacts.get(String(await crmIdOf('CONTACT', String(person.id))));
+    expect(contact).toBeDefined();
+    // The parent account is the account coupled to the person's customer.
+    expect(contact!._parentcustomerid_value).toBe(await crmIdOf('CUSTOMER', String(person.customerId)));
+    expect([contact!.firstname, contact!.lastname]).toEqual([person.firstName, person.surname]);
+  }
+  const withFax = (await stack.bcRecords('customers')).filter((c) => c.faxNumber !== '' && c.blocked === ' ');
+  expect(withFax.length).toBeGreaterThan(0);
+  for (const customer of withFax) {
+    expect(accounts.get(String(await crmIdOf('CUSTOMER', String(customer.id))))?.fax).toBe(
+      customer.faxNumber,
+    );
+  }
+  const products = new Map((await stack.crmRecords('products')).map((p) => [String(p.productid), p]));
+  for (const item of (await stack.bcRecords('items')).filter((i) => i.blocked === false)) {
+    const product = products.get(String(await crmIdOf('ITEM-PRODUCT', String(item.id))));
+    expect(product).toMatchObject({ vendorpartnumber: item.vendorItemNumber, stockweight: item.grossWeight });
+  }
+});

@@ -208,7 +208,9 @@ test('one subscription per BC resource the entries read, on the standard or the 
   expect(live.map((s) => s.target.entitySet).sort()).toEqual(sets);
   const companyId = emulators.bc.companyId;
   const resourceOf = (set: string) => live.find((s) => s.target.entitySet === set)?.resource;
-  expect(resourceOf('customers')).toBe(`api/v2.0/companies(${companyId})/customers`);
+  expect(resourceOf('salesInvoices')).toBe(`api/v2.0/companies(${companyId})/salesInvoices`);
+  // Customers are read through the custom API (their extra fields), so they are subscribed there.
+  expect(resourceOf('customers')).toBe(`api/bcsync/integration/v1.0/companies(${companyId})/customers`);
   expect(resourceOf('resources')).toBe(`api/bcsync/integration/v1.0/companies(${companyId})/resources`);
 
   // The secret BC echoes is the one kept in MongoDB; the store knows every subscription and its expiry.
