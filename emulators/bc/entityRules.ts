@@ -19,16 +19,20 @@ import {
 import type { EntityRules } from './ruleTypes';
 
 const unitOfMeasureTarget = { entitySet: 'unitsOfMeasure', field: 'code', table: 'Unit of Measure' };
+const salespersonTarget = {
+  entitySet: 'salespeoplePurchasers',
+  field: 'code',
+  table: 'Salesperson/Purchaser',
+};
+const currencyTarget = { entitySet: 'currencies', field: 'code', table: 'Currency' };
 
 const customerRules: EntityRules = {
   apply({ state }, row, changes) {
     resolveCurrency(state, row, changes);
-    requireRelated(
-      state,
-      changes.salespersonCode,
-      { entitySet: 'salespeoplePurchasers', field: 'code', table: 'Salesperson/Purchaser' },
-      { field: 'Salesperson Code', table: 'Customer' },
-    );
+    requireRelated(state, changes.salespersonCode, salespersonTarget, {
+      field: 'Salesperson Code',
+      table: 'Customer',
+    });
     requireIdReference(state, changes, 'paymentTermsId', 'paymentTerms', 'Payment Term');
     requireIdReference(state, changes, 'shipmentMethodId', 'shipmentMethods', 'Shipment Method');
     requireIdReference(state, changes, 'primaryContactId', 'contacts', 'Contact');
@@ -82,18 +86,11 @@ const contactRules: EntityRules = {
     if ('phoneNumber' in changes)
       checkPhone(changes.phoneNumber, 'Phone No.', 'Contact', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);
-    requireRelated(
-      state,
-      changes.salespersonCode,
-      { entitySet: 'salespeoplePurchasers', field: 'code', table: 'Salesperson/Purchaser' },
-      { field: 'Salesperson Code', table: 'Contact' },
-    );
-    requireRelated(
-      state,
-      changes.currencyCode,
-      { entitySet: 'currencies', field: 'code', table: 'Currency' },
-      { field: 'Currency Code', table: 'Contact' },
-    );
+    requireRelated(state, changes.salespersonCode, salespersonTarget, {
+      field: 'Salesperson Code',
+      table: 'Contact',
+    });
+    requireRelated(state, changes.currencyCode, currencyTarget, { field: 'Currency Code', table: 'Contact' });
   },
   afterUpdate({ state }, before, after) {
     if (after.type !== 'Company' || before.displayName === after.displayName) return;
@@ -198,15 +195,10 @@ const salesPriceRules: EntityRules = {
       );
     }
     // The Sales Price table stores a blank currency for the local currency (no API translation here).
-    requireRelated(
-      state,
-      row.currencyCode,
-      { entitySet: 'currencies', field: 'code', table: 'Currency' },
-      {
-        field: 'Currency Code',
-        table: 'Sales Price',
-      },
-    );
+    requireRelated(state, row.currencyCode, currencyTarget, {
+      field: 'Currency Code',
+      table: 'Sales Price',
+    });
     requireRelated(state, row.unitOfMeasureCode, unitOfMeasureTarget, {
       field: 'Unit of Measure Code',
       table: 'Sales Price',
