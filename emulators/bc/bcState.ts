@@ -3,7 +3,7 @@
 // failure puts everything back, and their change events (webhooks, statistics) are only released on commit.
 import { RequestStats } from '../common/requestStats';
 import type { EmulatorClock } from './emulatorClock';
-import { entityDef, TABLE_DEFS } from './entityModel';
+import { blankRow, entityDef, TABLE_DEFS } from './entityModel';
 import { EntityTable, type JsonRow, type StoredRow } from './entityTable';
 import { NumberSeriesSet } from './numberSeries';
 
@@ -214,8 +214,13 @@ export class BcState {
     this.etagCounter = snapshot.etagCounter;
     this.numberSeries.load(snapshot.numberSeries);
     for (const [set, rows] of Object.entries(snapshot.tables)) {
-      entityDef(set); // throws for a set this version does not know
-      this.table(set).load(rows);
+      const def = entityDef(set); // throws for a set this version does not know
+      // State saved by an older version lacks fields added since (e.g. the custom API's): they read blank.
+      const blank = blankRow(def);
+      const missing = Object.keys(blank).filter((field) => rows.some((r) => !(field in r.data)));
+      this.table(set).load(
+        missing.length === 0 ? rows : rows.map((r) => ({ ...r, data: { ...blank, ...r.data } })),
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 // Contract tests of the BC API v2.0 emulator over HTTP (apis.md A and C): what a real Business Central
 // does, the emulator must do, or tests built on it mean nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBcEmulator, type RunningBcEmulator } from '../../emulators/bc';
@@ -605,7 +605,111 @@ describe('BC emulator reset', () => {
   });
 });
 
+describe('custom API customers, contacts and items (docs/bc-custom-api.md)', () => {
+  let bc: RunningBcEmulator;
+  let api: BcClient;
+  beforeAll(async () => {
+    bc = await startBcEmulator({ port: 0, webhookCoalesceMs: 0 });
+    api = await bcClient(bc);
+  });
+  afterAll(async () => {
+    await bc.stop();
+  });
+  const custom = (set: string) => api.companyPath(set, 'custom');
+
+  it('shows the same records with the extra fields; API v2.0 keeps its own fields only', async () => {
+    const viaCustom = (await api.get(`${custom('customers')}?$top=3`)).json.value as Record<
+      string,
+      unknown
+    >[];
+    const viaStandard = (await api.get('customers?$top=3')).json.value as Record<string, unknown>[];
+    expect(viaCustom.map((c) => [c.id, c['@odata.etag'], c.lastModifiedDateTime])).toEqual(
+      viaStandard.map((c) => [c.id, c['@odata.etag'], c.lastModifiedDateTime]),
+    );
+    expect(viaCustom[0]).toHaveProperty('faxNumber');
+    expect(viaCustom[0]).toHaveProperty('primaryContactId');
+    expect(viaStandard[0]).not.toHaveProperty('faxNumber');
+    const refused = await api.get('customers?$select=faxNumber');
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain("Could not find a property named 'faxNumber'");
+  });
+
+  it('writes an extra field through the custom route; API v2.0 refuses it', async () => {
+    const customer = (await api.get('customers?$top=1')).json.value[0] as { id: string };
+    const patched = await api.request('PATCH', `${custom('customers')}(${customer.id})`, {
+      body: { faxNumber: '+1 425 555 0999' },
+      headers: { 'If-Match': '*' },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json.faxNumber).toBe('+1 425 555 0999');
+    const viaStandard = await api.request('PATCH', `customers(${customer.id})`, {
+      body: { faxNumber: '1' },
+      headers: { 'If-Match': '*' },
+    });
+    expect(viaStandard.status).toBe(400);
+    const tooLong = await api.request('PATCH', `${custom('customers')}(${customer.id})`, {
+      body: { faxNumber: '9'.repeat(31) },
+      headers: { 'If-Match': '*' },
+    });
+    expect(tooLong.json.error.code).toBe('Application_StringExceededLength');
+  });
+
+  it("places a person given a customer under that customer's company contact, and checks relations", async () => {
+    const company = (
+      (
+        await api.get(
+          `${custom('contacts')}?$filter=type eq 'Company' and customerId ne 00000000-0000-0000-0000-000000000000&$top=1`,
+        )
+      ).json.value as Record<string, unknown>[]
+    )[0]!;
+    const person = await api.request('POST', custom('contacts'), {
+      body: {
+        type: 'Person',
+        displayName: 'Pat Doe',
+        firstName: 'Pat',
+        surname: 'Doe',
+        customerId: company.customerId,
+      },
+    });
+    expect(person.status).toBe(201);
+    expect(person.json).toMatchObject({ companyNumber: company.number, customerId: company.customerId });
+    const unknownCustomer = await api.request('POST', custom('contacts'), {
+      body: { type: 'Person', displayName: 'Nobody', customerId: '0d8e1f5a-0000-4000-8000-000000000009' },
+    });
+    expect(unknownCustomer.status).toBe(400);
+    const badSalesperson = await api.request('POST', custom('contacts'), {
+      body: { type: 'Person', displayName: 'Sam Roe', salespersonCode: 'NOSUCH' },
+    });
+    expect(badSalesperson.json.error.code).toBe('Internal_InvalidTableRelation');
+  });
+});
+
 describe('BC emulator persistence', () => {
+  it('loads state saved before the custom API fields existed: they read blank', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bc-emulator-'));
+    try {
+      const first = await startBcEmulator({ port: 0, stateDir: dir, seed: 'demo' });
+      await first.stop();
+      // Remove the newer fields from every saved customer row, as an older version wrote them.
+      const file = join(dir, 'bc.json');
+      const saved = readFileSync(file, 'utf8');
+      writeFileSync(file, saved.replace(/"faxNumber":"[^"]*",?/g, '').replace(/,}/g, '}'));
+      expect(readFileSync(file, 'utf8')).not.toContain('faxNumber');
+      const second = await startBcEmulator({ port: 0, stateDir: dir, seed: 'demo' });
+      try {
+        const api = await bcClient(second);
+        const rows = (await api.get(`${api.companyPath('customers', 'custom')}?$select=number,faxNumber`))
+          .json.value as Record<string, unknown>[];
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.every((r) => r.faxNumber === '')).toBe(true);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps state in stateDir across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bc-emulator-'));
     try {
