@@ -16,15 +16,18 @@ export interface Side {
   modifiedField: string;
 }
 
+/** A side without its client: what the pure rules need to read a record. */
+export type SideShape = Omit<Side, 'client'>;
+
 /** Section 3: "current modified time later than the stored one (10 ms tolerance)". */
 export const MODIFIED_TOLERANCE_MS = 10;
 
-export function recordId(side: Side, rec: JsonRecord): string {
+export function recordId(side: SideShape, rec: JsonRecord): string {
   const id = rec[side.keyField];
   return typeof id === 'string' ? id.toLowerCase() : '';
 }
 
-export function recordModified(side: Side, rec: JsonRecord): Date | undefined {
+export function recordModified(side: SideShape, rec: JsonRecord): Date | undefined {
   const v = rec[side.modifiedField];
   if (typeof v !== 'string' || v === '') return undefined;
   const d = new Date(v);
@@ -32,7 +35,7 @@ export function recordModified(side: Side, rec: JsonRecord): Date | undefined {
 }
 
 /** BC: the ETag; Dataverse: versionnumber (increases on every write), else the ETag. */
-export function recordVersion(side: Side, rec: JsonRecord): string | undefined {
+export function recordVersion(side: SideShape, rec: JsonRecord): string | undefined {
   if (side.name === 'crm' && rec.versionnumber !== undefined && rec.versionnumber !== null)
     return String(rec.versionnumber);
   const etag = rec['@odata.etag'];
@@ -54,7 +57,7 @@ export function storedModified(side: SideName, c: CouplingDoc): Date | undefined
  * made it - the CRM echo rule of rule 4.4, made exact for the same-second case.
  */
 export function changedSinceSync(
-  side: Side,
+  side: SideShape,
   rec: JsonRecord,
   coupling: CouplingDoc,
   integrationUserId: string,

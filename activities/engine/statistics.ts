@@ -13,8 +13,8 @@ import type { SyncErrorDoc } from '../store/syncErrors';
 import { deterministicId, passJobId } from './deterministicId';
 import { sameValue } from './fieldMapping';
 import { orFilter } from './odataFilters';
-import type { PassStores } from './syncPass';
-import { errorFingerprint } from './syncPass';
+import type { PassStores } from './pageItem';
+import { errorFingerprint, retryAfterFailure } from './pageOutcome';
 import { DEFAULT_PAGE_SIZE, type SyncEngineDeps } from './types';
 import { DEFAULT_OVERLAP_MS, nextWatermark, readWindowStart } from './watermarks';
 
@@ -147,19 +147,17 @@ export async function runStatistics(
       const message = failed.get(bcId);
       if (message) {
         counters.failed++;
-        const prev = retries.get(bcId);
-        const fp = errorFingerprint(message);
-        put.push({
-          _id: retryKey(JOB, 'toCrm', bcId),
+        // Section 3's Skipped rule, as the sync passes apply it (pageOutcome.ts).
+        const doc = retryAfterFailure({
+          prev: retries.get(bcId),
           mapping: JOB,
           direction: 'toCrm',
           sourceId: bcId,
-          skipped: !!prev && prev.lastError === fp && prev.lastJobId !== jobId,
-          failures: (prev?.failures ?? 0) + 1,
-          lastError: fp,
-          lastJobId: jobId,
+          fingerprint: errorFingerprint(message),
+          jobId,
           at: now,
         });
+        put.push(doc);
         errors.push({
           _id: `${jobId}|${bcId}`,
           jobId,

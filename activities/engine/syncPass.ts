@@ -3,39 +3,21 @@
 // 4.6), write in batches, keep the couplings (section 3), the job log and the error log (section 5).
 // Page by page: one coupling query, one batch of API writes, one coupling bulk write and one job log
 // update per page, so memory stays bounded and a crash anywhere loses at most the page in flight - which
-// the retry re-reads and recognises (exactly-once, see the comments on replay below).
+// the retry re-reads and recognises (exactly-once: the replay rule in classify.ts). The per-record rules
+// live in classify.ts (4.3, 4.4, 4.6), planWrites.ts (4.6, 4.7) and pageOutcome.ts (section 3, Skipped).
 import type { JsonRecord, TableClient, WriteOperation, WriteResult } from '../connectors/types';
-import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
-import {
-  newCoupling,
-  type CouplingDoc,
-  type CouplingStore,
-  type CouplingWrite,
-  type DirectionState,
-  type RecordAction,
-} from '../store/couplings';
-import {
-  zeroCounters,
-  type JobCounters,
-  type JobDirection,
-  type JobLogStore,
-  type PassCheckpoint,
-} from '../store/jobLog';
-import type { MappingStore } from '../store/mappingStore';
-import { retryKey, type RetryDoc, type RetryQueueStore } from '../store/retryQueue';
-import type { SyncErrorDoc, SyncErrorStore } from '../store/syncErrors';
-import { decideConflict } from './conflicts';
+import type { FieldMapping } from '../mappings/integrationTableMapping';
+import type { CouplingWrite } from '../store/couplings';
+import { newCoupling } from '../store/couplings';
+import { zeroCounters, type JobCounters, type PassCheckpoint } from '../store/jobLog';
+import type { RetryDoc } from '../store/retryQueue';
+import { classify, pageItems } from './classify';
 import { CouplingIndex } from './couplingIndex';
-import { bcCreateDefaults, bcCreateIntent } from './createIntent';
-import { destinationId } from './deterministicId';
 import {
   activeFields,
-  bodyOf,
   bcColumns,
   buildPayload,
-  changedFields,
   crmColumns,
-  FieldMappingError,
   sourceKey,
   transform,
   type FieldValue,
@@ -43,43 +25,14 @@ import {
 import { invoiceLineOperations } from './invoiceLines';
 import { LookupResolver } from './lookups';
 import { andFilter, orFilter } from './odataFilters';
-import {
-  changedSinceSync,
-  laterOf,
-  recordId,
-  recordModified,
-  recordVersion,
-  type Side,
-} from './recordVersion';
-import {
-  DEFAULT_PAGE_SIZE,
-  type CrashPoint,
-  type EngineLogger,
-  type PassDirection,
-  type PassResult,
-  type SyncEngineDeps,
-} from './types';
+import type { Item, PassSetup } from './pageItem';
+import { countersOf, jobDirection, PageOutcome, summary } from './pageOutcome';
+import { planInsert, planUpdate, type PlanContext } from './planWrites';
+import { laterOf, recordId, recordModified, type Side } from './recordVersion';
+import { DEFAULT_PAGE_SIZE, type CrashPoint, type EngineLogger, type PassResult } from './types';
 import { nextWatermark, readWindowStart, watermarkSide, DEFAULT_OVERLAP_MS } from './watermarks';
 
-export interface PassStores {
-  couplings: CouplingStore;
-  jobLog: JobLogStore;
-  errors: SyncErrorStore;
-  retries: RetryQueueStore;
-  mappingStore: MappingStore;
-}
-
-export interface PassSetup {
-  deps: SyncEngineDeps;
-  stores: PassStores;
-  mapping: IntegrationTableMapping;
-  allMappings: IntegrationTableMapping[];
-  direction: PassDirection;
-  jobId: string;
-  syncOnlyCoupled: boolean;
-  /** The coupling index of the mapping's previous pass in this run (a snapshot is read once per run). */
-  index?: CouplingIndex;
-}
+export type { PassSetup, PassStores } from './pageItem';
 
 /** Ids per `or` filter when records are fetched by id (URLs stay around 5 KB). */
 const ID_CHUNK = 100;
@@ -87,49 +40,6 @@ const ID_CHUNK = 100;
 const trace = (msg: string): void => {
   if (process.env.BCSYNC_ENGINE_TRACE) console.error(`${new Date().toISOString()} engine: ${msg}`);
 };
-
-interface Item {
-  rec: JsonRecord;
-  id: string;
-  label: string;
-  coupling?: CouplingDoc;
-  /** The pass coupled it by match just now: no base to detect a conflict against. */
-  justCoupled?: boolean;
-  dest?: JsonRecord;
-  destId?: string;
-  op?: WriteOperation;
-  action?: 'Inserted' | 'Modified';
-  payload?: FieldValue[];
-}
-
-const jobDirection = (d: PassDirection): JobDirection =>
-  d === 'toCrm' ? 'ToIntegrationTable' : 'FromIntegrationTable';
-
-/** "Same error twice in a row" compares the message without volatile parts (correlation ids, times). */
-export function errorFingerprint(message: string): string {
-  return message
-    .replace(/CorrelationId:\s*[\w-]+/gi, '')
-    .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+Z?/g, '')
-    .trim()
-    .slice(0, 300);
-}
-
-function labelOf(rec: JsonRecord): string {
-  for (const k of [
-    'number',
-    'code',
-    'displayName',
-    'name',
-    'fullname',
-    'productnumber',
-    'isocurrencycode',
-    'invoicenumber',
-  ]) {
-    const v = rec[k];
-    if (typeof v === 'string' && v !== '') return v;
-  }
-  return '';
-}
 
 export class SyncPass {
   private readonly source: Side;
@@ -389,8 +299,10 @@ export class SyncPass {
   }
 
   /**
-   * One page. `nextLink`: the read position after this page (null = last page of the changes phase;
-   * undefined = a retry-phase page, which keeps the checkpoint's position).
+   * One page: classify -> pending creates -> match -> lookups and destination rows -> write plan -> one
+   * batch of writes -> the page's outcome. `nextLink`: the read position after this page (null = last page
+   * of the changes phase; undefined = a retry-phase page, which keeps the checkpoint's position). Returns
+   * the commit, which the caller runs in page order.
    */
   private async processPage(
     records: JsonRecord[],
@@ -401,220 +313,54 @@ export class SyncPass {
   ): Promise<() => Promise<void>> {
     const { direction, mapping, jobId, stores } = this.s;
     const pageSeq = ++this.issuedSeq;
-    const countedThrough = this.checkpoint.pageSeq;
-    const counters: JobCounters = zeroCounters();
-    const couplingWrites: CouplingWrite[] = [];
-    const remembered: CouplingDoc[] = [];
-    const forgotten: CouplingDoc[] = [];
-    const errors: SyncErrorDoc[] = [];
-    const retryPut: RetryDoc[] = [];
-    const retryRemove = gone
-      .filter((id) => this.retryDocs.has(id))
-      .map((id) => retryKey(mapping.name, direction, id));
     const now = this.now();
-    const dir = direction;
     const sourceIsBc = this.source.name === 'bc';
+    const outcome = new PageOutcome({
+      mapping: mapping.name,
+      direction,
+      jobId,
+      pageSeq,
+      now,
+      source: this.source,
+      dest: this.dest,
+      retryDocs: this.retryDocs,
+    });
+    for (const id of gone) outcome.leaveRetryQueue(id);
 
-    const items: Item[] = [];
-    const seen = new Set<string>();
-    for (const rec of records) {
-      const id = recordId(this.source, rec);
-      if (!id || seen.has(id)) continue;
-      seen.add(id);
-      items.push({ rec, id, label: labelOf(rec) });
-    }
+    const items = pageItems(this.source, records);
     const couplings = await this.index.forPage(
       this.source.name,
       items.map((i) => i.id),
     );
     trace(`page ${pageSeq}: ${items.length} records`);
 
-    // ---- outcome helpers -------------------------------------------------------------------------
-    const count = (action: RecordAction | 'Skipped') => {
-      const key = (
-        {
-          Inserted: 'inserted',
-          Modified: 'modified',
-          Unchanged: 'unchanged',
-          Failed: 'failed',
-          Coupled: 'coupled',
-          Skipped: 'skipped',
-        } as const
-      )[action];
-      counters[key]++;
-    };
-    const dirState = (prev: DirectionState, patch: Partial<DirectionState>): DirectionState => ({
-      ...prev,
-      ...patch,
-      lastJobId: jobId,
-      lastPageSeq: pageSeq,
+    const page = classify(items, couplings, this.retryDocs, {
+      direction,
+      jobId,
+      countedThrough: this.checkpoint.pageSeq,
+      retryPhase,
+      syncOnlyCoupled: this.s.syncOnlyCoupled,
+      source: this.source,
+      integrationUserId: this.s.deps.integrationUserId,
     });
-    const succeed = (item: Item, action: RecordAction, destRec: JsonRecord | undefined, destId: string) => {
-      const bcId = sourceIsBc ? item.id : destId;
-      const crmId = sourceIsBc ? destId : item.id;
-      const base: CouplingDoc =
-        item.coupling && item.coupling.bcId === bcId
-          ? item.coupling
-          : newCoupling(mapping.name, bcId, crmId, now);
-      const bcRec = sourceIsBc ? item.rec : destRec;
-      const crmRec = sourceIsBc ? destRec : item.rec;
-      const bcSide = sourceIsBc ? this.source : this.dest;
-      const crmSide = sourceIsBc ? this.dest : this.source;
-      const doc: CouplingDoc = {
-        ...base,
-        crmId,
-        state: 'coupled',
-        skipped: false,
-        updatedAt: now,
-        toCrm: { ...base.toCrm },
-        fromCrm: { ...base.fromCrm },
-      };
-      delete doc.intent;
-      if (bcRec) {
-        doc.bcVersion = recordVersion(bcSide, bcRec) ?? doc.bcVersion;
-        doc.toCrm.lastSyncModifiedOn = laterOf(doc.toCrm.lastSyncModifiedOn, recordModified(bcSide, bcRec));
-      }
-      if (crmRec) {
-        doc.crmVersion = recordVersion(crmSide, crmRec) ?? doc.crmVersion;
-        doc.fromCrm.lastSyncModifiedOn = laterOf(
-          doc.fromCrm.lastSyncModifiedOn,
-          recordModified(crmSide, crmRec),
-        );
-      }
-      doc[dir] = dirState(doc[dir], { lastResult: 'Success', lastAction: action, lastError: '' });
-      if (item.coupling && item.coupling._id !== doc._id) {
-        couplingWrites.push({ kind: 'delete', id: item.coupling._id });
-        forgotten.push(item.coupling);
-      }
-      if (base === item.coupling && !item.justCoupled) {
-        const { _id, createdAt: _c, ...set } = doc;
-        couplingWrites.push({ kind: 'set', id: _id, set, unset: item.coupling?.intent ? ['intent'] : [] });
-      } else {
-        couplingWrites.push({ kind: 'insert', doc });
-      }
-      remembered.push(doc);
-      count(action);
-      if (this.retryDocs.has(item.id)) retryRemove.push(retryKey(mapping.name, direction, item.id));
-    };
-    const fail = (item: Item, message: string, detail?: string, destId?: string) => {
-      const fingerprint = errorFingerprint(message);
-      errors.push({
-        _id: `${jobId}|${item.id}`,
-        jobId,
-        mapping: mapping.name,
-        direction: jobDirection(direction),
-        source: { system: this.source.name, entity: this.source.entity, id: item.id, label: item.label },
-        ...(destId || item.coupling
-          ? {
-              destination: {
-                system: this.dest.name,
-                entity: this.dest.entity,
-                id: destId ?? (sourceIsBc ? item.coupling?.crmId : item.coupling?.bcId),
-              },
-            }
-          : {}),
-        message,
-        ...(detail ? { detail } : {}),
-        at: now,
-      });
-      // Section 3: the same error twice in a row in this direction makes the record Skipped. A replay of
-      // this job's own page is not a second occurrence.
-      const c = item.coupling;
-      let skipped: boolean;
-      if (c && c.state === 'coupled') {
-        const prev = c[dir];
-        skipped = prev.lastResult === 'Failure' && prev.lastError === fingerprint && prev.lastJobId !== jobId;
-        const doc: CouplingDoc = {
-          ...c,
-          [dir]: dirState(prev, { lastResult: 'Failure', lastAction: 'Failed', lastError: fingerprint }),
-          skipped: c.skipped || skipped,
-          updatedAt: now,
-        };
-        if (item.justCoupled) couplingWrites.push({ kind: 'insert', doc });
-        else
-          couplingWrites.push({
-            kind: 'set',
-            id: c._id,
-            set: { [dir]: doc[dir], skipped: doc.skipped, updatedAt: now },
-          });
-        remembered.push(doc);
-      } else {
-        const prev = this.retryDocs.get(item.id);
-        skipped = !!prev && prev.lastError === fingerprint && prev.lastJobId !== jobId;
-      }
-      const prevRetry = this.retryDocs.get(item.id);
-      const retryDoc: RetryDoc = {
-        _id: retryKey(mapping.name, direction, item.id),
-        mapping: mapping.name,
-        direction,
-        sourceId: item.id,
-        skipped: (prevRetry?.skipped ?? false) || skipped,
-        failures: (prevRetry?.lastJobId === jobId ? prevRetry.failures : (prevRetry?.failures ?? 0) + 1) || 1,
-        lastError: fingerprint,
-        lastJobId: jobId,
-        at: now,
-      };
-      retryPut.push(retryDoc);
-      this.retryDocs.set(item.id, retryDoc);
-      count('Failed');
-    };
-
-    // ---- classify (rules 4.3, 4.4, 4.6) -----------------------------------------------------------
-    const updates: Item[] = [];
-    const inserts: Item[] = [];
-    const pendings: Item[] = [];
-    for (const item of items) {
-      const c = couplings.get(item.id);
-      if (c) item.coupling = c;
-      const st = c?.[dir];
-      // Replay after a crash: this job already handled the record on an uncommitted page - count it from
-      // what the coupling recorded, without writing again; on a committed page it was counted already.
-      if (st?.lastJobId === jobId && st.lastPageSeq !== undefined && c?.state === 'coupled') {
-        if (st.lastPageSeq > countedThrough && st.lastAction) count(st.lastAction);
-        if (st.lastResult === 'Success' && this.retryDocs.has(item.id))
-          retryRemove.push(retryKey(mapping.name, direction, item.id));
-        continue;
-      }
-      const retryDoc = this.retryDocs.get(item.id);
-      if (c?.skipped || (!c && retryDoc?.skipped)) {
-        count('Skipped'); // rule 4.6: skipped coupling -> Skip
-        continue;
-      }
-      if (c?.state === 'pending') {
-        pendings.push(item);
-        continue;
-      }
-      if (!c) {
-        // Rule 4.3: uncoupled records are ignored (not counted) when Only Coupled is set; a record that
-        // failed before it could be coupled is retried though (retry phase).
-        if (this.s.syncOnlyCoupled && !retryPhase) continue;
-        inserts.push(item);
-        continue;
-      }
-      const changed = retryPhase || changedSinceSync(this.source, item.rec, c, this.s.deps.integrationUserId);
-      // Not changed since the last sync: an overlap re-read or the engine's own write (echo, rule 4.4).
-      if (!changed) continue;
-      updates.push(item);
+    for (const r of page.replayed) {
+      if (r.countAs) outcome.count(r.countAs);
+      if (r.succeeded) outcome.leaveRetryQueue(r.item.id);
     }
+    for (const _ of page.skipped) outcome.skip();
+    const { updates, inserts, pendings } = page;
 
-    // ---- pending create intents: find out whether the earlier create happened ----------------------
-    if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, succeed);
-
-    // ---- match-based coupling before inserting (section 7; rule 4.6 "no coupling -> optional match") --
-    if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, fail, counters);
+    if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
+    // Section 7; rule 4.6 "no coupling -> optional match".
+    if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, outcome);
 
     // ---- lookups of the page, then destination rows of the updates --------------------------------
-    const lookupItems = [...inserts, ...updates];
-    try {
-      await this.lookups.prefetch(
-        lookupItems.map((i) => i.rec),
-        this.fields,
-        (f) => sourceKey(f, direction),
-      );
-    } catch (err) {
-      // A lookup query failing (API down) fails the run, not the records: retried by the activity.
-      throw err;
-    }
+    // A lookup query failing (API down) fails the run, not the records: retried by the activity.
+    await this.lookups.prefetch(
+      [...inserts, ...updates].map((i) => i.rec),
+      this.fields,
+      (f) => sourceKey(f, direction),
+    );
     trace(`page ${pageSeq}: lookups done, ${updates.length} updates, ${inserts.length} inserts`);
     const needDest = updates
       .filter((i) => !i.dest)
@@ -631,127 +377,66 @@ export class SyncPass {
       }
     }
 
-    const payloadFor = (item: Item): FieldValue[] =>
-      buildPayload(item.rec, this.fields, {
-        direction,
-        resolveLookup: (f, v) => this.lookups.resolve(f, v),
-        ...(this.bcFieldsKnown ? { bcFieldsKnown: this.bcFieldsKnown } : {}),
-        ...(this.bcSample ? { destinationSample: this.bcSample } : {}),
-        ...(this.logger ? { logger: this.logger } : {}),
-        warned: this.warned,
-        recordLabel: `${this.source.entity} ${item.label || item.id}`,
-      });
-
-    // ---- updates: deletion conflicts, update conflicts, Unchanged, Modified -----------------------
+    // ---- the write plan ---------------------------------------------------------------------------
+    const plan: PlanContext = {
+      mapping,
+      direction,
+      source: this.source,
+      dest: this.dest,
+      integrationUserId: this.s.deps.integrationUserId,
+      payloadFor: (item) => this.payloadFor(item),
+      returning: this.returning(),
+    };
     const ops: Item[] = [];
     for (const item of updates) {
       const c = item.coupling!;
-      const destId = sourceIsBc ? c.crmId! : c.bcId;
-      const destRec = item.dest ?? destRows.get(destId);
-      if (!destRec) {
-        // Rule 4.7, deletion conflict: the coupled destination record is gone.
-        switch (mapping.deletionConflictResolution) {
-          case 'None':
-            fail(
-              item,
-              `The ${this.source.entity} record is coupled to a deleted ${this.dest.entity} record ${destId}. Restore it, remove the coupling, or set the mapping's Deletion-Conflict Resolution.`,
-              undefined,
-              destId,
-            );
-            continue;
-          case 'Remove Coupling':
-            couplingWrites.push({ kind: 'delete', id: c._id });
-            forgotten.push(c);
-            counters.uncoupled++;
-            continue;
-          case 'Restore Records':
-            item.coupling = { ...c };
-            inserts.push({ ...item, destId });
-            continue;
-        }
-      }
-      item.dest = destRec;
-      let payload: FieldValue[];
-      try {
-        payload = payloadFor(item);
-      } catch (err) {
-        if (err instanceof FieldMappingError) {
-          fail(item, err.message, undefined, destId);
-          continue;
-        }
-        throw err;
-      }
-      const differing = changedFields(payload, destRec!);
-      const decision = item.justCoupled
-        ? ({ kind: 'none' } as const)
-        : decideConflict({
-            direction,
-            bidirectionalMapping: mapping.direction === 'Bidirectional',
-            destinationChanged: changedSinceSync(this.dest, destRec!, c, this.s.deps.integrationUserId),
-            differing,
-            resolution: mapping.updateConflictResolution,
+      const p = planUpdate(item, item.dest ?? destRows.get(sourceIsBc ? c.crmId! : c.bcId), plan);
+      switch (p.kind) {
+        case 'fail':
+          outcome.fail(item, p.message, undefined, p.destId);
+          break;
+        case 'uncouple':
+          outcome.uncouple(c, true);
+          break;
+        case 'restore':
+          inserts.push({ ...item, coupling: { ...c }, destId: p.destId });
+          break;
+        case 'leaveToOtherPass':
+          outcome.skip();
+          break;
+        case 'unchanged':
+          outcome.succeed(item, 'Unchanged', p.destRec, p.destId);
+          break;
+        case 'modify':
+          ops.push({
+            ...item,
+            dest: p.destRec,
+            destId: p.destId,
+            payload: p.payload,
+            action: 'Modified',
+            op: p.op,
           });
-      if (decision.kind === 'fail') {
-        fail(item, decision.message, undefined, destId);
-        continue;
+          break;
       }
-      if (decision.kind === 'leaveToOtherPass') {
-        count('Skipped');
-        continue;
-      }
-      if (differing.length === 0) {
-        // Rule 4.6: nothing changed after transfer -> Unchanged (no write).
-        succeed(item, 'Unchanged', destRec, destId);
-        continue;
-      }
-      item.destId = destId;
-      item.payload = payload;
-      item.action = 'Modified';
-      item.op = {
-        kind: 'update',
-        entity: this.dest.entity,
-        id: destId,
-        body: bodyOf(differing),
-        ...(typeof destRec!['@odata.etag'] === 'string' ? { etag: destRec!['@odata.etag'] } : {}),
-        ...this.returning(),
-      };
-      ops.push(item);
     }
-
-    // ---- inserts from the template, with client-chosen ids (exactly once) -------------------------
     const intents: CouplingWrite[] = [];
     for (const item of inserts) {
       if (item.op) continue;
-      let payload: FieldValue[];
-      try {
-        payload = payloadFor(item);
-      } catch (err) {
-        if (err instanceof FieldMappingError) {
-          fail(item, err.message);
-          continue;
-        }
-        throw err;
+      const p = planInsert(item, {
+        ...plan,
+        now,
+        ...(this.bcFieldsKnown ? { bcFieldsKnown: this.bcFieldsKnown } : {}),
+      });
+      if (p.kind === 'fail') {
+        outcome.fail(item, p.message);
+        continue;
       }
-      const destId = item.destId ?? destinationId(mapping.name, direction, item.id);
-      item.destId = destId;
-      item.payload = payload;
-      item.action = 'Inserted';
-      if (sourceIsBc) {
-        const body = { ...mapping.crmTemplate, ...bodyOf(payload) };
-        item.op = { kind: 'create', entity: this.dest.entity, id: destId, body, ...this.returning() };
-      } else {
-        let body: JsonRecord = { ...mapping.bcTemplate, ...bodyOf(payload) };
-        if (this.bcFieldsKnown)
-          body = Object.fromEntries(Object.entries(body).filter(([k]) => this.bcFieldsKnown!.has(k)));
-        body = bcCreateDefaults(mapping, body, item.id);
-        item.op = { kind: 'create', entity: this.dest.entity, body: { ...body, id: destId } };
-        if (!item.coupling || item.coupling.state !== 'pending') {
-          const intent = bcCreateIntent(mapping, destId, item.id, body, now);
-          intents.push({ kind: 'insert', doc: intent });
-          item.coupling = intent;
-        }
+      const planned: Item = { ...item, destId: p.destId, payload: p.payload, action: 'Inserted', op: p.op };
+      if (p.intent) {
+        intents.push({ kind: 'insert', doc: p.intent });
+        planned.coupling = p.intent;
       }
-      ops.push(item);
+      ops.push(planned);
     }
     if (intents.length > 0) {
       // The intent is durable before the create is sent (BC cannot be asked "did my create happen?").
@@ -778,7 +463,7 @@ export class SyncPass {
         const destId = (result.id || item.destId!).toLowerCase();
         if (mapping.bc.lines && mapping.crm.lines && sourceIsBc)
           lineWork.push({ item, destId, record: result.record });
-        else succeed(item, item.action!, result.record, destId);
+        else outcome.succeed(item, item.action!, result.record, destId);
         return;
       }
       const e = result.error;
@@ -789,59 +474,27 @@ export class SyncPass {
         item.coupling?.state === 'pending'
       ) {
         // The create was refused: the intent is void.
-        couplingWrites.push({ kind: 'delete', id: item.coupling._id });
-        forgotten.push(item.coupling);
+        outcome.uncouple(item.coupling, false);
         item.coupling = undefined;
       }
-      fail(
+      outcome.fail(
         item,
         e.message,
         `${e.system} ${e.method} ${e.url} -> ${e.status} ${e.code}${e.outcomeUnknown ? ' (outcome unknown: looked up before any new attempt)' : ''}`,
         item.destId,
       );
     });
-    if (lineWork.length > 0) await this.writeLines(lineWork, succeed, fail);
+    if (lineWork.length > 0) await this.writeLines(lineWork, outcome);
 
-    // ---- persist the page: errors, couplings, retry queue, then counters + checkpoint -------------
+    // ---- the page's commit: errors, couplings, retry queue, then counters + checkpoint ------------
     // Returned to the caller, which runs it after the previous page's commit and while the next page's
     // API work goes on: commits stay in page order, and a crash still replays from the last commit.
     return async () => {
-      await stores.errors.addOnce(errors);
-      const { duplicates } = await stores.couplings.applyPage(couplingWrites);
-      for (const doc of forgotten) this.index.forget(doc);
-      for (const doc of remembered) if (!duplicates.has(doc._id)) this.index.remember(doc);
-      if (duplicates.size > 0) {
-        // One-to-one (section 3): another coupling holds one side already.
-        const dupErrors: SyncErrorDoc[] = [];
-        for (const doc of remembered.filter((d) => duplicates.has(d._id))) {
-          counters.failed++;
-          const key = sourceIsBc ? doc.bcId : doc.crmId!;
-          if (doc[dir].lastAction && doc[dir].lastAction !== 'Failed') {
-            const k = (
-              {
-                Inserted: 'inserted',
-                Modified: 'modified',
-                Unchanged: 'unchanged',
-                Coupled: 'coupled',
-              } as const
-            )[doc[dir].lastAction as Exclude<RecordAction, 'Failed'>];
-            if (k) counters[k]--;
-          }
-          dupErrors.push({
-            _id: `${jobId}|${key}`,
-            jobId,
-            mapping: mapping.name,
-            direction: jobDirection(direction),
-            source: { system: this.source.name, entity: this.source.entity, id: key },
-            message: `Cannot couple ${mapping.name} BC record ${doc.bcId} and CRM record ${doc.crmId}: one of them is already coupled to another record. Uncouple it first.`,
-            at: now,
-          });
-        }
-        await stores.errors.addOnce(dupErrors);
-      }
-      this.crash('afterCoupling', pageSeq, ops.length);
-      await stores.retries.applyPage(retryPut, [...new Set(retryRemove)]);
-      for (const id of retryRemove) this.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
+      await outcome.commit(stores, {
+        remember: (doc) => this.index.remember(doc),
+        forget: (doc) => this.index.forget(doc),
+        afterCouplings: () => this.crash('afterCoupling', pageSeq, ops.length),
+      });
       this.checkpoint = {
         ...this.checkpoint,
         pageSeq,
@@ -852,10 +505,22 @@ export class SyncPass {
             ? { nextLink: undefined, phase: 'watermark' as const }
             : { nextLink }),
       };
-      await stores.jobLog.commitPage(jobId, counters, this.checkpoint);
+      await stores.jobLog.commitPage(jobId, outcome.counters, this.checkpoint);
       this.crash('afterPageCommit', pageSeq, ops.length);
-      this.progress(counters);
+      this.progress(outcome.counters);
     };
+  }
+
+  private payloadFor(item: Item): FieldValue[] {
+    return buildPayload(item.rec, this.fields, {
+      direction: this.s.direction,
+      resolveLookup: (f, v) => this.lookups.resolve(f, v),
+      ...(this.bcFieldsKnown ? { bcFieldsKnown: this.bcFieldsKnown } : {}),
+      ...(this.bcSample ? { destinationSample: this.bcSample } : {}),
+      ...(this.logger ? { logger: this.logger } : {}),
+      warned: this.warned,
+      recordLabel: `${this.source.entity} ${item.label || item.id}`,
+    });
   }
 
   /** Pages handed out so far (a page's sequence number is fixed before the previous one commits). */
@@ -879,7 +544,7 @@ export class SyncPass {
     pendings: Item[],
     inserts: Item[],
     updates: Item[],
-    succeed: (item: Item, action: RecordAction, destRec: JsonRecord | undefined, destId: string) => void,
+    outcome: PageOutcome,
   ): Promise<void> {
     if (this.source.name === 'bc') {
       // The BC record exists (it was just read): the intent is fulfilled; compare it like any coupled one.
@@ -904,7 +569,7 @@ export class SyncPass {
           break;
         }
       }
-      if (found) succeed(item, 'Inserted', found, recordId(this.dest, found));
+      if (found) outcome.succeed(item, 'Inserted', found, recordId(this.dest, found));
       else {
         item.destId = c.bcId;
         inserts.push(item);
@@ -913,12 +578,7 @@ export class SyncPass {
   }
 
   /** Match-based coupling (section 7) for records about to be inserted, on the mapping's match fields. */
-  private async matchBeforeInsert(
-    inserts: Item[],
-    updates: Item[],
-    fail: (item: Item, message: string) => void,
-    counters: JobCounters,
-  ): Promise<void> {
+  private async matchBeforeInsert(inserts: Item[], updates: Item[], outcome: PageOutcome): Promise<void> {
     const matchFields = this.s.mapping.fieldMappings
       .filter((f) => f.useForMatchBasedCoupling && f.bcField && f.crmField && f.status === 'Enabled')
       .sort((a, b) => a.matchPriority - b.matchPriority);
@@ -966,13 +626,13 @@ export class SyncPass {
           ? newCoupling(this.s.mapping.name, destId, item.id, now)
           : newCoupling(this.s.mapping.name, item.id, destId, now);
         coupledAlready.set(destId, doc);
-        counters.coupled++;
+        outcome.count('Coupled');
         item.coupling = doc;
         item.justCoupled = true;
         item.dest = dest;
         updates.push(item);
       } else if (matches.length > 1) {
-        fail(
+        outcome.fail(
           item,
           `Match-based coupling found ${matches.length} uncoupled ${this.dest.entity} rows with ${destField} = '${v}'; couple the right one by hand`,
         );
@@ -984,8 +644,7 @@ export class SyncPass {
   /** Posted invoice lines (POSTEDSALESINV-INV): written after their header, no job of their own. */
   private async writeLines(
     work: Array<{ item: Item; destId: string; record?: JsonRecord }>,
-    succeed: (item: Item, action: RecordAction, destRec: JsonRecord | undefined, destId: string) => void,
-    fail: (item: Item, message: string, detail?: string, destId?: string) => void,
+    outcome: PageOutcome,
   ): Promise<void> {
     const lineOps: WriteOperation[] = [];
     const owner: number[] = [];
@@ -1004,18 +663,9 @@ export class SyncPass {
     });
     work.forEach((w, n) => {
       const lineError = failedLine.get(n);
-      if (lineError) fail(w.item, `An invoice line could not be written: ${lineError}`, undefined, w.destId);
-      else succeed(w.item, w.item.action!, w.record, w.destId);
+      if (lineError)
+        outcome.fail(w.item, `An invoice line could not be written: ${lineError}`, undefined, w.destId);
+      else outcome.succeed(w.item, w.item.action!, w.record, w.destId);
     });
   }
-}
-
-function countersOf(doc: JobCounters): JobCounters {
-  const c = zeroCounters();
-  for (const k of Object.keys(c) as (keyof JobCounters)[]) c[k] = doc[k] ?? 0;
-  return c;
-}
-
-function summary(c: JobCounters): string {
-  return `Inserted ${c.inserted}, Modified ${c.modified}, Unchanged ${c.unchanged}, Skipped ${c.skipped}, Failed ${c.failed}, Coupled ${c.coupled}${c.uncoupled ? `, Uncoupled ${c.uncoupled}` : ''}`;
 }

@@ -1,0 +1,311 @@
+// What a page did to each record (section 3 couplings, section 5 job and error logs), recorded as it is
+// decided and written in one commit: errors, couplings, the retry queue, then the counters. Holds the one
+// "Skipped" rule (section 3: the same error twice in a row in one direction) - statistics.ts uses it too.
+import type { JsonRecord } from '../connectors/types';
+import {
+  newCoupling,
+  type CouplingDoc,
+  type CouplingWrite,
+  type DirectionState,
+  type RecordAction,
+} from '../store/couplings';
+import { zeroCounters, type JobCounters, type JobDirection } from '../store/jobLog';
+import { retryKey, type RetryDoc } from '../store/retryQueue';
+import type { SyncErrorDoc } from '../store/syncErrors';
+import type { PassStores, Item } from './pageItem';
+import { laterOf, recordModified, recordVersion, type SideShape } from './recordVersion';
+import type { PassDirection } from './types';
+
+// ---- the Skipped rule -------------------------------------------------------------------------------
+
+/** "Same error" compares the message without volatile parts (correlation ids, times). */
+export function errorFingerprint(message: string): string {
+  return message
+    .replace(/CorrelationId:\s*[\w-]+/gi, '')
+    .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+Z?/g, '')
+    .trim()
+    .slice(0, 300);
+}
+
+/** The last failure recorded for a record in one direction (a coupling's state or a retry entry). */
+export interface LastFailure {
+  lastError?: string;
+  lastJobId?: string;
+}
+
+/**
+ * Skipped (section 3): the previous failure had the same fingerprint and came from another job. A replay
+ * of this job's own page after a crash is not a second occurrence.
+ */
+export function isRepeatedFailure(
+  prev: LastFailure | undefined,
+  fingerprint: string,
+  jobId: string,
+): boolean {
+  return !!prev && prev.lastError === fingerprint && prev.lastJobId !== jobId;
+}
+
+/**
+ * The retry entry after a failure (rule 4.2 tries it first next time). Skipped stays Skipped; a replay by
+ * the same job does not count the failure again.
+ */
+export function retryAfterFailure(args: {
+  prev: RetryDoc | undefined;
+  mapping: string;
+  direction: PassDirection;
+  sourceId: string;
+  fingerprint: string;
+  jobId: string;
+  at: Date;
+}): RetryDoc {
+  const { prev, jobId, fingerprint } = args;
+  return {
+    _id: retryKey(args.mapping, args.direction, args.sourceId),
+    mapping: args.mapping,
+    direction: args.direction,
+    sourceId: args.sourceId,
+    skipped: (prev?.skipped ?? false) || isRepeatedFailure(prev, fingerprint, jobId),
+    failures: (prev?.lastJobId === jobId ? prev.failures : (prev?.failures ?? 0) + 1) || 1,
+    lastError: fingerprint,
+    lastJobId: jobId,
+    at: args.at,
+  };
+}
+
+// ---- counters ---------------------------------------------------------------------------------------
+
+/** The job log counter of each per-record outcome (the one map). */
+export const COUNTER_OF_ACTION = {
+  Inserted: 'inserted',
+  Modified: 'modified',
+  Unchanged: 'unchanged',
+  Failed: 'failed',
+  Coupled: 'coupled',
+  Skipped: 'skipped',
+} as const satisfies Record<RecordAction | 'Skipped', keyof JobCounters>;
+
+export function countersOf(doc: Partial<JobCounters>): JobCounters {
+  const c = zeroCounters();
+  for (const k of Object.keys(c) as (keyof JobCounters)[]) c[k] = doc[k] ?? 0;
+  return c;
+}
+
+/** The job log's one-line result of a pass (section 5). */
+export function summary(c: JobCounters): string {
+  return `Inserted ${c.inserted}, Modified ${c.modified}, Unchanged ${c.unchanged}, Skipped ${c.skipped}, Failed ${c.failed}, Coupled ${c.coupled}${c.uncoupled ? `, Uncoupled ${c.uncoupled}` : ''}`;
+}
+
+export const jobDirection = (d: PassDirection): JobDirection =>
+  d === 'toCrm' ? 'ToIntegrationTable' : 'FromIntegrationTable';
+
+// ---- the page's outcome -----------------------------------------------------------------------------
+
+export interface PageContext {
+  mapping: string;
+  direction: PassDirection;
+  jobId: string;
+  pageSeq: number;
+  now: Date;
+  source: SideShape;
+  dest: SideShape;
+  /** The pass's retry queue (source id -> entry), kept current as pages commit. */
+  retryDocs: Map<string, RetryDoc>;
+}
+
+/** Where the commit reports its progress (crash points of the tests) and keeps the coupling index. */
+export interface CommitHooks {
+  remember(doc: CouplingDoc): void;
+  forget(doc: CouplingDoc): void;
+  afterCouplings?(): void;
+}
+
+export class PageOutcome {
+  readonly counters: JobCounters = zeroCounters();
+  readonly couplingWrites: CouplingWrite[] = [];
+  readonly errors: SyncErrorDoc[] = [];
+  readonly retryPut: RetryDoc[] = [];
+  private readonly retryRemove: string[] = [];
+  private readonly remembered: CouplingDoc[] = [];
+  private readonly forgotten: CouplingDoc[] = [];
+
+  constructor(private readonly ctx: PageContext) {}
+
+  private get sourceIsBc(): boolean {
+    return this.ctx.source.name === 'bc';
+  }
+
+  count(action: RecordAction | 'Skipped'): void {
+    this.counters[COUNTER_OF_ACTION[action]]++;
+  }
+
+  /** Rule 4.6 Skip (a Skipped coupling, or the other pass decides an update conflict). */
+  skip(): void {
+    this.count('Skipped');
+  }
+
+  /** The record leaves the retry queue (it succeeded, or is gone from the source or its filter). */
+  leaveRetryQueue(sourceId: string): void {
+    if (this.ctx.retryDocs.has(sourceId))
+      this.retryRemove.push(retryKey(this.ctx.mapping, this.ctx.direction, sourceId));
+  }
+
+  /** Rule 4.7 "Remove Coupling", or a BC create intent the destination refused. */
+  uncouple(coupling: CouplingDoc, counted: boolean): void {
+    this.couplingWrites.push({ kind: 'delete', id: coupling._id });
+    this.forgotten.push(coupling);
+    if (counted) this.counters.uncoupled++;
+  }
+
+  private dirState(prev: DirectionState, patch: Partial<DirectionState>): DirectionState {
+    return { ...prev, ...patch, lastJobId: this.ctx.jobId, lastPageSeq: this.ctx.pageSeq };
+  }
+
+  /** The record was written (or found equal): its coupling records both versions and the action. */
+  succeed(item: Item, action: RecordAction, destRec: JsonRecord | undefined, destId: string): void {
+    const { mapping, now, direction } = this.ctx;
+    const sourceIsBc = this.sourceIsBc;
+    const bcId = sourceIsBc ? item.id : destId;
+    const crmId = sourceIsBc ? destId : item.id;
+    const base: CouplingDoc =
+      item.coupling && item.coupling.bcId === bcId ? item.coupling : newCoupling(mapping, bcId, crmId, now);
+    const bcRec = sourceIsBc ? item.rec : destRec;
+    const crmRec = sourceIsBc ? destRec : item.rec;
+    const bcSide = sourceIsBc ? this.ctx.source : this.ctx.dest;
+    const crmSide = sourceIsBc ? this.ctx.dest : this.ctx.source;
+    const doc: CouplingDoc = {
+      ...base,
+      crmId,
+      state: 'coupled',
+      skipped: false,
+      updatedAt: now,
+      toCrm: { ...base.toCrm },
+      fromCrm: { ...base.fromCrm },
+    };
+    delete doc.intent;
+    if (bcRec) {
+      doc.bcVersion = recordVersion(bcSide, bcRec) ?? doc.bcVersion;
+      doc.toCrm.lastSyncModifiedOn = laterOf(doc.toCrm.lastSyncModifiedOn, recordModified(bcSide, bcRec));
+    }
+    if (crmRec) {
+      doc.crmVersion = recordVersion(crmSide, crmRec) ?? doc.crmVersion;
+      doc.fromCrm.lastSyncModifiedOn = laterOf(
+        doc.fromCrm.lastSyncModifiedOn,
+        recordModified(crmSide, crmRec),
+      );
+    }
+    doc[direction] = this.dirState(doc[direction], {
+      lastResult: 'Success',
+      lastAction: action,
+      lastError: '',
+    });
+    if (item.coupling && item.coupling._id !== doc._id) this.uncouple(item.coupling, false);
+    if (base === item.coupling && !item.justCoupled) {
+      const { _id, createdAt: _c, ...set } = doc;
+      this.couplingWrites.push({ kind: 'set', id: _id, set, unset: item.coupling?.intent ? ['intent'] : [] });
+    } else {
+      this.couplingWrites.push({ kind: 'insert', doc });
+    }
+    this.remembered.push(doc);
+    this.count(action);
+    this.leaveRetryQueue(item.id);
+  }
+
+  /** The record failed: an error log entry, its coupling's state, its retry entry - and maybe Skipped. */
+  fail(item: Item, message: string, detail?: string, destId?: string): void {
+    const { mapping, now, direction, jobId, source, dest } = this.ctx;
+    const fingerprint = errorFingerprint(message);
+    this.errors.push({
+      _id: `${jobId}|${item.id}`,
+      jobId,
+      mapping,
+      direction: jobDirection(direction),
+      source: { system: source.name, entity: source.entity, id: item.id, label: item.label },
+      ...(destId || item.coupling
+        ? {
+            destination: {
+              system: dest.name,
+              entity: dest.entity,
+              id: destId ?? (this.sourceIsBc ? item.coupling?.crmId : item.coupling?.bcId),
+            },
+          }
+        : {}),
+      message,
+      ...(detail ? { detail } : {}),
+      at: now,
+    });
+    const c = item.coupling;
+    const prevRetry = this.ctx.retryDocs.get(item.id);
+    let retryDoc = retryAfterFailure({
+      prev: prevRetry,
+      mapping,
+      direction,
+      sourceId: item.id,
+      fingerprint,
+      jobId,
+      at: now,
+    });
+    if (c && c.state === 'coupled') {
+      // A coupled record's own state decides (its retry entry may be older than its last result).
+      const prev = c[direction];
+      const skipped = isRepeatedFailure(prev.lastResult === 'Failure' ? prev : undefined, fingerprint, jobId);
+      retryDoc = { ...retryDoc, skipped: (prevRetry?.skipped ?? false) || skipped };
+      const doc: CouplingDoc = {
+        ...c,
+        [direction]: this.dirState(prev, {
+          lastResult: 'Failure',
+          lastAction: 'Failed',
+          lastError: fingerprint,
+        }),
+        skipped: c.skipped || skipped,
+        updatedAt: now,
+      };
+      if (item.justCoupled) this.couplingWrites.push({ kind: 'insert', doc });
+      else
+        this.couplingWrites.push({
+          kind: 'set',
+          id: c._id,
+          set: { [direction]: doc[direction], skipped: doc.skipped, updatedAt: now },
+        });
+      this.remembered.push(doc);
+    }
+    this.retryPut.push(retryDoc);
+    this.ctx.retryDocs.set(item.id, retryDoc);
+    this.count('Failed');
+  }
+
+  /**
+   * Writes the page's results: errors, couplings (one-to-one enforced by the unique index: a coupling
+   * that lost the race becomes a Failed record), then the retry queue. The counters are committed by the
+   * caller with the page's checkpoint.
+   */
+  async commit(stores: PassStores, hooks: CommitHooks): Promise<void> {
+    const { mapping, direction, jobId, now } = this.ctx;
+    await stores.errors.addOnce(this.errors);
+    const { duplicates } = await stores.couplings.applyPage(this.couplingWrites);
+    for (const doc of this.forgotten) hooks.forget(doc);
+    for (const doc of this.remembered) if (!duplicates.has(doc._id)) hooks.remember(doc);
+    if (duplicates.size > 0) {
+      const dupErrors: SyncErrorDoc[] = [];
+      for (const doc of this.remembered.filter((d) => duplicates.has(d._id))) {
+        this.counters.failed++;
+        const key = this.sourceIsBc ? doc.bcId : doc.crmId!;
+        const action = doc[direction].lastAction;
+        if (action && action !== 'Failed') this.counters[COUNTER_OF_ACTION[action]]--;
+        dupErrors.push({
+          _id: `${jobId}|${key}`,
+          jobId,
+          mapping,
+          direction: jobDirection(direction),
+          source: { system: this.ctx.source.name, entity: this.ctx.source.entity, id: key },
+          message: `Cannot couple ${mapping} BC record ${doc.bcId} and CRM record ${doc.crmId}: one of them is already coupled to another record. Uncouple it first.`,
+          at: now,
+        });
+      }
+      await stores.errors.addOnce(dupErrors);
+    }
+    hooks.afterCouplings?.();
+    const remove = [...new Set(this.retryRemove)];
+    await stores.retries.applyPage(this.retryPut, remove);
+    for (const id of remove) this.ctx.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
+  }
+}
