@@ -597,7 +597,12 @@ export class SyncPass {
     const norm = (v: string) => (f.caseSensitiveMatching ? v : v.toUpperCase());
     const distinct = [...new Set(values.values())];
     for (let i = 0; i < distinct.length; i += ID_CHUNK) {
-      const filter = orFilter(destField, distinct.slice(i, i + ID_CHUNK));
+      const filter = orFilter(
+        destField,
+        distinct.slice(i, i + ID_CHUNK),
+        false,
+        toBc && !f.caseSensitiveMatching,
+      );
       for await (const page of this.dest.client.readPages(this.dest.entity, {
         filter,
         select: this.readSelect(this.dest),

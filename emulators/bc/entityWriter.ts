@@ -99,7 +99,9 @@ export function deleteEntity(
   if (!current || (parentId !== undefined && current.data.documentId !== parentId)) {
     throw bcErrors.recordNotFound(def.table, id);
   }
-  checkIfMatch(ifMatch, current, false);
+  // DELETE requires If-Match like PATCH (Delete customers: "If-Match: Required"
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/api/dynamics_customer_delete).
+  checkIfMatch(ifMatch, current, true);
   const ctx: RuleContext = { state, parentId };
   const rules = rulesFor(def.entitySet);
   rules.beforeDelete?.(ctx, current.data);

@@ -31,6 +31,9 @@ export { ENTITY_DEFS, LCY_CODE } from './entityModel';
 /** apis.md A: 6,000 requests per 5-minute sliding window per user. */
 export const DEFAULT_BC_REQUEST_BUDGET = { requests: 6000, windowSeconds: 300 } as const;
 
+/** The resource of Business Central's scope `https://api.businesscentral.dynamics.com/.default`. */
+export const BC_AUDIENCE = 'https://api.businesscentral.dynamics.com';
+
 /** Fixed so URLs stay valid across resets and restarts of a seeded emulator. */
 export const BC_COMPANY_ID = '7d5ad1b6-3c8f-4f5a-9e8b-0c1d2e3f4a5b';
 const INTEGRATION_USER_ID = 'b1c2d3e4-0000-4000-8000-00000000b5c1';
@@ -130,7 +133,13 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
     },
   );
   // Tokens follow real time: moving the emulator clock (subscription expiry tests) must not log clients out.
-  const tokens = new TokenIssuer({ clientId, clientSecret, tenant, ttlSeconds: opts.tokenTtlSeconds });
+  const tokens = new TokenIssuer({
+    clientId,
+    clientSecret,
+    tenant,
+    ttlSeconds: opts.tokenTtlSeconds,
+    audience: () => BC_AUDIENCE,
+  });
   const subscriptions = new SubscriptionStore(state, INTEGRATION_USER_ID);
   const settings: WebhookSettings = {
     coalesceMs: opts.webhookCoalesceMs,

@@ -1,9 +1,14 @@
 // OData query options of a BC collection read: $filter (common compiler), $select, $orderby, $top, $skip,
 // $skiptoken, $count, $expand and `Prefer: odata.maxpagesize` (apis.md A: server page size 20,000, a larger
 // requested size -> 413).
-import { compileFilterWithInfo, FilterSyntaxError, type FilterPredicate } from '../common/odataFilter';
+import {
+  compileFilterWithInfo,
+  FilterSyntaxError,
+  type FilterPredicate,
+  type FilterValueType,
+} from '../common/odataFilter';
 import { bcErrors } from './bcErrors';
-import type { EntityDef } from './entityModel';
+import type { EntityDef, FieldType } from './entityModel';
 import type { JsonRow } from './entityTable';
 
 export const SERVER_PAGE_SIZE = 20_000;
@@ -78,6 +83,23 @@ function nonNegativeInt(name: string, value: string): number {
   return Number(value);
 }
 
+const FILTER_TYPES: Record<FieldType, FilterValueType> = {
+  text: 'string',
+  code: 'string',
+  option: 'string',
+  decimal: 'number',
+  integer: 'number',
+  boolean: 'boolean',
+  date: 'date',
+  datetime: 'datetime',
+  guid: 'guid',
+};
+
+function filterTypeOf(def: EntityDef, name: string): FilterValueType | undefined {
+  const field = def.fields[name];
+  return field ? FILTER_TYPES[field.type] : undefined;
+}
+
 export function parseCollectionQuery(
   def: EntityDef,
   params: URLSearchParams,
@@ -94,7 +116,15 @@ export function parseCollectionQuery(
   const filterText = params.get('$filter');
   if (filterText !== null && filterText.trim() !== '') {
     try {
-      const compiled = compileFilterWithInfo(filterText);
+      // Business Central compares text case-sensitively (tolower/toupper "disable case sensitivity"), types
+      // each literal by its field, and refuses `or` across two fields: Using filter expressions in OData URIs
+      // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/use-filter-expressions-in-odata-uris
+      // and Known limitations https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/odata-known-limitations
+      const compiled = compileFilterWithInfo(filterText, {
+        caseInsensitive: false,
+        orAcrossProperties: false,
+        propertyType: (name) => filterTypeOf(def, name),
+      });
       for (const name of compiled.properties) checkField(def, name);
       query.filter = compiled.predicate;
       const ids = compiled.guidEqualities.get('id');

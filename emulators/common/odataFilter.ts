@@ -1,9 +1,12 @@
 // The OData `$filter` subset both emulators understand (emulator contract: odataFilter.ts). The text is
 // parsed once into closures so a 100,000-row scan costs one function call per row, not a re-parse.
 //
-// Comparison semantics follow the SQL Server collations behind both real services: string comparisons are
-// case-insensitive by default, GUIDs compare case-insensitively, and an ordering comparison (gt/ge/lt/le)
-// against null is false (as `NULL > x` is unknown in SQL).
+// Comparison semantics: Dataverse compares strings case-insensitively (its SQL collation); Business Central
+// compares them case-sensitively unless the filter uses tolower/toupper (each emulator says which). GUIDs
+// compare case-insensitively, and an ordering comparison (gt/ge/lt/le) against null is false (as `NULL > x`
+// is unknown in SQL). With `propertyType` a literal must fit the property's type (a quoted date on a
+// datetime property is an error, as in OData); with `orAcrossProperties: false` an `or` may not combine
+// conditions on different properties (Business Central's documented limit).
 
 export class FilterSyntaxError extends Error {
   constructor(
@@ -19,9 +22,18 @@ export class FilterSyntaxError extends Error {
 export type FilterRow = Record<string, unknown>;
 export type FilterPredicate = (row: FilterRow) => boolean;
 
+/** The type of a property as the filter checks literals against it. */
+export type FilterValueType = 'string' | 'number' | 'datetime' | 'date' | 'guid' | 'boolean';
+
 export interface FilterOptions {
-  /** Compare strings ignoring case (default true, as both services' SQL collations do). */
+  /** Compare strings ignoring case (default true, as Dataverse does; Business Central: false). */
   caseInsensitive?: boolean;
+  /** The type of each property; a literal of another type is a FilterSyntaxError. Unknown: not checked. */
+  propertyType?: (name: string) => FilterValueType | undefined;
+  /** Whether `a eq 1 or b eq 2` (different properties) is allowed (default true; Business Central: false). */
+  orAcrossProperties?: boolean;
+  /** Whether a quoted GUID may be compared with a GUID property (Dataverse's examples do so). */
+  quotedGuids?: boolean;
 }
 
 export interface CompiledFilter {
@@ -130,9 +142,15 @@ type Evaluator = (row: FilterRow) => unknown;
 interface Operand {
   evaluate: Evaluator;
   /** Set for literals; decides comparison semantics. */
-  literal?: { kind: 'string' | 'number' | 'datetime' | 'guid' | 'bool' | 'null'; value: unknown };
+  literal?: {
+    kind: 'string' | 'number' | 'datetime' | 'guid' | 'bool' | 'null';
+    value: unknown;
+    raw?: string;
+  };
   /** Set for a plain (single-segment) property reference. */
   property?: string;
+  /** tolower(p)/toupper(p): a string-typed expression over property p. */
+  typedAs?: { property: string; type: FilterValueType };
 }
 
 const COMPARISON_OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
@@ -169,10 +187,20 @@ class Parser {
     this.hints.set(result, out);
   }
 
+  /** Per predicate: the properties it reads (for the `or` across properties check). */
+  private readonly reads = new WeakMap<FilterPredicate, ReadonlySet<string>>();
+  private readonly caseInsensitive: boolean;
+
   constructor(
     private readonly tokens: Token[],
-    private readonly caseInsensitive: boolean,
-  ) {}
+    private readonly options: FilterOptions,
+  ) {
+    this.caseInsensitive = options.caseInsensitive ?? true;
+  }
+
+  private readsOf(p: FilterPredicate): ReadonlySet<string> {
+    return this.reads.get(p) ?? new Set();
+  }
 
   parse(): FilterPredicate {
     if (this.peek().kind === 'end') throw new FilterSyntaxError('Syntax error: the filter is empty.', 0);
@@ -214,11 +242,19 @@ class Parser {
   private parseOr(): FilterPredicate {
     let left = this.parseAnd();
     while (this.isKeyword('or')) {
-      this.next();
+      const orToken = this.next();
       const right = this.parseAnd();
       const l = left;
       left = (row) => l(row) || right(row);
       this.orHints(l, right, left);
+      const both = new Set([...this.readsOf(l), ...this.readsOf(right)]);
+      if (this.options.orAcrossProperties === false && both.size > 1) {
+        throw new FilterSyntaxError(
+          `The 'OR' operator is not supported on distinct fields on an OData filter (${[...both].join(', ')} at position ${orToken.pos}).`,
+          orToken.pos,
+        );
+      }
+      this.reads.set(left, both);
     }
     return left;
   }
@@ -231,6 +267,7 @@ class Parser {
       const l = left;
       left = (row) => l(row) && right(row);
       this.andHints(l, right, left);
+      this.reads.set(left, new Set([...this.readsOf(l), ...this.readsOf(right)]));
     }
     return left;
   }
@@ -239,7 +276,9 @@ class Parser {
     if (this.isKeyword('not')) {
       this.next();
       const inner = this.parseNot();
-      return (row) => !inner(row);
+      const negated: FilterPredicate = (row) => !inner(row);
+      this.reads.set(negated, this.readsOf(inner));
+      return negated;
     }
     return this.parseComparison();
   }
@@ -253,11 +292,23 @@ class Parser {
       this.expect('rparen', "')'");
       return inner;
     }
+    const predicate = this.parseComparisonTerm();
+    this.reads.set(predicate, new Set(this.termProperties));
+    return predicate;
+  }
+
+  /** Property names read by the comparison being parsed (reset per term). */
+  private termProperties = new Set<string>();
+
+  private parseComparisonTerm(): FilterPredicate {
+    this.termProperties = new Set();
     const left = this.parseOperand();
     const opToken = this.peek();
     if (opToken.kind === 'ident' && COMPARISON_OPS.has(opToken.text.toLowerCase())) {
       this.next();
       const right = this.parseOperand();
+      this.checkLiteralType(left, right, opToken);
+      this.checkLiteralType(right, left, opToken);
       const predicate = this.compare(opToken.text.toLowerCase(), left, right);
       const property = left.property ?? right.property;
       const guid = right.literal?.kind === 'guid' ? right.literal : left.literal;
@@ -270,6 +321,30 @@ class Parser {
     return (row) => evaluate(row) === true;
   }
 
+  /** A literal compared with a typed property must be of that type (OData literal typing). */
+  private checkLiteralType(property: Operand, literal: Operand, opToken: Token): void {
+    const name = property.property ?? property.typedAs?.property;
+    const lit = literal.literal;
+    if (!name || !lit || lit.kind === 'null' || !this.options.propertyType) return;
+    const type = property.typedAs?.type ?? this.options.propertyType(name);
+    if (!type) return;
+    const fits =
+      (lit.kind === 'string' &&
+        (type === 'string' ||
+          (type === 'guid' && this.options.quotedGuids === true && GUID_RE.test(String(lit.value))))) ||
+      (lit.kind === 'number' && type === 'number') ||
+      (lit.kind === 'datetime' && (type === 'datetime' || type === 'date')) ||
+      (lit.kind === 'guid' && type === 'guid') ||
+      (lit.kind === 'bool' && type === 'boolean');
+    if (!fits) {
+      const shown = lit.kind === 'string' ? `'${String(lit.value)}'` : String(lit.raw ?? lit.value);
+      throw new FilterSyntaxError(
+        `A binary operator with incompatible types was detected. Found operand types '${type}' and '${lit.kind}' for operator kind '${opToken.text}' (property '${name}', literal ${shown}).`,
+        opToken.pos,
+      );
+    }
+  }
+
   private parseOperand(): Operand {
     const token = this.next();
     switch (token.kind) {
@@ -277,7 +352,7 @@ class Parser {
         return { evaluate: () => token.text, literal: { kind: 'string', value: token.text } };
       case 'number': {
         const value = Number(token.text);
-        return { evaluate: () => value, literal: { kind: 'number', value } };
+        return { evaluate: () => value, literal: { kind: 'number', value, raw: token.text } };
       }
       case 'datetime': {
         const ms = Date.parse(token.text.length === 10 ? `${token.text}T00:00:00Z` : token.text);
@@ -287,7 +362,7 @@ class Parser {
             token.pos,
           );
         }
-        return { evaluate: () => ms, literal: { kind: 'datetime', value: ms } };
+        return { evaluate: () => ms, literal: { kind: 'datetime', value: ms, raw: token.text } };
       }
       case 'guid': {
         const value = token.text.toLowerCase();
@@ -317,6 +392,7 @@ class Parser {
     }
     const path = token.text.split('/');
     this.properties.add(path[0]);
+    this.termProperties.add(path[0]);
     if (path.length === 1) {
       const name = path[0];
       return { evaluate: (row) => row[name], property: name };
@@ -379,7 +455,17 @@ class Parser {
       case 'toupper': {
         arity(1);
         const [a] = args;
+        if (a.property && this.options.propertyType) {
+          const type = this.options.propertyType(a.property);
+          if (type && type !== 'string') {
+            throw new FilterSyntaxError(
+              `Function '${nameToken.text}' at position ${nameToken.pos} needs a string property; '${a.property}' is ${type}.`,
+              nameToken.pos,
+            );
+          }
+        }
         return {
+          typedAs: a.property ? { property: a.property, type: 'string' } : undefined,
           evaluate: (row) => {
             const v = a.evaluate(row);
             if (typeof v !== 'string') return v;
@@ -456,7 +542,7 @@ class Parser {
 
 /** Parses `expr` and reports the properties it reads (so an emulator can answer "unknown property"). */
 export function compileFilterWithInfo(expr: string, options: FilterOptions = {}): CompiledFilter {
-  const parser = new Parser(tokenize(expr), options.caseInsensitive ?? true);
+  const parser = new Parser(tokenize(expr), options);
   const predicate = parser.parse();
   return {
     predicate,

@@ -1,7 +1,9 @@
 // OAuth2 client-credentials token endpoint of Microsoft Entra ID (`/{tenant}/oauth2/v2.0/token`), as both
 // emulators serve it (apis.md C "Both": reject bad secrets with 401). Tokens are JWT-shaped and signed
-// with a per-process key, so verification needs no token table and a restarted emulator rejects old tokens
-// the way a rotated signing key would.
+// with a per-emulator key, so verification needs no token table and a restarted emulator rejects old tokens
+// the way a rotated signing key would. The token's audience is the resource of the requested scope (`{resource}/.default`), and each
+// service accepts only tokens for itself: a Business Central token is refused by Dataverse and vice versa
+// (Microsoft identity platform, access tokens: "APIs must validate the aud claim").
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export interface ClientCredential {
@@ -17,6 +19,11 @@ export interface TokenIssuerOptions extends ClientCredential {
   additionalClients?: ClientCredential[];
   /** Clock (ms since epoch); injectable so tests can expire tokens without waiting. */
   now?: () => number;
+  /**
+   * The resource this service is (`https://api.businesscentral.dynamics.com`, the Dataverse organisation
+   * URL): `verify` refuses a token issued for another audience. Absent: any audience (unit tests only).
+   */
+  audience?: () => string;
 }
 
 export interface TokenResponse {
@@ -25,6 +32,15 @@ export interface TokenResponse {
 }
 
 export type TokenVerification = { ok: true; clientId: string } | { ok: false; reason: string };
+
+/** The audience of a scope as Entra ID issues it: the resource, without `/.default` and trailing `/`. */
+export function audienceOf(scopeOrResource: string): string {
+  return scopeOrResource
+    .trim()
+    .replace(/\/\.default$/, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+}
 
 const DEFAULT_TTL_SECONDS = 3599;
 
@@ -51,6 +67,7 @@ function aadError(status: number, error: string, code: string, description: stri
 export class TokenIssuer {
   private readonly clients = new Map<string, string>();
   private readonly signingKey = randomBytes(32);
+  private readonly audience?: () => string;
   private readonly ttlSeconds: number;
   private readonly tenant?: string;
   private readonly now: () => number;
@@ -61,6 +78,7 @@ export class TokenIssuer {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     this.tenant = options.tenant;
     this.now = options.now ?? Date.now;
+    this.audience = options.audience;
   }
 
   /** Registers another application (client id + secret) at run time. */
@@ -150,7 +168,7 @@ export class TokenIssuer {
     }
     const issuedAt = Math.floor(this.now() / 1000);
     const payload = {
-      aud: params.get('scope')?.replace(/\/\.default$/, ''),
+      aud: audienceOf(params.get('scope') ?? ''),
       iss: `https://sts.windows.net/${tenant ?? this.tenant ?? 'common'}/`,
       iat: issuedAt,
       nbf: issuedAt,
@@ -180,11 +198,12 @@ export class TokenIssuer {
     const [header, payload, signature] = parts;
     const expected = createHmac('sha256', this.signingKey).update(`${header}.${payload}`).digest('base64url');
     if (!safeEqual(signature, expected)) return { ok: false, reason: 'signature' };
-    let claims: { exp?: number; appid?: string };
+    let claims: { exp?: number; appid?: string; aud?: string };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
         exp?: number;
         appid?: string;
+        aud?: string;
       };
     } catch {
       return { ok: false, reason: 'malformed' };
@@ -193,6 +212,8 @@ export class TokenIssuer {
       return { ok: false, reason: 'expired' };
     if (typeof claims.appid !== 'string' || !this.clients.has(claims.appid))
       return { ok: false, reason: 'unknown client' };
+    if (this.audience && audienceOf(claims.aud ?? '') !== audienceOf(this.audience()))
+      return { ok: false, reason: `audience '${claims.aud ?? ''}' is not '${audienceOf(this.audience())}'` };
     return { ok: true, clientId: claims.appid };
   }
 

@@ -177,6 +177,13 @@ export const dvErrors = {
       'Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.',
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  /** A documented feature the emulator does not implement: said plainly, never answered with something else. */
+  notImplemented: (feature: string) =>
+    new DataverseApiError(
+      501,
+      '0x80040216',
+      `${feature} is not implemented by the bcsync Dataverse emulator.`,
+    ),
   unexpected: () => new DataverseApiError(500, '0x80040216', 'An unexpected error occurred.'),
   serviceUnavailable: () =>
     new DataverseApiError(503, '0x80040216', 'The service is temporarily unavailable. Try again later.'),

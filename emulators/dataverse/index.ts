@@ -109,6 +109,8 @@ export async function startDataverseEmulator(
     ttlSeconds: options.tokenTtlSeconds,
     additionalClients: options.additionalClients,
     now,
+    // The organisation URL is the audience (scope `{url}/.default`); known once the server listens.
+    audience: () => serviceRoot.replace(/\/api\/data\/v9\.2$/, ''),
   });
   const faults = new FaultInjector(options.faults ?? {}, { now });
   const stats = new RequestStats();

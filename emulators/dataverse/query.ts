@@ -2,10 +2,21 @@
 // `Prefer: odata.maxpagesize` and an opaque `$skiptoken` (apis.md B: query; paging). The skip token carries
 // the sort key of the last row returned, not a position, so rows inserted or deleted while a client pages
 // never shift later pages (no row is skipped or returned twice because of concurrent inserts).
-import { compileFilterWithInfo, FilterSyntaxError, type FilterPredicate } from '../common/odataFilter';
+import {
+  compileFilterWithInfo,
+  FilterSyntaxError,
+  type FilterPredicate,
+  type FilterValueType,
+} from '../common/odataFilter';
 import { dvErrors } from './errors';
 import { LOOKUP_LOGICAL_NAME, LOOKUP_NAVIGATION } from './recordWriter';
-import { ENTITY_MODELS, lookupValueName, type EntityModel, type LookupDef } from './schema';
+import {
+  ENTITY_MODELS,
+  lookupValueName,
+  type AttributeType,
+  type EntityModel,
+  type LookupDef,
+} from './schema';
 import type { DataverseStore, Row, Table } from './store';
 
 export const MAX_PAGE_SIZE = 5000;
@@ -127,6 +138,27 @@ function modelOfLogical(logicalName: string): EntityModel | undefined {
   return undefined;
 }
 
+const FILTER_TYPES: Record<AttributeType, FilterValueType> = {
+  string: 'string',
+  memo: 'string',
+  integer: 'number',
+  decimal: 'number',
+  money: 'number',
+  picklist: 'number',
+  state: 'number',
+  status: 'number',
+  boolean: 'boolean',
+  datetime: 'datetime',
+  dateonly: 'date',
+  guid: 'guid',
+};
+
+function filterTypeOf(model: EntityModel, name: string): FilterValueType | undefined {
+  if (model.lookupsByValueName.has(name)) return 'guid';
+  const attribute = model.attributes.get(name);
+  return attribute ? FILTER_TYPES[attribute.type] : undefined;
+}
+
 export function parseQueryOptions(
   model: EntityModel,
   query: URLSearchParams,
@@ -137,6 +169,10 @@ export function parseQueryOptions(
     if (query.has(option)) throw dvErrors.unsupportedQueryOption(option);
   }
   for (const name of query.keys()) {
+    // FetchXML and saved queries are real query routes (Use FetchXml with Web API); the emulator does not
+    // run them and says so instead of returning the whole table.
+    if (['fetchXml', 'savedQuery', 'userQuery'].includes(name))
+      throw dvErrors.notImplemented(`The ${name} query`);
     if (
       name.startsWith('$') &&
       !['$select', '$filter', '$orderby', '$top', '$expand', '$count', '$skiptoken', '$deltatoken'].includes(
@@ -157,7 +193,13 @@ export function parseQueryOptions(
   const filterText = query.get('$filter');
   if (filterText !== null) {
     try {
-      const compiled = compileFilterWithInfo(filterText);
+      // Strings compare case-insensitively; literals must fit the column type; a quoted GUID is accepted
+      // for a lookup (Filter rows using OData: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows).
+      const compiled = compileFilterWithInfo(filterText, {
+        caseInsensitive: true,
+        quotedGuids: true,
+        propertyType: (name) => filterTypeOf(model, name),
+      });
       for (const property of compiled.properties) {
         if (!model.attributes.has(property) && !model.lookupsByValueName.has(property)) {
           throw dvErrors.unknownProperty(model.def.logicalName, property);

@@ -118,7 +118,7 @@ describe('BC emulator webhooks', () => {
     });
     const d = await newCustomer();
     await flush();
-    await api.request('DELETE', `customers(${d.id})`);
+    await api.request('DELETE', `customers(${d.id})`, { headers: { 'If-Match': '*' } });
     await flush();
     expect(receiver.notifications.map((n) => n.value.map((e) => e.changeType))).toEqual([
       ['updated', 'created'],

@@ -1,0 +1,168 @@
+// Contract tests of the emulators' strict defaults (docs/strict-apis.md): where the real services refuse or
+// behave differently from a lenient reading of OData, the emulators do the same, so a test that passes here
+// does not fail against a tenant. Each case cites the Microsoft page it follows.
+import { startBcEmulator, type RunningBcEmulator } from '../../emulators/bc';
+import { startDataverseEmulator, type RunningDataverseEmulator } from '../../emulators/dataverse';
+import { bcClient, type BcClient } from './bcTestClient';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let bc: RunningBcEmulator;
+let api: BcClient;
+let dv: RunningDataverseEmulator;
+let dvToken: string;
+
+async function token(url: string, clientId: string, secret: string, scope: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      scope,
+    }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function dvGet(path: string, auth = dvToken): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${dv.apiUrl}/${path}`, {
+    headers: { Authorization: `Bearer ${auth}`, Accept: 'application/json' },
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
+}
+
+const bcFilter = (entitySet: string, filter: string) =>
+  api.get(`${entitySet}?$filter=${encodeURIComponent(filter)}`);
+
+beforeAll(async () => {
+  bc = await startBcEmulator({ port: 0, seed: 'demo', webhookCoalesceMs: 0 });
+  api = await bcClient(bc);
+  dv = await startDataverseEmulator({ port: 0, seed: 'demo' });
+  dvToken = await token(dv.tokenUrl, dv.clientId, dv.clientSecret, dv.scope);
+});
+
+afterAll(async () => {
+  await bc?.stop();
+  await dv?.stop();
+});
+
+describe('Business Central $filter', () => {
+  // "Using filter expressions in OData URIs": tolower/toupper exist to "disable case sensitivity", i.e.
+  // text comparisons are case-sensitive by default.
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/use-filter-expressions-in-odata-uris
+  it('compares text case-sensitively; tolower() finds the other spelling', async () => {
+    const all = (await api.get('customers?$select=displayName,email')).json.value as Json[];
+    const customer = all.find((c) => /[A-Z]/.test(String(c.displayName)))!;
+    const name = String(customer.displayName);
+    expect((await bcFilter('customers', `displayName eq '${name}'`)).json.value).toHaveLength(1);
+    expect((await bcFilter('customers', `displayName eq '${name.toUpperCase()}'`)).json.value).toHaveLength(
+      0,
+    );
+    const folded = await bcFilter('customers', `tolower(displayName) eq '${name.toLowerCase()}'`);
+    expect(folded.status).toBe(200);
+    expect(folded.json.value.map((c: Json) => c.displayName)).toContain(name);
+  });
+
+  // "Known limitations with Business Central OData": an OR across two different fields is refused with
+  // "The 'OR' operator is not supported on distinct fields on an OData filter."
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/odata-known-limitations
+  it("refuses 'or' across two fields with 400; 'or' on one field works", async () => {
+    const mixed = await bcFilter('customers', "city eq 'Atlanta' or country eq 'US'");
+    expect(mixed.status).toBe(400);
+    expect(mixed.json.error.message).toContain("The 'OR' operator is not supported on distinct fields");
+    const same = await bcFilter('customers', "city eq 'Atlanta' or city eq 'Chicago'");
+    expect(same.status).toBe(200);
+    const nested = await bcFilter('customers', "blocked eq ' ' and (city eq 'Atlanta' or city eq 'Chicago')");
+    expect(nested.status).toBe(200);
+  });
+
+  // OData literals are typed (Using filter expressions in OData URIs shows unquoted numbers and dates): a
+  // quoted value for a decimal or datetime field, or a number for a text field, is a type error.
+  it('type-checks literals against the field: quoted number, quoted datetime, number for text -> 400', async () => {
+    for (const filter of [
+      "creditLimit gt '0'",
+      "lastModifiedDateTime gt '2024-01-01T00:00:00Z'",
+      'displayName eq 5',
+      "id eq '00000000-0000-0000-0000-000000000000'",
+    ]) {
+      const reply = await bcFilter('customers', filter);
+      expect({ filter, status: reply.status }).toEqual({ filter, status: 400 });
+    }
+    expect((await bcFilter('customers', 'creditLimit gt 0')).status).toBe(200);
+    expect((await bcFilter('customers', 'lastModifiedDateTime gt 2024-01-01T00:00:00Z')).status).toBe(200);
+  });
+});
+
+describe('Business Central writes', () => {
+  // "Delete customers": If-Match is Required.
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/api/dynamics_customer_delete
+  it('refuses DELETE without If-Match (400 BadRequest_InvalidToken) and keeps the record', async () => {
+    const created = await api.request('POST', 'customers', { body: { displayName: 'Delete me' } });
+    const id = String(created.json.id);
+    const refused = await api.request('DELETE', `customers(${id})`);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.code).toBe('BadRequest_InvalidToken');
+    expect((await api.get(`customers(${id})`)).status).toBe(200);
+    const done = await api.request('DELETE', `customers(${id})`, {
+      headers: { 'If-Match': String(created.json['@odata.etag']) },
+    });
+    expect(done.status).toBe(204);
+  });
+});
+
+describe('Dataverse $filter', () => {
+  // "Filter rows using OData": string comparisons ignore case; literals are typed (numbers unquoted,
+  // dates unquoted); the page's examples quote a lookup GUID, which is accepted.
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+  it('ignores case for strings and refuses literals of the wrong type with 400', async () => {
+    const accounts = (await dvGet('accounts?$select=name&$top=1')).json.value as Json[];
+    const name = String(accounts[0]!.name);
+    const folded = await dvGet(`accounts?$filter=${encodeURIComponent(`name eq '${name.toUpperCase()}'`)}`);
+    expect(folded.json.value.map((a: Json) => a.name)).toContain(name);
+    for (const filter of ['name eq 5', "modifiedon gt '2024-01-01T00:00:00Z'", "creditlimit gt '1'"]) {
+      const reply = await dvGet(`accounts?$filter=${encodeURIComponent(filter)}`);
+      expect({ filter, status: reply.status }).toEqual({ filter, status: 400 });
+    }
+    const quotedGuid = await dvGet(
+      `accounts?$filter=${encodeURIComponent("_primarycontactid_value eq '00000000-0000-0000-0000-000000000000'")}`,
+    );
+    expect(quotedGuid.status).toBe(200);
+  });
+
+  // "Use FetchXml to query data": FetchXML is a real query route. The emulator does not run it and says
+  // so (501) instead of returning the whole table.
+  // https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/overview
+  it('answers a FetchXML query with 501, never with the unfiltered table', async () => {
+    const fetchXml = '<fetch top="1"><entity name="account"><attribute name="name"/></entity></fetch>';
+    const reply = await dvGet(`accounts?fetchXml=${encodeURIComponent(fetchXml)}`);
+    expect(reply.status).toBe(501);
+    expect(reply.json.error.message).toContain('not implemented');
+  });
+});
+
+describe('token audience', () => {
+  // Microsoft identity platform access tokens: a resource accepts only tokens whose `aud` is itself; the
+  // scope `{resource}/.default` decides the audience.
+  // https://learn.microsoft.com/entra/identity-platform/access-tokens
+  it('refuses a token issued for the other service with 401 on both sides', async () => {
+    const bcTokenForDataverse = await token(bc.tokenUrl, bc.clientId, bc.clientSecret, dv.scope);
+    const bcReply = await fetch(`${bc.apiUrl}/companies`, {
+      headers: { Authorization: `Bearer ${bcTokenForDataverse}` },
+    });
+    expect(bcReply.status).toBe(401);
+
+    const dvTokenForBc = await token(
+      dv.tokenUrl,
+      dv.clientId,
+      dv.clientSecret,
+      'https://api.businesscentral.dynamics.com/.default',
+    );
+    expect((await dvGet('accounts?$top=1', dvTokenForBc)).status).toBe(401);
+    // The right audience works on both.
+    expect((await api.get('customers?$top=1')).status).toBe(200);
+    expect((await dvGet('accounts?$top=1')).status).toBe(200);
+  });
+});
