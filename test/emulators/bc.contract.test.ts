@@ -218,7 +218,9 @@ describe('BC emulator (demo seed)', () => {
 
     it('deletes with 204', async () => {
       const c = await newCustomer();
-      const del = await api.request('DELETE', `customers(${c.id})`, { headers: { 'If-Match': c['@odata.etag'] } });
+      const del = await api.request('DELETE', `customers(${c.id})`, {
+        headers: { 'If-Match': c['@odata.etag'] },
+      });
       expect(del.status).toBe(204);
       expect((await api.get(`customers(${c.id})`)).status).toBe(404);
     });
