@@ -201,7 +201,7 @@ export class BcClient implements TableClient {
           ? modifiedSinceFilter('bc', this.modifiedField(), query.modifiedSince)
           : undefined,
       );
-      first = `${await this.entityUrl(entity, query)}${queryString({ filter, select: query.select, expand: query.expand })}`;
+      first = `${await this.entityUrl(entity, query)}${queryString({ filter, select: query.select, expand: query.expand, orderBy: query.orderBy, top: query.top })}`;
     }
     yield* streamPages(this.transport, first, headers, query.signal);
   }

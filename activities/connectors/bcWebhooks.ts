@@ -2,6 +2,7 @@
 // and the receiver's answer to BC's validation handshake. Subscriptions to custom API entities go to the
 // custom API route's own `subscriptions` endpoint, as BC requires.
 import { z } from 'zod';
+import { bcWebhookSupported } from '../../common/bcWebhookSupport';
 import { ApiError, isApiError } from './apiError';
 import type { BcClient } from './bcClient';
 import { getCollectionPage } from './odataQuery';
@@ -48,6 +49,11 @@ export type BcNotification = z.infer<typeof notificationSchema>['value'][number]
 
 export class BcWebhooks {
   constructor(private readonly bc: BcClient) {}
+
+  /** Whether BC sends notifications for this entity set on its route (common/bcWebhookSupport.ts). */
+  supports(entity: string): boolean {
+    return bcWebhookSupported(this.bc.isCustomEntity(entity) ? 'custom' : 'v2.0', entity);
+  }
 
   /** `api/v2.0/companies(<id>)/customers` (or the custom API path), as BC expects in `resource`. */
   async resourcePath(entity: string, options?: CallOptions): Promise<string> {

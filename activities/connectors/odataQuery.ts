@@ -9,6 +9,7 @@ export interface QueryParts {
   select?: string[];
   expand?: string[];
   top?: number;
+  orderBy?: string;
 }
 
 /** `?$filter=...&$select=...`; values percent-encoded, `$` names literal (both APIs accept that). */
@@ -17,6 +18,7 @@ export function queryString(parts: QueryParts): string {
   if (parts.filter) params.push(`$filter=${encodeURIComponent(parts.filter)}`);
   if (parts.select?.length) params.push(`$select=${encodeURIComponent(parts.select.join(','))}`);
   if (parts.expand?.length) params.push(`$expand=${encodeURIComponent(parts.expand.join(','))}`);
+  if (parts.orderBy) params.push(`$orderby=${encodeURIComponent(parts.orderBy)}`);
   if (parts.top !== undefined) params.push(`$top=${parts.top}`);
   return params.length ? `?${params.join('&')}` : '';
 }

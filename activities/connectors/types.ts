@@ -28,6 +28,9 @@ export interface ReadQuery extends CallOptions {
   nextLink?: string;
   /** `$expand` list (e.g. `salesInvoiceLines` on BC `salesInvoices`); undefined = none. */
   expand?: string[];
+  /** `$orderby` and `$top` (BC only): e.g. the newest row by lastModifiedDateTime. */
+  orderBy?: string;
+  top?: number;
 }
 
 /** Dataverse change tracking (`Prefer: odata.track-changes`): the second read mode. */

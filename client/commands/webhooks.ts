@@ -12,6 +12,7 @@ import { printJson, printTable } from '../output';
 import { SubscriptionManager } from '../wakeups/subscriptionManager';
 import { DEFAULT_NOTIFICATION_PATH } from '../wakeups/webhookReceiver';
 import { startWakeupService } from '../wakeups/wakeupService';
+import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
 
 interface WebhooksOptions {
@@ -19,6 +20,7 @@ interface WebhooksOptions {
   host?: string;
   publicUrl?: string;
   crmPollSeconds?: string;
+  bcPollSeconds?: string;
   list?: boolean;
   unsubscribe?: boolean;
   json?: boolean;
@@ -55,6 +57,10 @@ export function registerWebhooks(program: Command): void {
       '--crm-poll-seconds <n>',
       `seconds between Dataverse change polls, 0 = off (env BCSYNC_CRM_POLL_SECONDS, default ${DEFAULT_CRM_POLL_SECONDS})`,
     )
+    .option(
+      '--bc-poll-seconds <n>',
+      `seconds between polls of BC entity sets that have no webhooks, 0 = off (env BCSYNC_BC_POLL_SECONDS, default ${DEFAULT_BC_POLL_SECONDS})`,
+    )
     .option('--list', 'list the stored BC webhook subscriptions and exit')
     .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")
     .option('--json', 'machine-readable output (with --list / --unsubscribe)')
@@ -82,10 +88,16 @@ export function registerWebhooks(program: Command): void {
             port: settings.port,
             publicUrl: settings.publicUrl,
             crmPollSeconds: settings.crmPollSeconds,
+            bcPollSeconds: settings.bcPollSeconds,
           });
           console.log(
             `bcsync webhooks: listening on ${service.receiver.url}, BC calls ${service.notificationUrl}; ` +
-              `watching ${service.routes().bcEntitySets().join(', ')}; MongoDB ${redactUri(mongodbUri)}. Ctrl+C stops.`,
+              `webhooks for ${service
+                .routes()
+                .bcEntitySets()
+                .filter((s) => !service.bcPoller.polledEntitySets().includes(s))
+                .join(', ')}; ` +
+              `polling ${service.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s; MongoDB ${redactUri(mongodbUri)}. Ctrl+C stops.`,
           );
           await untilSignal();
           await service.stop();

@@ -11,6 +11,7 @@ import { CrmDeltaLinkStore } from '../../activities/store/crmDeltaLinks';
 import { collections } from '../../activities/store/database';
 import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
 import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
+import { BcChangePoller, DEFAULT_BC_POLL_SECONDS } from './bcChangePoller';
 import { CrmChangePoller } from './crmChangePoller';
 import { EntrySignaller } from './entrySignaller';
 import { SubscriptionManager, type MaintenanceReport } from './subscriptionManager';
@@ -29,7 +30,7 @@ const RETRY_MAINTENANCE_MS = 60 * 1000;
 export interface WakeupServiceOptions {
   temporal: Client;
   db: Db;
-  connectors: Pick<Connectors, 'bcWebhooks' | 'dataverse'>;
+  connectors: Pick<Connectors, 'bc' | 'bcWebhooks' | 'dataverse'>;
   /** Listen address of the receiver (default 127.0.0.1). */
   host?: string;
   /** 0 = a free port. */
@@ -38,6 +39,8 @@ export interface WakeupServiceOptions {
   publicUrl?: string;
   /** Seconds between Dataverse change polls; 0 = no CRM wake-ups. */
   crmPollSeconds: number;
+  /** Seconds between polls of BC entity sets without webhooks (default 30); 0 = those wake no entry. */
+  bcPollSeconds?: number;
   /** Company part of the entry workflow ids, when entries run per company. */
   company?: string;
   /** Where the routes come from; default: the effective mappings and the stored entry settings. */
@@ -54,6 +57,7 @@ export interface WakeupService {
   notificationUrl: string;
   subscriptions: SubscriptionManager;
   crmPoller: CrmChangePoller;
+  bcPoller: BcChangePoller;
   signaller: EntrySignaller;
   /** The first maintenance pass, run at start. */
   firstMaintenance: MaintenanceReport;
@@ -114,7 +118,8 @@ export async function startWakeupService(options: WakeupServiceOptions): Promise
     store: subscriptionStore,
     notificationUrl,
     clientState,
-    entitySets: () => routes.bcEntitySets(),
+    // BC sends webhooks for the documented entity sets only; the others are polled (bcChangePoller).
+    entitySets: () => routes.bcEntitySets().filter((s) => options.connectors.bcWebhooks.supports(s)),
     logger,
     renewMarginMs: options.renewMarginMs,
     now: options.now,
@@ -125,6 +130,15 @@ export async function startWakeupService(options: WakeupServiceOptions): Promise
     signaller,
     routes: refreshRoutes,
     intervalSeconds: options.crmPollSeconds,
+    logger,
+  });
+
+  const bcPoller = new BcChangePoller({
+    bc: options.connectors.bc,
+    signaller,
+    routes: () => routes,
+    hasWebhooks: (s) => options.connectors.bcWebhooks.supports(s),
+    intervalSeconds: options.bcPollSeconds ?? DEFAULT_BC_POLL_SECONDS,
     logger,
   });
 
@@ -162,11 +176,14 @@ export async function startWakeupService(options: WakeupServiceOptions): Promise
     firstMaintenance.failed.length > 0 ? Math.min(interval, RETRY_MAINTENANCE_MS) : interval,
   );
   crmPoller.start();
+  bcPoller.start();
   logger.info(
     {
       listening: receiver.url,
       notificationUrl,
-      subscribed: routes.bcEntitySets(),
+      subscribed: routes.bcEntitySets().filter((s) => options.connectors.bcWebhooks.supports(s)),
+      bcPolled: bcPoller.polledEntitySets(),
+      bcPollSeconds: options.bcPollSeconds ?? DEFAULT_BC_POLL_SECONDS,
       crmPollSeconds: options.crmPollSeconds,
       crmWakeEntries: routes.crmRoutes().flatMap((r) => r.entries),
     },
@@ -178,6 +195,7 @@ export async function startWakeupService(options: WakeupServiceOptions): Promise
     notificationUrl,
     subscriptions,
     crmPoller,
+    bcPoller,
     signaller,
     firstMaintenance,
     routes: () => routes,
@@ -186,6 +204,7 @@ export async function startWakeupService(options: WakeupServiceOptions): Promise
       stopped = true;
       if (maintenanceTimer) clearTimeout(maintenanceTimer);
       await crmPoller.stop();
+      await bcPoller.stop();
       // A renewal in progress needs the receiver for its handshake.
       await maintenanceRun;
       await receiver.close();

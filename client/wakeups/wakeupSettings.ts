@@ -2,6 +2,7 @@
 // client/wakeups/README.md), validated once here so a wrong value names the variable and what to set.
 import { z } from 'zod';
 import { CliError } from '../output';
+import { DEFAULT_BC_POLL_SECONDS } from './bcChangePoller';
 import { DEFAULT_NOTIFICATION_PATH } from './webhookReceiver';
 
 export const DEFAULT_WEBHOOK_PORT = 7050;
@@ -13,6 +14,7 @@ export interface WakeupSettings {
   /** Undefined: `http://127.0.0.1:<port>/bc/notifications` with the port actually bound. */
   publicUrl?: string;
   crmPollSeconds: number;
+  bcPollSeconds: number;
 }
 
 /** Options as commander hands them over (strings), any of which may be absent. */
@@ -21,6 +23,7 @@ export interface WakeupSettingInput {
   port?: string | number;
   publicUrl?: string;
   crmPollSeconds?: string | number;
+  bcPollSeconds?: string | number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -76,6 +79,14 @@ export function wakeupSettings(input: WakeupSettingInput = {}, env: Env = proces
     input.crmPollSeconds ?? env.BCSYNC_CRM_POLL_SECONDS,
     DEFAULT_CRM_POLL_SECONDS,
   );
+  const bcPollSeconds = pick(
+    problems,
+    input.bcPollSeconds !== undefined ? '--bc-poll-seconds' : 'BCSYNC_BC_POLL_SECONDS',
+    `whole seconds between polls of BC entity sets without webhooks, 0 = off (default ${DEFAULT_BC_POLL_SECONDS})`,
+    seconds,
+    input.bcPollSeconds ?? env.BCSYNC_BC_POLL_SECONDS,
+    DEFAULT_BC_POLL_SECONDS,
+  );
   if (problems.length > 0) throw new CliError(`Wake-up settings are invalid:\n- ${problems.join('\n- ')}`, 2);
-  return { host, port: chosenPort, publicUrl, crmPollSeconds };
+  return { host, port: chosenPort, publicUrl, crmPollSeconds, bcPollSeconds };
 }

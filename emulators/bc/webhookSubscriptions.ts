@@ -7,6 +7,7 @@ import { BcApiError, bcErrors } from './bcErrors';
 import type { BcState } from './bcState';
 import { CUSTOM_API_PATH } from './bcRoutes';
 import { checkIfMatch } from './entityWriter';
+import { bcWebhookSupported } from '../../common/bcWebhookSupport';
 import { entityDefFor, type ApiRoute } from './entityModel';
 
 export const SUBSCRIPTION_LIFETIME_MS = 3 * 24 * 60 * 60 * 1000;
@@ -63,6 +64,12 @@ export function parseSubscriptionResource(
   const def = entityDefFor(api, match[2]);
   // Document lines notify through their header (BC docs: "a notification is sent for the header").
   if (!def || def.parentSet) throw notSupported();
+  // Only the documented entity sets notify (common/bcWebhookSupport.ts).
+  if (!bcWebhookSupported(api === 'v2.0' ? 'v2.0' : 'custom', def.entitySet)) {
+    throw bcErrors.badRequest(
+      `The resource '${resource}' is not webhook-enabled: '${def.entitySet}' is not in webhookSupportedResources of this API.`,
+    );
+  }
   return { api, companyId, entitySet: def.entitySet };
 }
 
