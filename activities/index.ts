@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { RunEntryInput, RunResult, JobQueueActivities } from '../common/jobQueue';
 import { createStackCheckActivities } from './stackCheck';
+import { createLineageRetentionActivities } from './lineageRetention';
 import { createSyncActivities, type SyncActivityDeps } from './syncActivities';
 import { createConnectors, type Connectors } from './connectors';
 import { ConfigError, loadConnectorConfig } from './connectors/connectorConfig';
@@ -61,6 +62,7 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStackCheckActivities({ db: deps.database.db }),
+    ...createLineageRetentionActivities({ db: deps.database.db }),
     ...lazySyncActivities(deps),
   };
 }

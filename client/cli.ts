@@ -11,6 +11,8 @@ import { registerCouplings } from './commands/couplings';
 import { registerEmulate } from './commands/emulate';
 import { registerWebhooks } from './commands/webhooks';
 import { registerSyncRecord } from './commands/syncRecord';
+import { registerErrorActions } from './commands/errorActions';
+import { registerWhy } from './commands/why';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerEmulate(program);
   registerWebhooks(program);
   registerSyncRecord(program);
+  registerErrorActions(program);
+  registerWhy(program);
   return program;
 }
 

@@ -18,6 +18,7 @@ import { setupEntries } from './commands/entries';
 import { runFullSync } from './commands/fullSync';
 import { describeEntry, entryJson, type EntryDefinition } from './jobQueueEntries';
 import { printTable } from './output';
+import { tableTime } from './tableTime';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -31,27 +32,31 @@ interface Running {
   statusTimer?: NodeJS.Timeout;
 }
 
-async function printStatus(client: Client, defs: EntryDefinition[]): Promise<void> {
+/**
+ * Prints the status table when it differs from the one printed last (a table that did not change is not
+ * news); times show their date when it is not today.
+ */
+async function printStatus(client: Client, defs: EntryDefinition[], last: { table?: string }): Promise<void> {
   const views = await Promise.all(defs.map((d) => describeEntry(client, d, 3000)));
-  const time = (iso: string | null) => (iso ? new Date(iso).toISOString().slice(11, 19) : '');
+  const rows = views
+    .map(entryJson)
+    .map((v) => [
+      v.entry,
+      v.state ?? '',
+      tableTime(v.lastRunAt),
+      tableTime(v.nextRunAt),
+      v.lastRun?.inserted,
+      v.lastRun?.modified,
+      v.lastRun?.unchanged,
+      v.lastRun?.failed,
+    ]);
+  const table = JSON.stringify(rows);
+  if (table === last.table) return;
+  last.table = table;
   say(
     `\n${new Date().toISOString().slice(11, 19)}  entries (bcsync entries, bcsync log, bcsync errors for more)`,
   );
-  printTable(
-    ['Entry', 'State', 'Last run', 'Next run', 'Ins', 'Mod', 'Unch', 'Fail'],
-    views
-      .map(entryJson)
-      .map((v) => [
-        v.entry,
-        v.state ?? '',
-        time(v.lastRunAt),
-        time(v.nextRunAt),
-        v.lastRun?.inserted,
-        v.lastRun?.modified,
-        v.lastRun?.unchanged,
-        v.lastRun?.failed,
-      ]),
-  );
+  printTable(['Entry', 'State', 'Last run', 'Next run', 'Ins', 'Mod', 'Unch', 'Fail'], rows);
 }
 
 async function stopAll(r: Running): Promise<void> {
@@ -151,10 +156,13 @@ async function run(): Promise<void> {
     });
     say(`webhooks:     ${r.wakeups.notificationUrl}`);
 
-    await printStatus(client, defs);
+    const lastStatus: { table?: string } = {};
+    await printStatus(client, defs, lastStatus);
     r.statusTimer = setInterval(
       () => {
-        printStatus(client, defs).catch((err) => say(`status unavailable: ${(err as Error).message}`));
+        printStatus(client, defs, lastStatus).catch((err) =>
+          say(`status unavailable: ${(err as Error).message}`),
+        );
       },
       Number(process.env.BCSYNC_STATUS_INTERVAL_SECONDS ?? 15) * 1000,
     );

@@ -12,3 +12,4 @@ export {
 } from './messages';
 export { stackCheck } from './stackCheck';
 export { fullSynchronization, fullSyncProgressQuery } from './fullSynchronization';
+export { lineageRetention } from './lineageRetention';

@@ -68,6 +68,8 @@ export const FieldMapping = z
     useForMatchBasedCoupling: z.boolean().default(false),
     caseSensitiveMatching: z.boolean().default(false),
     matchPriority: z.number().int().nonnegative().default(0),
+    /** Values are masked (`***`) in the record lineage (docs/lineage.md). */
+    sensitive: z.boolean().default(false),
     /** Why this field mapping differs from BC's default (a documented, deliberate difference). */
     note: z.string().optional(),
   })

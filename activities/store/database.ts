@@ -7,6 +7,7 @@ import type { JobLogDoc } from './jobLog';
 import type { SyncErrorDoc } from './syncErrors';
 import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
+import { LINEAGE_COLLECTION, type LineageDoc } from './lineage';
 
 export const collectionNames = {
   mappings: 'integrationTableMappings',
@@ -14,6 +15,7 @@ export const collectionNames = {
   jobLog: 'synchronizationJobs',
   syncErrors: 'synchronizationErrors',
   jobQueueEntries: 'jobQueueEntries',
+  lineage: LINEAGE_COLLECTION,
 } as const;
 
 export interface Collections {
@@ -22,6 +24,7 @@ export interface Collections {
   jobLog: Collection<JobLogDoc>;
   syncErrors: Collection<SyncErrorDoc>;
   jobQueueEntries: Collection<JobQueueEntryDoc>;
+  lineage: Collection<LineageDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -31,6 +34,7 @@ export function collections(db: Db): Collections {
     jobLog: db.collection<JobLogDoc>(collectionNames.jobLog),
     syncErrors: db.collection<SyncErrorDoc>(collectionNames.syncErrors),
     jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
+    lineage: db.collection<LineageDoc>(collectionNames.lineage),
   };
 }
 
@@ -50,6 +54,12 @@ const indexes: Record<keyof Collections, IndexDescription[]> = {
     { key: { mapping: 1, at: -1 }, name: 'mapping_at' },
   ],
   jobQueueEntries: [],
+  lineage: [
+    // A record's history by either side, newest first; `at` alone for the retention clean-up.
+    { key: { mapping: 1, bcId: 1, at: -1 }, name: 'mapping_bcId_at' },
+    { key: { mapping: 1, crmId: 1, at: -1 }, name: 'mapping_crmId_at' },
+    { key: { at: 1 }, name: 'at' },
+  ],
 };
 
 /**

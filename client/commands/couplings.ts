@@ -8,14 +8,14 @@ import { CliError } from '../output';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function mappingOf(name: string) {
+export function mappingOf(name: string) {
   const { mappings } = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
   const m = findMapping(mappings, name);
   if (!m) throw new CliError(`no mapping "${name}": use one of ${mappings.map((x) => x.name).join(', ')}`, 2);
   return m;
 }
 
-function checkId(kind: string, id: string | undefined): string | undefined {
+export function checkId(kind: string, id: string | undefined): string | undefined {
   if (id !== undefined && !guid.test(id))
     throw new CliError(`${kind} "${id}" is not a GUID (BC SystemId / Dataverse row id)`, 2);
   return id;

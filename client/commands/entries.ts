@@ -13,6 +13,7 @@ import {
 } from '../../workflows/messages';
 import { withDatabase } from '../database';
 import { withTemporal } from '../temporalClient';
+import { ensureLineageRetentionSchedule } from '../lineageRetentionSchedule';
 import {
   describeEntry,
   ensureEntryStarted,
@@ -23,11 +24,11 @@ import {
   type EntryDefinition,
 } from '../jobQueueEntries';
 import { CliError, printJson, printTable } from '../output';
+import { tableTime } from '../tableTime';
 
 const definitions = (): EntryDefinition[] => entryDefinitions(loadMappings(process.env.BCSYNC_MAPPINGS_FILE));
 
-const when = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '';
+const when = (iso: string | null | undefined) => tableTime(iso);
 
 function printCounts(entry: string, r: RunResult, json?: boolean): void {
   if (json) return printJson({ entry, ...r });
@@ -105,6 +106,7 @@ export async function setupEntries(log: (line: string) => void = console.log): P
   });
   await withTemporal(async (client) => {
     for (const def of defs) log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
+    log(`lineage retention schedule: ${await ensureLineageRetentionSchedule(client)}`);
   });
   return defs;
 }

@@ -5,6 +5,7 @@ import { JobLogStore } from '../../activities/store/jobLog';
 import { SyncErrorStore, type RecordRef } from '../../activities/store/syncErrors';
 import { withDatabase } from '../database';
 import { CliError, printJson, printTable } from '../output';
+import { tableTime } from '../tableTime';
 
 function mappingFilter(name?: string): string | undefined {
   if (!name) return undefined;
@@ -74,7 +75,7 @@ export function registerLogs(program: Command): void {
           'Job id',
         ],
         rows.map((r) => [
-          iso(r.startedAt),
+          tableTime(r.startedAt),
           r.mapping,
           r.direction === 'ToIntegrationTable' ? 'BC -> CRM' : 'CRM -> BC',
           r.inserted,
@@ -84,7 +85,7 @@ export function registerLogs(program: Command): void {
           r.skipped,
           r.failed,
           r.coupled,
-          r.finishedAt ? iso(r.finishedAt) : '(running or interrupted)',
+          r.finishedAt ? tableTime(r.finishedAt) : '(running or interrupted)',
           r._id,
         ]),
       );
@@ -111,14 +112,25 @@ export function registerLogs(program: Command): void {
             source: e.source,
             destination: e.destination ?? null,
             message: e.message,
+            detail: e.detail ?? null,
             at: iso(e.at),
           })),
         );
       }
       if (rows.length === 0) return console.log('no synchronization errors');
       printTable(
-        ['At', 'Mapping', 'Source', 'Destination', 'Message'],
-        rows.map((e) => [iso(e.at), e.mapping, ref(e.source), ref(e.destination), e.message]),
+        ['At', 'Mapping', 'Source', 'Destination', 'Message', 'Detail'],
+        rows.map((e) => [
+          tableTime(e.at),
+          e.mapping,
+          ref(e.source),
+          ref(e.destination),
+          e.message,
+          e.detail ?? '',
+        ]),
+      );
+      console.log(
+        'what happened to a record: `bcsync why <mapping> --bc <id>|--crm <id>`; skipped ones: `bcsync retry <mapping> <id>`',
       );
     });
 }

@@ -1,29 +1,7 @@
 // The CLI as a user runs it: the compiled `bcsync` binary in a child process (npm test builds first).
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { assertBuilt, bcsync } from './bcsyncBinary';
 
-const exec = promisify(execFile);
-const cli = join(__dirname, '..', '..', 'bin', 'bcsync.js');
-
-async function bcsync(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [cli, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-beforeAll(() => {
-  if (!existsSync(join(__dirname, '..', '..', 'dist', 'client', 'cli.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-  }
-});
+beforeAll(assertBuilt);
 
 test('`bcsync mappings --json` prints the 10 mappings and the statistics job with their field mappings', async () => {
   const { code, stdout } = await bcsync(['mappings', '--json']);

@@ -1,0 +1,115 @@
+// `bcsync why <mapping> --bc <id>|--crm <id>|--name <text>`: what happened to this record, and why.
+import type { Command } from 'commander';
+import { LineageStore } from '../../activities/store/lineage';
+import type { EntryStatus } from '../../common/jobQueue';
+import { withDatabase } from '../database';
+import { describeEntry, entryDefinitions, resolveEntry } from '../jobQueueEntries';
+import { loadMappings } from '../../activities/mappings/mappingConfig';
+import { CliError, printJson, printTable } from '../output';
+import { readRecordStory, type RecordStory, type StoryEvent } from '../recordStory';
+import { tableTime } from '../tableTime';
+import { withTemporal } from '../temporalClient';
+import { checkId, mappingOf } from './couplings';
+
+/** The entry's state, when Temporal and a worker answer within a few seconds; the story works without. */
+async function entryStatusOf(entry: string): Promise<EntryStatus | null> {
+  try {
+    const def = resolveEntry(entryDefinitions(loadMappings(process.env.BCSYNC_MAPPINGS_FILE)), entry);
+    return await withTemporal(async (client) => (await describeEntry(client, def, 3000)).status);
+  } catch {
+    return null;
+  }
+}
+
+const arrow = (d: StoryEvent['direction']) =>
+  d === 'toCrm' ? 'BC -> CRM' : d === 'fromCrm' ? 'CRM -> BC' : '';
+
+function eventText(e: StoryEvent): string {
+  const parts: string[] = [];
+  if (e.why) parts.push(e.why);
+  for (const c of e.changes) parts.push(`${c.field}: ${show(c.old)} -> ${show(c.new)}`);
+  if (e.answer) parts.push(`answer: ${e.answer}`);
+  if (e.by) parts.push(`by ${e.by}`);
+  return parts.join('\n');
+}
+
+const show = (v: unknown) => (v === null || v === undefined || v === '' ? '(blank)' : JSON.stringify(v));
+
+function printStory(s: RecordStory): void {
+  console.log(
+    `${s.mapping}: BC ${s.bcId ?? '(none)'} <-> CRM ${s.crmId ?? '(none)'}${s.label ? `  "${s.label}"` : ''}`,
+  );
+  console.log(`verdict: ${s.verdict}`);
+  if (s.coupling) {
+    const c = s.coupling;
+    console.log(
+      `coupling: ${c.state}${c.skipped ? ', SKIPPED' : ''}; BC -> CRM ${c.toCrm.lastResult ?? 'never'}, CRM -> BC ${c.fromCrm.lastResult ?? 'never'} (updated ${tableTime(c.updatedAt)})`,
+    );
+  } else console.log('coupling: none');
+  if (s.openErrors.length > 0) {
+    console.log('\nopen errors:');
+    printTable(
+      ['At', 'Direction', 'Failures', 'Skipped', 'Message', 'Detail'],
+      s.openErrors.map((e) => [
+        tableTime(e.at),
+        arrow(e.direction),
+        e.failures,
+        e.skipped ? 'yes' : 'no',
+        e.message,
+        e.detail ?? '',
+      ]),
+    );
+  }
+  console.log(`\nhistory, newest first (${s.history.length}):`);
+  if (s.history.length === 0) return console.log('  (nothing recorded)');
+  printTable(
+    ['When', 'Direction', 'Decision', 'What and why', 'Temporal run'],
+    s.history.map((e) => [
+      tableTime(e.at),
+      arrow(e.direction),
+      e.code ? `${e.decision} (${e.code})` : e.decision,
+      eventText(e),
+      e.temporalUrl ?? (e.workflowId ? `${e.workflowId} ${e.runId ?? ''}` : ''),
+    ]),
+  );
+}
+
+export function registerWhy(program: Command): void {
+  program
+    .command('why <mapping>')
+    .description('what happened to this record, and why: its coupling, history, open errors and a verdict')
+    .option('--bc <id>', 'BC SystemId of the record')
+    .option('--crm <id>', 'CRM row id of the record')
+    .option('--name <text>', 'part of the record number or name, e.g. 10000 or "Adatum"')
+    .option('--json', 'machine-readable output (see README)')
+    .action(async (name: string, opts: { bc?: string; crm?: string; name?: string; json?: boolean }) => {
+      const m = mappingOf(name);
+      if ([opts.bc, opts.crm, opts.name].filter((x) => x !== undefined).length !== 1)
+        throw new CliError('give exactly one of --bc <id>, --crm <id> or --name <text>', 2);
+      const entryStatus = await entryStatusOf(m.jobQueue.entry);
+      const story = await withDatabase(async (db) => {
+        let ids: { bcId?: string; crmId?: string } = {
+          bcId: checkId('BC id', opts.bc),
+          crmId: checkId('CRM id', opts.crm),
+        };
+        if (opts.name !== undefined) {
+          const found = await new LineageStore(db.db).findByLabel(m.name, opts.name);
+          if (found.length === 0)
+            throw new CliError(
+              `${m.name}: no synchronized record whose number or name contains "${opts.name}"; try --bc or --crm with its id`,
+            );
+          if (found.length > 1)
+            throw new CliError(
+              `${m.name}: ${found.length} records match "${opts.name}": ${found
+                .slice(0, 10)
+                .map((f) => `${f.label} (${f.bcId ? `--bc ${f.bcId}` : `--crm ${f.crmId}`})`)
+                .join(', ')}; be more precise or give the id`,
+            );
+          ids = { bcId: found[0]!.bcId, crmId: found[0]!.crmId };
+        }
+        return readRecordStory(db, m, ids, entryStatus);
+      });
+      if (opts.json) return printJson(story);
+      printStory(story);
+    });
+}
