@@ -277,8 +277,8 @@ export function coupledRecordActions(deps: CoupledRecordActionDeps) {
       const refused: RefusedDelete[] = [];
       for (const d of found) {
         try {
-          if (d.missing === 'bc') await crm.delete(mapping.crm.entitySet, d.crmId);
-          else if (d.missing === 'crm') await bc.delete(mapping.bc.entitySet, d.bcId);
+          if (d.missing === 'bc') await deleteRecord(crm, mapping.crm.entitySet, d.crmId);
+          else if (d.missing === 'crm') await deleteRecord(bc, mapping.bc.entitySet, d.bcId);
         } catch (err) {
           // One record the system refuses to delete (BC: open invoices) never stops the others.
           if (!isApiError(err)) throw err;
@@ -332,6 +332,14 @@ export function coupledRecordActions(deps: CoupledRecordActionDeps) {
       return c;
     },
   };
+}
+
+/** Deletes the version just read (BC requires If-Match): a record changed meanwhile is not deleted blind. */
+async function deleteRecord(client: TableClient, entity: string, id: string): Promise<void> {
+  const current = await client.get(entity, id);
+  if (!current) return;
+  const etag = current['@odata.etag'];
+  await client.delete(entity, id, typeof etag === 'string' ? etag : undefined);
 }
 
 const retryRef = (r: { direction: 'toCrm' | 'fromCrm'; sourceId: string }) =>
