@@ -70,8 +70,10 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
         previous?.runKey ??
         `${info.workflowExecution?.workflowId ?? 'standalone'}|${info.workflowExecution?.runId ?? ''}|${info.activityId}`;
       ctx.heartbeat({ runKey } satisfies SyncHeartbeat);
+      const execution = info.workflowExecution;
       const engine = createSyncEngine({
         ...deps,
+        ...(execution ? { temporalRun: { workflowId: execution.workflowId, runId: execution.runId } } : {}),
         signal: ctx.cancellationSignal,
         heartbeat: (progress) => ctx.heartbeat({ runKey, progress } satisfies SyncHeartbeat),
       });

@@ -125,7 +125,10 @@ export async function readRecordStory(
     entry: mapping.jobQueue.entry,
     bcId: bcId ?? null,
     crmId: crmId ?? null,
-    label: history.find((h) => h.label)?.label ?? null,
+    // The BC number when known (the key people use), else the CRM name.
+    label:
+      (history.find((h) => h.label && h.direction === 'toCrm') ?? history.find((h) => h.label))?.label ??
+      null,
     coupling: coupling
       ? {
           state: coupling.state,

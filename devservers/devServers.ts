@@ -220,6 +220,8 @@ export function connectionSettings(dir = defaultStateDir()): {
 export interface EphemeralServers {
   stateDir: string;
   temporalAddress: string;
+  /** The dev server's embedded Temporal UI (absent for an external server). */
+  temporalUiUrl?: string;
   mongodbUri: string;
   stop(): Promise<void>;
 }
@@ -241,6 +243,7 @@ export async function startEphemeralServers(prefix = 'bcsync-'): Promise<Ephemer
   return {
     stateDir: dir,
     temporalAddress: state.temporal.address,
+    ...(state.temporal.uiUrl ? { temporalUiUrl: state.temporal.uiUrl } : {}),
     mongodbUri: state.mongo.address,
     async stop() {
       await down({ stateDir: dir });

@@ -9,6 +9,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.BCSYNC_TEST_STATE_DIR = servers.stateDir;
   process.env.TEMPORAL_ADDRESS = servers.temporalAddress;
   process.env.MONGODB_URI = servers.mongodbUri;
+  // Links bcsync prints (lineage, console) point at the test server's UI; the browser tests open them.
+  if (servers.temporalUiUrl) process.env.BCSYNC_TEMPORAL_UI_URL = servers.temporalUiUrl;
   process.env.TEMPORAL_TEST_SERVER_PATH ??= binaries.temporalTestServer();
   process.env.BCSYNC_LOG_LEVEL ??= 'warn';
 }

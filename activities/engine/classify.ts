@@ -79,6 +79,8 @@ export interface ClassifiedPage {
   pendings: Item[];
   skipped: Item[];
   replayed: Array<{ item: Item; countAs?: RecordAction; succeeded: boolean }>;
+  /** Looked at and left alone (rules 4.3, 4.4): not counted, but recorded in the lineage. */
+  ignored: Array<{ item: Item; rule: 'onlyCoupled' | 'notChanged' }>;
 }
 
 /** Every item of the page by its classification; items get their coupling attached. */
@@ -88,7 +90,14 @@ export function classify(
   retryDocs: Map<string, RetryDoc>,
   ctx: ClassifyContext,
 ): ClassifiedPage {
-  const out: ClassifiedPage = { updates: [], inserts: [], pendings: [], skipped: [], replayed: [] };
+  const out: ClassifiedPage = {
+    updates: [],
+    inserts: [],
+    pendings: [],
+    skipped: [],
+    replayed: [],
+    ignored: [],
+  };
   for (const original of items) {
     const coupling = couplings.get(original.id);
     const item: Item = coupling ? { ...original, coupling } : original;
@@ -110,6 +119,7 @@ export function classify(
         out.updates.push(item);
         break;
       case 'ignore':
+        out.ignored.push({ item, rule: c.rule });
         break;
     }
   }

@@ -9,6 +9,7 @@ import type { IntegrationTableMapping } from '../mappings/integrationTableMappin
 import { CouplingStore } from '../store/couplings';
 import { JobLogStore, zeroCounters, type JobCounters } from '../store/jobLog';
 import { MappingStore } from '../store/mappingStore';
+import { LineageStore } from '../store/lineage';
 import { RetryQueueStore } from '../store/retryQueue';
 import { SyncErrorStore } from '../store/syncErrors';
 import type { CouplingIndex } from './couplingIndex';
@@ -57,6 +58,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     errors: new SyncErrorStore(cols.syncErrors),
     retries: new RetryQueueStore(deps.db.db),
     mappingStore: new MappingStore(cols.mappings),
+    ...(deps.lineage === false ? {} : { lineage: new LineageStore(deps.db.db) }),
   };
   const mappings = deps.mappings.mappings;
   let seeded: Promise<void> | undefined;

@@ -14,6 +14,8 @@ export class FieldMappingError extends Error {
   constructor(
     message: string,
     readonly field: string,
+    /** `lookup`: a looked-up record (currency, salesperson, ...) is not coupled yet (lineage: dependencyMissing). */
+    readonly kind: 'value' | 'lookup' = 'value',
   ) {
     super(message);
   }
@@ -209,7 +211,7 @@ export function buildPayload(source: JsonRecord, fields: FieldMapping[], ctx: Pa
     if (f.lookup) {
       const resolved = isBlank(value) ? { id: null } : ctx.resolveLookup(f, value);
       if ('error' in resolved) {
-        if (!f.clearValueOnFailedSync) throw new FieldMappingError(resolved.error, f.bcCaption);
+        if (!f.clearValueOnFailedSync) throw new FieldMappingError(resolved.error, f.bcCaption, 'lookup');
       }
       const target = 'id' in resolved ? resolved.id : null;
       if (target === null && f.notNull) continue; // Not Null: never write a blank reference.

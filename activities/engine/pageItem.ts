@@ -4,6 +4,7 @@ import type { JsonRecord, WriteOperation } from '../connectors/types';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import type { CouplingDoc, CouplingStore } from '../store/couplings';
 import type { JobLogStore } from '../store/jobLog';
+import type { LineageStore } from '../store/lineage';
 import type { MappingStore } from '../store/mappingStore';
 import type { RetryQueueStore } from '../store/retryQueue';
 import type { SyncErrorStore } from '../store/syncErrors';
@@ -17,6 +18,8 @@ export interface PassStores {
   errors: SyncErrorStore;
   retries: RetryQueueStore;
   mappingStore: MappingStore;
+  /** Record lineage (docs/lineage.md); absent when turned off (`SyncEngineDeps.lineage: false`). */
+  lineage?: LineageStore;
 }
 
 export interface PassSetup {

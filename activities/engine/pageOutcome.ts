@@ -12,7 +12,9 @@ import {
 import { zeroCounters, type JobCounters, type JobDirection } from '../store/jobLog';
 import { retryKey, type RetryDoc } from '../store/retryQueue';
 import type { SyncErrorDoc } from '../store/syncErrors';
+import type { LineageReason } from '../store/lineage';
 import type { PassStores, Item } from './pageItem';
+import { fieldChanges, type PageLineage } from './pageLineage';
 import { laterOf, recordModified, recordVersion, type SideShape } from './recordVersion';
 import type { PassDirection } from './types';
 
@@ -110,7 +112,19 @@ export interface PageContext {
   dest: SideShape;
   /** The pass's retry queue (source id -> entry), kept current as pages commit. */
   retryDocs: Map<string, RetryDoc>;
+  /** Where each record's decision is recorded (docs/lineage.md); absent = lineage off. */
+  lineage?: PageLineage;
 }
+
+/** Why a record was left alone, in words (the lineage's `why`). */
+const SKIP_WHY = {
+  skipped: 'the coupling is Skipped (the same error twice in a row); `bcsync retry` frees it',
+  leftToOtherPass:
+    "both sides changed; the mapping's Update-Conflict Resolution lets the other direction win",
+  onlyCoupled: 'not coupled, and the mapping synchronizes only coupled records',
+  notChanged: "not changed since the last synchronization (a re-read, or bcsync's own write)",
+  filtered: 'no longer in the source (deleted, or outside the mapping filter): off the retry list',
+} as const;
 
 /** Where the commit reports its progress (crash points of the tests) and keeps the coupling index. */
 export interface CommitHooks {
@@ -138,9 +152,43 @@ export class PageOutcome {
     this.counters[COUNTER_OF_ACTION[action]]++;
   }
 
+  /** The counterpart's id, as far as the page knows it. */
+  private otherId(item: Item, destId?: string): string | undefined {
+    return destId ?? item.destId ?? (this.sourceIsBc ? item.coupling?.crmId : item.coupling?.bcId);
+  }
+
   /** Rule 4.6 Skip (a Skipped coupling, or the other pass decides an update conflict). */
-  skip(): void {
+  skip(item: Item, code: 'skipped' | 'leftToOtherPass'): void {
     this.count('Skipped');
+    this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Skipped', {
+      code,
+      why: SKIP_WHY[code],
+    });
+  }
+
+  /** Rules 4.3 and 4.4: looked at and left alone without a count; only the lineage says so. */
+  ignore(item: Item, rule: 'onlyCoupled' | 'notChanged'): void {
+    this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Skipped', {
+      code: rule,
+      why: SKIP_WHY[rule],
+    });
+  }
+
+  /** A record on the retry list that is gone from the source or its filter. */
+  gone(sourceId: string): void {
+    this.leaveRetryQueue(sourceId);
+    this.ctx.lineage?.record(sourceId, undefined, undefined, 'Skipped', {
+      code: 'filtered',
+      why: SKIP_WHY.filtered,
+    });
+  }
+
+  /** A replayed page's record, counted from its coupling (its first attempt's entry may not be stored). */
+  replayed(item: Item, countAs: RecordAction | undefined): void {
+    if (countAs)
+      this.ctx.lineage?.record(item.id, this.otherId(item), item.label, countAs, {
+        why: 'counted on the replay of a page interrupted by a crash',
+      });
   }
 
   /** The record leaves the retry queue (it succeeded, or is gone from the source or its filter). */
@@ -149,19 +197,36 @@ export class PageOutcome {
       this.retryRemove.push(retryKey(this.ctx.mapping, this.ctx.direction, sourceId));
   }
 
-  /** Rule 4.7 "Remove Coupling", or a BC create intent the destination refused. */
-  uncouple(coupling: CouplingDoc, counted: boolean): void {
+  /**
+   * Rule 4.7 "Remove Coupling" (counted; `item` is the record whose counterpart was deleted), or a BC
+   * create intent the destination refused.
+   */
+  uncouple(coupling: CouplingDoc, counted: boolean, item?: Item): void {
     this.couplingWrites.push({ kind: 'delete', id: coupling._id });
     this.forgotten.push(coupling);
     if (counted) this.counters.uncoupled++;
+    if (item)
+      this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Uncoupled', {
+        code: 'deletionConflict',
+        why: "the coupled record was deleted; the mapping's Deletion-Conflict Resolution is Remove Coupling",
+      });
   }
 
   private dirState(prev: DirectionState, patch: Partial<DirectionState>): DirectionState {
     return { ...prev, ...patch, lastJobId: this.ctx.jobId, lastPageSeq: this.ctx.pageSeq };
   }
 
-  /** The record was written (or found equal): its coupling records both versions and the action. */
-  succeed(item: Item, action: RecordAction, destRec: JsonRecord | undefined, destId: string): void {
+  /**
+   * The record was written (or found equal): its coupling records both versions and the action.
+   * `answer`: the destination's answer to the write (lineage).
+   */
+  succeed(
+    item: Item,
+    action: RecordAction,
+    destRec: JsonRecord | undefined,
+    destId: string,
+    answer?: string,
+  ): void {
     const { mapping, now, direction } = this.ctx;
     const sourceIsBc = this.sourceIsBc;
     const bcId = sourceIsBc ? item.id : destId;
@@ -208,10 +273,20 @@ export class PageOutcome {
     this.remembered.push(doc);
     this.count(action);
     this.leaveRetryQueue(item.id);
+    this.ctx.lineage?.record(item.id, destId, item.label, item.justCoupled ? 'Coupled' : action, {
+      ...(item.justCoupled ? { why: `coupled by match, then ${action}` } : {}),
+      ...(action === 'Inserted' || action === 'Modified'
+        ? { changes: fieldChanges(item.payload, action === 'Modified' ? item.dest : undefined) }
+        : {}),
+      ...(answer ? { answer } : {}),
+    });
   }
 
-  /** The record failed: an error log entry, its coupling's state, its retry entry - and maybe Skipped. */
-  fail(item: Item, message: string, detail?: string, destId?: string): void {
+  /**
+   * The record failed: an error log entry, its coupling's state, its retry entry - and maybe Skipped.
+   * `code`: why, for the lineage (a failure that makes the record Skipped says `sameErrorTwice`).
+   */
+  fail(item: Item, message: string, detail?: string, destId?: string, code?: LineageReason): void {
     const { mapping, now, direction, jobId, source, dest } = this.ctx;
     const fingerprint = errorFingerprint(message);
     this.errors.push({
@@ -271,6 +346,14 @@ export class PageOutcome {
     this.retryPut.push(retryDoc);
     this.ctx.retryDocs.set(item.id, retryDoc);
     this.count('Failed');
+    const nowSkipped = retryDoc.skipped && !prevRetry?.skipped && !c?.skipped;
+    this.ctx.lineage?.record(item.id, this.otherId(item, destId), item.label, 'Failed', {
+      ...(nowSkipped ? { code: 'sameErrorTwice' as const } : code ? { code } : {}),
+      why: nowSkipped
+        ? `${message} (the same error twice in a row: Skipped until \`bcsync retry\`)`
+        : message,
+      ...(detail ? { answer: detail } : {}),
+    });
   }
 
   /**
@@ -291,6 +374,12 @@ export class PageOutcome {
         const key = this.sourceIsBc ? doc.bcId : doc.crmId!;
         const action = doc[direction].lastAction;
         if (action && action !== 'Failed') this.counters[COUNTER_OF_ACTION[action]]--;
+        const entry = this.ctx.lineage?.get(key);
+        if (entry) {
+          entry.decision = 'Failed';
+          entry.code = 'alreadyCoupled';
+          entry.why = `not coupled: the ${this.sourceIsBc ? 'CRM' : 'BC'} record is already coupled to another record`;
+        }
         dupErrors.push({
           _id: `${jobId}|${key}`,
           jobId,
@@ -307,5 +396,6 @@ export class PageOutcome {
     const remove = [...new Set(this.retryRemove)];
     await stores.retries.applyPage(this.retryPut, remove);
     for (const id of remove) this.ctx.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
+    if (this.ctx.lineage) await stores.lineage?.add(this.ctx.lineage.list());
   }
 }

@@ -25,9 +25,18 @@ export interface PlanContext {
   returning: { returnColumns?: string[] };
 }
 
+/** Why a planned write fails (the lineage reason codes of docs/lineage.md). */
+export type FailureCode = 'deletionConflict' | 'conflict' | 'dependencyMissing' | 'fieldValue';
+
+const mappingFailure = (err: FieldMappingError): FailureCode =>
+  err.kind === 'lookup' ? 'dependencyMissing' : 'fieldValue';
+
 export type UpdatePlan =
-  /** Rule 4.7, resolution None: the coupled destination record is gone - the record fails. */
-  | { kind: 'fail'; message: string; destId: string }
+  /**
+   * The record fails: rule 4.7 resolution None (the coupled destination record is gone), rule 4.6 update
+   * conflict with resolution None, or a value that cannot be transferred. `code` says which (lineage).
+   */
+  | { kind: 'fail'; message: string; destId: string; code: FailureCode }
   /** Rule 4.7, Remove Coupling. */
   | { kind: 'uncouple' }
   /** Rule 4.7, Restore Records: create the destination record again under its old id. */
@@ -49,6 +58,7 @@ export function planUpdate(item: Item, destRec: JsonRecord | undefined, ctx: Pla
         return {
           kind: 'fail',
           destId,
+          code: 'deletionConflict',
           message: `The ${ctx.source.entity} record is coupled to a deleted ${dest.entity} record ${destId}. Restore it, remove the coupling, or set the mapping's Deletion-Conflict Resolution.`,
         };
       case 'Remove Coupling':
@@ -61,7 +71,8 @@ export function planUpdate(item: Item, destRec: JsonRecord | undefined, ctx: Pla
   try {
     payload = ctx.payloadFor({ ...item, dest: destRec });
   } catch (err) {
-    if (err instanceof FieldMappingError) return { kind: 'fail', message: err.message, destId };
+    if (err instanceof FieldMappingError)
+      return { kind: 'fail', message: err.message, destId, code: mappingFailure(err) };
     throw err;
   }
   const differing = changedFields(payload, destRec);
@@ -74,7 +85,7 @@ export function planUpdate(item: Item, destRec: JsonRecord | undefined, ctx: Pla
         differing,
         resolution: mapping.updateConflictResolution,
       });
-  if (decision.kind === 'fail') return { kind: 'fail', message: decision.message, destId };
+  if (decision.kind === 'fail') return { kind: 'fail', message: decision.message, destId, code: 'conflict' };
   if (decision.kind === 'leaveToOtherPass') return { kind: 'leaveToOtherPass' };
   if (differing.length === 0) return { kind: 'unchanged', destRec, destId };
   return {
@@ -94,7 +105,7 @@ export function planUpdate(item: Item, destRec: JsonRecord | undefined, ctx: Pla
 }
 
 export type InsertPlan =
-  | { kind: 'fail'; message: string }
+  | { kind: 'fail'; message: string; code: FailureCode }
   | {
       kind: 'create';
       op: WriteOperation;
@@ -114,7 +125,8 @@ export function planInsert(
   try {
     payload = ctx.payloadFor(item);
   } catch (err) {
-    if (err instanceof FieldMappingError) return { kind: 'fail', message: err.message };
+    if (err instanceof FieldMappingError)
+      return { kind: 'fail', message: err.message, code: mappingFailure(err) };
     throw err;
   }
   const destId = item.destId ?? destinationId(mapping.name, direction, item.id);

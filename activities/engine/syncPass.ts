@@ -26,6 +26,7 @@ import { invoiceLineOperations } from './invoiceLines';
 import { LookupResolver } from './lookups';
 import { andFilter, orFilter } from './odataFilters';
 import type { Item, PassSetup } from './pageItem';
+import { PageLineage } from './pageLineage';
 import { countersOf, jobDirection, PageOutcome, summary } from './pageOutcome';
 import { planInsert, planUpdate, type PlanContext } from './planWrites';
 import { laterOf, recordId, recordModified, type Side } from './recordVersion';
@@ -125,6 +126,8 @@ export class SyncPass {
         startedAt,
         runStartedAt: startedAt,
         checkpoint: { phase: 'retry', pageSeq: 0 },
+        // The Temporal run that does it: lineage links each record's history to it.
+        ...(this.s.deps.temporalRun ?? {}),
       });
       job = await stores.jobLog.get(jobId);
     }
@@ -324,8 +327,11 @@ export class SyncPass {
       source: this.source,
       dest: this.dest,
       retryDocs: this.retryDocs,
+      ...(stores.lineage
+        ? { lineage: new PageLineage({ mapping: mapping.name, direction, jobId, now }) }
+        : {}),
     });
-    for (const id of gone) outcome.leaveRetryQueue(id);
+    for (const id of gone) outcome.gone(id);
 
     const items = pageItems(this.source, records);
     const couplings = await this.index.forPage(
@@ -346,8 +352,10 @@ export class SyncPass {
     for (const r of page.replayed) {
       if (r.countAs) outcome.count(r.countAs);
       if (r.succeeded) outcome.leaveRetryQueue(r.item.id);
+      outcome.replayed(r.item, r.countAs);
     }
-    for (const _ of page.skipped) outcome.skip();
+    for (const item of page.skipped) outcome.skip(item, 'skipped');
+    for (const { item, rule } of page.ignored) outcome.ignore(item, rule);
     const { updates, inserts, pendings } = page;
 
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
@@ -393,16 +401,16 @@ export class SyncPass {
       const p = planUpdate(item, item.dest ?? destRows.get(sourceIsBc ? c.crmId! : c.bcId), plan);
       switch (p.kind) {
         case 'fail':
-          outcome.fail(item, p.message, undefined, p.destId);
+          outcome.fail(item, p.message, undefined, p.destId, p.code);
           break;
         case 'uncouple':
-          outcome.uncouple(c, true);
+          outcome.uncouple(c, true, item);
           break;
         case 'restore':
           inserts.push({ ...item, coupling: { ...c }, destId: p.destId });
           break;
         case 'leaveToOtherPass':
-          outcome.skip();
+          outcome.skip(item, 'leftToOtherPass');
           break;
         case 'unchanged':
           outcome.succeed(item, 'Unchanged', p.destRec, p.destId);
@@ -428,7 +436,7 @@ export class SyncPass {
         ...(this.bcFieldsKnown ? { bcFieldsKnown: this.bcFieldsKnown } : {}),
       });
       if (p.kind === 'fail') {
-        outcome.fail(item, p.message);
+        outcome.fail(item, p.message, undefined, undefined, p.code);
         continue;
       }
       const planned: Item = { ...item, destId: p.destId, payload: p.payload, action: 'Inserted', op: p.op };
@@ -463,7 +471,7 @@ export class SyncPass {
         const destId = (result.id || item.destId!).toLowerCase();
         if (mapping.bc.lines && mapping.crm.lines && sourceIsBc)
           lineWork.push({ item, destId, record: result.record });
-        else outcome.succeed(item, item.action!, result.record, destId);
+        else outcome.succeed(item, item.action!, result.record, destId, `${item.op!.kind} ${result.status}`);
         return;
       }
       const e = result.error;
@@ -482,6 +490,7 @@ export class SyncPass {
         e.message,
         `${e.system} ${e.method} ${e.url} -> ${e.status} ${e.code}${e.outcomeUnknown ? ' (outcome unknown: looked up before any new attempt)' : ''}`,
         item.destId,
+        'destinationRefused',
       );
     });
     if (lineWork.length > 0) await this.writeLines(lineWork, outcome);
@@ -640,6 +649,9 @@ export class SyncPass {
         outcome.fail(
           item,
           `Match-based coupling found ${matches.length} uncoupled ${this.dest.entity} rows with ${destField} = '${v}'; couple the right one by hand`,
+          undefined,
+          undefined,
+          'matchAmbiguous',
         );
       } else remaining.push(item);
     }
@@ -669,7 +681,13 @@ export class SyncPass {
     work.forEach((w, n) => {
       const lineError = failedLine.get(n);
       if (lineError)
-        outcome.fail(w.item, `An invoice line could not be written: ${lineError}`, undefined, w.destId);
+        outcome.fail(
+          w.item,
+          `An invoice line could not be written: ${lineError}`,
+          undefined,
+          w.destId,
+          'destinationRefused',
+        );
       else outcome.succeed(w.item, w.item.action!, w.record, w.destId);
     });
   }

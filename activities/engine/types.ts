@@ -76,6 +76,10 @@ export interface SyncEngineDeps {
   snapshotLimit?: number;
   now?: () => Date;
   signal?: AbortSignal;
+  /** The Temporal workflow run doing the work, stored on each job log entry (lineage links to it). */
+  temporalRun?: { workflowId: string; runId: string };
+  /** Record lineage (docs/lineage.md); default on. Off only to measure its cost (bench/lineageOverhead.ts). */
+  lineage?: boolean;
 }
 
 export interface PassResult {

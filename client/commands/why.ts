@@ -93,7 +93,10 @@ export function registerWhy(program: Command): void {
           crmId: checkId('CRM id', opts.crm),
         };
         if (opts.name !== undefined) {
-          const found = await new LineageStore(db.db).findByLabel(m.name, opts.name);
+          const matches = await new LineageStore(db.db).findByLabel(m.name, opts.name);
+          // A label equal to the text wins over labels that only contain it (40000 vs 140000).
+          const exact = matches.filter((f) => f.label?.toLowerCase() === opts.name!.trim().toLowerCase());
+          const found = exact.length === 1 ? exact : matches;
           if (found.length === 0)
             throw new CliError(
               `${m.name}: no synchronized record whose number or name contains "${opts.name}"; try --bc or --crm with its id`,

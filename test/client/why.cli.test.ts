@@ -1,0 +1,133 @@
+// "What happened to this record, and why?" told by `bcsync why` (the real binary), for a customer changed on
+// both sides, skipped, then fixed - synchronized by the CUSTOMER entry's workflow on a real worker, so every
+// pass names the Temporal run that did it.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { emulatorConnectorEnv } from '../../client/emulatorConnection';
+import { couplingKey } from '../../activities/store/couplings';
+import { entryWorkflowId } from '../../common/jobQueue';
+import type { RecordStory } from '../../client/recordStory';
+import { runNowUpdate } from '../../workflows/messages';
+import { startWorker, type RunningWorker } from '../../worker/worker';
+import { startEngineStack, type EngineStack } from '../engine/engineHarness';
+import { prepareReferenceData } from '../engine/engineTestData';
+import { assertBuilt, bcsync } from './bcsyncBinary';
+
+let stack: EngineStack;
+let worker: RunningWorker;
+let connection: Connection;
+let entry: WorkflowHandle;
+let env: Record<string, string>;
+const taskQueue = `why-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  assertBuilt();
+  stack = await startEngineStack();
+  await prepareReferenceData(stack);
+  worker = await startWorker({
+    temporalAddress: process.env.TEMPORAL_ADDRESS!,
+    mongodbUri: process.env.MONGODB_URI!,
+    dbName: stack.db.db.databaseName,
+    taskQueue,
+    shutdownGraceTime: '1s',
+    activities: {
+      connectors: { bc: stack.connectors.bc, dataverse: stack.connectors.dataverse },
+      engine: { integrationUserId: stack.integrationUserId, mappings: stack.mappings, pageSize: 50 },
+    },
+  });
+  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection });
+  // The id `bcsync why` looks the entry up by; the run is this test's, on this test's task queue.
+  entry = await client.workflow.start('jobQueueEntry', {
+    taskQueue,
+    workflowId: entryWorkflowId('CUSTOMER'),
+    // On hold: it runs only when the test says so (runNow), never on its own schedule.
+    args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], startOnHold: true }],
+  });
+  env = { BCSYNC_DB_NAME: stack.db.db.databaseName, ...emulatorConnectorEnv(stack.emulators) };
+});
+afterAll(async () => {
+  await entry?.terminate('test finished').catch(() => undefined);
+  worker?.worker.shutdown();
+  await worker?.done;
+  await connection?.close();
+  await stack?.stop();
+});
+
+const runNow = (fullSync = false) => entry.executeUpdate(runNowUpdate, { args: [{ fullSync }] });
+
+test('a record changed on both sides, skipped, then fixed: `bcsync why` tells the story in order', async () => {
+  await runNow(true);
+  const customer = (await stack.bcRecords('customers')).find((c) => c.number === '40000')!;
+  const bcId = String(customer.id).toLowerCase();
+  const coupling = await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', bcId) });
+  const crmId = coupling!.crmId!;
+
+  // Both sides change the phone number: an update conflict in both passes (rule 4.6, resolution None).
+  await stack.connectors.bc.update('customers', bcId, { phoneNumber: '+1 425 555 0111' }, '*');
+  await stack.salesCrm.update('accounts', crmId, { telephone1: '+1 425 555 0199' });
+  const first = await runNow();
+  expect(first.failed).toBe(2);
+  await runNow(); // the same error twice in a row: Skipped (section 3)
+
+  const skipped = await bcsync(['why', 'CUSTOMER', '--name', '40000', '--json'], env);
+  expect(skipped.stderr).toBe('');
+  expect(skipped.code).toBe(0);
+  const before = JSON.parse(skipped.stdout) as RecordStory;
+  expect(before.verdict).toMatch(
+    new RegExp(
+      `^skipped \\(BC -> CRM\\): Cannot update the record because one or both values have changed.*fix the cause, then \`bcsync retry CUSTOMER ${bcId}\``,
+    ),
+  );
+  // Skipped is the coupling's (both directions, as in BC): the CRM -> BC pass skipped it after that.
+  expect(before.coupling).toMatchObject({ skipped: true });
+  expect(before.openErrors.map((e) => [e.direction, e.skipped]).sort()).toEqual([
+    ['fromCrm', false],
+    ['toCrm', true],
+  ]);
+
+  // The person makes CRM agree with BC and retries; the next run finds both sides equal.
+  await stack.salesCrm.update('accounts', crmId, { telephone1: '+1 425 555 0111' });
+  expect((await bcsync(['retry', 'CUSTOMER', bcId], env)).code).toBe(0);
+  await runNow();
+
+  const res = await bcsync(['why', 'CUSTOMER', '--crm', crmId, '--json'], env);
+  expect(res.code).toBe(0);
+  const story = JSON.parse(res.stdout) as RecordStory;
+  expect(story).toMatchObject({ bcId, crmId, label: '40000', openErrors: [] });
+  expect(story.verdict).toMatch(/^in sync since \d{4}-\d{2}-\d{2}T/);
+  const told = [...story.history].reverse().map((e) => [e.direction, e.decision, e.code]);
+  expect(told).toEqual([
+    ['toCrm', 'Inserted', null],
+    ['toCrm', 'Failed', 'conflict'],
+    ['fromCrm', 'Failed', 'conflict'],
+    ['toCrm', 'Failed', 'sameErrorTwice'],
+    ['fromCrm', 'Skipped', 'skipped'],
+    [null, 'Action', null],
+    ['toCrm', 'Unchanged', null],
+    ['fromCrm', story.history[0]!.decision, null],
+  ]);
+  // The phone numbers agree now; the CRM -> BC pass may still write other fields (the demo's primary
+  // contact lookup is cleared while CONTACT is not coupled: Clear Value on Failed Sync), and says which.
+  expect(['Unchanged', 'Modified']).toContain(story.history[0]!.decision);
+  expect(story.history[0]!.changes.map((c) => c.field)).not.toContain('Phone No.');
+  const inserted = story.history.at(-1)!;
+  expect(inserted.changes).toEqual(
+    expect.arrayContaining([{ field: 'Name', old: null, new: customer.displayName }]),
+  );
+  expect(inserted.answer).toMatch(/^create 20[14]$/);
+  // Every pass names the entry's Temporal run, with a link into the UI.
+  const runId = entry.firstExecutionRunId;
+  for (const e of story.history.filter((h) => h.decision !== 'Action')) {
+    expect(e).toMatchObject({ workflowId: 'bcsync-entry-CUSTOMER', runId });
+    expect(e.temporalUrl).toBe(
+      `${process.env.BCSYNC_TEMPORAL_UI_URL}/namespaces/default/workflows/bcsync-entry-CUSTOMER/${runId}/history`,
+    );
+  }
+  expect(story.history.find((h) => h.decision === 'Action')).toMatchObject({ by: 'cli' });
+
+  // The same story for a person: verdict first, then the history table.
+  const table = await bcsync(['why', 'CUSTOMER', '--bc', bcId], env);
+  expect(table.stdout).toMatch(/^CUSTOMER: BC .* <-> CRM .*"40000"\nverdict: in sync since/);
+  expect(table.stdout).toMatch(/Phone No\.: "\+1 425 555 0111" -> "\+1 425 555 0199"|Failed \(conflict\)/);
+});

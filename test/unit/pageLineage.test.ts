@@ -1,0 +1,71 @@
+// The lineage of a page (docs/lineage.md): the fields a write changes, old and new, with the values of
+// sensitive field mappings masked; one entry per record and pass.
+import { fieldChanges, MASK, PageLineage } from '../../activities/engine/pageLineage';
+import type { FieldValue } from '../../activities/engine/fieldMapping';
+import type { FieldMapping } from '../../activities/mappings/integrationTableMapping';
+import { customerMapping } from './ruleFixtures';
+
+const field = (bcCaption: string, sensitive = false): FieldMapping => ({
+  ...customerMapping().fieldMappings.find((f) => f.bcCaption === bcCaption)!,
+  sensitive,
+});
+const value = (f: FieldMapping, key: string, v: unknown): FieldValue => ({
+  field: f,
+  writeKey: key,
+  writeValue: v,
+  compareKey: key,
+  compareValue: v,
+  bidirectional: true,
+});
+
+test('a modify records the differing fields only, old and new; sensitive values are masked', () => {
+  const payload = [
+    value(field('Name'), 'name', 'Adatum Corporation'),
+    value(field('Phone No.'), 'telephone1', '+1 425 555 0111'),
+    value(field('E-Mail', true), 'emailaddress1', 'new@adatum.example'),
+  ];
+  const before = {
+    name: 'Adatum Corporation',
+    telephone1: '+1 425 555 0100',
+    emailaddress1: 'old@adatum.example',
+  };
+  expect(fieldChanges(payload, before)).toEqual([
+    { field: 'Phone No.', old: '+1 425 555 0100', new: '+1 425 555 0111' },
+    { field: 'E-Mail', old: MASK, new: MASK },
+  ]);
+});
+
+test('an insert records the values written, not the blank ones; long texts are cut', () => {
+  const payload = [
+    value(field('Name'), 'name', 'N'.repeat(150)),
+    value(field('Phone No.'), 'telephone1', ''),
+  ];
+  const [name, ...rest] = fieldChanges(payload, undefined);
+  expect(name).toEqual({ field: 'Name', old: null, new: `${'N'.repeat(120)}...` });
+  expect(rest).toEqual([]);
+});
+
+test('one entry per record and pass: a later decision on the page replaces an earlier one', () => {
+  const page = new PageLineage({
+    mapping: 'CUSTOMER',
+    direction: 'fromCrm',
+    jobId: 'job-1',
+    now: new Date(0),
+  });
+  page.record('CRM-1', 'BC-1', 'Adatum', 'Coupled');
+  page.record('CRM-1', 'BC-1', 'Adatum', 'Modified', { answer: 'update 200' });
+  expect(page.list()).toEqual([
+    {
+      _id: 'job-1|CRM-1',
+      mapping: 'CUSTOMER',
+      bcId: 'bc-1',
+      crmId: 'crm-1',
+      label: 'Adatum',
+      at: new Date(0),
+      jobId: 'job-1',
+      direction: 'fromCrm',
+      decision: 'Modified',
+      answer: 'update 200',
+    },
+  ]);
+});
