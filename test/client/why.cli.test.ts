@@ -17,6 +17,7 @@ let stack: EngineStack;
 let worker: RunningWorker;
 let connection: Connection;
 let entry: WorkflowHandle;
+let entryRunId: string;
 let env: Record<string, string>;
 const taskQueue = `why-${randomUUID().slice(0, 8)}`;
 
@@ -38,12 +39,14 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
   // The id `bcsync why` looks the entry up by; the run is this test's, on this test's task queue.
-  entry = await client.workflow.start('jobQueueEntry', {
+  const started = await client.workflow.start('jobQueueEntry', {
     taskQueue,
     workflowId: entryWorkflowId('CUSTOMER'),
     // On hold: it runs only when the test says so (runNow), never on its own schedule.
     args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], startOnHold: true }],
   });
+  entry = started;
+  entryRunId = started.firstExecutionRunId;
   env = { BCSYNC_DB_NAME: stack.db.db.databaseName, ...emulatorConnectorEnv(stack.emulators) };
 });
 afterAll(async () => {
@@ -117,7 +120,7 @@ test('a record changed on both sides, skipped, then fixed: `bcsync why` tells th
   );
   expect(inserted.answer).toMatch(/^create 20[14]$/);
   // Every pass names the entry's Temporal run, with a link into the UI.
-  const runId = entry.firstExecutionRunId;
+  const runId = entryRunId;
   for (const e of story.history.filter((h) => h.decision !== 'Action')) {
     expect(e).toMatchObject({ workflowId: 'bcsync-entry-CUSTOMER', runId });
     expect(e.temporalUrl).toBe(
