@@ -5,9 +5,10 @@ import type { RunEntryInput, RunResult, JobQueueActivities } from '../common/job
 import { createStackCheckActivities } from './stackCheck';
 import { createLineageRetentionActivities } from './lineageRetention';
 import { createSyncActivities, type SyncActivityDeps } from './syncActivities';
-import { createConnectors, type Connectors } from './connectors';
+import { BudgetRegistry, createConnectors, type Connectors } from './connectors';
 import { ConfigError, loadConnectorConfig } from './connectors/connectorConfig';
 import { customEntitySets, loadMappings } from './mappings/mappingConfig';
+import { sharedBudgetStores } from './store/apiBudgets';
 import type { Database } from './store/database';
 
 export interface ActivityDeps {
@@ -32,6 +33,8 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
       try {
         connectors = createConnectors(loadConnectorConfig(), {
           bcCustomEntities: customEntitySets(mappings),
+          // One throttling budget per API identity for all workers (docs/throttling.md).
+          budgets: new BudgetRegistry(sharedBudgetStores(deps.database.db)),
         });
       } catch (err) {
         if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'BadConfig');

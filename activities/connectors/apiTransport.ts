@@ -1,10 +1,11 @@
 // One HTTP request to BC or Dataverse with everything both connectors need: the bearer token (refreshed
-// once on a 401), a per-request timeout plus the caller's AbortSignal, back-pressure, classified errors,
+// once on a 401), a per-request timeout plus the caller's AbortSignal, back-pressure from the identity's
+// throttling budget (requestBudget.ts, shared by all workers when it lives in MongoDB), classified errors,
 // and retries that never write twice: a request whose outcome is unknown is only sent again when it is
 // idempotent or when the caller proved it was not applied.
 import { ApiError, apiErrorFromResponse, isAmbiguousFailure, networkError } from './apiError';
 import type { OAuthTokenProvider } from './oauthToken';
-import { RequestGate } from './requestGate';
+import type { RequestBudget } from './requestBudget';
 import { parseRetryAfter, type RetryPolicy } from './retryPolicy';
 import type { JsonRecord, SystemName } from './types';
 import { abortReason, sleep } from './waiting';
@@ -21,13 +22,19 @@ export interface TransportOptions {
   retry: RetryPolicy;
   /** Per attempt, including reading the body. */
   timeoutMs: number;
-  maxConcurrency: number;
+  /** Concurrency, request rate and Retry-After pauses of this API identity. */
+  budget: RequestBudget;
+  /** The company the requests are made for: the budget's fairness share. */
+  company?: string;
   /** Requests (including nextLinks and deltaLinks from checkpoints) may only go to this origin. */
   origin: string;
   defaultHeaders: Record<string, string>;
   fetch?: typeof fetch;
   logger?: ConnectorLogger;
 }
+
+/** Fairness key of requests made for no particular company. */
+export const DEFAULT_BUDGET_COMPANY = 'default';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -74,11 +81,11 @@ export interface TransportStats {
 
 export class ApiTransport {
   readonly stats: TransportStats = { requests: 0, retries: 0, throttled: 0 };
-  private readonly gate: RequestGate;
+  private readonly budget: RequestBudget;
   private readonly fetchImpl: typeof fetch;
 
   constructor(readonly options: TransportOptions) {
-    this.gate = new RequestGate(options.maxConcurrency);
+    this.budget = options.budget;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
@@ -146,7 +153,8 @@ export class ApiTransport {
       }
       if (err.kind === 'throttled') {
         this.stats.throttled++;
-        this.gate.pauseFor(delay);
+        // Every worker of this identity waits it out, not only this request.
+        await this.budget.pauseFor(delay).catch(() => undefined);
       }
       this.stats.retries++;
       this.options.logger?.warn(
@@ -170,9 +178,10 @@ export class ApiTransport {
   }
 
   private async attempt(req: ApiRequest): Promise<ApiResponse> {
-    await this.gate.acquire(req.signal);
+    // The token first: fetching it is not a request to the API and must not hold a slot.
+    const token = await this.options.tokens.getToken(req.signal);
+    const lease = await this.budget.acquire(this.options.company ?? DEFAULT_BUDGET_COMPANY, req.signal);
     try {
-      const token = await this.options.tokens.getToken(req.signal);
       const timeout = AbortSignal.timeout(this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
       const headers: Record<string, string> = {
@@ -208,7 +217,8 @@ export class ApiTransport {
       }
       return new ApiResponse(response.status, response.headers, text);
     } finally {
-      this.gate.release();
+      // A lost release only costs the slot until its lease expires.
+      await lease.release().catch(() => undefined);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Connector settings from the environment, validated once at the boundary. An error names each missing or
 // invalid variable and what to set; secret values never appear in it.
 import { z } from 'zod';
+import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 
 export interface BcConfig {
   tenant: string;
@@ -13,6 +14,8 @@ export interface BcConfig {
   scope: string;
   tenantInUrl: boolean;
   customApiPath: string;
+  /** Throttling budget of the app user (default BC's limits: 5 concurrent, 6,000 per 5 minutes). */
+  limits?: BudgetLimits;
 }
 
 export interface DataverseConfig {
@@ -22,6 +25,8 @@ export interface DataverseConfig {
   clientSecret: string;
   tokenUrl: string;
   scope: string;
+  /** Throttling budget of the application user (default: 52 concurrent, 6,000 per 5 minutes). */
+  limits?: BudgetLimits;
 }
 
 export interface HttpConfig {
@@ -71,6 +76,12 @@ const HINTS: Record<string, string> = {
   BCSYNC_DATAVERSE_CLIENT_SECRET: 'a client secret of that app registration',
   BCSYNC_DATAVERSE_TOKEN_URL: 'an http(s) URL of the OAuth2 token endpoint (default Entra ID of the tenant)',
   BCSYNC_DATAVERSE_SCOPE: 'the OAuth2 scope (default <BCSYNC_DATAVERSE_URL>/.default)',
+  BCSYNC_BC_MAX_CONCURRENT: `requests in flight per app user, all workers together (default ${BC_DEFAULT_LIMITS.maxConcurrent})`,
+  BCSYNC_BC_REQUESTS_PER_WINDOW: `requests per window per app user (default ${BC_DEFAULT_LIMITS.requestsPerWindow})`,
+  BCSYNC_BC_WINDOW_SECONDS: `the sliding window of the request limit in seconds (default ${BC_DEFAULT_LIMITS.windowMs / 1000})`,
+  BCSYNC_DATAVERSE_MAX_CONCURRENT: `requests in flight per application user (default ${DATAVERSE_DEFAULT_LIMITS.maxConcurrent})`,
+  BCSYNC_DATAVERSE_REQUESTS_PER_WINDOW: `requests per window per application user (default ${DATAVERSE_DEFAULT_LIMITS.requestsPerWindow})`,
+  BCSYNC_DATAVERSE_WINDOW_SECONDS: `the sliding window of the request limit in seconds (default ${DATAVERSE_DEFAULT_LIMITS.windowMs / 1000})`,
   BCSYNC_HTTP_TIMEOUT_MS: 'a positive whole number of milliseconds (default 120000)',
   BCSYNC_RETRY_MAX_ATTEMPTS: 'a positive whole number (default 8)',
   BCSYNC_RETRY_MAX_ELAPSED_MS: 'a whole number of milliseconds (default 120000)',
@@ -120,6 +131,22 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => ['true', '1', 'yes'].includes(v));
 
+const positiveWhole = z.coerce.number().int().positive();
+const positiveSeconds = z.coerce.number().positive();
+
+/** Service protection limits of one API identity (apis.md A/B), overridable for other plans or tests. */
+function readLimits(
+  r: EnvReader,
+  prefix: 'BCSYNC_BC' | 'BCSYNC_DATAVERSE',
+  defaults: BudgetLimits,
+): BudgetLimits {
+  return {
+    maxConcurrent: r.optional(`${prefix}_MAX_CONCURRENT`, positiveWhole, defaults.maxConcurrent),
+    requestsPerWindow: r.optional(`${prefix}_REQUESTS_PER_WINDOW`, positiveWhole, defaults.requestsPerWindow),
+    windowMs: r.optional(`${prefix}_WINDOW_SECONDS`, positiveSeconds, defaults.windowMs / 1000) * 1000,
+  };
+}
+
 function readBc(r: EnvReader): BcConfig {
   const tenant = r.required('BCSYNC_BC_TENANT', nonEmpty);
   const companyId = r.optional('BCSYNC_BC_COMPANY_ID', z.guid(), undefined);
@@ -147,6 +174,7 @@ function readBc(r: EnvReader): BcConfig {
       z.string().regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/v\d+\.\d+$/, 'expected publisher/group/vX.Y'),
       DEFAULT_CUSTOM_API_PATH,
     ),
+    limits: readLimits(r, 'BCSYNC_BC', BC_DEFAULT_LIMITS),
   };
 }
 
@@ -163,6 +191,7 @@ function readDataverse(r: EnvReader): DataverseConfig {
     clientSecret: r.required('BCSYNC_DATAVERSE_CLIENT_SECRET', nonEmpty),
     tokenUrl: r.optional('BCSYNC_DATAVERSE_TOKEN_URL', httpUrl, tenant ? entraTokenUrl(tenant) : ''),
     scope: r.optional('BCSYNC_DATAVERSE_SCOPE', nonEmpty, url ? `${url}/.default` : ''),
+    limits: readLimits(r, 'BCSYNC_DATAVERSE', DATAVERSE_DEFAULT_LIMITS),
   };
 }
 

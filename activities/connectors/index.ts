@@ -1,19 +1,29 @@
 // Builds the two connectors (and BC webhook management) from a ConnectorConfig. Each system gets its own
-// token cache, retry policy and request gate.
+// token cache and retry policy; requests draw on the throttling budget of their API identity (service +
+// application user), which a worker shares with all other workers through MongoDB.
 import { ApiTransport, type ConnectorLogger } from './apiTransport';
+import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 import { BcClient } from './bcClient';
 import { BcWebhooks } from './bcWebhooks';
 import type { BcConfig, ConnectorConfig, DataverseConfig, HttpConfig } from './connectorConfig';
 import { DataverseClient } from './dataverseClient';
 import { OAuthTokenProvider } from './oauthToken';
+import { BudgetRegistry } from './requestBudget';
 import { RetryPolicy, type RetryOptionsInput } from './retryPolicy';
 
 export interface ConnectorOptions {
   /** Overrides the retry settings of the config (tests keep delays small here). */
   retry?: RetryOptionsInput;
   timeoutMs?: number;
-  /** Requests in flight per connector (BC: 5 per user, Dataverse: 52 per user). */
+  /** Requests in flight per API identity (BC: 5 per user, Dataverse: 52 per user); overrides the config. */
   maxConcurrency?: { bc?: number; dataverse?: number };
+  /**
+   * Where the budgets live: a registry over MongoDB (activities/store/apiBudgets.ts) shares them with
+   * every worker; default: a registry of this connector only, in memory.
+   */
+  budgets?: BudgetRegistry;
+  /** The company these connectors work for (fair share of the budget). */
+  company?: string;
   fetch?: typeof fetch;
   logger?: ConnectorLogger;
   /** BC entity sets served by the custom API (default BC_CUSTOM_ENTITIES; see customEntitySets). */
@@ -38,7 +48,13 @@ const DEFAULT_HTTP: HttpConfig = {
 function createTransport(
   system: 'bc' | 'dataverse',
   credentials: { tokenUrl: string; clientId: string; clientSecret: string; scope: string },
-  endpoint: { url: string; maxConcurrency: number; defaultHeaders: Record<string, string> },
+  endpoint: {
+    url: string;
+    /** Identity of the throttling budget: the service and its application user. */
+    identity: string;
+    limits: BudgetLimits;
+    defaultHeaders: Record<string, string>;
+  },
   http: HttpConfig,
   options: ConnectorOptions,
 ): ApiTransport {
@@ -54,17 +70,29 @@ function createTransport(
     now: options.now,
     refreshMarginMs: options.tokenRefreshMarginMs,
   });
+  const timeoutMs = options.timeoutMs ?? http.timeoutMs;
+  // A slot is leased for longer than one attempt can last, so a worker that dies mid-request frees it.
+  const budget = (options.budgets ?? new BudgetRegistry()).budget(
+    endpoint.identity,
+    endpoint.limits,
+    timeoutMs + 30_000,
+  );
   return new ApiTransport({
     system,
     tokens,
     retry,
-    timeoutMs: options.timeoutMs ?? http.timeoutMs,
-    maxConcurrency: endpoint.maxConcurrency,
+    timeoutMs,
+    budget,
+    company: options.company,
     origin: new URL(endpoint.url).origin,
     defaultHeaders: endpoint.defaultHeaders,
     fetch: options.fetch,
     logger: options.logger,
   });
+}
+
+function withConcurrency(limits: BudgetLimits, maxConcurrent: number | undefined): BudgetLimits {
+  return maxConcurrent === undefined ? limits : { ...limits, maxConcurrent };
 }
 
 export function createBcClient(
@@ -77,7 +105,8 @@ export function createBcClient(
     config,
     {
       url: config.apiUrl,
-      maxConcurrency: options.maxConcurrency?.bc ?? 5,
+      identity: `bc|${new URL(config.apiUrl).origin}|${config.tenant}|${config.clientId}`,
+      limits: withConcurrency(config.limits ?? BC_DEFAULT_LIMITS, options.maxConcurrency?.bc),
       defaultHeaders: { Accept: 'application/json' },
     },
     http,
@@ -105,7 +134,8 @@ export function createDataverseClient(
     config,
     {
       url: config.url,
-      maxConcurrency: options.maxConcurrency?.dataverse ?? 52,
+      identity: `dataverse|${new URL(config.url).origin}|${config.clientId}`,
+      limits: withConcurrency(config.limits ?? DATAVERSE_DEFAULT_LIMITS, options.maxConcurrency?.dataverse),
       // apis.md B: OData version headers on every request.
       defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
     },
@@ -144,6 +174,8 @@ export {
 export type { BcConfig, ConnectorConfig, DataverseConfig, HttpConfig } from './connectorConfig';
 export { DataverseClient, DATAVERSE_KEY_FIELDS, type WhoAmI } from './dataverseClient';
 export { OAuthTokenProvider } from './oauthToken';
+export { BudgetRegistry, MemoryBudgetStore, RequestBudget, type BudgetStore } from './requestBudget';
+export { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 export { RetryPolicy, type RetryOptionsInput } from './retryPolicy';
 export { toApplicationFailure, withApiFailures } from './temporalFailure';
 export type * from './types';

@@ -1,0 +1,146 @@
+// The throttling budget of one API identity (service + application user), as pure rules over a small
+// state, so the in-process budget and the one shared by all workers through MongoDB decide alike:
+// - concurrency: at most `maxConcurrent` requests in flight (BC 5 per user, Dataverse 52 per user), each
+//   holding a slot lease that expires on its own if its holder dies;
+// - request rate: a token bucket whose burst plus refill over any window stays within the service's
+//   sliding window (BC and Dataverse: 6,000 requests per 5 minutes per user), so the service never has
+//   to answer 429 for it;
+// - Retry-After: a 429 pauses every request of the identity until the time the service named;
+// - fairness between companies: a company may hold at most its fair share of the slots while others
+//   wait, and scarce slots and tokens go to the company that has waited longest (one large full sync
+//   cannot starve another company's wake-up).
+// docs/throttling.md describes the rules and why they live in MongoDB.
+
+export interface BudgetLimits {
+  maxConcurrent: number;
+  requestsPerWindow: number;
+  windowMs: number;
+}
+
+export interface SlotLease {
+  holder: string;
+  company: string;
+  expiresAt: number;
+}
+
+export interface WaitingCompany {
+  /** When this company started waiting for its current request. */
+  since: number;
+  /** Last time a waiter of this company looked; stale after WAITING_STALE_MS (the waiter gave up). */
+  seenAt: number;
+}
+
+export interface BudgetState {
+  tokens: number;
+  refilledAt: number;
+  pausedUntil: number;
+  /** Keyed `s0` .. `s<maxConcurrent-1>`; a missing or expired lease is a free slot. */
+  slots: Record<string, SlotLease>;
+  waiting: Record<string, WaitingCompany>;
+}
+
+export interface AcquireRequest {
+  holder: string;
+  company: string;
+  leaseMs: number;
+}
+
+export type BudgetDecision =
+  | { grant: true; slot: string; state: BudgetState }
+  | { grant: false; waitMs: number; reason: 'paused' | 'rate' | 'concurrency' | 'fairness' };
+
+export const WAITING_STALE_MS = 2_000;
+/** Share of the window's requests allowed as a burst; the refill rate is lowered by the same amount. */
+const BURST_SHARE = 0.05;
+/**
+ * The bucket keeps within a window this much longer than the service's, so a request granted here
+ * but arriving a little later (event loop, network) is not counted by the service in the next window.
+ */
+const WINDOW_MARGIN = 0.02;
+
+export const BC_DEFAULT_LIMITS: BudgetLimits = {
+  maxConcurrent: 5,
+  requestsPerWindow: 6_000,
+  windowMs: 300_000,
+};
+export const DATAVERSE_DEFAULT_LIMITS: BudgetLimits = {
+  maxConcurrent: 52,
+  requestsPerWindow: 6_000,
+  windowMs: 300_000,
+};
+
+/**
+ * Bucket capacity and refill rate: in any window of `windowMs` (plus the margin) at most capacity +
+ * rate * window = requestsPerWindow requests start, which is what a sliding-window limit allows. In the
+ * long run that is 0.95 / 1.02 = 93% of the service's ceiling.
+ */
+export function bucketOf(limits: BudgetLimits): { capacity: number; perMs: number } {
+  const capacity = Math.max(1, Math.floor(limits.requestsPerWindow * BURST_SHARE));
+  return {
+    capacity,
+    perMs: (limits.requestsPerWindow - capacity) / (limits.windowMs * (1 + WINDOW_MARGIN)),
+  };
+}
+
+export function initialState(limits: BudgetLimits, now: number): BudgetState {
+  return { tokens: bucketOf(limits).capacity, refilledAt: now, pausedUntil: 0, slots: {}, waiting: {} };
+}
+
+export const slotKeys = (limits: BudgetLimits): string[] =>
+  Array.from({ length: limits.maxConcurrent }, (_, i) => `s${i}`);
+
+function activeWaiters(state: BudgetState, now: number, except: string): Array<[string, WaitingCompany]> {
+  return Object.entries(state.waiting).filter(
+    ([company, w]) => company !== except && now - w.seenAt < WAITING_STALE_MS,
+  );
+}
+
+/** Decides one request; on a grant returns the state to store (token taken, slot leased, wait cleared). */
+export function decide(
+  state: BudgetState,
+  limits: BudgetLimits,
+  now: number,
+  req: AcquireRequest,
+  pollMs: number,
+): BudgetDecision {
+  if (state.pausedUntil > now) return { grant: false, waitMs: state.pausedUntil - now, reason: 'paused' };
+  const bucket = bucketOf(limits);
+  const tokens = Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.refilledAt) * bucket.perMs);
+  if (tokens < 1) return { grant: false, waitMs: Math.ceil((1 - tokens) / bucket.perMs), reason: 'rate' };
+
+  const keys = slotKeys(limits);
+  const held = keys.map((k) => state.slots[k]).filter((s): s is SlotLease => !!s && s.expiresAt > now);
+  const free = keys.find((k) => !state.slots[k] || state.slots[k].expiresAt <= now);
+  if (free === undefined) return { grant: false, waitMs: pollMs, reason: 'concurrency' };
+
+  // Fairness: companies that wait (or hold slots) share the slots; the longest-waiting company goes first
+  // when fewer slots or tokens are left than companies waiting ahead of this one.
+  const others = activeWaiters(state, now, req.company);
+  const companies = new Set([req.company, ...others.map(([c]) => c), ...held.map((s) => s.company)]);
+  const share = Math.ceil(limits.maxConcurrent / companies.size);
+  const mine = held.filter((s) => s.company === req.company).length;
+  if (mine >= share) return { grant: false, waitMs: pollMs, reason: 'fairness' };
+  const mySince = state.waiting[req.company]?.since ?? now;
+  const ahead = others.filter(([, w]) => w.since < mySince).length;
+  const freeSlots = keys.length - held.length;
+  if (ahead > 0 && (freeSlots <= ahead || tokens < ahead + 1)) {
+    return { grant: false, waitMs: pollMs, reason: 'fairness' };
+  }
+
+  const waiting = { ...state.waiting };
+  delete waiting[req.company];
+  return {
+    grant: true,
+    slot: free,
+    state: {
+      tokens: tokens - 1,
+      refilledAt: now,
+      pausedUntil: state.pausedUntil,
+      slots: {
+        ...state.slots,
+        [free]: { holder: req.holder, company: req.company, expiresAt: now + req.leaseMs },
+      },
+      waiting,
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Back-pressure for one API identity: every request of a connector takes a slot and a token from the
+// identity's budget (budgetRules.ts) before it is sent, and a 429 pauses the whole identity for the
+// Retry-After. Where the budget lives is a `BudgetStore`: in this process (`MemoryBudgetStore`, one
+// worker or a CLI command) or in MongoDB (activities/store/apiBudgets.ts), shared by every worker.
+import { randomUUID } from 'node:crypto';
+import {
+  decide,
+  initialState,
+  WAITING_STALE_MS,
+  type AcquireRequest,
+  type BudgetDecision,
+  type BudgetLimits,
+  type BudgetState,
+} from './budgetRules';
+import { sleep } from './waiting';
+
+export interface BudgetStore {
+  readonly limits: BudgetLimits;
+  /** Applies `decide` atomically to the stored state; a denial registers the company as waiting. */
+  tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision>;
+  release(slot: string, holder: string): Promise<void>;
+  pauseUntil(until: number): Promise<void>;
+  /** How long a denied waiter sleeps before it looks again when no better time is known. */
+  readonly pollMs: number;
+}
+
+export class MemoryBudgetStore implements BudgetStore {
+  readonly pollMs = 50;
+  private state: BudgetState;
+
+  constructor(
+    readonly limits: BudgetLimits,
+    now: number = Date.now(),
+  ) {
+    this.state = initialState(limits, now);
+  }
+
+  tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
+    const decision = decide(this.state, this.limits, now, req, this.pollMs);
+    if (decision.grant) this.state = decision.state;
+    else {
+      const since = this.state.waiting[req.company]?.since ?? now;
+      this.state.waiting[req.company] = { since, seenAt: now };
+    }
+    return Promise.resolve(decision);
+  }
+
+  release(slot: string, holder: string): Promise<void> {
+    if (this.state.slots[slot]?.holder === holder) delete this.state.slots[slot];
+    return Promise.resolve();
+  }
+
+  pauseUntil(until: number): Promise<void> {
+    this.state.pausedUntil = Math.max(this.state.pausedUntil, until);
+    return Promise.resolve();
+  }
+}
+
+export interface BudgetLease {
+  release(): Promise<void>;
+}
+
+/** Serialises the waiters of one company in this process, so each company has one poller here. */
+class CompanyQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export class RequestBudget {
+  private readonly queues = new Map<string, CompanyQueue>();
+  private readonly wakers = new Set<() => void>();
+  private readonly holderPrefix = randomUUID();
+  private seq = 0;
+
+  constructor(
+    readonly store: BudgetStore,
+    private readonly options: { leaseMs: number; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  async acquire(company: string, signal?: AbortSignal): Promise<BudgetLease> {
+    let queue = this.queues.get(company);
+    if (!queue) {
+      queue = new CompanyQueue();
+      this.queues.set(company, queue);
+    }
+    const holder = `${this.holderPrefix}:${++this.seq}`;
+    const slot = await queue.run(async () => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const decision = await this.store.tryAcquire(
+          { holder, company, leaseMs: this.options.leaseMs },
+          this.now(),
+        );
+        if (decision.grant) return decision.slot;
+        // Stay registered as waiting (fairness) while sleeping: look again before the entry goes stale.
+        await this.wait(Math.min(decision.waitMs, WAITING_STALE_MS / 2), signal);
+      }
+    });
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await this.store.release(slot, holder);
+        } finally {
+          for (const wake of [...this.wakers]) wake();
+        }
+      },
+    };
+  }
+
+  /** Holds every request of the identity, in every worker sharing the store, for `ms` (Retry-After). */
+  async pauseFor(ms: number): Promise<void> {
+    await this.store.pauseUntil(this.now() + ms);
+  }
+
+  /** Sleeps `ms`, or less when a request of this process releases its slot. */
+  private wait(ms: number, signal?: AbortSignal): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.wakers.add(wake);
+    const jittered = ms * (0.75 + Math.random() * 0.5);
+    return Promise.race([sleep(jittered, signal), woken]).finally(() => this.wakers.delete(wake));
+  }
+}
+
+/**
+ * One RequestBudget per API identity in this process, so every connector of the identity (one per
+ * company) shares it; the stores come from `storeFor` (MongoDB: shared by all workers).
+ */
+export class BudgetRegistry {
+  private readonly budgets = new Map<string, RequestBudget>();
+
+  constructor(
+    private readonly storeFor: (identity: string, limits: BudgetLimits) => BudgetStore = (
+      _identity,
+      limits,
+    ) => new MemoryBudgetStore(limits),
+  ) {}
+
+  budget(identity: string, limits: BudgetLimits, leaseMs: number): RequestBudget {
+    let budget = this.budgets.get(identity);
+    if (!budget) {
+      budget = new RequestBudget(this.storeFor(identity, limits), { leaseMs });
+      this.budgets.set(identity, budget);
+    }
+    return budget;
+  }
+}

@@ -1,0 +1,157 @@
+// One throttling budget per API identity, shared by all workers through MongoDB (real FerretDB): two
+// "workers" - each its own BudgetRegistry and BC connector, sharing nothing but the database - against
+// the BC emulator. BC allows 5 concurrent requests and 6,000 requests per 5-minute sliding window per
+// user and answers 429 past them (Microsoft Learn, "Work with API limits"; apis.md A); the emulator's
+// request budget answers 429 with Retry-After the same way.
+import {
+  BudgetRegistry,
+  createBcClient,
+  type BcClient,
+  type BudgetLimits,
+  type ConnectorOptions,
+} from '../../activities/connectors';
+import { API_BUDGETS_COLLECTION, sharedBudgetStores } from '../../activities/store/apiBudgets';
+import type { Database } from '../../activities/store/database';
+import { startEmulators } from '../../emulators';
+import { testDatabase } from '../support/database';
+import { bcConfig, fastOptions, http, setFaults, stats } from './emulatorHarness';
+
+type Emulators = Awaited<ReturnType<typeof startEmulators>>;
+let emulators: Emulators;
+let database: Database;
+
+beforeAll(async () => {
+  emulators = await startEmulators({
+    host: '127.0.0.1',
+    bcPort: 0,
+    dataversePort: 0,
+    seed: 'demo',
+    records: 20,
+  });
+  database = await testDatabase('budget');
+});
+
+afterAll(async () => {
+  await emulators?.stop();
+  await database?.close();
+});
+
+beforeEach(async () => {
+  await database.db.collection(API_BUDGETS_COLLECTION).deleteMany({});
+});
+
+afterEach(async () => {
+  await setFaults(emulators.bc.url, {});
+});
+
+/** Counts API requests (not token requests) in flight at the emulator across every client using it. */
+function inFlightMeter(): { fetch: typeof fetch; max: () => number; sentAt: number[] } {
+  let now = 0;
+  let max = 0;
+  const sentAt: number[] = [];
+  const counted: typeof fetch = async (input, init) => {
+    if (String(input instanceof Request ? input.url : input).includes('/oauth2/')) return fetch(input, init);
+    now++;
+    max = Math.max(max, now);
+    sentAt.push(Date.now());
+    try {
+      return await fetch(input, init);
+    } finally {
+      now--;
+    }
+  };
+  return { fetch: counted, max: () => max, sentAt };
+}
+
+function worker(
+  limits: Partial<BudgetLimits>,
+  options: ConnectorOptions & { shared: boolean; company?: string },
+): BcClient {
+  const budgets = new BudgetRegistry(options.shared ? sharedBudgetStores(database.db) : undefined);
+  const config = bcConfig(emulators.bc, {
+    limits: { maxConcurrent: 5, requestsPerWindow: 6_000, windowMs: 300_000, ...limits },
+  });
+  return createBcClient(config, http, { ...fastOptions, ...options, budgets });
+}
+
+const readCustomers = (bc: BcClient, n: number): Promise<unknown[]> =>
+  Promise.all(Array.from({ length: n }, () => bc.listCompanies()));
+
+describe('shared throttling budget', () => {
+  it('keeps two workers together at 5 requests in flight (each alone would send 5)', async () => {
+    await setFaults(emulators.bc.url, { latencyMs: 40 });
+    const shared = inFlightMeter();
+    await Promise.all([
+      readCustomers(worker({}, { shared: true, fetch: shared.fetch }), 20),
+      readCustomers(worker({}, { shared: true, fetch: shared.fetch }), 20),
+    ]);
+    expect(shared.max()).toBe(5);
+
+    // The same two workers with budgets of their own: 10 in flight, twice what BC allows.
+    const separate = inFlightMeter();
+    await Promise.all([
+      readCustomers(worker({}, { shared: false, fetch: separate.fetch }), 20),
+      readCustomers(worker({}, { shared: false, fetch: separate.fetch }), 20),
+    ]);
+    expect(separate.max()).toBe(10);
+  });
+
+  it('keeps two workers together within the request limit: no 429 from the service', async () => {
+    // 20 requests per 2 s for the app user, at the emulator and in our budget.
+    await setFaults(emulators.bc.url, { budget: { requests: 20, windowSeconds: 2 } });
+    const before = await stats(emulators.bc.url);
+    const limits = { requestsPerWindow: 20, windowMs: 2_000 };
+    const results = await Promise.all([
+      readCustomers(worker(limits, { shared: true }), 25),
+      readCustomers(worker(limits, { shared: true }), 25),
+    ]);
+    const after = await stats(emulators.bc.url);
+    expect(results.flat()).toHaveLength(50);
+    expect((after.byStatus['429'] ?? 0) - (before.byStatus['429'] ?? 0)).toBe(0);
+    expect((after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0)).toBe(50);
+  });
+
+  it('a 429 in one worker pauses the other worker for the Retry-After', async () => {
+    // The service allows 3 requests per second; our budget does not know (a plan with lower limits).
+    await setFaults(emulators.bc.url, { budget: { requests: 3, windowSeconds: 1 } });
+    const meterA = inFlightMeter();
+    const meterB = inFlightMeter();
+    const retry = { retryAfterScale: 1, baseDelayMs: 5, maxDelayMs: 40 };
+    const a = worker({}, { shared: true, fetch: meterA.fetch, retry });
+    const b = worker({}, { shared: true, fetch: meterB.fetch, retry });
+    const before = await stats(emulators.bc.url);
+    // A's 4th request gets 429 + Retry-After: 1; A waits and succeeds.
+    await readCustomers(a, 3);
+    const aDone = a.listCompanies();
+    const budgetDoc = async () =>
+      database.db.collection<{ _id: string; pausedUntil: number }>(API_BUDGETS_COLLECTION).findOne({});
+    while (((await budgetDoc())?.pausedUntil ?? 0) === 0) await new Promise((r) => setTimeout(r, 5));
+    const pausedUntil = (await budgetDoc())!.pausedUntil;
+    // B asks now: its request is not sent before the pause ends, so it collects no 429 of its own.
+    await Promise.all([aDone, b.listCompanies()]);
+    const after = await stats(emulators.bc.url);
+    expect(meterB.sentAt).toHaveLength(1);
+    expect(meterB.sentAt[0]).toBeGreaterThanOrEqual(pausedUntil);
+    expect((after.byStatus['429'] ?? 0) - (before.byStatus['429'] ?? 0)).toBe(1);
+  });
+
+  it('serves a waiting company before the rest of a large sync of another company', async () => {
+    await setFaults(emulators.bc.url, { latencyMs: 30 });
+    const order: string[] = [];
+    const big = worker({}, { shared: true, company: 'fabrikam' });
+    const small = worker({}, { shared: true, company: 'cronus-us' });
+    const bigRun = Promise.all(
+      Array.from({ length: 40 }, async () => {
+        await big.listCompanies();
+        order.push('fabrikam');
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await small.listCompanies();
+    order.push('cronus-us');
+    await bigRun;
+    // First come, first served would finish cronus-us last; its fair share lets it in at once.
+    const position = order.indexOf('cronus-us');
+    expect(position).toBeLessThan(order.length / 2);
+  });
+});
