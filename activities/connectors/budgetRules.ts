@@ -144,3 +144,22 @@ export function decide(
     },
   };
 }
+
+/** The state with `holder`'s slot free again (unchanged if the slot went to someone else meanwhile). */
+export function released(state: BudgetState, slot: string, holder: string): BudgetState {
+  if (state.slots[slot]?.holder !== holder) return state;
+  const slots = { ...state.slots };
+  delete slots[slot];
+  return { ...state, slots };
+}
+
+/** The state paused until `until` (Retry-After); a later pause already set wins. */
+export function pausedUntil(state: BudgetState, until: number): BudgetState {
+  return until <= state.pausedUntil ? state : { ...state, pausedUntil: until };
+}
+
+/** The state with `company` marked as waiting (since its first denial), for fairness. */
+export function markedWaiting(state: BudgetState, company: string, now: number): BudgetState {
+  const since = state.waiting[company]?.since ?? now;
+  return { ...state, waiting: { ...state.waiting, [company]: { since, seenAt: now } } };
+}

@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import {
   decide,
   initialState,
+  markedWaiting,
+  pausedUntil,
+  released,
   WAITING_STALE_MS,
   type AcquireRequest,
   type BudgetDecision,
@@ -37,21 +40,17 @@ export class MemoryBudgetStore implements BudgetStore {
 
   tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
     const decision = decide(this.state, this.limits, now, req, this.pollMs);
-    if (decision.grant) this.state = decision.state;
-    else {
-      const since = this.state.waiting[req.company]?.since ?? now;
-      this.state.waiting[req.company] = { since, seenAt: now };
-    }
+    this.state = decision.grant ? decision.state : markedWaiting(this.state, req.company, now);
     return Promise.resolve(decision);
   }
 
   release(slot: string, holder: string): Promise<void> {
-    if (this.state.slots[slot]?.holder === holder) delete this.state.slots[slot];
+    this.state = released(this.state, slot, holder);
     return Promise.resolve();
   }
 
   pauseUntil(until: number): Promise<void> {
-    this.state.pausedUntil = Math.max(this.state.pausedUntil, until);
+    this.state = pausedUntil(this.state, until);
     return Promise.resolve();
   }
 }

@@ -1,12 +1,19 @@
-// The throttling budget of each API identity, shared by every worker through one MongoDB document per
-// identity (collection `apiBudgets`). Each decision reads the document, applies the pure rules of
-// activities/connectors/budgetRules.ts and writes the result back only if nobody wrote in between (a
-// version number in the filter): an atomic single-document write, the portable subset's substitute for
-// a transaction. Why MongoDB and not Temporal's task-queue rate limits: docs/throttling.md.
+// The throttling budget of each API identity, shared by every worker through MongoDB (collection
+// `apiBudgets`) as a chain of versions: each change (a slot taken or given back, a pause, a company
+// marked as waiting) applies the pure rules of activities/connectors/budgetRules.ts to the latest
+// version N and inserts version N+1 under the unique `_id` `<identity>|<N+1>`. Of two workers deciding on
+// the same version, the unique index lets exactly one insert succeed; the other reads the new version and
+// decides again. Why inserts and not a conditional update: FerretDB v1 applies an update by reading the
+// document and writing it back whole, so `updateOne({_id, version})` is not a compare-and-set there
+// (dev-servers.md) - two workers would both "win" and one's slot would be overwritten. Why MongoDB and
+// not Temporal's task-queue rate limits: docs/throttling.md.
 import type { Collection, Db } from 'mongodb';
 import {
   decide,
   initialState,
+  markedWaiting,
+  pausedUntil,
+  released,
   type AcquireRequest,
   type BudgetDecision,
   type BudgetLimits,
@@ -17,17 +24,43 @@ import type { BudgetStore } from '../connectors/requestBudget';
 export const API_BUDGETS_COLLECTION = 'apiBudgets';
 
 export interface ApiBudgetDoc extends BudgetState {
-  /** `bc|<api origin>|<tenant>|<client id>` or `dataverse|<organization origin>|<client id>`. */
+  /** `<identity>|<version>`. */
   _id: string;
+  /** `bc|<api origin>|<tenant>|<client id>` or `dataverse|<organization origin>|<client id>`. */
+  identity: string;
   version: number;
 }
 
-/** Attempts of the read-decide-write cycle before a contended decision waits a poll interval. */
-const MAX_CONFLICTS = 5;
+/** Versions kept behind the latest; older ones are deleted in batches of CLEANUP_BATCH. */
+const KEPT_VERSIONS = 1_000;
+const CLEANUP_BATCH = 100;
+/**
+ * How long a version this process read may be the start of a forward probe. A probe from version v is
+ * only sound while v+1 cannot have been deleted, i.e. fewer than KEPT_VERSIONS changes happened since;
+ * at the services' ~20 requests per second (3 changes each) that takes far longer than this.
+ */
+const HEAD_FRESH_MS = 2_000;
+/** Decisions lost to another worker in a row before a waiter sleeps a poll interval instead. */
+const MAX_CONFLICTS = 8;
+
+interface Head {
+  version: number;
+  state: BudgetState;
+  readAt: number;
+}
+
+const stateOf = (doc: ApiBudgetDoc): BudgetState => ({
+  tokens: doc.tokens,
+  refilledAt: doc.refilledAt,
+  pausedUntil: doc.pausedUntil,
+  slots: doc.slots ?? {},
+  waiting: doc.waiting ?? {},
+});
 
 export class MongoBudgetStore implements BudgetStore {
   readonly pollMs: number;
   private readonly col: Collection<ApiBudgetDoc>;
+  private head: Head | undefined;
 
   constructor(
     db: Db,
@@ -39,65 +72,89 @@ export class MongoBudgetStore implements BudgetStore {
     this.pollMs = options.pollMs ?? 25;
   }
 
-  private async load(now: number): Promise<ApiBudgetDoc> {
-    const found = await this.col.findOne({ _id: this.identity });
-    if (found) return found;
-    const fresh: ApiBudgetDoc = { _id: this.identity, version: 0, ...initialState(this.limits, now) };
+  private key(version: number): string {
+    return `${this.identity}|${version}`;
+  }
+
+  /** The latest version: probed forward from the one this process saw last, or looked up. */
+  private async latest(now: number): Promise<Head> {
+    let head = this.head;
+    if (!head || Date.now() - head.readAt > HEAD_FRESH_MS) {
+      const [doc] = await this.col.find({ identity: this.identity }).sort({ version: -1 }).limit(1).toArray();
+      head = doc
+        ? { version: doc.version, state: stateOf(doc), readAt: Date.now() }
+        : { version: 0, state: initialState(this.limits, now), readAt: Date.now() };
+    }
+    for (;;) {
+      const next: ApiBudgetDoc | null = await this.col.findOne({ _id: this.key(head.version + 1) });
+      if (!next) break;
+      head = { version: next.version, state: stateOf(next), readAt: Date.now() };
+    }
+    this.head = head;
+    return head;
+  }
+
+  /**
+   * Inserts `state` as the version after `head`; false when another worker got there first. Version 0
+   * is never stored: the first version written is 1, made from the initial state.
+   */
+  private async append(head: Head, state: BudgetState): Promise<boolean> {
+    const version = head.version + 1;
     try {
-      await this.col.insertOne(fresh);
-      return fresh;
+      await this.col.insertOne({ _id: this.key(version), identity: this.identity, version, ...state });
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      const doc = await this.col.findOne({ _id: this.identity });
-      if (!doc) throw err;
-      return doc;
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+    this.head = { version, state, readAt: Date.now() };
+    if (version % CLEANUP_BATCH === 0 && version > KEPT_VERSIONS) {
+      const from = version - KEPT_VERSIONS - CLEANUP_BATCH;
+      const ids = Array.from({ length: CLEANUP_BATCH }, (_, i) => this.key(from + i));
+      // Losing a cleanup only leaves a few small documents behind; it never blocks a request.
+      await this.col.deleteMany({ _id: { $in: ids } }).catch(() => undefined);
+    }
+    return true;
+  }
+
+  /** Applies `change` to the latest version until it is stored; null from `change` means "no change". */
+  private async transition(now: number, change: (state: BudgetState) => BudgetState | null): Promise<void> {
+    for (;;) {
+      const head = await this.latest(now);
+      const next = change(head.state);
+      if (next === null || (await this.append(head, next))) return;
     }
   }
 
   async tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
-    let decision: BudgetDecision = { grant: false, waitMs: this.pollMs, reason: 'concurrency' };
     for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-      const doc = await this.load(now);
-      decision = decide(doc, this.limits, now, req, this.pollMs);
+      const head = await this.latest(now);
+      const decision = decide(head.state, this.limits, now, req, this.pollMs);
       if (!decision.grant) {
-        const waiting = doc.waiting?.[req.company];
+        const waiting = head.state.waiting[req.company];
         // Refresh the waiting mark only when it would go stale soon: one write per waiter per second.
         if (!waiting || now - waiting.seenAt > 500) {
-          await this.col.updateOne(
-            { _id: this.identity },
-            { $set: { [`waiting.${req.company}`]: { since: waiting?.since ?? now, seenAt: now } } },
-          );
+          await this.append(head, markedWaiting(head.state, req.company, now));
         }
         return decision;
       }
-      const { state } = decision;
-      const result = await this.col.updateOne(
-        { _id: this.identity, version: doc.version },
-        {
-          $set: {
-            tokens: state.tokens,
-            refilledAt: state.refilledAt,
-            [`slots.${decision.slot}`]: state.slots[decision.slot],
-          },
-          $unset: { [`waiting.${req.company}`]: '' },
-          $inc: { version: 1 },
-        },
-      );
-      if (result.modifiedCount === 1) return decision;
+      if (await this.append(head, decision.state)) return decision;
     }
     return { grant: false, waitMs: this.pollMs, reason: 'concurrency' };
   }
 
   async release(slot: string, holder: string): Promise<void> {
     // Frees the slot only if this request still holds it (an expired lease may have been taken over).
-    await this.col.updateOne(
-      { _id: this.identity, [`slots.${slot}.holder`]: holder },
-      { $set: { [`slots.${slot}.expiresAt`]: 0 } },
-    );
+    await this.transition(Date.now(), (state) => {
+      const next = released(state, slot, holder);
+      return next === state ? null : next;
+    });
   }
 
   async pauseUntil(until: number): Promise<void> {
-    await this.col.updateOne({ _id: this.identity }, { $max: { pausedUntil: until }, $inc: { version: 1 } });
+    await this.transition(Date.now(), (state) => {
+      const next = pausedUntil(state, until);
+      return next === state ? null : next;
+    });
   }
 }
 
