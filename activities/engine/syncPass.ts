@@ -463,6 +463,7 @@ export class SyncPass {
           { signal: this.s.deps.signal },
         )
       : [];
+    await this.applyAfterCreate(ops, results);
     this.crash('afterWrite', pageSeq, ops.length);
     const lineWork: Array<{ item: Item; destId: string; record?: JsonRecord }> = [];
     ops.forEach((item, n) => {
@@ -518,6 +519,49 @@ export class SyncPass {
       this.crash('afterPageCommit', pageSeq, ops.length);
       this.progress(outcome.counters);
     };
+  }
+
+  /**
+   * Values a new CRM row gets by an update right after its create (`crm.afterCreate`): a Dataverse product is
+   * created in Draft and published by setting its state to Active (docs/strict-apis.md). A failed update
+   * fails the record with the reason in the error log; the created row stays (Draft) and is coupled when the
+   * record is retried, so a product left in Draft this way is published by hand in Dynamics 365 Sales.
+   */
+  private async applyAfterCreate(ops: Item[], results: WriteResult[]): Promise<void> {
+    const extra = this.s.mapping.crm.afterCreate;
+    if (!extra || this.dest.client.system !== 'dataverse') return;
+    const created: number[] = [];
+    ops.forEach((item, n) => {
+      if (item.action === 'Inserted' && results[n]!.ok) created.push(n);
+    });
+    if (created.length === 0) return;
+    const updates = await this.dest.client.writeBatch(
+      created.map((n) => {
+        const r = results[n] as Extract<WriteResult, { ok: true }>;
+        return {
+          kind: 'update' as const,
+          entity: this.dest.entity,
+          id: (r.id || ops[n]!.destId!).toLowerCase(),
+          body: extra,
+          etag: '*',
+          ...this.returning(),
+        };
+      }),
+      { signal: this.s.deps.signal },
+    );
+    created.forEach((n, k) => {
+      const update = updates[k]!;
+      const before = results[n] as Extract<WriteResult, { ok: true }>;
+      results[n] = update.ok
+        ? { ...update, id: before.id }
+        : {
+            ok: false,
+            error: {
+              ...update.error,
+              message: `Created, but ${JSON.stringify(extra)} right after the create failed: ${update.error.message}`,
+            },
+          };
+    });
   }
 
   private payloadFor(item: Item): FieldValue[] {

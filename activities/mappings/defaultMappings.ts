@@ -36,6 +36,9 @@ const addressFields = [
   both('County', 'state', 'address1_stateorprovince'),
 ];
 
+/** product statecode Active with its status reason Active: publishing a Draft product. */
+const PUBLISH_PRODUCT = { statecode: 0, statuscode: 1 };
+
 const weekly = (entry: string, inactivityTimeoutMinutes: 720 | 1440) => ({ entry, inactivityTimeoutMinutes });
 
 export const defaultMappings: IntegrationTableMappingInput[] = [
@@ -192,7 +195,8 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     tableCaption: 'Item',
     integrationTableCaption: 'product',
     bc: { api: 'custom', entitySet: 'items' },
-    crm: { entitySet: 'products', key: 'productid' },
+    // New products are Draft on a Sales organization: published (Active) right after the create.
+    crm: { entitySet: 'products', key: 'productid', afterCreate: PUBLISH_PRODUCT },
     // The job queue table says BC -> CRM; BC's code default is Bidirectional (mission.md).
     direction: 'ToIntegrationTable',
     tableFilter: 'blocked eq false',
@@ -227,7 +231,8 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     tableCaption: 'Resource',
     integrationTableCaption: 'product',
     bc: { api: 'custom', entitySet: 'resources' },
-    crm: { entitySet: 'products', key: 'productid' },
+    // New products are Draft on a Sales organization: published (Active) right after the create.
+    crm: { entitySet: 'products', key: 'productid', afterCreate: PUBLISH_PRODUCT },
     direction: 'ToIntegrationTable',
     // producttypecode Services (3).
     integrationTableFilter: 'producttypecode eq 3',

@@ -107,6 +107,11 @@ export const CrmEntity = z.strictObject({
   entitySet: z.string().min(1),
   key: z.string().min(1),
   modifiedOn: z.string().min(1).default('modifiedon'),
+  /**
+   * Values written by an update right after each create: a product is created in Draft on a Sales
+   * organization and published with `{ statecode: 0, statuscode: 1 }` (docs/strict-apis.md).
+   */
+  afterCreate: z.record(z.string(), z.unknown()).optional(),
   lines: z
     .strictObject({ entitySet: z.string().min(1), key: z.string().min(1), parentBind: z.string().min(1) })
     .optional(),

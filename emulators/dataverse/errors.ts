@@ -177,6 +177,12 @@ export const dvErrors = {
       'Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.',
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  productNotActive: (productNumber: string) =>
+    new DataverseApiError(
+      400,
+      '0x80040203',
+      `The product ${productNumber} is not active: publish it (statecode Active) before it is sold.`,
+    ),
   /** A documented feature the emulator does not implement: said plainly, never answered with something else. */
   notImplemented: (feature: string) =>
     new DataverseApiError(

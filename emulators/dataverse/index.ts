@@ -67,6 +67,15 @@ export interface DataverseEmulatorOptions {
   autoSaveMs?: number;
   /** Where unexpected internal errors are reported; default console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * Alternate keys an admin created (`accountnumber_key`, `productnumber_key`, `isocurrencycode_key`). A stock
+   * organization has none (Use an alternate key to reference a record:
+   * https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record), so
+   * by default duplicates of these columns are stored and `accounts(accountnumber='...')` is refused.
+   */
+  alternateKeys?: Array<'accountnumber_key' | 'productnumber_key' | 'isocurrencycode_key'>;
+  /** Organization.CreateProductsWithoutParentInActiveState; default false: new products are Draft. */
+  createProductsActive?: boolean;
 }
 
 export interface RunningDataverseEmulator {
@@ -114,8 +123,9 @@ export async function startDataverseEmulator(
   });
   const faults = new FaultInjector(options.faults ?? {}, { now });
   const stats = new RequestStats();
-  const store = new DataverseStore(now);
+  const store = new DataverseStore(now, { alternateKeys: options.alternateKeys ?? [] });
   const writer = new RecordWriter(store, {
+    createProductsActive: options.createProductsActive ?? false,
     organizationId: ORGANIZATION_ID,
     businessUnitId: BUSINESS_UNIT_ID,
     baseCurrencyId: () =>

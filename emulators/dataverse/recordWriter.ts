@@ -22,9 +22,14 @@ export interface WriteContext {
   onBehalfOfUserId?: string;
 }
 
+/** product statecode Draft (0 Active, 1 Retired, 2 Draft, 3 Under Revision). */
+export const PRODUCT_DRAFT = 2;
+
 export interface OrganizationInfo {
   organizationId: string;
   businessUnitId: string;
+  /** Organization.CreateProductsWithoutParentInActiveState (false on a fresh Sales organization). */
+  createProductsActive?: boolean;
   /** Base currency row id (transactioncurrencies); read lazily because seeds create it. */
   baseCurrencyId: () => string | undefined;
 }
@@ -87,7 +92,7 @@ export class RecordWriter {
 
   alternateKeyFor(model: EntityModel, key: Extract<EntityKey, { kind: 'alternate' }>) {
     const names = Object.keys(key.values).sort();
-    const keyDef = model.def.alternateKeys.find(
+    const keyDef = this.store.keysOf(model.def.entitySet).find(
       (k) => k.attributes.length === names.length && [...k.attributes].sort().every((a, i) => a === names[i]),
     );
     if (!keyDef) {
@@ -131,6 +136,13 @@ export class RecordWriter {
     this.applyLookups(row, changes.lookups);
     this.applyState(model, row, changes.values);
     row[def.primaryId] = id;
+    if (entitySet === 'products' && !this.org.createProductsActive) {
+      // A fresh Sales organization creates products in Draft (CreateProductsWithoutParentInActiveState
+      // false), whatever the body says; publishing is a separate update of statecode (Publish, revise,
+      // revert, retire, and activate products: https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products).
+      row.statecode = PRODUCT_DRAFT;
+      row.statuscode = def.states!.defaultStatus[PRODUCT_DRAFT];
+    }
 
     for (const attribute of def.attributes) {
       if (attribute.systemRequired && (row[attribute.name] === undefined || row[attribute.name] === null)) {
@@ -320,6 +332,10 @@ export class RecordWriter {
         typeof row._productid_value === 'string'
           ? this.store.get('products', row._productid_value)
           : undefined;
+      // Only a published (Active) product can be sold; a Draft or Retired one is refused.
+      if (product && product.statecode !== 0 && changes.lookups.has('productid')) {
+        throw dvErrors.productNotActive(String(product.productnumber ?? row._productid_value));
+      }
       row.productname = product?.name ?? row.productdescription ?? null;
     }
     // A money value needs a currency: the platform defaults it to the base currency.
@@ -350,7 +366,7 @@ export class RecordWriter {
   }
 
   private checkAlternateKeys(model: EntityModel, id: string, row: Row): void {
-    for (const key of model.def.alternateKeys) {
+    for (const key of this.store.keysOf(model.def.entitySet)) {
       const value = alternateKeyValue(row, key.attributes);
       if (value === undefined) continue;
       const owner = this.store.findByAlternateKey(model.def.entitySet, key.name, value);

@@ -3,7 +3,13 @@
 // tombstones in step, and records an undo entry so a failing `$batch` changeset can roll back all its
 // parts (apis.md B: atomic changesets). Version numbers are one organisation-wide counter, like the
 // SQL rowversion behind `versionnumber` (apis.md C: increasing versionnumber).
-import { ENTITY_MODELS, lookupValueName, type EntityModel, type LookupDef } from './schema';
+import {
+  ENTITY_MODELS,
+  lookupValueName,
+  type AlternateKeyDef,
+  type EntityModel,
+  type LookupDef,
+} from './schema';
 
 export type Row = Record<string, unknown>;
 
@@ -40,8 +46,15 @@ export class Table {
   private sortedIds: string[] | null = [];
   readonly indexedLookups: LookupDef[];
 
-  constructor(readonly model: EntityModel) {
-    for (const key of model.def.alternateKeys) this.alternateKeys.set(key.name, new Map());
+  /** The alternate keys an admin created on this table (none in a stock organization). */
+  readonly keys: AlternateKeyDef[];
+
+  constructor(
+    readonly model: EntityModel,
+    enabledKeys: ReadonlySet<string> = new Set(),
+  ) {
+    this.keys = model.def.alternateKeys.filter((k) => enabledKeys.has(k.name));
+    for (const key of this.keys) this.alternateKeys.set(key.name, new Map());
     this.indexedLookups = model.def.lookups.filter(isIndexedLookup);
   }
 
@@ -103,8 +116,16 @@ export class DataverseStore {
   private undo: UndoEntry[] = [];
   private depth = 0;
 
-  constructor(readonly now: () => number = Date.now) {
-    for (const [entitySet, model] of ENTITY_MODELS) this.tables.set(entitySet, new Table(model));
+  /** Alternate keys created by an admin (`accountnumber_key`, ...); a stock organization has none. */
+  readonly enabledKeys: ReadonlySet<string>;
+
+  constructor(
+    readonly now: () => number = Date.now,
+    options: { alternateKeys?: readonly string[] } = {},
+  ) {
+    this.enabledKeys = new Set(options.alternateKeys ?? []);
+    for (const [entitySet, model] of ENTITY_MODELS)
+      this.tables.set(entitySet, new Table(model, this.enabledKeys));
   }
 
   table(entitySet: string): Table | undefined {
@@ -217,7 +238,7 @@ export class DataverseStore {
   }
 
   private index(table: Table, entitySet: string, id: string, row: Row): void {
-    for (const key of table.model.def.alternateKeys) {
+    for (const key of table.keys) {
       const value = alternateKeyValue(row, key.attributes);
       if (value !== undefined) table.alternateKeys.get(key.name)!.set(value, id);
     }
@@ -230,7 +251,7 @@ export class DataverseStore {
 
   private unindex(table: Table, entitySet: string, id: string, row: Row | undefined): void {
     if (row === undefined) return;
-    for (const key of table.model.def.alternateKeys) {
+    for (const key of table.keys) {
       const value = alternateKeyValue(row, key.attributes);
       const index = table.alternateKeys.get(key.name)!;
       if (value !== undefined && index.get(value) === id) index.delete(value);
@@ -264,9 +285,15 @@ export class DataverseStore {
     else if (entry.size === 0) this.references.delete(target);
   }
 
+  /** The alternate keys defined on a table of this organization. */
+  keysOf(entitySet: string): AlternateKeyDef[] {
+    return this.tables.get(entitySet)?.keys ?? [];
+  }
+
   /** Drops every row and tombstone (for reset / reseed). */
   clear(): void {
-    for (const [entitySet, model] of ENTITY_MODELS) this.tables.set(entitySet, new Table(model));
+    for (const [entitySet, model] of ENTITY_MODELS)
+      this.tables.set(entitySet, new Table(model, this.enabledKeys));
     this.references.clear();
     this.undo = [];
     this.depth = 0;

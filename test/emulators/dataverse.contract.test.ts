@@ -665,38 +665,60 @@ describe('@odata.bind lookups (apis.md C)', () => {
   });
 });
 
-describe('alternate keys in URLs (apis.md B)', () => {
+describe('alternate keys in URLs, where an admin created them (apis.md B)', () => {
+  let keyed: RunningDataverseEmulator;
+  let keyedToken: string;
+  const on = (extra: Parameters<typeof call>[2] = {}) => ({ ...extra, emulator: keyed, auth: keyedToken });
+  beforeAll(async () => {
+    keyed = await startDataverseEmulator({
+      port: 0,
+      seed: 'demo',
+      records: 30,
+      alternateKeys: ['accountnumber_key', 'productnumber_key', 'isocurrencycode_key'],
+    });
+    keyedToken = ((await (await getToken(keyed)).json()) as { access_token: string }).access_token;
+  });
+  afterAll(async () => {
+    await keyed?.stop();
+  });
+
   it('reads and upserts accounts by accountnumber and products by productnumber', async () => {
-    const byKey = await call('GET', "accounts(accountnumber='CRM000003')?$select=accountnumber");
+    const byKey = await call('GET', "accounts(accountnumber='CRM000003')?$select=accountnumber", on());
     expect(byKey.status).toBe(200);
     expect(byKey.json.accountnumber).toBe('CRM000003');
     const upsert = await call('PATCH', "accounts(accountnumber='ALT-1')", {
+      ...on(),
       body: { name: 'Created by key' },
       headers: representation,
     });
     expect(upsert.status).toBe(201);
     expect(upsert.json).toMatchObject({ accountnumber: 'ALT-1', name: 'Created by key' });
     const again = await call('PATCH', "accounts(accountnumber='ALT-1')", {
+      ...on(),
       body: { name: 'Updated by key' },
       headers: representation,
     });
     expect(again.json.accountid).toBe(upsert.json.accountid);
     const product = await call('PATCH', "products(productnumber='1896-S')", {
+      ...on(),
       body: { name: 'ATHENS Desk' },
       headers: representation,
     });
     expect(product.json.productnumber).toBe('1896-S');
-    expect((await call('GET', "products(productnumber='1896-S')?$select=name")).json.name).toBe(
+    expect((await call('GET', "products(productnumber='1896-S')?$select=name", on())).json.name).toBe(
       'ATHENS Desk',
     );
   });
 
   it('keeps alternate keys unique and rejects keys that are not defined', async () => {
-    const duplicate = await call('POST', 'accounts', { body: { name: 'Copy', accountnumber: 'CRM000003' } });
+    const duplicate = await call('POST', 'accounts', {
+      ...on(),
+      body: { name: 'Copy', accountnumber: 'CRM000003' },
+    });
     expect(duplicate.status).toBe(412);
     expect(duplicate.json.error.code).toBe('0x80060892');
-    expect((await call('GET', "accounts(name='Copy')")).status).toBe(400);
-    expect((await call('GET', "accounts(accountnumber='NOPE')")).status).toBe(404);
+    expect((await call('GET', "accounts(name='Copy')", on())).status).toBe(400);
+    expect((await call('GET', "accounts(accountnumber='NOPE')", on())).status).toBe(404);
   });
 });
 

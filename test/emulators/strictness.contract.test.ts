@@ -26,6 +26,27 @@ async function token(url: string, clientId: string, secret: string, scope: strin
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+async function dvCall(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${dv.apiUrl}/${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${dvToken}`,
+      Accept: 'application/json',
+      Prefer: 'return=representation',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
+}
+
 async function dvGet(path: string, auth = dvToken): Promise<{ status: number; json: Json }> {
   const response = await fetch(`${dv.apiUrl}/${path}`, {
     headers: { Authorization: `Bearer ${auth}`, Accept: 'application/json' },
@@ -140,6 +161,76 @@ describe('Dataverse $filter', () => {
     const reply = await dvGet(`accounts?fetchXml=${encodeURIComponent(fetchXml)}`);
     expect(reply.status).toBe(501);
     expect(reply.json.error.message).toContain('not implemented');
+  });
+});
+
+describe('Dataverse keys and products', () => {
+  // "Use an alternate key to reference a record": keys exist only where an admin defined them; a stock
+  // organization has none on accountnumber, productnumber or isocurrencycode, so duplicates are stored.
+  // https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
+  it('has no alternate keys by default: duplicates are stored and key URLs are refused', async () => {
+    const first = await dvCall('POST', 'accounts', { name: 'Dup A', accountnumber: 'DUP-1' });
+    const second = await dvCall('POST', 'accounts', { name: 'Dup B', accountnumber: 'DUP-1' });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect((await dvGet("accounts(accountnumber='DUP-1')")).status).toBe(400);
+    const currencies = [
+      await dvCall('POST', 'transactioncurrencies', {
+        isocurrencycode: 'XTS',
+        currencyname: 'Test 1',
+        currencysymbol: 'T',
+        exchangerate: 1,
+      }),
+      await dvCall('POST', 'transactioncurrencies', {
+        isocurrencycode: 'XTS',
+        currencyname: 'Test 2',
+        currencysymbol: 'T',
+        exchangerate: 1,
+      }),
+    ];
+    expect(currencies.map((c) => c.status)).toEqual([201, 201]);
+  });
+
+  // "Publish, revise, revert, retire, and activate products": a new product is Draft on a fresh Sales
+  // organization and is published by setting its state to Active; only then can it be sold.
+  // https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products
+  it('creates products in Draft whatever the body says; an invoice line needs a published product', async () => {
+    const product = await dvCall('POST', 'products', {
+      name: 'Draft chair',
+      productnumber: 'DRAFT-1',
+      statecode: 0,
+    });
+    expect(product.status).toBe(201);
+    expect(product.json).toMatchObject({ statecode: 2, statuscode: 0 });
+    const account = await dvCall('POST', 'accounts', { name: 'Buyer' });
+    const currency = (await dvGet('transactioncurrencies?$select=transactioncurrencyid&$top=1')).json
+      .value[0];
+    const priceList = await dvCall('POST', 'pricelevels', {
+      name: 'Draft test prices',
+      'transactioncurrencyid@odata.bind': `/transactioncurrencies(${currency.transactioncurrencyid})`,
+    });
+    const invoice = await dvCall('POST', 'invoices', {
+      name: 'INV draft',
+      'customerid_account@odata.bind': `/accounts(${account.json.accountid})`,
+      'pricelevelid@odata.bind': `/pricelevels(${priceList.json.pricelevelid})`,
+    });
+    expect(invoice.status).toBe(201);
+    const line = {
+      'invoiceid@odata.bind': `/invoices(${invoice.json.invoiceid})`,
+      'productid@odata.bind': `/products(${product.json.productid})`,
+      quantity: 1,
+    };
+    const refused = await dvCall('POST', 'invoicedetails', line);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain('DRAFT-1');
+
+    const published = await dvCall(
+      'PATCH',
+      `products(${product.json.productid})`,
+      { statecode: 0, statuscode: 1 },
+      { 'If-Match': '*' },
+    );
+    expect(published.json).toMatchObject({ statecode: 0, statuscode: 1 });
+    expect((await dvCall('POST', 'invoicedetails', line)).status).toBe(201);
   });
 });
 

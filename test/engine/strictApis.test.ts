@@ -40,3 +40,20 @@ test('SALESPEOPLE couples a CRM user to the BC salesperson whose e-mail differs 
   expect(after.filter((s) => String(s.email).toLowerCase() === email.toLowerCase())).toHaveLength(1);
   expect(after.length - before).toBe(result!.passes.reduce((n, p) => n + p.counters.inserted, 0));
 });
+
+test('ITEM-PRODUCT and RESOURCE-PRODUCT publish the products they create (Draft on a Sales organization)', async () => {
+  const results = await stack.engine.fullSync(['UNIT OF MEASURE', 'ITEM-PRODUCT', 'RESOURCE-PRODUCT']);
+  const failed = results.flatMap((r) => r.passes.filter((p) => p.counters.failed > 0).map((p) => p.message));
+  expect(failed).toEqual([]);
+  const couplings = await stack.db.cols.couplings
+    .find({ mapping: { $in: ['ITEM-PRODUCT', 'RESOURCE-PRODUCT'] } })
+    .toArray();
+  expect(couplings.length).toBeGreaterThan(0);
+  const products = new Map((await stack.crmRecords('products')).map((p) => [String(p.productid), p]));
+  for (const c of couplings) {
+    expect({ product: c.crmId, statecode: products.get(String(c.crmId))?.statecode }).toEqual({
+      product: c.crmId,
+      statecode: 0,
+    });
+  }
+});
