@@ -92,9 +92,12 @@ export class RecordWriter {
 
   alternateKeyFor(model: EntityModel, key: Extract<EntityKey, { kind: 'alternate' }>) {
     const names = Object.keys(key.values).sort();
-    const keyDef = this.store.keysOf(model.def.entitySet).find(
-      (k) => k.attributes.length === names.length && [...k.attributes].sort().every((a, i) => a === names[i]),
-    );
+    const keyDef = this.store
+      .keysOf(model.def.entitySet)
+      .find(
+        (k) =>
+          k.attributes.length === names.length && [...k.attributes].sort().every((a, i) => a === names[i]),
+      );
     if (!keyDef) {
       throw dvErrors.invalidKey(
         model.def.logicalName,
