@@ -48,4 +48,68 @@ module.exports = tseslint.config(
       ],
     },
   },
+  // Layers (README "Architecture"): each block names what a folder may not import, so the layering found
+  // by the December code review stays fixed. (A later block for the same file replaces an earlier
+  // no-restricted-imports, so each zone lists all of its restrictions.)
+  ...layerZones([
+    {
+      files: ['activities/store/**/*.ts'],
+      banned: ['engine', 'connectors', 'client', 'worker', 'devservers', 'emulators'],
+      // The shared throttling budget store applies the connectors' pure budget rules (no I/O).
+      except: ['connectors/budgetRules', 'connectors/requestBudget'],
+      message: 'Stores are the lowest layer: they may not import the engine, connectors, CLI or dev tooling.',
+    },
+    {
+      files: ['activities/connectors/**/*.ts'],
+      banned: ['store', 'engine', 'mappings', 'client', 'worker', 'devservers', 'emulators'],
+      message: 'Connectors speak HTTP only: no stores, engine, mappings, CLI or dev tooling.',
+    },
+    {
+      files: ['activities/engine/**/*.ts', 'activities/mappings/**/*.ts', 'activities/*.ts'],
+      banned: ['client', 'worker', 'devservers', 'emulators'],
+      message: 'Activities may not import the CLI, the worker process or dev tooling.',
+    },
+    {
+      files: ['worker/**/*.ts'],
+      banned: ['client', 'devservers', 'emulators'],
+      message: 'The production worker may not import the CLI or dev tooling.',
+    },
+    {
+      files: ['emulators/**/*.ts'],
+      // (emulators/common is their own; bcsync's common/ is two levels up.)
+      banned: ['activities', 'client', 'worker', 'devservers', 'workflows', 'config', '../../common'],
+      message: 'The emulators stand alone (they replace Microsoft services, not parts of bcsync).',
+    },
+    {
+      files: ['config/**/*.ts'],
+      banned: ['engine', 'store', 'client', 'worker', 'devservers', 'emulators', 'workflows'],
+      message: "Configuration is read first: it depends on nothing but the connectors' settings schema.",
+    },
+  ]),
 );
+
+/** One no-restricted-imports block per zone, banning relative imports of the named top folders. */
+function layerZones(zones) {
+  return zones.map(({ files, banned, message, except = [] }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: banned.map((name) =>
+            except.length === 0
+              ? {
+                  group: name.startsWith('.') ? [name, `${name}/**`] : [`**/${name}`, `**/${name}/**`],
+                  message,
+                }
+              : {
+                  // (A gitignore-style group cannot re-allow a file below a banned folder: a regex can.)
+                  regex: `^(?!.*/(${except.join('|')})$)(.*/)?${name}(/.*)?$`,
+                  message,
+                },
+          ),
+        },
+      ],
+    },
+  }));
+}

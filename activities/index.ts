@@ -6,13 +6,15 @@ import { createStackCheckActivities } from './stackCheck';
 import { createLineageRetentionActivities } from './lineageRetention';
 import { createSyncActivities, type SyncActivityDeps } from './syncActivities';
 import { BudgetRegistry, createConnectors, type Connectors } from './connectors';
-import { ConfigError, loadConnectorConfig } from './connectors/connectorConfig';
 import { customEntitySets, loadMappings } from './mappings/mappingConfig';
 import { sharedBudgetStores } from './store/apiBudgets';
 import type { Database } from './store/database';
+import type { Settings } from '../config/settings';
 
 export interface ActivityDeps {
   database: Database;
+  /** The worker's settings: the mapping config file and the connector settings. */
+  settings: Pick<Settings, 'mappingsFile' | 'connectors' | 'lineage'>;
   /** Connectors to BC and Dataverse; default: built from the environment at the first sync. */
   connectors?: Pick<Connectors, 'bc' | 'dataverse'>;
   /** Overrides for the engine (tests: page size, crash hooks). */
@@ -28,18 +30,15 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
   let built: Promise<JobQueueActivities> | undefined;
   const build = async (): Promise<JobQueueActivities> => {
     let connectors = deps.connectors;
-    const mappings = deps.engine?.mappings ?? loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+    const mappings = deps.engine?.mappings ?? loadMappings(deps.settings.mappingsFile);
     if (!connectors) {
-      try {
-        connectors = createConnectors(loadConnectorConfig(), {
-          bcCustomEntities: customEntitySets(mappings),
-          // One throttling budget per API identity for all workers (docs/throttling.md).
-          budgets: new BudgetRegistry(sharedBudgetStores(deps.database.db)),
-        });
-      } catch (err) {
-        if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'BadConfig');
-        throw err;
-      }
+      const given = deps.settings.connectors;
+      if (!given.ok) throw ApplicationFailure.nonRetryable(given.error.message, 'BadConfig');
+      connectors = createConnectors(given.config, {
+        bcCustomEntities: customEntitySets(mappings),
+        // One throttling budget per API identity for all workers (docs/throttling.md).
+        budgets: new BudgetRegistry(sharedBudgetStores(deps.database.db)),
+      });
     }
     const integrationUserId = deps.engine?.integrationUserId ?? (await connectors.dataverse.whoAmI()).UserId;
     return createSyncActivities({
@@ -65,7 +64,10 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStackCheckActivities({ db: deps.database.db }),
-    ...createLineageRetentionActivities({ db: deps.database.db }),
+    ...createLineageRetentionActivities({
+      db: deps.database.db,
+      retentionDays: deps.settings.lineage.retentionDays,
+    }),
     ...lazySyncActivities(deps),
   };
 }

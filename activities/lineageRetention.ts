@@ -1,8 +1,7 @@
 // The lineage retention clean-up (docs/lineage.md): FerretDB, Cosmos DB and DocumentDB have no TTL
 // indexes we can rely on, so a Temporal Schedule (created by `bcsync setup`) runs this activity daily.
 import type { Db } from 'mongodb';
-import { ApplicationFailure } from '@temporalio/common';
-import { LineageStore, lineageRetentionDays } from './store/lineage';
+import { LineageStore } from './store/lineage';
 
 export interface LineagePruneResult {
   retentionDays: number;
@@ -10,16 +9,11 @@ export interface LineagePruneResult {
   deleted: number;
 }
 
-export function createLineageRetentionActivities(deps: { db: Db; now?: () => Date }) {
+export function createLineageRetentionActivities(deps: { db: Db; retentionDays: number; now?: () => Date }) {
   return {
-    /** Deletes lineage entries older than BCSYNC_LINEAGE_RETENTION_DAYS (default 30) on this worker. */
+    /** Deletes lineage entries older than BCSYNC_LINEAGE_RETENTION_DAYS (default 30) (the worker's settings). */
     async pruneLineage(): Promise<LineagePruneResult> {
-      let retentionDays: number;
-      try {
-        retentionDays = lineageRetentionDays();
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, 'BadConfig');
-      }
+      const { retentionDays } = deps;
       const now = deps.now?.() ?? new Date();
       const before = new Date(now.getTime() - retentionDays * 86_400_000);
       const deleted = await new LineageStore(deps.db).pruneOlderThan(before);

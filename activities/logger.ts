@@ -19,6 +19,7 @@ export const redactedPaths = [
   'password',
 ];
 
-export function createLogger(name: string, level = process.env.BCSYNC_LOG_LEVEL ?? 'info'): Logger {
+/** `level`: the BCSYNC_LOG_LEVEL setting (config/settings.ts). */
+export function createLogger(name: string, level: string): Logger {
   return pino({ name, level, redact: { paths: redactedPaths, censor: '[redacted]' } });
 }

@@ -28,6 +28,7 @@ import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { startWorker } from '../worker/worker';
 import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
+import { readSettings } from '../config/settings';
 
 interface EmulatorInfo {
   bc: {
@@ -185,7 +186,7 @@ interface WorkerJob {
 
 /** The worker child: `startWorker` with connectors from the BCSYNC_* settings, until SIGTERM. */
 async function workerProcess(job: WorkerJob): Promise<void> {
-  Object.assign(process.env, job.env);
+  const settings = readSettings({ ...process.env, ...job.env });
   const profile = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile() : undefined;
   const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
   const memoryLog = process.env.BENCH_VERBOSE
@@ -197,9 +198,9 @@ async function workerProcess(job: WorkerJob): Promise<void> {
       }, 1000)
     : undefined;
   const running = await startWorker({
+    settings: { ...settings, mongo: { ...settings.mongo, dbName: job.dbName } },
     temporalAddress: job.temporalAddress,
     mongodbUri: job.mongodbUri,
-    dbName: job.dbName,
     taskQueue: job.taskQueue,
     shutdownGraceTime: '1s',
     activities: { engine: { pageSize: job.pageSize } },
@@ -222,7 +223,7 @@ function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
   const child = fork(__filename, ['--worker-process'], {
     stdio: 'inherit',
     // BENCH_WORKER_NODE_ARGS: more node flags for the worker, e.g. to try a V8 setting.
-    env: workerEnv(),
+    env: workerEnv(process.env),
     execArgv: [
       ...workerNodeArgs(process.env, []),
       ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -361,7 +362,7 @@ async function main(): Promise<void> {
   const info = await new Promise<EmulatorInfo>((resolve) =>
     host.once('message', (m) => resolve(m as EmulatorInfo)),
   );
-  const servers = await startEphemeralServers('bcsync-bench-engine-');
+  const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-engine-');
   const dbName = `bench_${Date.now()}`;
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   let db: Database | undefined;

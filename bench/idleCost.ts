@@ -13,6 +13,7 @@ import type { jobQueueEntry } from '../workflows';
 import { statusQuery } from '../workflows/messages';
 import { startEphemeralServers } from '../devservers/devServers';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
+import { readSettings } from '../config/settings';
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
@@ -78,7 +79,7 @@ async function measure(worker: StubWorker, seconds: number) {
 async function run(): Promise<void> {
   const entries = Number(process.argv[2] ?? 1000);
   const seconds = Number(process.argv[3] ?? 60);
-  const servers = await startEphemeralServers('bcsync-bench-');
+  const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const client = new Client({ connection });
   try {

@@ -27,6 +27,7 @@ import { startWorker } from '../worker/worker';
 import { runNowUpdate, statusQuery } from '../workflows/messages';
 import { startEphemeralServers } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
+import { readSettings } from '../config/settings';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
   const changes = arg('changes', 100);
   const debounceMs = arg('debounce-ms', 200);
   const pollMs = 20;
-  const servers = await startEphemeralServers('bcsync-bench-');
+  const settings = readSettings(process.env);
+  const servers = await startEphemeralServers(settings.dev, 'bcsync-bench-');
   const em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 0 });
   const env = emulatorConnectorEnv(em);
   const connectors = createConnectors(loadConnectorConfig(env));
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const worker = await startWorker({
     temporalAddress: servers.temporalAddress,
     mongodbUri: servers.mongodbUri,
-    dbName,
+    settings: { ...settings, mongo: { ...settings.mongo, dbName } },
     shutdownGraceTime: '1s',
     activities: { connectors, engine: { mappings, integrationUserId } },
   });

@@ -23,7 +23,7 @@ if (settings && settings.args.length > 0) {
 function workerSettings() {
   try {
     const { workerNodeArgs, workerEnv } = require('../dist/worker/processSettings.js');
-    return { args: workerNodeArgs(), env: workerEnv() };
+    return { args: workerNodeArgs(process.env, process.execArgv), env: workerEnv(process.env) };
   } catch (err) {
     console.error(`bcsync worker: ${err.message}`);
     process.exit(2);

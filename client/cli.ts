@@ -14,30 +14,32 @@ import { registerSyncRecord } from './commands/syncRecord';
 import { registerErrorActions } from './commands/errorActions';
 import { registerWhy } from './commands/why';
 import { CliError } from './output';
+import { contextFromEnvironment, type CliContext } from './context';
 
-export function buildProgram(): Command {
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command('bcsync')
     .description('Business Central <-> Dataverse synchronization on Temporal and MongoDB')
     .showHelpAfterError()
     .exitOverride();
-  registerServers(program);
-  registerMappings(program);
-  registerWorker(program);
-  registerCheck(program);
-  registerEntries(program);
-  registerLogs(program);
-  registerFullSync(program);
-  registerCouplings(program);
-  registerEmulate(program);
-  registerWebhooks(program);
-  registerSyncRecord(program);
-  registerErrorActions(program);
-  registerWhy(program);
+  registerServers(program, ctx);
+  registerMappings(program, ctx);
+  registerWorker(program, ctx);
+  registerCheck(program, ctx);
+  registerEntries(program, ctx);
+  registerLogs(program, ctx);
+  registerFullSync(program, ctx);
+  registerCouplings(program, ctx);
+  registerEmulate(program, ctx);
+  registerWebhooks(program, ctx);
+  registerSyncRecord(program, ctx);
+  registerErrorActions(program, ctx);
+  registerWhy(program, ctx);
   return program;
 }
 
 async function run(): Promise<void> {
-  await buildProgram().parseAsync(process.argv);
+  // The one place the CLI reads the environment (config/settings.ts validates it).
+  await buildProgram(contextFromEnvironment(process.env)).parseAsync(process.argv);
 }
 
 run().catch((err: unknown) => {

@@ -1,8 +1,11 @@
 import { connectDatabase, type Database } from '../activities/store/database';
-import { connectionSettings } from '../devservers/devServers';
+import type { CliContext } from './context';
 
-export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const database = await connectDatabase(connectionSettings().mongodbUri, { maxPoolSize: 5 });
+export async function withDatabase<T>(ctx: CliContext, fn: (db: Database) => Promise<T>): Promise<T> {
+  const database = await connectDatabase(ctx.connection().mongodbUri, {
+    dbName: ctx.settings().mongo.dbName,
+    maxPoolSize: 5,
+  });
   try {
     return await fn(database);
   } finally {

@@ -9,7 +9,7 @@ import { LineageStore, type FieldChange, type LineageDoc } from '../activities/s
 import { RetryQueueStore, type RetryDoc } from '../activities/store/retryQueue';
 import type { SyncErrorDoc } from '../activities/store/syncErrors';
 import { EntryState, type EntryStatus } from '../common/jobQueue';
-import { workflowRunUrl } from './temporalUiLinks';
+import { workflowRunUrl, type TemporalUi } from './temporalUiLinks';
 
 export interface StoryEvent {
   at: string;
@@ -65,6 +65,7 @@ export async function readRecordStory(
   mapping: IntegrationTableMapping,
   ids: { bcId?: string; crmId?: string },
   entryStatus: EntryStatus | null,
+  ui: TemporalUi = { base: null, namespace: 'default' },
   limit = 50,
 ): Promise<RecordStory> {
   const { cols } = database;
@@ -116,7 +117,7 @@ export async function readRecordStory(
       jobId: h.jobId ?? null,
       workflowId: job?.workflowId ?? null,
       runId: job?.runId ?? null,
-      temporalUrl: job?.workflowId ? workflowRunUrl(job.workflowId, job.runId) : null,
+      temporalUrl: job?.workflowId ? workflowRunUrl(ui, job.workflowId, job.runId) : null,
     };
   });
   const openErrors = retryDocs.map((r) => openError(r, errors.get(`${r.lastJobId}|${r.sourceId}`)));

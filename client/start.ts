@@ -5,20 +5,22 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { up, down, readState } from '../devservers/devServers';
-import { stateDir } from '../devservers/paths';
+import { readSettings, requireConnectors, type Settings } from '../config/settings';
 import { startEmulators, type RunningEmulators } from '../emulators';
 import { startWorker, type RunningWorker } from '../worker/worker';
 import { connectDatabase, redactUri, type Database } from '../activities/store/database';
 import { createConnectors } from '../activities/connectors';
-import { loadConnectorConfig } from '../activities/connectors/connectorConfig';
+import { customEntitySets } from '../activities/mappings/mappingConfig';
 import { startWakeupService, type WakeupService } from './wakeups/wakeupService';
 import { wakeupSettings } from './wakeups/wakeupSettings';
-import { emulatorConnectorEnv } from './emulatorConnection';
+import { emulatorConnectorConfig } from './emulatorConnection';
+import { fixedContext } from './context';
 import { setupEntries } from './commands/entries';
 import { runFullSync } from './commands/fullSync';
 import { describeEntry, entryJson, type EntryDefinition } from './jobQueueEntries';
 import { printTable } from './output';
 import { tableTime } from './tableTime';
+import { createLogger } from '../activities/logger';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -59,7 +61,7 @@ async function printStatus(client: Client, defs: EntryDefinition[], last: { tabl
   printTable(['Entry', 'State', 'Last run', 'Next run', 'Ins', 'Mod', 'Unch', 'Fail'], rows);
 }
 
-async function stopAll(r: Running): Promise<void> {
+async function stopAll(r: Running, settings: Settings): Promise<void> {
   if (r.statusTimer) clearInterval(r.statusTimer);
   await r.wakeups?.stop().catch(() => undefined);
   if (r.worker) {
@@ -70,19 +72,19 @@ async function stopAll(r: Running): Promise<void> {
   await r.connection?.close().catch(() => undefined);
   await r.database?.close().catch(() => undefined);
   await r.emulators?.stop().catch(() => undefined);
-  if (r.startedServers) await down();
+  if (r.startedServers) await down({ stateDir: settings.dev.stateDir });
 }
 
 async function run(): Promise<void> {
   // The status table is the screen here; logs only for what needs attention (BCSYNC_LOG_LEVEL overrides).
-  process.env.BCSYNC_LOG_LEVEL ??= 'warn';
+  let settings = readSettings({ BCSYNC_LOG_LEVEL: 'warn', ...process.env });
   const r: Running = { startedServers: false };
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     say('\nstopping...');
-    stopAll(r)
+    stopAll(r, settings)
       .then(() => process.exit(0))
       .catch((err) => {
         console.error(err);
@@ -93,43 +95,48 @@ async function run(): Promise<void> {
   process.on('SIGTERM', stop);
 
   try {
-    const wasRunning = readState() !== undefined;
-    const servers = await up({ install: true });
+    const wasRunning = readState(settings.dev.stateDir) !== undefined;
+    const servers = await up({ dev: settings.dev, install: true });
     r.startedServers = !wasRunning;
-    process.env.TEMPORAL_ADDRESS ??= servers.temporal.address;
-    process.env.MONGODB_URI ??= servers.mongo.address;
     say(`Temporal UI:  ${servers.temporal.uiUrl ?? '(external server)'}`);
     say(`MongoDB:      ${redactUri(servers.mongo.address)}`);
 
-    if (!process.env.BCSYNC_BC_API_URL && !process.env.BCSYNC_DATAVERSE_URL) {
+    if (!settings.connectorsGiven) {
       // Embedded defaults: the emulators, with BC's webhook window shortened so a change wakes its
       // entry within seconds (BC itself waits 30 s; `bcsync emulate` keeps that default).
       r.emulators = await startEmulators({
         seed: 'demo',
-        stateDir: join(stateDir(), 'emulators'),
-        webhookCoalesceMs: Number(process.env.BCSYNC_EMULATOR_WEBHOOK_COALESCE_MS ?? 1000),
+        stateDir: join(settings.dev.stateDir, 'emulators'),
+        webhookCoalesceMs: settings.start.emulatorWebhookCoalesceMs,
+        credentials: settings.emulators,
       });
-      Object.assign(process.env, emulatorConnectorEnv(r.emulators));
+      settings = {
+        ...settings,
+        connectors: { ok: true, config: emulatorConnectorConfig(r.emulators, settings.http) },
+      };
       say(`BC emulator:  ${r.emulators.bc.apiUrl}`);
       say(`CRM emulator: ${r.emulators.dataverse.apiUrl}`);
     }
 
-    r.worker = await startWorker({
+    const connection = {
       temporalAddress: servers.temporal.address,
       mongodbUri: servers.mongo.address,
+      ...(servers.temporal.uiUrl ? { temporalUiUrl: servers.temporal.uiUrl } : {}),
+    };
+    const ctx = fixedContext(settings, connection);
+    r.worker = await startWorker({ settings, ...connection });
+    r.database = await connectDatabase(servers.mongo.address, {
+      dbName: settings.mongo.dbName,
+      maxPoolSize: 5,
     });
-    r.database = await connectDatabase(servers.mongo.address, { maxPoolSize: 5 });
     r.connection = await Connection.connect({ address: servers.temporal.address });
-    const client = new Client({
-      connection: r.connection,
-      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    });
+    const client = new Client({ connection: r.connection, namespace: settings.temporal.namespace });
 
     const firstStart = (await r.database.cols.jobLog.countDocuments({}, { limit: 1 })) === 0;
     if (firstStart) {
       // Before the entries start, so the first scheduled runs find coupled records (BC's set-up guide).
       say('\nfirst start: running the initial full synchronization (all mappings in dependency order)...');
-      const result = await runFullSync(client, {
+      const result = await runFullSync(ctx, client, {
         onProgress: (p) => p.current && say(`  ${p.done}/${p.total} ${p.current}`),
       });
       printTable(
@@ -146,30 +153,31 @@ async function run(): Promise<void> {
       );
     }
 
-    const defs = await setupEntries((line) => say(`  setup ${line}`));
+    const defs = await setupEntries(ctx, (line) => say(`  setup ${line}`));
 
     r.wakeups = await startWakeupService({
-      ...wakeupSettings(),
+      ...wakeupSettings({}, settings.wakeups),
       temporal: client,
       db: r.database.db,
-      connectors: createConnectors(loadConnectorConfig()),
+      connectors: createConnectors(requireConnectors(settings), {
+        bcCustomEntities: customEntitySets(ctx.mappings()),
+      }),
+      mappingsFile: settings.mappingsFile,
+      logger: createLogger('wakeups', settings.logLevel),
     });
     say(`webhooks:     ${r.wakeups.notificationUrl}`);
 
     const lastStatus: { table?: string } = {};
     await printStatus(client, defs, lastStatus);
-    r.statusTimer = setInterval(
-      () => {
-        printStatus(client, defs, lastStatus).catch((err) =>
-          say(`status unavailable: ${(err as Error).message}`),
-        );
-      },
-      Number(process.env.BCSYNC_STATUS_INTERVAL_SECONDS ?? 15) * 1000,
-    );
+    r.statusTimer = setInterval(() => {
+      printStatus(client, defs, lastStatus).catch((err) =>
+        say(`status unavailable: ${(err as Error).message}`),
+      );
+    }, settings.start.statusIntervalSeconds * 1000);
     say('\nbcsync is running. Ctrl-C stops everything.');
     await r.worker.done;
   } catch (err) {
-    await stopAll(r);
+    await stopAll(r, settings);
     throw err;
   }
 }

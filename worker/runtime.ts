@@ -11,7 +11,7 @@ const levels: Record<string, LogLevel> = {
 };
 let installed = false;
 
-export function installRuntimeLogger(level = process.env.BCSYNC_LOG_LEVEL ?? 'info'): void {
+export function installRuntimeLogger(level: string): void {
   if (installed) return;
   installed = true;
   try {

@@ -9,28 +9,30 @@ import { JOB_QUEUE_TASK_QUEUE } from '../common/jobQueue';
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectDatabase, type Database } from '../activities/store/database';
 import { createLogger } from '../activities/logger';
+import type { Settings } from '../config/settings';
 import { installRuntimeLogger } from './runtime';
 
 export interface WorkerSettings {
+  /** The process's settings (config/settings.ts): namespace, database, log level, cache size, connectors. */
+  settings: Settings;
   temporalAddress: string;
-  namespace?: string;
   mongodbUri: string;
-  dbName?: string;
   taskQueue?: string;
   maxConcurrentActivities?: number;
   /** Pre-built workflow bundle (production); defaults to dist/workflow-bundle.js when present. */
   workflowBundlePath?: string;
   shutdownGraceTime?: Duration;
-  /** Injected activity dependencies (tests); default: connectors from the environment. */
-  activities?: Omit<ActivityDeps, 'database'>;
+  /** Injected activity dependencies (tests, `npm start`'s emulators); default: connectors from the settings. */
+  activities?: Omit<ActivityDeps, 'database' | 'settings'>;
 }
 
 /**
- * Workflows kept in the worker's sticky cache. Entries sleep for hours; keeping all of them in memory
- * costs about 1.5 MB and some GC time each, while replaying a short history on wake costs milliseconds.
- * So the cache is small (bench/idleCost.ts measures the difference).
+ * Workflows kept in the worker's sticky cache (setting BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default 100).
+ * Entries sleep for hours; keeping all of them in memory costs about 1.5 MB and some GC time each, while
+ * replaying a short history on wake costs milliseconds. So the cache is small (bench/idleCost.ts measures
+ * the difference).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = Number(process.env.BCSYNC_WORKER_MAX_CACHED_WORKFLOWS ?? 100);
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /** The pre-built bundle written by `npm run build` (scripts/bundleWorkflows). */
 export const defaultBundlePath = join(__dirname, '..', 'workflow-bundle.js');
@@ -44,12 +46,12 @@ export interface RunningWorker {
 }
 
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
-  installRuntimeLogger();
-  const log = createLogger('worker');
-  const maxConcurrentActivities =
-    settings.maxConcurrentActivities ?? Number(process.env.BCSYNC_WORKER_ACTIVITY_CONCURRENCY ?? 20);
+  const s = settings.settings;
+  installRuntimeLogger(s.logLevel);
+  const log = createLogger('worker', s.logLevel);
+  const maxConcurrentActivities = settings.maxConcurrentActivities ?? s.worker.activityConcurrency;
   const database = await connectDatabase(settings.mongodbUri, {
-    dbName: settings.dbName,
+    dbName: s.mongo.dbName,
     maxPoolSize: maxConcurrentActivities + 5,
   });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
@@ -60,11 +62,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     : { workflowsPath: require.resolve('../workflows') };
   const worker = await Worker.create({
     connection,
-    namespace: settings.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    namespace: s.temporal.namespace,
     taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
-    activities: createActivities({ database, ...settings.activities }),
+    activities: createActivities({ database, settings: s, ...settings.activities }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
-    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: s.worker.maxCachedWorkflows,
     // Lets a running page finish on SIGTERM/SIGINT before the process exits.
     shutdownGraceTime: settings.shutdownGraceTime ?? '30s',
     ...workflowSource,

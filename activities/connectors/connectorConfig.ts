@@ -1,6 +1,8 @@
-// Connector settings from the environment, validated once at the boundary. An error names each missing or
-// invalid variable and what to set; secret values never appear in it.
+// Connector settings from the environment (read by config/settings.ts, the one place that reads it),
+// validated once at the boundary. An error names each missing or invalid variable and what to set; secret
+// values never appear in it.
 import { z } from 'zod';
+import { EnvReader, type Env } from '../../config/envReader';
 import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 
 export interface BcConfig {
@@ -53,10 +55,8 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 /** Which variables exist, what they hold, and the hint shown when they are missing or wrong. */
-const HINTS: Record<string, string> = {
+export const CONNECTOR_HINTS: Record<string, string> = {
   BCSYNC_BC_TENANT:
     'the Microsoft Entra tenant id or domain of Business Central (e.g. contoso.onmicrosoft.com)',
   BCSYNC_BC_ENVIRONMENT: 'the Business Central environment name (e.g. production or sandbox)',
@@ -92,41 +92,6 @@ const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$
 const nonEmpty = z.string().trim().min(1);
 const wholeNumber = z.coerce.number().int().min(0);
 
-/** Collects problems instead of stopping at the first, so one run shows everything to fix. */
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value;
-  }
-
-  required<T>(name: string, schema: z.ZodType<T>): T {
-    const value = this.raw(name);
-    if (value === undefined) {
-      this.problems.push(`${name} is not set: set it to ${HINTS[name]}`);
-      return undefined as T;
-    }
-    return this.parse(name, schema, value);
-  }
-
-  optional<T>(name: string, schema: z.ZodType<T>, fallback: T): T {
-    const value = this.raw(name);
-    return value === undefined ? fallback : this.parse(name, schema, value);
-  }
-
-  private parse<T>(name: string, schema: z.ZodType<T>, value: string): T {
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    // The zod message only, never the value: it may be a secret pasted into the wrong variable.
-    this.problems.push(
-      `${name} is invalid (${result.error.issues[0]?.message ?? 'invalid'}): set it to ${HINTS[name]}`,
-    );
-    return undefined as T;
-  }
-}
-
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => ['true', '1', 'yes'].includes(v));
@@ -147,13 +112,13 @@ function readLimits(
   };
 }
 
-function readBc(r: EnvReader): BcConfig {
+export function readBc(r: EnvReader): BcConfig {
   const tenant = r.required('BCSYNC_BC_TENANT', nonEmpty);
   const companyId = r.optional('BCSYNC_BC_COMPANY_ID', z.guid(), undefined);
   const companyName = r.optional('BCSYNC_BC_COMPANY_NAME', nonEmpty, undefined);
   if (!companyId && !companyName && !r.raw('BCSYNC_BC_COMPANY_ID')) {
     r.problems.push(
-      `BCSYNC_BC_COMPANY_ID or BCSYNC_BC_COMPANY_NAME is not set: set ${HINTS.BCSYNC_BC_COMPANY_ID}`,
+      `BCSYNC_BC_COMPANY_ID or BCSYNC_BC_COMPANY_NAME is not set: set ${CONNECTOR_HINTS.BCSYNC_BC_COMPANY_ID}`,
     );
   }
   const apiUrl = r.optional('BCSYNC_BC_API_URL', httpUrl, DEFAULT_BC_API_URL);
@@ -178,11 +143,13 @@ function readBc(r: EnvReader): BcConfig {
   };
 }
 
-function readDataverse(r: EnvReader): DataverseConfig {
+export function readDataverse(r: EnvReader): DataverseConfig {
   const url = r.required('BCSYNC_DATAVERSE_URL', httpUrl);
   const tenant = r.optional('BCSYNC_DATAVERSE_TENANT', nonEmpty, r.raw('BCSYNC_BC_TENANT') ?? '');
   if (!tenant && !r.raw('BCSYNC_DATAVERSE_TOKEN_URL')) {
-    r.problems.push(`BCSYNC_DATAVERSE_TENANT is not set: set it to ${HINTS.BCSYNC_DATAVERSE_TENANT}`);
+    r.problems.push(
+      `BCSYNC_DATAVERSE_TENANT is not set: set it to ${CONNECTOR_HINTS.BCSYNC_DATAVERSE_TENANT}`,
+    );
   }
   return {
     url,
@@ -195,7 +162,7 @@ function readDataverse(r: EnvReader): DataverseConfig {
   };
 }
 
-function readHttp(r: EnvReader): HttpConfig {
+export function readHttp(r: EnvReader): HttpConfig {
   return {
     timeoutMs: r.optional('BCSYNC_HTTP_TIMEOUT_MS', z.coerce.number().int().positive(), 120_000),
     retry: {
@@ -211,23 +178,23 @@ function finish<T>(r: EnvReader, value: T): T {
   return value;
 }
 
-export function loadBcConfig(env: Env = process.env): BcConfig {
-  const r = new EnvReader(env);
+export function loadBcConfig(env: Env): BcConfig {
+  const r = new EnvReader(env, CONNECTOR_HINTS);
   return finish(r, readBc(r));
 }
 
-export function loadDataverseConfig(env: Env = process.env): DataverseConfig {
-  const r = new EnvReader(env);
+export function loadDataverseConfig(env: Env): DataverseConfig {
+  const r = new EnvReader(env, CONNECTOR_HINTS);
   return finish(r, readDataverse(r));
 }
 
-export function loadHttpConfig(env: Env = process.env): HttpConfig {
-  const r = new EnvReader(env);
+export function loadHttpConfig(env: Env): HttpConfig {
+  const r = new EnvReader(env, CONNECTOR_HINTS);
   return finish(r, readHttp(r));
 }
 
 /** Both connectors' settings; throws ConfigError listing every problem at once. */
-export function loadConnectorConfig(env: Env = process.env): ConnectorConfig {
-  const r = new EnvReader(env);
+export function loadConnectorConfig(env: Env): ConnectorConfig {
+  const r = new EnvReader(env, CONNECTOR_HINTS);
   return finish(r, { bc: readBc(r), dataverse: readDataverse(r), http: readHttp(r) });
 }

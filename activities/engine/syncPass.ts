@@ -38,10 +38,6 @@ export type { PassSetup, PassStores } from './pageItem';
 /** Ids per `or` filter when records are fetched by id (URLs stay around 5 KB). */
 const ID_CHUNK = 100;
 
-const trace = (msg: string): void => {
-  if (process.env.BCSYNC_ENGINE_TRACE) console.error(`${new Date().toISOString()} engine: ${msg}`);
-};
-
 export class SyncPass {
   private readonly source: Side;
   private readonly dest: Side;
@@ -90,6 +86,14 @@ export class SyncPass {
       mappings: s.allMappings,
       direction: s.direction,
     });
+  }
+
+  /** Engine progress at debug level, with the ids an operator needs (BCSYNC_LOG_LEVEL=debug). */
+  private debug(fields: object, msg: string): void {
+    this.logger?.debug?.(
+      { mapping: this.s.mapping.name, direction: this.s.direction, jobId: this.s.jobId, ...fields },
+      msg,
+    );
   }
 
   private crash(point: CrashPoint, pageSeq: number, writes?: number): void {
@@ -143,7 +147,6 @@ export class SyncPass {
       );
       if (from) this.checkpoint = { ...this.checkpoint, readFrom: from };
     }
-    trace('coupling index');
     this.index =
       this.s.index ??
       (await CouplingIndex.open(
@@ -152,7 +155,7 @@ export class SyncPass {
         this.s.deps.couplingLookup ?? 'perPage',
         this.s.deps.snapshotLimit ?? 500_000,
       ));
-    trace(`index ${this.index.mode}`);
+    this.debug({ couplingLookup: this.index.mode }, 'coupling index open');
     if (this.index.mode === 'snapshot') {
       this.lookups = new LookupResolver({
         bc: this.s.deps.bc,
@@ -165,7 +168,6 @@ export class SyncPass {
     }
     for (const r of await stores.retries.load(mapping.name, direction)) this.retryDocs.set(r.sourceId, r);
     await this.learnBcFields();
-    trace('selection');
 
     const retried = new Set<string>();
     if (this.checkpoint.phase === 'retry') {
@@ -338,7 +340,7 @@ export class SyncPass {
       this.source.name,
       items.map((i) => i.id),
     );
-    trace(`page ${pageSeq}: ${items.length} records`);
+    this.debug({ pageSeq, records: items.length }, 'page read');
 
     const page = classify(items, couplings, this.retryDocs, {
       direction,
@@ -369,7 +371,7 @@ export class SyncPass {
       this.fields,
       (f) => sourceKey(f, direction),
     );
-    trace(`page ${pageSeq}: lookups done, ${updates.length} updates, ${inserts.length} inserts`);
+    this.debug({ pageSeq, updates: updates.length, inserts: inserts.length }, 'page classified');
     const needDest = updates
       .filter((i) => !i.dest)
       .map((i) => (sourceIsBc ? i.coupling!.crmId! : i.coupling!.bcId));
@@ -455,7 +457,7 @@ export class SyncPass {
     }
 
     // ---- write the page in batches ----------------------------------------------------------------
-    trace(`page ${pageSeq}: writing ${ops.length}`);
+    this.debug({ pageSeq, writes: ops.length }, 'page writing');
     this.crash('beforeWrite', pageSeq, ops.length);
     const results: WriteResult[] = ops.length
       ? await this.dest.client.writeBatch(

@@ -4,8 +4,8 @@ import type { TableClient } from '../connectors/types';
 import type { EffectiveMappings } from '../mappings/mappingConfig';
 import type { JobCounters } from '../store/jobLog';
 
-/** toCrm = BC -> CRM (ToIntegrationTable pass), fromCrm = CRM -> BC (FromIntegrationTable pass). */
-export type PassDirection = 'toCrm' | 'fromCrm';
+export type { PassDirection } from '../../common/passDirection';
+import type { PassDirection } from '../../common/passDirection';
 
 /**
  * Points of a pass where a test can simulate a crash (the process dies: nothing after it runs). A retry
@@ -29,6 +29,7 @@ export interface CrashContext {
 }
 
 export interface EngineLogger {
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

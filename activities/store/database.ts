@@ -111,7 +111,7 @@ export async function connectDatabase(
       `cannot connect to MongoDB at ${redactUri(uri)}: ${redactUri((err as Error).message)}. Check MONGODB_URI or run \`bcsync servers up\`.`,
     );
   }
-  const db = client.db(options.dbName ?? process.env.BCSYNC_DB_NAME ?? 'bcsync');
+  const db = client.db(options.dbName ?? 'bcsync');
   await ensureIndexes(db);
   return { client, db, cols: collections(db), close: () => client.close() };
 }

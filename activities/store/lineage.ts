@@ -83,20 +83,6 @@ export interface LineageDoc {
   by?: string;
 }
 
-export const DEFAULT_LINEAGE_RETENTION_DAYS = 30;
-
-/** Retention in days from BCSYNC_LINEAGE_RETENTION_DAYS (default 30); a bad value is named. */
-export function lineageRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.BCSYNC_LINEAGE_RETENTION_DAYS;
-  if (raw === undefined || raw === '') return DEFAULT_LINEAGE_RETENTION_DAYS;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(
-      `BCSYNC_LINEAGE_RETENTION_DAYS must be a positive number of days, got "${raw}" (default ${DEFAULT_LINEAGE_RETENTION_DAYS})`,
-    );
-  return n;
-}
-
 export interface LineageQuery {
   mapping: string;
   bcId?: string;

@@ -4,7 +4,7 @@
 // point 2, "sync stalls silently"). Kept apart from the couplings so that selecting the failures reads a
 // small collection, not every coupling (FerretDB scans a collection for any non-`_id` filter).
 import type { Collection, Db } from 'mongodb';
-import type { PassDirection } from '../engine/types';
+import type { PassDirection } from '../../common/passDirection';
 import { WRITE_CHUNK } from './couplings';
 
 export interface RetryDoc {

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { JOB_QUEUE_TASK_QUEUE } from '../../common/jobQueue';
-import { connectionSettings } from '../../devservers/devServers';
 import { printJson } from '../output';
+import type { CliContext } from '../context';
 
-export function registerCheck(program: Command): void {
+export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
     .description(
@@ -13,10 +13,10 @@ export function registerCheck(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { temporalAddress } = connectionSettings();
+      const { temporalAddress } = ctx.connection();
       const connection = await Connection.connect({ address: temporalAddress });
       try {
-        const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+        const client = new Client({ connection, namespace: ctx.settings().temporal.namespace });
         const token = randomUUID();
         const result = await client.workflow.execute('stackCheck', {
           taskQueue: JOB_QUEUE_TASK_QUEUE,

@@ -1,15 +1,16 @@
 // `bcsync couple` / `bcsync uncouple`: set up or remove a coupling by hand (section 7).
 import type { Command } from 'commander';
 import { bcRecordId, crmRecordId, mappingName } from '../../common/ids';
-import { findMapping, loadMappings } from '../../activities/mappings/mappingConfig';
+import { findMapping } from '../../activities/mappings/mappingConfig';
 import { CouplingConflictError, CouplingStore } from '../../activities/store/couplings';
 import { withDatabase } from '../database';
 import { CliError } from '../output';
+import type { CliContext } from '../context';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function mappingOf(name: string) {
-  const { mappings } = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+export function mappingOf(ctx: CliContext, name: string) {
+  const { mappings } = ctx.mappings();
   const m = findMapping(mappings, name);
   if (!m) throw new CliError(`no mapping "${name}": use one of ${mappings.map((x) => x.name).join(', ')}`, 2);
   return m;
@@ -21,17 +22,17 @@ export function checkId(kind: string, id: string | undefined): string | undefine
   return id;
 }
 
-export function registerCouplings(program: Command): void {
+export function registerCouplings(program: Command, ctx: CliContext): void {
   program
     .command('couple <mapping> <bcId> <crmId>')
     .description(
       'couple a BC record (SystemId) to a CRM row (id) in a mapping; fails if either is coupled already',
     )
     .action(async (name: string, bcId: string, crmId: string) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       checkId('BC id', bcId);
       checkId('CRM id', crmId);
-      await withDatabase(async ({ cols }) => {
+      await withDatabase(ctx, async ({ cols }) => {
         try {
           await new CouplingStore(cols.couplings).couple(
             mappingName(m.name),
@@ -52,9 +53,9 @@ export function registerCouplings(program: Command): void {
     .option('--bc <id>', 'BC SystemId')
     .option('--crm <id>', 'CRM row id')
     .action(async (name: string, opts: { bc?: string; crm?: string }) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       if (!opts.bc === !opts.crm) throw new CliError('give exactly one of --bc <id> or --crm <id>', 2);
-      const removed = await withDatabase(({ cols }) =>
+      const removed = await withDatabase(ctx, ({ cols }) =>
         new CouplingStore(cols.couplings).uncouple(mappingName(m.name), {
           bcId: opts.bc ? bcRecordId(checkId('BC id', opts.bc)!) : undefined,
           crmId: opts.crm ? crmRecordId(checkId('CRM id', opts.crm)!) : undefined,

@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { startEmulators } from '../../emulators';
-import { stateDir } from '../../devservers/paths';
 import { emulatorConnectorEnv, printableEnv } from '../emulatorConnection';
 import { CliError } from '../output';
+import type { CliContext } from '../context';
 
 const number = (flag: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -13,7 +13,7 @@ const number = (flag: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-export function registerEmulate(program: Command): void {
+export function registerEmulate(program: Command, ctx: CliContext): void {
   program
     .command('emulate')
     .description('serve the Business Central API v2.0 and Dataverse Web API emulators on loopback')
@@ -72,7 +72,8 @@ export function registerEmulate(program: Command): void {
           dataversePort: opts.dataversePort,
           seed: opts.seed as 'demo' | 'empty',
           records: opts.records,
-          stateDir: opts.persist ? join(stateDir(), 'emulators') : undefined,
+          stateDir: opts.persist ? join(ctx.settings().dev.stateDir, 'emulators') : undefined,
+          credentials: ctx.settings().emulators,
           webhookCoalesceMs: opts.webhookCoalesceMs,
           faults: {
             latencyMs: opts.latencyMs ?? 0,

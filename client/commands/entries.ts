@@ -1,6 +1,5 @@
 // Job queue entry commands: setup, entries, status, reactivate, run, hold, resume, set.
 import type { Command } from 'commander';
-import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { MappingStore } from '../../activities/store/mappingStore';
 import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
 import type { EntryStatus, RunNowRequest, RunResult, ScheduleChange } from '../../common/jobQueue';
@@ -25,8 +24,9 @@ import {
 } from '../jobQueueEntries';
 import { CliError, printJson, printTable } from '../output';
 import { tableTime } from '../tableTime';
+import type { CliContext } from '../context';
 
-const definitions = (): EntryDefinition[] => entryDefinitions(loadMappings(process.env.BCSYNC_MAPPINGS_FILE));
+const definitions = (ctx: CliContext): EntryDefinition[] => entryDefinitions(ctx.mappings());
 
 const when = (iso: string | null | undefined) => tableTime(iso);
 
@@ -69,10 +69,13 @@ function printStatus(s: EntryStatus, json?: boolean): void {
 }
 
 /** Seeds MongoDB with the mappings and entry settings, then starts (or updates) every entry workflow. */
-export async function setupEntries(log: (line: string) => void = console.log): Promise<EntryDefinition[]> {
-  const effective = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+export async function setupEntries(
+  ctx: CliContext,
+  log: (line: string) => void = console.log,
+): Promise<EntryDefinition[]> {
+  const effective = ctx.mappings();
   const defs = entryDefinitions(effective);
-  await withDatabase(async ({ cols }) => {
+  await withDatabase(ctx, async ({ cols }) => {
     await new MappingStore(cols.mappings).seed(effective.mappings);
     const store = new JobQueueEntryStore(cols.jobQueueEntries);
     await store.seedDefaults([
@@ -104,19 +107,19 @@ export async function setupEntries(log: (line: string) => void = console.log): P
       }
     }
   });
-  await withTemporal(async (client) => {
+  await withTemporal(ctx, async (client) => {
     for (const def of defs) log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
     log(`lineage retention schedule: ${await ensureLineageRetentionSchedule(client)}`);
   });
   return defs;
 }
 
-export function registerEntries(program: Command): void {
+export function registerEntries(program: Command, ctx: CliContext): void {
   program
     .command('setup')
     .description('create or update the default job queue entries and start their workflows (idempotent)')
     .action(async () => {
-      await setupEntries();
+      await setupEntries(ctx);
     });
 
   program
@@ -124,8 +127,8 @@ export function registerEntries(program: Command): void {
     .description('all job queue entries with state, last run and next run')
     .option('--json', 'machine-readable output (see README)')
     .action(async (opts: { json?: boolean }) => {
-      const views = await withTemporal((client) =>
-        Promise.all(definitions().map((d) => describeEntry(client, d))),
+      const views = await withTemporal(ctx, (client) =>
+        Promise.all(definitions(ctx).map((d) => describeEntry(client, d))),
       );
       if (opts.json) return printJson(views.map(entryJson));
       printTable(
@@ -167,8 +170,8 @@ export function registerEntries(program: Command): void {
     .description('full status of one entry (state, last run and counts, next run, attempts, last error)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const def = resolveEntry(definitions(), name);
-      const view = await withTemporal((client) => describeEntry(client, def, 15000));
+      const def = resolveEntry(definitions(ctx), name);
+      const view = await withTemporal(ctx, (client) => describeEntry(client, def, 15000));
       if (!view.status)
         throw new CliError(
           view.execution === 'RUNNING'
@@ -182,8 +185,8 @@ export function registerEntries(program: Command): void {
     .command('reactivate <entry>')
     .description('wake the entry now, as a change in BC does (signal)')
     .action(async (name: string) => {
-      const def = resolveEntry(definitions(), name);
-      await withTemporal((client) =>
+      const def = resolveEntry(definitions(ctx), name);
+      await withTemporal(ctx, (client) =>
         entryHandle(client, def).signal(bcChangedSignal, {
           resource: 'reactivated by user',
           at: new Date().toISOString(),
@@ -197,8 +200,8 @@ export function registerEntries(program: Command): void {
     .description('run the entry now and print the counts')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const def = resolveEntry(definitions(), name);
-      const result = await withTemporal((client) =>
+      const def = resolveEntry(definitions(ctx), name);
+      const result = await withTemporal(ctx, (client) =>
         entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
       );
       printCounts(def.entry, result, opts.json);
@@ -209,9 +212,9 @@ export function registerEntries(program: Command): void {
     .description('put the entry On Hold (it runs again after `resume`)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const def = resolveEntry(definitions(), name);
+      const def = resolveEntry(definitions(ctx), name);
       printStatus(
-        await withTemporal((client) => entryHandle(client, def).executeUpdate(holdUpdate)),
+        await withTemporal(ctx, (client) => entryHandle(client, def).executeUpdate(holdUpdate)),
         opts.json,
       );
     });
@@ -221,9 +224,9 @@ export function registerEntries(program: Command): void {
     .description('set the entry Ready and run it now (also restarts an entry in Error)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const def = resolveEntry(definitions(), name);
+      const def = resolveEntry(definitions(ctx), name);
       printStatus(
-        await withTemporal((client) => entryHandle(client, def).executeUpdate(resumeUpdate)),
+        await withTemporal(ctx, (client) => entryHandle(client, def).executeUpdate(resumeUpdate)),
         opts.json,
       );
     });
@@ -257,7 +260,7 @@ export function registerEntries(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const def = resolveEntry(definitions(), name);
+        const def = resolveEntry(definitions(ctx), name);
         const change: ScheduleChange = {};
         if (opts.frequency !== undefined) change.frequencyMinutes = opts.frequency;
         if (opts.inactivityTimeout !== undefined) change.inactivityTimeoutMinutes = opts.inactivityTimeout;
@@ -272,11 +275,11 @@ export function registerEntries(program: Command): void {
             'nothing to set: give --frequency, --inactivity-timeout, --max-attempts or --crm-wake',
             2,
           );
-        const status = await withTemporal((client) =>
+        const status = await withTemporal(ctx, (client) =>
           entryHandle(client, def).executeUpdate(setScheduleUpdate, { args: [change] }),
         );
         // Keep the durable settings in step, so a later `setup` does not undo the change.
-        await withDatabase(async ({ cols }) => {
+        await withDatabase(ctx, async ({ cols }) => {
           await new JobQueueEntryStore(cols.jobQueueEntries).update(def.entry, {
             ...(change.frequencyMinutes !== undefined && { minutesBetweenRuns: change.frequencyMinutes }),
             ...(change.inactivityTimeoutMinutes !== undefined && {

@@ -2,14 +2,16 @@
 // `remove-coupling`. Each is recorded in the record's lineage (`bcsync why` shows it).
 import type { Command } from 'commander';
 import { createConnectors } from '../../activities/connectors';
-import { ConfigError, loadConnectorConfig } from '../../activities/connectors/connectorConfig';
 import {
   coupledRecordActions,
   RecordActionError,
   type CoupledRecordActions,
   type DeletedCoupling,
 } from '../../activities/engine/coupledRecordActions';
-import { customEntitySets, loadMappings } from '../../activities/mappings/mappingConfig';
+import { customEntitySets } from '../../activities/mappings/mappingConfig';
+import { requireConnectors } from '../../config/settings';
+import { ConfigError } from '../../activities/connectors/connectorConfig';
+import type { CliContext } from '../context';
 import type { IntegrationTableMapping } from '../../activities/mappings/integrationTableMapping';
 import { withDatabase } from '../database';
 import { CliError, printJson, printTable } from '../output';
@@ -17,6 +19,7 @@ import { checkId, mappingOf } from './couplings';
 
 /** Runs an action with the record actions of a mapping; `connectors` when it reads BC and Dataverse. */
 async function withActions<T>(
+  ctx: CliContext,
   mapping: IntegrationTableMapping,
   connectors: boolean,
   fn: (actions: CoupledRecordActions) => Promise<T>,
@@ -24,8 +27,8 @@ async function withActions<T>(
   let clients = {};
   if (connectors) {
     try {
-      const c = createConnectors(loadConnectorConfig(), {
-        bcCustomEntities: customEntitySets(loadMappings(process.env.BCSYNC_MAPPINGS_FILE)),
+      const c = createConnectors(requireConnectors(ctx.settings()), {
+        bcCustomEntities: customEntitySets(ctx.mappings()),
       });
       clients = { bc: c.bc, crm: c.dataverse };
     } catch (err) {
@@ -33,7 +36,7 @@ async function withActions<T>(
       throw err;
     }
   }
-  return withDatabase(async (db) => {
+  return withDatabase(ctx, async (db) => {
     try {
       return await fn(coupledRecordActions({ db, mapping, by: 'cli', ...clients }));
     } catch (err) {
@@ -61,16 +64,16 @@ function printDeleted(rows: DeletedCoupling[], json: boolean | undefined, empty:
   );
 }
 
-export function registerErrorActions(program: Command): void {
+export function registerErrorActions(program: Command, ctx: CliContext): void {
   program
     .command('retry <mapping> [id]')
     .description('Retry / Retry All: clear Skipped so the next run tries the record again (BC or CRM id)')
     .option('--all', 'every skipped record of the mapping')
     .option('--json', 'machine-readable output')
     .action(async (name: string, id: string | undefined, opts: { all?: boolean; json?: boolean }) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       const t = target(id, opts.all, 'retry');
-      const ids = await withActions(m, false, (a) => a.retry(t));
+      const ids = await withActions(ctx, m, false, (a) => a.retry(t));
       if (opts.json) return printJson({ mapping: m.name, retried: ids });
       console.log(
         ids.length === 0
@@ -84,8 +87,8 @@ export function registerErrorActions(program: Command): void {
     .description('Find for Deleted: couplings whose BC or CRM record no longer exists')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const m = mappingOf(name);
-      const rows = await withActions(m, true, (a) => a.findDeleted());
+      const m = mappingOf(ctx, name);
+      const rows = await withActions(ctx, m, true, (a) => a.findDeleted());
       printDeleted(rows, opts.json, `${m.name}: every coupled record still exists on both sides`);
       if (!opts.json && rows.length > 0)
         console.log(
@@ -101,9 +104,9 @@ export function registerErrorActions(program: Command): void {
     .option('--all', 'every coupling found by find-deleted')
     .option('--json', 'machine-readable output')
     .action(async (name: string, id: string | undefined, opts: { all?: boolean; json?: boolean }) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       const t = target(id, opts.all, 'restore');
-      const rows = await withActions(m, true, (a) => a.restore(t));
+      const rows = await withActions(ctx, m, true, (a) => a.restore(t));
       if (opts.json) return printJson(rows);
       printDeleted(rows, false, `${m.name}: nothing to restore`);
       if (rows.length > 0)
@@ -118,9 +121,9 @@ export function registerErrorActions(program: Command): void {
     .option('--all', 'every coupling found by find-deleted')
     .option('--json', 'machine-readable output')
     .action(async (name: string, id: string | undefined, opts: { all?: boolean; json?: boolean }) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       const t = target(id, opts.all, 'delete');
-      const { deleted, refused } = await withActions(m, true, (a) => a.delete(t));
+      const { deleted, refused } = await withActions(ctx, m, true, (a) => a.delete(t));
       if (opts.json) printJson({ deleted, refused });
       else {
         printDeleted(deleted, false, `${m.name}: nothing deleted`);
@@ -142,8 +145,8 @@ export function registerErrorActions(program: Command): void {
     .description('Delete Couplings: uncouple a record (BC or CRM id); both records stay')
     .option('--json', 'machine-readable output')
     .action(async (name: string, id: string, opts: { json?: boolean }) => {
-      const m = mappingOf(name);
-      const c = await withActions(m, false, (a) => a.removeCoupling(checkId('record id', id)!));
+      const m = mappingOf(ctx, name);
+      const c = await withActions(ctx, m, false, (a) => a.removeCoupling(checkId('record id', id)!));
       if (opts.json) return printJson({ mapping: m.name, bcId: c.bcId, crmId: c.crmId ?? null });
       console.log(`${m.name}: BC ${c.bcId} and CRM ${c.crmId ?? '(none)'} are no longer coupled`);
     });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { JOB_QUEUE_TASK_QUEUE } from '../../common/jobQueue';
-import { findMapping, loadMappings } from '../../activities/mappings/mappingConfig';
+import { findMapping } from '../../activities/mappings/mappingConfig';
 import {
   fullSyncProgressQuery,
   type fullSynchronization,
@@ -11,6 +11,7 @@ import {
 import { withTemporal } from '../temporalClient';
 import { CliError, printJson, printTable } from '../output';
 import type { Client } from '@temporalio/client';
+import type { CliContext } from '../context';
 
 export interface FullSyncOptions {
   mapping?: string;
@@ -18,8 +19,12 @@ export interface FullSyncOptions {
 }
 
 /** Starts the full synchronization of one mapping or all of them and waits for it. */
-export async function runFullSync(client: Client, opts: FullSyncOptions = {}): Promise<FullSyncProgress> {
-  const { mappings } = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+export async function runFullSync(
+  ctx: CliContext,
+  client: Client,
+  opts: FullSyncOptions = {},
+): Promise<FullSyncProgress> {
+  const { mappings } = ctx.mappings();
   let selected = mappings;
   if (opts.mapping) {
     const m = findMapping(mappings, opts.mapping);
@@ -58,7 +63,7 @@ export async function runFullSync(client: Client, opts: FullSyncOptions = {}): P
   }
 }
 
-export function registerFullSync(program: Command): void {
+export function registerFullSync(program: Command, ctx: CliContext): void {
   program
     .command('full-sync')
     .description(
@@ -72,8 +77,8 @@ export function registerFullSync(program: Command): void {
           ? undefined
           : new SingleBar({ format: ' {bar} {value}/{total} mappings | {current}' }, Presets.shades_classic);
       let started = false;
-      const result = await withTemporal((client) =>
-        runFullSync(client, {
+      const result = await withTemporal(ctx, (client) =>
+        runFullSync(ctx, client, {
           mapping: opts.mapping,
           onProgress: (p) => {
             if (!bar) return;

@@ -1,15 +1,16 @@
 // `bcsync log` and `bcsync errors`: the synchronization job log and error log (section 5), per mapping.
 import type { Command } from 'commander';
-import { findMapping, loadMappings } from '../../activities/mappings/mappingConfig';
+import { findMapping } from '../../activities/mappings/mappingConfig';
 import { JobLogStore } from '../../activities/store/jobLog';
 import { SyncErrorStore, type RecordRef } from '../../activities/store/syncErrors';
 import { withDatabase } from '../database';
 import { CliError, printJson, printTable } from '../output';
 import { tableTime } from '../tableTime';
+import type { CliContext } from '../context';
 
-function mappingFilter(name?: string): string | undefined {
+function mappingFilter(ctx: CliContext, name?: string): string | undefined {
   if (!name) return undefined;
-  const { mappings, statistics } = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+  const { mappings, statistics } = ctx.mappings();
   if (['STATISTICS', statistics.name.toUpperCase()].includes(name.trim().toUpperCase()))
     return statistics.name;
   const m = findMapping(mappings, name);
@@ -27,7 +28,7 @@ const iso = (d?: Date) => d?.toISOString() ?? null;
 const ref = (r?: RecordRef) =>
   r ? `${r.system}:${r.entity}${r.label ? ` ${r.label}` : ''}${r.id ? ` (${r.id})` : ''}` : '';
 
-export function registerLogs(program: Command): void {
+export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('log')
     .description('synchronization job log, newest first')
@@ -35,8 +36,8 @@ export function registerLogs(program: Command): void {
     .option('--limit <n>', 'how many rows', limitOption, 50)
     .option('--json', 'machine-readable output (see README)')
     .action(async (opts: { mapping?: string; limit: number; json?: boolean }) => {
-      const mapping = mappingFilter(opts.mapping);
-      const rows = await withDatabase(({ cols }) =>
+      const mapping = mappingFilter(ctx, opts.mapping);
+      const rows = await withDatabase(ctx, ({ cols }) =>
         new JobLogStore(cols.jobLog).list({ mapping, limit: opts.limit }),
       );
       if (opts.json) {
@@ -99,8 +100,8 @@ export function registerLogs(program: Command): void {
     .option('--limit <n>', 'how many rows', limitOption, 100)
     .option('--json', 'machine-readable output (see README)')
     .action(async (opts: { mapping?: string; job?: string; limit: number; json?: boolean }) => {
-      const mapping = mappingFilter(opts.mapping);
-      const rows = await withDatabase(({ cols }) =>
+      const mapping = mappingFilter(ctx, opts.mapping);
+      const rows = await withDatabase(ctx, ({ cols }) =>
         new SyncErrorStore(cols.syncErrors).list({ mapping, jobId: opts.job, limit: opts.limit }),
       );
       if (opts.json) {

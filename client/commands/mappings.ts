@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { printJson, printTable } from '../output';
+import type { CliContext } from '../context';
 
 const arrow = { Bidirectional: '<->', ToIntegrationTable: '->', FromIntegrationTable: '<-' } as const;
 
-export function registerMappings(program: Command): void {
+export function registerMappings(program: Command, ctx: CliContext): void {
   program
     .command('mappings')
     .description(
@@ -13,7 +13,7 @@ export function registerMappings(program: Command): void {
     .option('--json', 'full definitions, field mappings included')
     .option('--fields', 'also list each field mapping')
     .action((opts: { json?: boolean; fields?: boolean }) => {
-      const { mappings, statistics, source } = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+      const { mappings, statistics, source } = ctx.mappings();
       if (opts.json) return printJson({ source: source ?? 'defaults', mappings, statistics });
       printTable(
         [

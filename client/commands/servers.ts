@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { down, status, up } from '../../devservers/devServers';
 import { redactUri } from '../../activities/store/database';
 import { printJson, printTable } from '../output';
+import type { CliContext } from '../context';
 
-export function registerServers(program: Command): void {
+export function registerServers(program: Command, ctx: CliContext): void {
   const servers = program
     .command('servers')
     .description('start, stop and show the local Temporal and MongoDB-compatible servers');
@@ -12,7 +13,7 @@ export function registerServers(program: Command): void {
     .command('up')
     .description('start what is not running (reuses running servers), installing missing binaries')
     .action(async () => {
-      const state = await up({ install: true, log: console.log });
+      const state = await up({ dev: ctx.settings().dev, install: true, log: console.log });
       console.log(`TEMPORAL_ADDRESS=${state.temporal.address}`);
       console.log(`MONGODB_URI=${redactUri(state.mongo.address)}`);
       if (state.temporal.uiUrl) console.log(`Temporal UI: ${state.temporal.uiUrl}`);
@@ -22,7 +23,7 @@ export function registerServers(program: Command): void {
     .command('down')
     .description('stop the servers `up` started (and nothing else)')
     .action(async () => {
-      const stopped = await down();
+      const stopped = await down({ stateDir: ctx.settings().dev.stateDir });
       console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing to stop');
     });
 
@@ -30,7 +31,7 @@ export function registerServers(program: Command): void {
     .command('status')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const s = await status();
+      const s = await status({ stateDir: ctx.settings().dev.stateDir });
       const rows = [s.temporal, s.mongo].filter((r) => r !== undefined);
       const view = rows.map((r) => ({
         kind: r.kind,
@@ -52,7 +53,7 @@ export function registerServers(program: Command): void {
     .command('env')
     .description('print export lines for the running servers: eval "$(bcsync servers env)"')
     .action(async () => {
-      const s = await status();
+      const s = await status({ stateDir: ctx.settings().dev.stateDir });
       if (!s.temporal?.running || !s.mongo?.running) {
         console.error('servers are not running: run `bcsync servers up` first');
         process.exitCode = 1;

@@ -2,7 +2,7 @@
 // retry list, which every pass reads first whatever the watermark (rule 4.2), and the entry runs now on
 // a worker; a record whose mapped fields already agree is reported Unchanged.
 import type { Command } from 'commander';
-import { findMapping, loadMappings } from '../../activities/mappings/mappingConfig';
+import { findMapping } from '../../activities/mappings/mappingConfig';
 import { RetryQueueStore, retryKey } from '../../activities/store/retryQueue';
 import type { RunNowRequest, RunResult } from '../../common/jobQueue';
 import { runNowUpdate } from '../../workflows/messages';
@@ -10,10 +10,11 @@ import { withDatabase } from '../database';
 import { entryDefinitions, entryHandle, resolveEntry } from '../jobQueueEntries';
 import { withTemporal } from '../temporalClient';
 import { CliError, printJson, printTable } from '../output';
+import type { CliContext } from '../context';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function registerSyncRecord(program: Command): void {
+export function registerSyncRecord(program: Command, ctx: CliContext): void {
   program
     .command('sync-record <mapping>')
     .description('synchronize one record now: --bc <id> sends it BC -> CRM, --crm <id> sends it CRM -> BC')
@@ -21,7 +22,7 @@ export function registerSyncRecord(program: Command): void {
     .option('--crm <id>', 'CRM row id of the record (direction CRM -> BC)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { bc?: string; crm?: string; json?: boolean }) => {
-      const effective = loadMappings(process.env.BCSYNC_MAPPINGS_FILE);
+      const effective = ctx.mappings();
       const mapping = findMapping(effective.mappings, name);
       if (!mapping)
         throw new CliError(
@@ -42,7 +43,7 @@ export function registerSyncRecord(program: Command): void {
           2,
         );
       }
-      await withDatabase(async ({ db }) => {
+      await withDatabase(ctx, async ({ db }) => {
         await new RetryQueueStore(db).applyPage(
           [
             {
@@ -61,7 +62,7 @@ export function registerSyncRecord(program: Command): void {
         );
       });
       const def = resolveEntry(entryDefinitions(effective), mapping.name);
-      const result = await withTemporal((client) =>
+      const result = await withTemporal(ctx, (client) =>
         entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
       );
       if (opts.json) return printJson({ mapping: mapping.name, direction, id, ...result });

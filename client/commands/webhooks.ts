@@ -3,17 +3,19 @@
 import type { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { createConnectors, loadConnectorConfig, type Connectors } from '../../activities/connectors';
+import { createConnectors, type Connectors } from '../../activities/connectors';
+import { customEntitySets } from '../../activities/mappings/mappingConfig';
+import { requireConnectors } from '../../config/settings';
 import { createLogger } from '../../activities/logger';
 import { connectDatabase, redactUri } from '../../activities/store/database';
 import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
-import { connectionSettings } from '../../devservers/devServers';
 import { printJson, printTable } from '../output';
 import { SubscriptionManager } from '../wakeups/subscriptionManager';
 import { DEFAULT_NOTIFICATION_PATH } from '../wakeups/webhookReceiver';
 import { startWakeupService } from '../wakeups/wakeupService';
 import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
+import type { CliContext } from '../context';
 
 interface WebhooksOptions {
   port?: string;
@@ -38,7 +40,7 @@ function untilSignal(): Promise<string> {
   });
 }
 
-export function registerWebhooks(program: Command): void {
+export function registerWebhooks(program: Command, ctx: CliContext): void {
   program
     .command('webhooks')
     .description(
@@ -65,21 +67,25 @@ export function registerWebhooks(program: Command): void {
     .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")
     .option('--json', 'machine-readable output (with --list / --unsubscribe)')
     .action(async (opts: WebhooksOptions) => {
-      const settings = wakeupSettings(opts);
-      const { temporalAddress, mongodbUri } = connectionSettings();
-      const connectors = createConnectors(loadConnectorConfig());
-      const database = await connectDatabase(mongodbUri);
+      const settings = wakeupSettings(opts, ctx.settings().wakeups);
+      const { temporalAddress, mongodbUri } = ctx.connection();
+      // Built as the worker builds them, so both use the same BC API route per entity set.
+      const connectors = createConnectors(requireConnectors(ctx.settings()), {
+        bcCustomEntities: customEntitySets(ctx.mappings()),
+      });
+      const database = await connectDatabase(mongodbUri, { dbName: ctx.settings().mongo.dbName });
       try {
         if (opts.list || opts.unsubscribe) {
           await manageSubscriptions(opts, settings.publicUrl ?? defaultNotificationUrl(settings.port), {
             db: database.db,
             connectors,
+            ctx,
           });
           return;
         }
         const connection = await Connection.connect({ address: temporalAddress });
         try {
-          const temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+          const temporal = new Client({ connection, namespace: ctx.settings().temporal.namespace });
           const service = await startWakeupService({
             temporal,
             db: database.db,
@@ -89,6 +95,8 @@ export function registerWebhooks(program: Command): void {
             publicUrl: settings.publicUrl,
             crmPollSeconds: settings.crmPollSeconds,
             bcPollSeconds: settings.bcPollSeconds,
+            mappingsFile: ctx.settings().mappingsFile,
+            logger: createLogger('wakeups', ctx.settings().logLevel),
           });
           console.log(
             `bcsync webhooks: listening on ${service.receiver.url}, BC calls ${service.notificationUrl}; ` +
@@ -117,8 +125,9 @@ const defaultNotificationUrl = (port: number): string =>
 async function manageSubscriptions(
   opts: WebhooksOptions,
   notificationUrl: string,
-  deps: { db: Db; connectors: Connectors },
+  deps: { db: Db; connectors: Connectors; ctx: CliContext },
 ): Promise<void> {
+  const { ctx } = deps;
   const store = new WebhookSubscriptionStore(deps.db);
   const manager = new SubscriptionManager({
     webhooks: deps.connectors.bcWebhooks,
@@ -126,7 +135,7 @@ async function manageSubscriptions(
     notificationUrl,
     clientState: await store.clientState(),
     entitySets: () => [],
-    logger: createLogger('webhooks'),
+    logger: createLogger('webhooks', ctx.settings().logLevel),
   });
   if (opts.unsubscribe) {
     const removed = await manager.removeAll();

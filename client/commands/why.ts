@@ -4,18 +4,19 @@ import { LineageStore } from '../../activities/store/lineage';
 import type { EntryStatus } from '../../common/jobQueue';
 import { withDatabase } from '../database';
 import { describeEntry, entryDefinitions, resolveEntry } from '../jobQueueEntries';
-import { loadMappings } from '../../activities/mappings/mappingConfig';
+import type { CliContext } from '../context';
 import { CliError, printJson, printTable } from '../output';
 import { readRecordStory, type RecordStory, type StoryEvent } from '../recordStory';
 import { tableTime } from '../tableTime';
 import { withTemporal } from '../temporalClient';
+import { temporalUi } from '../temporalUiLinks';
 import { checkId, mappingOf } from './couplings';
 
 /** The entry's state, when Temporal and a worker answer within a few seconds; the story works without. */
-async function entryStatusOf(entry: string): Promise<EntryStatus | null> {
+async function entryStatusOf(ctx: CliContext, entry: string): Promise<EntryStatus | null> {
   try {
-    const def = resolveEntry(entryDefinitions(loadMappings(process.env.BCSYNC_MAPPINGS_FILE)), entry);
-    return await withTemporal(async (client) => (await describeEntry(client, def, 3000)).status);
+    const def = resolveEntry(entryDefinitions(ctx.mappings()), entry);
+    return await withTemporal(ctx, async (client) => (await describeEntry(client, def, 3000)).status);
   } catch {
     return null;
   }
@@ -74,7 +75,7 @@ function printStory(s: RecordStory): void {
   );
 }
 
-export function registerWhy(program: Command): void {
+export function registerWhy(program: Command, ctx: CliContext): void {
   program
     .command('why <mapping>')
     .description('what happened to this record, and why: its coupling, history, open errors and a verdict')
@@ -83,11 +84,11 @@ export function registerWhy(program: Command): void {
     .option('--name <text>', 'part of the record number or name, e.g. 10000 or "Adatum"')
     .option('--json', 'machine-readable output (see README)')
     .action(async (name: string, opts: { bc?: string; crm?: string; name?: string; json?: boolean }) => {
-      const m = mappingOf(name);
+      const m = mappingOf(ctx, name);
       if ([opts.bc, opts.crm, opts.name].filter((x) => x !== undefined).length !== 1)
         throw new CliError('give exactly one of --bc <id>, --crm <id> or --name <text>', 2);
-      const entryStatus = await entryStatusOf(m.jobQueue.entry);
-      const story = await withDatabase(async (db) => {
+      const entryStatus = await entryStatusOf(ctx, m.jobQueue.entry);
+      const story = await withDatabase(ctx, async (db) => {
         let ids: { bcId?: string; crmId?: string } = {
           bcId: checkId('BC id', opts.bc),
           crmId: checkId('CRM id', opts.crm),
@@ -110,7 +111,7 @@ export function registerWhy(program: Command): void {
             );
           ids = { bcId: found[0]!.bcId, crmId: found[0]!.crmId };
         }
-        return readRecordStory(db, m, ids, entryStatus);
+        return readRecordStory(db, m, ids, entryStatus, temporalUi(ctx));
       });
       if (opts.json) return printJson(story);
       printStory(story);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { connectionSettings } from '../../devservers/devServers';
 import { startWorker } from '../../worker/worker';
+import type { CliContext } from '../context';
 
-export function registerWorker(program: Command): void {
+export function registerWorker(program: Command, ctx: CliContext): void {
   program
     .command('worker')
     .description('run a worker on the bcsync task queue until SIGINT/SIGTERM (start as many as you need)')
@@ -10,8 +10,10 @@ export function registerWorker(program: Command): void {
       Number(v),
     )
     .action(async (opts: { concurrency?: number }) => {
-      const { temporalAddress, mongodbUri } = connectionSettings();
+      const { temporalAddress, mongodbUri } = ctx.connection();
+      const settings = ctx.settings();
       const { done } = await startWorker({
+        settings,
         temporalAddress,
         mongodbUri,
         maxConcurrentActivities: opts.concurrency,

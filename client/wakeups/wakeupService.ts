@@ -3,7 +3,7 @@
 // a run forward; the scheduled runs stay the safety net for any change a lost signal did not announce.
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { createLogger, type Logger } from '../../activities/logger';
+import type { Logger } from '../../activities/logger';
 import { registerSecret } from '../../activities/connectors/apiError';
 import type { Connectors } from '../../activities/connectors';
 import { loadMappings } from '../../activities/mappings/mappingConfig';
@@ -45,11 +45,13 @@ export interface WakeupServiceOptions {
   company?: string;
   /** Where the routes come from; default: the effective mappings and the stored entry settings. */
   loadRoutes?: () => Promise<WakeRoutes>;
+  /** The mapping config file (setting BCSYNC_MAPPINGS_FILE), re-read at every maintenance. */
+  mappingsFile?: string;
   maintenanceIntervalMs?: number;
   renewMarginMs?: number;
   /** Clock compared with BC's subscription expiry (tests move it with the emulator's clock). */
   now?: () => number;
-  logger?: Logger;
+  logger: Logger;
 }
 
 export interface WakeupService {
@@ -70,10 +72,7 @@ export interface WakeupService {
 }
 
 /** Routes from the mapping config (BCSYNC_MAPPINGS_FILE) and the CRM wake option stored per entry. */
-export function routesFromConfig(
-  db: Db,
-  mappingsFile = process.env.BCSYNC_MAPPINGS_FILE,
-): () => Promise<WakeRoutes> {
+export function routesFromConfig(db: Db, mappingsFile: string | undefined): () => Promise<WakeRoutes> {
   const entries = new JobQueueEntryStore(collections(db).jobQueueEntries);
   return async () => {
     const effective = loadMappings(mappingsFile);
@@ -86,8 +85,8 @@ export function routesFromConfig(
 }
 
 export async function startWakeupService(options: WakeupServiceOptions): Promise<WakeupService> {
-  const logger = options.logger ?? createLogger('wakeups');
-  const loadRoutes = options.loadRoutes ?? routesFromConfig(options.db);
+  const logger = options.logger;
+  const loadRoutes = options.loadRoutes ?? routesFromConfig(options.db, options.mappingsFile);
   let routes = await loadRoutes();
   const refreshRoutes = async (): Promise<WakeRoutes> => {
     routes = await loadRoutes();

@@ -1,6 +1,8 @@
-// Settings of the wake-up service from command-line options and the environment (documented in
-// client/wakeups/README.md), validated once here so a wrong value names the variable and what to set.
+// Settings of the wake-up service: command-line options over the BCSYNC_WEBHOOK_* / BCSYNC_CRM_POLL_SECONDS
+// settings (read and validated in config/settings.ts; documented in client/wakeups/README.md). A wrong
+// option names itself and what to set.
 import { z } from 'zod';
+import type { WakeupEnvSettings } from '../../config/settings';
 import { CliError } from '../output';
 import { DEFAULT_BC_POLL_SECONDS } from './bcChangePoller';
 import { DEFAULT_NOTIFICATION_PATH } from './webhookReceiver';
@@ -34,8 +36,6 @@ const seconds = z.coerce
   .max(24 * 3600);
 const url = z.url({ protocol: /^https?$/ });
 
-type Env = Record<string, string | undefined>;
-
 function pick<T>(
   problems: string[],
   name: string,
@@ -51,41 +51,41 @@ function pick<T>(
   return fallback;
 }
 
-/** Command-line options win over the environment, the environment over the defaults. */
-export function wakeupSettings(input: WakeupSettingInput = {}, env: Env = process.env): WakeupSettings {
+/** Command-line options win over the settings (environment), the settings over the defaults. */
+export function wakeupSettings(input: WakeupSettingInput, fromEnv: WakeupEnvSettings): WakeupSettings {
   const problems: string[] = [];
-  const host = input.host ?? env.BCSYNC_WEBHOOK_HOST ?? '127.0.0.1';
+  const host = input.host ?? fromEnv.host;
   const chosenPort = pick(
     problems,
-    input.port !== undefined ? '--port' : 'BCSYNC_WEBHOOK_PORT',
+    '--port',
     `a TCP port 0-65535 (default ${DEFAULT_WEBHOOK_PORT})`,
     port,
-    input.port ?? env.BCSYNC_WEBHOOK_PORT,
-    DEFAULT_WEBHOOK_PORT,
+    input.port,
+    fromEnv.port,
   );
   const publicUrl = pick<string | undefined>(
     problems,
-    input.publicUrl !== undefined ? '--public-url' : 'BCSYNC_WEBHOOK_PUBLIC_URL',
+    '--public-url',
     `the http(s) URL Business Central posts notifications to (https for a real tenant; default http://127.0.0.1:<port>${DEFAULT_NOTIFICATION_PATH})`,
     url,
-    input.publicUrl ?? env.BCSYNC_WEBHOOK_PUBLIC_URL,
-    undefined,
+    input.publicUrl,
+    fromEnv.publicUrl,
   );
   const crmPollSeconds = pick(
     problems,
-    input.crmPollSeconds !== undefined ? '--crm-poll-seconds' : 'BCSYNC_CRM_POLL_SECONDS',
+    '--crm-poll-seconds',
     `whole seconds between Dataverse change polls, 0 = off (default ${DEFAULT_CRM_POLL_SECONDS})`,
     seconds,
-    input.crmPollSeconds ?? env.BCSYNC_CRM_POLL_SECONDS,
-    DEFAULT_CRM_POLL_SECONDS,
+    input.crmPollSeconds,
+    fromEnv.crmPollSeconds,
   );
   const bcPollSeconds = pick(
     problems,
-    input.bcPollSeconds !== undefined ? '--bc-poll-seconds' : 'BCSYNC_BC_POLL_SECONDS',
+    '--bc-poll-seconds',
     `whole seconds between polls of BC entity sets without webhooks, 0 = off (default ${DEFAULT_BC_POLL_SECONDS})`,
     seconds,
-    input.bcPollSeconds ?? env.BCSYNC_BC_POLL_SECONDS,
-    DEFAULT_BC_POLL_SECONDS,
+    input.bcPollSeconds,
+    fromEnv.bcPollSeconds,
   );
   if (problems.length > 0) throw new CliError(`Wake-up settings are invalid:\n- ${problems.join('\n- ')}`, 2);
   return { host, port: chosenPort, publicUrl, crmPollSeconds, bcPollSeconds };

@@ -8,7 +8,7 @@ import {
   type AdminTarget,
   type ResetRequest,
 } from '../common/adminSurface';
-import { defaultEmulatorCredentials } from '../common/credentials';
+import { DEFAULT_EMULATOR_CREDENTIALS } from '../common/credentials';
 import { FaultInjector, faultSettingsSchema, type FaultSettings } from '../common/faults';
 import { startHttpServer } from '../common/httpServer';
 import { SnapshotFile } from '../common/persistence';
@@ -120,7 +120,7 @@ function companyRow(name: string, clock: EmulatorClock): CompanyRow {
 
 export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<RunningBcEmulator> {
   const opts = bcEmulatorOptionsSchema.parse(options);
-  const defaults = defaultEmulatorCredentials();
+  const defaults = DEFAULT_EMULATOR_CREDENTIALS;
   const tenant = opts.tenant ?? defaults.tenant;
   const clientId = opts.clientId ?? defaults.clientId;
   const clientSecret = opts.clientSecret ?? defaults.clientSecret;

@@ -1,5 +1,6 @@
-// Default emulator credentials (emulator contract: credentials). The same environment variables apply to
-// both emulators so a local run configures one integration app for BC and Dataverse alike.
+// Default emulator credentials (emulator contract: credentials): published demo values. `bcsync emulate`
+// and `npm start` pass the BCSYNC_EMULATOR_* settings instead when set (config/settings.ts), so a local run
+// configures one integration app for BC and Dataverse alike.
 
 export interface EmulatorCredentials {
   tenant: string;
@@ -7,10 +8,8 @@ export interface EmulatorCredentials {
   clientSecret: string;
 }
 
-export function defaultEmulatorCredentials(env: NodeJS.ProcessEnv = process.env): EmulatorCredentials {
-  return {
-    tenant: env.BCSYNC_EMULATOR_TENANT || 'bcsync-demo',
-    clientId: env.BCSYNC_EMULATOR_CLIENT_ID || 'bcsync-demo-client',
-    clientSecret: env.BCSYNC_EMULATOR_CLIENT_SECRET || 'bcsync-demo-secret',
-  };
-}
+export const DEFAULT_EMULATOR_CREDENTIALS: Readonly<EmulatorCredentials> = {
+  tenant: 'bcsync-demo',
+  clientId: 'bcsync-demo-client',
+  clientSecret: 'bcsync-demo-secret',
+};

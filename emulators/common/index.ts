@@ -2,6 +2,7 @@
 // servers and end-to-end tests. Each emulator keeps its own port, token endpoint and state.
 import { startBcEmulator, type RunningBcEmulator } from '../bc';
 import { startDataverseEmulator, type RunningDataverseEmulator } from '../dataverse';
+import type { EmulatorCredentials } from './credentials';
 import type { FaultSettings } from './faults';
 
 export interface StartEmulatorsOptions {
@@ -19,6 +20,8 @@ export interface StartEmulatorsOptions {
   webhookCoalesceMs?: number;
   /** Fault settings applied to both emulators (each can be changed later through its /_admin/faults). */
   faults?: FaultSettings;
+  /** The one integration app both emulators accept (default DEFAULT_EMULATOR_CREDENTIALS). */
+  credentials?: EmulatorCredentials;
 }
 
 export interface RunningEmulators {
@@ -35,6 +38,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
     records: opts.records,
     stateDir: opts.stateDir,
     faults: opts.faults,
+    ...opts.credentials,
   });
   let bc: RunningBcEmulator;
   try {
@@ -46,6 +50,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
       stateDir: opts.stateDir,
       webhookCoalesceMs: opts.webhookCoalesceMs,
       faults: opts.faults,
+      ...opts.credentials,
     });
   } catch (error) {
     // Do not leave the first server listening when the second cannot start (e.g. port in use).

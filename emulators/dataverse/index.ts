@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { handleAdminRequest, isAdminPath, type AdminTarget } from '../common/adminSurface';
-import { defaultEmulatorCredentials } from '../common/credentials';
+import { DEFAULT_EMULATOR_CREDENTIALS } from '../common/credentials';
 import { FaultInjector, type FaultSettings } from '../common/faults';
 import {
   BodyTooLargeError,
@@ -104,7 +104,7 @@ export interface RunningDataverseEmulator {
 export async function startDataverseEmulator(
   options: DataverseEmulatorOptions = {},
 ): Promise<RunningDataverseEmulator> {
-  const defaults = defaultEmulatorCredentials();
+  const defaults = DEFAULT_EMULATOR_CREDENTIALS;
   const tenant = options.tenant ?? defaults.tenant;
   const clientId = options.clientId ?? defaults.clientId;
   const clientSecret = options.clientSecret ?? defaults.clientSecret;

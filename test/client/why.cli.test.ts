@@ -12,6 +12,7 @@ import { startWorker, type RunningWorker } from '../../worker/worker';
 import { startEngineStack, type EngineStack } from '../engine/engineHarness';
 import { prepareReferenceData } from '../engine/engineTestData';
 import { assertBuilt, bcsync } from './bcsyncBinary';
+import { testSettings, withDbName } from '../support/settings';
 
 let stack: EngineStack;
 let worker: RunningWorker;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   worker = await startWorker({
     temporalAddress: process.env.TEMPORAL_ADDRESS!,
     mongodbUri: process.env.MONGODB_URI!,
-    dbName: stack.db.db.databaseName,
+    settings: withDbName(testSettings(), stack.db.db.databaseName),
     taskQueue,
     shutdownGraceTime: '1s',
     activities: {

@@ -7,6 +7,7 @@ import { MongoClient } from 'mongodb';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import { JOB_QUEUE_TASK_QUEUE } from '../../common/jobQueue';
 import type { StackCheckResult } from '../../activities/stackCheck';
+import { testSettings, withDbName } from '../support/settings';
 
 const taskQueue = `${JOB_QUEUE_TASK_QUEUE}-stack-${randomUUID().slice(0, 8)}`;
 const dbName = `stack_${randomUUID().slice(0, 8)}`;
@@ -17,7 +18,7 @@ beforeAll(async () => {
   running = await startWorker({
     temporalAddress: process.env.TEMPORAL_ADDRESS!,
     mongodbUri: process.env.MONGODB_URI!,
-    dbName,
+    settings: withDbName(testSettings(), dbName),
     taskQueue,
     shutdownGraceTime: '1s',
   });

@@ -2,11 +2,13 @@
 // production runs it: the `bcsync-lineage-retention` Temporal Schedule starting the workflow on a worker.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { LineageStore, lineageRetentionDays, type LineageDoc } from '../../activities/store/lineage';
+import { LineageStore, type LineageDoc } from '../../activities/store/lineage';
 import { ensureLineageRetentionSchedule } from '../../client/lineageRetentionSchedule';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import type { Database } from '../../activities/store/database';
 import { testDatabase } from '../support/database';
+import { testSettings, withDbName } from '../support/settings';
+import { readSettings } from '../../config/settings';
 
 let db: Database;
 beforeAll(async () => {
@@ -52,10 +54,10 @@ test('a record’s history is found by either id, newest first, and a replayed p
 });
 
 test('retention: default 30 days, configurable, a bad value is named', () => {
-  expect(lineageRetentionDays({})).toBe(30);
-  expect(lineageRetentionDays({ BCSYNC_LINEAGE_RETENTION_DAYS: '7' })).toBe(7);
-  expect(() => lineageRetentionDays({ BCSYNC_LINEAGE_RETENTION_DAYS: 'a month' })).toThrow(
-    /BCSYNC_LINEAGE_RETENTION_DAYS must be a positive number of days, got "a month"/,
+  expect(readSettings({}).lineage.retentionDays).toBe(30);
+  expect(readSettings({ BCSYNC_LINEAGE_RETENTION_DAYS: '7' }).lineage.retentionDays).toBe(7);
+  expect(() => readSettings({ BCSYNC_LINEAGE_RETENTION_DAYS: 'a month' })).toThrow(
+    /BCSYNC_LINEAGE_RETENTION_DAYS.*positive number of days/,
   );
 });
 
@@ -69,7 +71,7 @@ describe('the retention schedule on the Temporal dev server', () => {
     worker = await startWorker({
       temporalAddress: process.env.TEMPORAL_ADDRESS!,
       mongodbUri: process.env.MONGODB_URI!,
-      dbName: db.db.databaseName,
+      settings: withDbName(testSettings(), db.db.databaseName),
       taskQueue,
       shutdownGraceTime: '1s',
     });

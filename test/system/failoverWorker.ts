@@ -4,7 +4,7 @@
 //
 //   node test/system/runTypeScript.js test/system/failoverWorker.ts <taskQueue> <dbName> <pageSize> <bundle>
 import { createConnectors } from '../../activities/connectors';
-import { loadConnectorConfig } from '../../activities/connectors/connectorConfig';
+import { readSettings, requireConnectors } from '../../config/settings';
 import { startWorker } from '../../worker/worker';
 
 async function run(): Promise<void> {
@@ -16,15 +16,16 @@ async function run(): Promise<void> {
       'failoverWorker needs TEMPORAL_ADDRESS, MONGODB_URI and the arguments <taskQueue> <dbName> <pageSize> <bundle>',
     );
   }
+  const settings = readSettings(process.env);
   const running = await startWorker({
+    settings: { ...settings, mongo: { ...settings.mongo, dbName } },
     temporalAddress,
     mongodbUri,
-    dbName,
     taskQueue,
     workflowBundlePath,
     shutdownGraceTime: '1s',
     activities: {
-      connectors: createConnectors(loadConnectorConfig(process.env)),
+      connectors: createConnectors(requireConnectors(settings)),
       engine: {
         pageSize: Number(pageSize),
         crashAt: (point, ctx) => {

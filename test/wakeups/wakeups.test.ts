@@ -20,6 +20,7 @@ import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { registerWebhooks } from '../../client/commands/webhooks';
 import { testDatabase } from '../support/database';
 import type { Database } from '../../activities/store/database';
+import { contextFromEnvironment } from '../../client/context';
 
 const DAY_MS = 24 * 3600 * 1000;
 const company = `wake${randomUUID().slice(0, 8)}`;
@@ -386,9 +387,11 @@ test("a Dataverse change wakes the entry that opted in, not the engine's own wri
 });
 
 test('`bcsync webhooks --list` shows the stored subscriptions and `--unsubscribe` deletes them in BC', async () => {
-  const env = { ...emulatorConnectorEnv(emulators), BCSYNC_DB_NAME: database.db.databaseName };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
+  const ctx = contextFromEnvironment({
+    ...process.env,
+    ...emulatorConnectorEnv(emulators),
+    BCSYNC_DB_NAME: database.db.databaseName,
+  });
   const written: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     written.push(String(chunk));
@@ -397,7 +400,7 @@ test('`bcsync webhooks --list` shows the stored subscriptions and `--unsubscribe
   const bcsync = async (...args: string[]): Promise<unknown> => {
     written.length = 0;
     const program = new Command('bcsync').exitOverride();
-    registerWebhooks(program);
+    registerWebhooks(program, ctx);
     await program.parseAsync(['webhooks', ...args, '--public-url', service.notificationUrl, '--json'], {
       from: 'user',
     });
@@ -420,9 +423,5 @@ test('`bcsync webhooks --list` shows the stored subscriptions and `--unsubscribe
     expect(await bcsync('--list')).toEqual([]);
   } finally {
     write.mockRestore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   }
 });

@@ -19,13 +19,16 @@ describe('worker process settings', () => {
 
   it('refuses a heap size that is not a number of MB, naming the setting', () => {
     expect(() => workerNodeArgs({ BCSYNC_WORKER_HEAP_MB: '512MB' }, [])).toThrow(
-      /BCSYNC_WORKER_HEAP_MB must be a whole number of MB/,
+      /BCSYNC_WORKER_HEAP_MB is invalid .*a whole number of MB, at least 64/,
+    );
+    expect(() => workerNodeArgs({ BCSYNC_WORKER_HEAP_MB: '32' }, [])).toThrow(
+      /BCSYNC_WORKER_HEAP_MB is invalid/,
     );
     const cli = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'bcsync.js'), 'worker'], {
       env: { ...process.env, BCSYNC_WORKER_HEAP_MB: 'lots' },
       encoding: 'utf8',
     });
     expect(cli.status).toBe(2);
-    expect(cli.stderr).toContain('BCSYNC_WORKER_HEAP_MB must be a whole number of MB');
+    expect(cli.stderr).toMatch(/BCSYNC_WORKER_HEAP_MB is invalid .*a whole number of MB/);
   });
 });

@@ -1,0 +1,58 @@
+// What every command needs, read once per process and handed to each command: the settings
+// (config/settings.ts), the mappings, and where Temporal and MongoDB are (the environment first, then the
+// servers of a running `bcsync servers up`, which the CLI - dev tooling - may know about; a worker does not).
+import { loadMappings, type EffectiveMappings } from '../activities/mappings/mappingConfig';
+import { readSettings, type Settings } from '../config/settings';
+import { readState } from '../devservers/devServers';
+
+export interface Connection {
+  temporalAddress: string;
+  mongodbUri: string;
+  temporalUiUrl?: string;
+}
+
+export interface CliContext {
+  settings(): Settings;
+  mappings(): EffectiveMappings;
+  connection(): Connection;
+}
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27027/';
+
+/** Addresses from the settings, else a running `bcsync servers up`, else the local defaults. */
+export function connectionOf(settings: Settings): Connection {
+  const state = readState(settings.dev.stateDir);
+  return {
+    temporalAddress: settings.temporal.address ?? state?.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
+    mongodbUri: settings.mongo.uri ?? state?.mongo.address ?? DEFAULT_MONGODB_URI,
+    ...(state?.temporal.uiUrl ? { temporalUiUrl: state.temporal.uiUrl } : {}),
+  };
+}
+
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+};
+
+/** Each part is read at first use (so `bcsync --help` works whatever the environment holds). */
+export function cliContext(read: () => Settings): CliContext {
+  const settings = once(read);
+  return {
+    settings,
+    mappings: once(() => loadMappings(settings().mappingsFile)),
+    connection: once(() => connectionOf(settings())),
+  };
+}
+
+/** A context from fixed settings (npm start, which starts the servers itself). */
+export function fixedContext(settings: Settings, connection: Connection): CliContext {
+  return {
+    settings: () => settings,
+    mappings: once(() => loadMappings(settings.mappingsFile)),
+    connection: () => connection,
+  };
+}
+
+export const contextFromEnvironment = (env: NodeJS.ProcessEnv): CliContext =>
+  cliContext(() => readSettings(env));
