@@ -1,6 +1,6 @@
 // The Temporal activities of the sync engine (common/jobQueue.ts `JobQueueActivities`). The worker builds
 // them once with `createSyncActivities(deps)`; each call wraps one engine run:
-// - it heartbeats a checkpoint after every page, and a retried attempt resumes: the run key is taken from
+// - it heartbeats a checkpoint after every page (and repeats it while a page is in flight), and a retried attempt resumes: the run key is taken from
 //   the heartbeat details (else from the activity's identity, which a retry shares), so the passes find
 //   their job log entries and continue after their last committed page (temporal-practices.md);
 // - failures are classified: configuration errors are not retried (`BadConfig`), API errors by kind
@@ -16,6 +16,7 @@ import { createSyncEngine, EngineConfigError } from './engine/engine';
 import { FieldMappingError } from './engine/fieldMapping';
 import type { PassProgress, SyncEngineDeps } from './engine/types';
 import { MappingConfigError } from './mappings/mappingConfig';
+import { keepHeartbeating } from './activityHeartbeat';
 
 export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal'>;
 
@@ -69,18 +70,24 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
       const runKey =
         previous?.runKey ??
         `${info.workflowExecution?.workflowId ?? 'standalone'}|${info.workflowExecution?.runId ?? ''}|${info.activityId}`;
-      ctx.heartbeat({ runKey } satisfies SyncHeartbeat);
+      // Repeated while a page is in flight and through statistics runs (activityHeartbeat.ts).
+      const heartbeat = keepHeartbeating<SyncHeartbeat>(ctx, {
+        runKey,
+        ...(previous?.progress ? { progress: previous.progress } : {}),
+      });
       const execution = info.workflowExecution;
       const engine = createSyncEngine({
         ...deps,
         ...(execution ? { temporalRun: { workflowId: execution.workflowId, runId: execution.runId } } : {}),
         signal: ctx.cancellationSignal,
-        heartbeat: (progress) => ctx.heartbeat({ runKey, progress } satisfies SyncHeartbeat),
+        heartbeat: (progress) => heartbeat.beat({ runKey, progress }),
       });
       try {
         return await engine.runEntry(input, runKey);
       } catch (err) {
         throw classifyFailure(err, input.entry);
+      } finally {
+        heartbeat.stop();
       }
     },
   };
