@@ -15,7 +15,7 @@ function fakeContext(heartbeatTimeoutMs: number | undefined) {
 
 test('the latest details are repeated while no page commits, four times per heartbeat timeout', () => {
   const { sent, ctx } = fakeContext(2_000);
-  const hb = keepHeartbeating(ctx, { runKey: 'k' });
+  const hb = keepHeartbeating<{ runKey: string; page?: number }>(ctx, { runKey: 'k' });
   expect(sent).toEqual([{ runKey: 'k' }]);
   // One page in flight for three heartbeat timeouts: never a gap of a whole timeout.
   jest.advanceTimersByTime(6_000);
