@@ -5,7 +5,7 @@
 // table is temporary, their key is composite, or they are API queries (same page). Every page of the bcsync
 // extension (bc-extension/) has a real source table keyed by SystemId - customerStatistics too, whose
 // table the extension keeps up to date (docs/bc-custom-api.md) - so all of them notify;
-// test/emulators/bcExtension.contract.test.ts keeps this list in step with the AL source.
+// test/unit/bcExtension.contract.test.ts keeps this list in step with the AL source.
 
 /** API v2.0 entity sets BC sends notifications for (the documented list). */
 export const BC_V2_WEBHOOK_ENTITY_SETS: ReadonlySet<string> = new Set([

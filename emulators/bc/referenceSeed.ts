@@ -111,7 +111,8 @@ export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceD
   const shipmentMethodIds = SHIPMENT_METHODS.map(([code, displayName]) =>
     String(post('shipmentMethods', { code, displayName }).id),
   );
-  for (const [code, name, internetAddress] of SHIPPING_AGENTS) post('shippingAgents', { code, name, internetAddress });
+  for (const [code, name, internetAddress] of SHIPPING_AGENTS)
+    post('shippingAgents', { code, name, internetAddress });
   for (const [code, displayName, jobTitle] of SALESPEOPLE) {
     const [first, last] = displayName.toLowerCase().split(' ');
     post('salespeoplePurchasers', {
