@@ -3,14 +3,14 @@ import { assertBuilt, bcsync } from './bcsyncBinary';
 
 beforeAll(assertBuilt);
 
-test('`bcsync mappings --json` prints the 10 mappings and the statistics job with their field mappings', async () => {
+test('`bcsync mappings --json` prints the 13 mappings and the statistics job with their field mappings', async () => {
   const { code, stdout } = await bcsync(['mappings', '--json']);
   expect(code).toBe(0);
   const out = JSON.parse(stdout) as {
     mappings: { name: string; fieldMappings: unknown[] }[];
     statistics: { name: string };
   };
-  expect(out.mappings).toHaveLength(10);
+  expect(out.mappings).toHaveLength(13);
   expect(out.mappings.every((m) => m.fieldMappings.length > 0)).toBe(true);
   expect(out.statistics.name).toBe('Customer Statistics');
 });
