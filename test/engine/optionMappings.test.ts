@@ -148,3 +148,25 @@ test('a payment terms code added in BC becomes a new option at the next run and 
   await stack.engine.runMapping('CUSTOMER');
   expect((await accountOf(String(customer.id))).paymenttermscode).toBe(option.value);
 });
+
+test('CRM-only demo accounts come to BC with their payment terms, shipment method and shipping agent', async () => {
+  // The demo seed's CRM-only accounts carry stock options (e.g. Net 30, FOB, FedEx); the CRM -> BC pass
+  // of CUSTOMER created their BC customers.
+  const seeded = (await stack.crmRecords('accounts')).filter(
+    (a) => a._createdby_value !== stack.integrationUserId && a.paymenttermscode === 1,
+  );
+  expect(seeded.length).toBeGreaterThan(0);
+  const paymentTerms = byId(await stack.bcRecords('paymentTerms'));
+  const shipmentMethods = byId(await stack.bcRecords('shipmentMethods'));
+  const customers = byId(await stack.bcRecords('customers'));
+  for (const account of seeded) {
+    const coupling = await stack.db.cols.couplings.findOne({
+      mapping: 'CUSTOMER',
+      crmId: String(account.accountid),
+    });
+    const customer = customers.get(coupling!.bcId)!;
+    expect(paymentTerms.get(String(customer.paymentTermsId))?.code).toBe('NET 30');
+    expect(shipmentMethods.get(String(customer.shipmentMethodId))?.code).toBe('FOB');
+    expect(customer.shippingAgentCode).toBe('FEDEX');
+  }
+});
