@@ -15,6 +15,7 @@ import type { ChoiceOption, JsonRecord } from '../connectors/types';
 import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import type { CouplingDoc } from '../store/couplings';
 import { zeroCounters, type JobCounters } from '../store/jobLog';
+import type { LineageDoc } from '../store/lineage';
 import type { SyncErrorDoc } from '../store/syncErrors';
 import { bcRecordId, crmRecordId, mappingName } from '../../common/ids';
 import { transform } from './fieldMapping';
@@ -95,6 +96,20 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
   const counters: JobCounters = zeroCounters();
   const errors: Omit<SyncErrorDoc, '_id'>[] = [];
   const column = `${optionSet.entity}.${optionSet.attribute}`;
+  // "What happened to this record, and why?" (docs/lineage.md): one entry per record or option looked at.
+  const lineage: LineageDoc[] = [];
+  const trace = (
+    sourceId: string,
+    entry: Pick<LineageDoc, 'decision' | 'bcId' | 'crmId' | 'label' | 'why' | 'answer' | 'code'>,
+  ) =>
+    lineage.push({
+      _id: `${jobId}|${sourceId}`,
+      mapping: mapping.name,
+      jobId,
+      direction,
+      at: new Date(),
+      ...entry,
+    });
 
   const couple = async (bcId: string, value: number) => {
     const old = byBc.get(bcId);
@@ -108,6 +123,13 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
   };
   const fail = (err: unknown, source: SyncErrorDoc['source'], destination?: SyncErrorDoc['destination']) => {
     counters.failed++;
+    trace(source.id!, {
+      decision: 'Failed',
+      ...(source.system === 'bc' ? { bcId: source.id } : { crmId: source.id }),
+      ...(source.label ? { label: source.label } : {}),
+      code: 'destinationRefused',
+      why: (err as Error).message,
+    });
     errors.push({
       jobId,
       mapping: mapping.name,
@@ -129,6 +151,7 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
         const coupled = byBc.get(bcId);
         if (coupled && optionValues.has(Number(coupled.crmId))) {
           counters.unchanged++;
+          trace(bcId, { decision: 'Unchanged', bcId, crmId: coupled.crmId!, label: code });
           continue;
         }
         if (code === '') throw new OptionMappingError(`${mapping.tableCaption} ${bcId} has a blank code`);
@@ -149,6 +172,15 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
           counters.inserted++;
         }
         await couple(bcId, value);
+        trace(bcId, {
+          decision: match ? 'Coupled' : 'Inserted',
+          bcId,
+          crmId: String(value),
+          label: code,
+          why: match
+            ? `coupled to the option '${match.label}' of ${column}`
+            : `no option labelled ${code}: added option ${value} to ${column} (InsertOptionValue)`,
+        });
       } catch (err) {
         fail(err, label, { system: 'crm', entity: column });
       }
@@ -167,6 +199,12 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
         const coupled = byCrm.get(String(option.value));
         if (coupled && bcById.has(coupled.bcId)) {
           counters.unchanged++;
+          trace(String(option.value), {
+            decision: 'Unchanged',
+            bcId: coupled.bcId,
+            crmId: String(option.value),
+            label: option.label,
+          });
           continue;
         }
         const code = codeFor(option, codeLength);
@@ -187,6 +225,13 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
           }
           await couple(bcId, option.value);
           counters.coupled++;
+          trace(String(option.value), {
+            decision: 'Coupled',
+            bcId,
+            crmId: String(option.value),
+            label: option.label,
+            why: `coupled to BC ${mapping.tableCaption} ${code}`,
+          });
           continue;
         }
         const body: JsonRecord = { [codeField]: code };
@@ -202,12 +247,20 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
         bcByCode.set(code, created);
         await couple(bcId, option.value);
         counters.inserted++;
+        trace(String(option.value), {
+          decision: 'Inserted',
+          bcId,
+          crmId: String(option.value),
+          label: option.label,
+          why: `no BC ${mapping.tableCaption} ${code}: created it`,
+        });
       } catch (err) {
         fail(err, source, { system: 'bc', entity: mapping.bc.entitySet });
       }
     }
   }
   await stores.errors.add(errors);
+  await stores.lineage?.add(lineage);
   const message = summary(counters);
   await stores.jobLog.finish(jobId, counters, message);
   deps.logger?.info({ mapping: mapping.name, direction, ...counters }, 'option mapping pass finished');

@@ -51,6 +51,12 @@ test('every BC code is coupled to one option: matched by label, else added throu
   // FOB is a stock freight terms option (1): coupled, not added again.
   const fob = (await stack.bcRecords('shipmentMethods')).find((m) => m.code === 'FOB')!;
   expect(await optionOf('SHIPMENT METHOD', String(fob.id))).toBe('1');
+  // ... and the record's lineage says why (docs/lineage.md).
+  const history = await stack.engine.stores.lineage!.history({
+    mapping: 'SHIPMENT METHOD',
+    bcId: String(fob.id).toLowerCase(),
+  });
+  expect(history.map((h) => h.decision)).toContain('Coupled');
   expect(
     (await readOptions('address1_freighttermscode')).filter((o) => o.label.toUpperCase() === 'FOB'),
   ).toHaveLength(1);
