@@ -20,6 +20,9 @@ test('`bcsync mappings` prints a table a person can read', async () => {
   expect(code).toBe(0);
   expect(stdout).toMatch(/UNIT OF MEASURE\s*│\s*UNITOFMEASURE/);
   expect(stdout).toMatch(/SALESPEOPLE\s*│\s*SALESPEOPLE\s*│\s*salespeoplePurchasers\s*│\s*<-/);
+  expect(stdout).toMatch(
+    /PAYMENT TERMS\s*│\s*PAYMENT TERMS\s*│\s*paymentTerms\s*│\s*<->\s*│\s*account\.paymenttermscode/,
+  );
 });
 
 test('a broken mapping config file is named in the error and exits 1', async () => {
