@@ -34,6 +34,7 @@ export const BC_CUSTOM_ENTITIES = [
   'customerPriceGroups',
   'salesPrices',
   'customerStatistics',
+  'shippingAgents',
   'customers',
   'contacts',
   'items',
@@ -57,6 +58,7 @@ export const BC_NATURAL_KEYS: Readonly<Record<string, string>> = {
   paymentTerms: 'code',
   shipmentMethods: 'code',
   customerPriceGroups: 'code',
+  shippingAgents: 'code',
 };
 
 /** apis.md A: at most 100 operations per $batch. */

@@ -21,6 +21,7 @@ import type {
   ApiErrorInfo,
   CallOptions,
   ChangePage,
+  ChoiceOption,
   ChangeQuery,
   EntityPage,
   JsonRecord,
@@ -65,6 +66,17 @@ export interface DataverseClientOptions {
   /** `odata.include-annotations` preference for reads; '' for none. */
   includeAnnotations?: string;
 }
+
+interface MetadataLabel {
+  Label?: string;
+}
+interface MetadataOption {
+  Value: number;
+  Label?: { UserLocalizedLabel?: MetadataLabel | null; LocalizedLabels?: MetadataLabel[] };
+}
+
+const optionSetPath = (entity: string, attribute: string): string =>
+  `EntityDefinitions(LogicalName='${entity}')/Attributes(LogicalName='${attribute}')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Options)`;
 
 export interface WhoAmI {
   UserId: string;
@@ -198,6 +210,56 @@ export class DataverseClient implements TableClient {
       if (err instanceof ApiError && err.kind === 'notFound') return undefined;
       throw err;
     }
+  }
+
+  /**
+   * A choice column's options, from the attribute's metadata ("Query schema definitions": the
+   * PicklistAttributeMetadata cast with `$expand=OptionSet($select=Options)`).
+   */
+  async readOptions(entity: string, attribute: string, options?: CallOptions): Promise<ChoiceOption[]> {
+    const response = await this.transport.send({
+      method: 'GET',
+      url: `${this.base}/${optionSetPath(entity, attribute)}`,
+      signal: options?.signal,
+      idempotent: true,
+    });
+    const body = response.json<{ OptionSet?: { Options?: MetadataOption[] } }>();
+    return (body.OptionSet?.Options ?? []).map((o) => ({
+      value: o.Value,
+      label: o.Label?.UserLocalizedLabel?.Label ?? o.Label?.LocalizedLabels?.[0]?.Label ?? '',
+    }));
+  }
+
+  /**
+   * InsertOptionValue on a local option set, the value assigned by Dataverse. Not idempotent: after an
+   * ambiguous failure the options are read again and an option with this label counts as the earlier
+   * attempt's, so a retry never adds the label twice.
+   */
+  async insertOption(
+    entity: string,
+    attribute: string,
+    label: string,
+    options?: CallOptions,
+  ): Promise<number> {
+    const findExisting = async (): Promise<ApiResponse | undefined> => {
+      const existing = (await this.readOptions(entity, attribute, options)).find((o) => o.label === label);
+      return existing
+        ? new ApiResponse(200, new Headers(), JSON.stringify({ NewOptionValue: existing.value }))
+        : undefined;
+    };
+    const response = await this.transport.send({
+      method: 'POST',
+      url: `${this.base}/InsertOptionValue`,
+      body: {
+        EntityLogicalName: entity,
+        AttributeLogicalName: attribute,
+        Label: { LocalizedLabels: [{ Label: label, LanguageCode: 1033 }] },
+      },
+      signal: options?.signal,
+      idempotent: false,
+      checkApplied: findExisting,
+    });
+    return response.json<{ NewOptionValue: number }>().NewOptionValue;
   }
 
   /**

@@ -132,4 +132,14 @@ export interface TableClient {
   upsert?(entity: string, id: string, body: JsonRecord, options?: CallOptions): Promise<JsonRecord>;
   /** Change tracking read mode (Dataverse only): changed rows, deleted ids, and a deltaLink at the end. */
   readChanges?(entity: string, query: ChangeQuery): AsyncIterable<ChangePage>;
+  /** Options of a choice column (Dataverse only): `entity` and `attribute` are logical names. */
+  readOptions?(entity: string, attribute: string, options?: CallOptions): Promise<ChoiceOption[]>;
+  /** Adds an option to a choice column's local option set (Dataverse only); returns its value. */
+  insertOption?(entity: string, attribute: string, label: string, options?: CallOptions): Promise<number>;
+}
+
+/** One option of a Dataverse choice column. */
+export interface ChoiceOption {
+  value: number;
+  label: string;
 }

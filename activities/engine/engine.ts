@@ -14,6 +14,7 @@ import { RetryQueueStore } from '../store/retryQueue';
 import { SyncErrorStore } from '../store/syncErrors';
 import type { CouplingIndex } from './couplingIndex';
 import { passJobId } from './deterministicId';
+import { runOptionSetPass } from './optionSetPass';
 import { runStatistics, type StatisticsResult } from './statistics';
 import { SyncPass, type PassStores } from './syncPass';
 import type { MappingRunResult, PassDirection, PassResult, RunOptions, SyncEngineDeps } from './types';
@@ -87,6 +88,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     let index: CouplingIndex | undefined;
     for (const direction of passesOf(mapping)) {
       const jobId = passJobId(runKey, mapping.name, direction);
+      if (mapping.crm.optionSet) {
+        // An option mapping couples BC records to options, not rows (optionSetPass.ts).
+        passes.push(await runOptionSetPass({ deps, stores, mapping, direction, jobId }));
+        continue;
+      }
       const pass = new SyncPass({
         deps,
         stores,

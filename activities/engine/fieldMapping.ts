@@ -2,7 +2,11 @@
 // transformation rules, option translation, lookups, Not Null, truncation, and the comparison that
 // decides "nothing changed after transfer" (rule 4.6 Unchanged).
 import type { JsonRecord } from '../connectors/types';
-import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
+import {
+  isOptionLookup,
+  type FieldMapping,
+  type IntegrationTableMapping,
+} from '../mappings/integrationTableMapping';
 import type { LookupResolution } from './lookups';
 import type { EngineLogger, PassDirection } from './types';
 
@@ -51,17 +55,20 @@ export function activeFields(mapping: IntegrationTableMapping, direction: PassDi
 /** Dataverse returns a lookup column as `_<column>_value`. */
 export const crmLookupValueKey = (crmField: string): string => `_${crmField}_value`;
 
+/** A reference column is read as `_<column>_value`; a choice column (option lookup) under its own name. */
+const readsReference = (f: FieldMapping): boolean => f.lookup !== undefined && !isOptionLookup(f.lookup);
+
 /** The field of a source record a row reads (`undefined` = constant). */
 export function sourceKey(f: FieldMapping, direction: PassDirection): string | undefined {
   if (direction === 'toCrm') return f.bcField;
   if (f.crmField === undefined) return undefined;
-  return f.lookup ? crmLookupValueKey(f.crmField) : f.crmField;
+  return readsReference(f) ? crmLookupValueKey(f.crmField) : f.crmField;
 }
 
 /** The field of a destination record a row is compared with. */
 export function destinationCompareKey(f: FieldMapping, direction: PassDirection): string {
   if (direction === 'fromCrm') return f.bcField!;
-  return f.lookup ? crmLookupValueKey(f.crmField!) : f.crmField!;
+  return readsReference(f) ? crmLookupValueKey(f.crmField!) : f.crmField!;
 }
 
 /** Columns to `$select` when reading CRM rows for a mapping (both directions). */
@@ -75,7 +82,7 @@ export function crmColumns(mapping: IntegrationTableMapping): string[] {
   for (const f of mapping.fieldMappings) {
     if (f.crmField === undefined || f.status !== 'Enabled') continue;
     if (f.bcField === undefined && f.crmField.endsWith('idtype')) continue;
-    cols.add(f.lookup ? crmLookupValueKey(f.crmField) : f.crmField);
+    cols.add(readsReference(f) ? crmLookupValueKey(f.crmField) : f.crmField);
   }
   return [...cols];
 }
@@ -210,12 +217,29 @@ export function buildPayload(source: JsonRecord, fields: FieldMapping[], ctx: Pa
     const bidirectional = f.direction === 'Bidirectional';
     if (f.lookup) {
       const resolved = isBlank(value) ? { id: null } : ctx.resolveLookup(f, value);
+      if ('error' in resolved && isOptionLookup(f.lookup)) {
+        // An option without a coupling (its option mapping has not run since it was added) is left alone,
+        // as BC ignores non-mapped options ("Handling missing option values"): no blanking, no failure.
+        warnOnce(ctx, `option:${f.bcCaption}:${String(value)}`, { field: f.bcCaption }, resolved.error);
+        continue;
+      }
       if ('error' in resolved) {
         if (!f.clearValueOnFailedSync) throw new FieldMappingError(resolved.error, f.bcCaption, 'lookup');
       }
       const target = 'id' in resolved ? resolved.id : null;
       if (target === null && f.notNull) continue; // Not Null: never write a blank reference.
-      if (direction === 'toCrm') {
+      if (direction === 'toCrm' && isOptionLookup(f.lookup)) {
+        // A choice column takes the option value itself.
+        const option = target === null ? null : Number(target);
+        out.push({
+          field: f,
+          writeKey: f.crmField!,
+          writeValue: option,
+          compareKey: f.crmField!,
+          compareValue: option,
+          bidirectional,
+        });
+      } else if (direction === 'toCrm' && !isOptionLookup(f.lookup)) {
         const nav = f.lookup.crmNavigationProperty;
         out.push({
           field: f,

@@ -41,6 +41,41 @@ const PUBLISH_PRODUCT = { statecode: 0, statuscode: 1 };
 
 const weekly = (entry: string, inactivityTimeoutMinutes: 720 | 1440) => ({ entry, inactivityTimeoutMinutes });
 
+/**
+ * PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT: a BC table against the options of an account choice
+ * column, as newer BC versions map them ("Map to option sets in Dataverse without code";
+ * docs/option-mappings.md). Codes become option labels; CRM options missing in BC become BC records.
+ */
+function optionMapping(o: {
+  name: string;
+  tableCaption: string;
+  bc: { api: 'v2.0' | 'custom'; entitySet: string };
+  attribute: string;
+  descriptionField: string;
+  descriptionLength: number;
+}): IntegrationTableMappingInput {
+  return {
+    name: o.name,
+    tableCaption: o.tableCaption,
+    integrationTableCaption: `account.${o.attribute} (options)`,
+    bc: o.bc,
+    crm: {
+      entitySet: 'accounts',
+      key: 'accountid',
+      optionSet: { entity: 'account', attribute: o.attribute },
+    },
+    direction: 'Bidirectional',
+    fieldMappings: [
+      both('Code', 'code', 'label', { transformation: 'code', maxLength: { bc: 10 } }),
+      from('Description', o.descriptionField, 'label', { maxLength: { bc: o.descriptionLength } }),
+    ],
+    jobQueue: weekly(o.name, 1440),
+  };
+}
+
+const optionLookup = (mapping: string, bcKeyField: 'id' | 'code') =>
+  ({ mapping, bcKeyField, crmOptionSet: true }) as const;
+
 export const defaultMappings: IntegrationTableMappingInput[] = [
   {
     name: 'SALESPEOPLE',
@@ -96,6 +131,31 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     ],
     jobQueue: weekly('UNITOFMEASURE', 720),
   },
+  optionMapping({
+    name: 'PAYMENT TERMS',
+    tableCaption: 'Payment Terms',
+    bc: { api: 'v2.0', entitySet: 'paymentTerms' },
+    attribute: 'paymenttermscode',
+    descriptionField: 'displayName',
+    descriptionLength: 100,
+  }),
+  optionMapping({
+    name: 'SHIPMENT METHOD',
+    tableCaption: 'Shipment Method',
+    bc: { api: 'v2.0', entitySet: 'shipmentMethods' },
+    attribute: 'address1_freighttermscode',
+    descriptionField: 'displayName',
+    descriptionLength: 100,
+  }),
+  optionMapping({
+    name: 'SHIPPING AGENT',
+    tableCaption: 'Shipping Agent',
+    // API v2.0 has no shipping agents: the bcsync extension's page (docs/bc-custom-api.md).
+    bc: { api: 'custom', entitySet: 'shippingAgents' },
+    attribute: 'address1_shippingmethodcode',
+    descriptionField: 'name',
+    descriptionLength: 50,
+  }),
   {
     name: 'CUSTOMER',
     tableCaption: 'Customer',
@@ -106,7 +166,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     tableFilter: "blocked eq ' '",
     // statecode Active, customertypecode Customer (3).
     integrationTableFilter: 'statecode eq 0 and customertypecode eq 3',
-    dependencyFilter: ['SALESPEOPLE', 'CURRENCY'],
+    dependencyFilter: ['SALESPEOPLE', 'CURRENCY', 'PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'],
     bcTemplate: { type: 'Company', blocked: ' ' },
     crmTemplate: { customertypecode: 3 },
     fieldMappings: [
@@ -119,14 +179,16 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
       both('Fax No.', 'faxNumber', 'fax'),
       both('Home Page', 'website', 'websiteurl'),
       both('Phone No.', 'phoneNumber', 'telephone1'),
-      both('Shipment Method Code', 'shipmentMethodCode', 'address1_freighttermscode', {
-        optionMap: { FOB: 1, 'NO CHARGE': 2 },
+      // Option set columns, through the option mappings' couplings; API v2.0 carries payment terms and
+      // shipment method as ids, the bcsync extension adds the shipping agent code.
+      both('Shipment Method Code', 'shipmentMethodId', 'address1_freighttermscode', {
+        lookup: optionLookup('SHIPMENT METHOD', 'id'),
       }),
       both('Shipping Agent Code', 'shippingAgentCode', 'address1_shippingmethodcode', {
-        optionMap: { AIRBORNE: 1, DHL: 2, FEDEX: 3, UPS: 4, POSTAL: 5, FULLLOAD: 6, WILLCALL: 7 },
+        lookup: optionLookup('SHIPPING AGENT', 'code'),
       }),
-      both('Payment Terms Code', 'paymentTermsCode', 'paymenttermscode', {
-        optionMap: { 'NET 30': 1, '2/10NET30': 2, 'NET 45': 3, 'NET 60': 4 },
+      both('Payment Terms Code', 'paymentTermsId', 'paymenttermscode', {
+        lookup: optionLookup('PAYMENT TERMS', 'id'),
       }),
       to('Credit Limit (LCY)', 'creditLimit', 'creditlimit'),
       both('Primary Contact No.', 'primaryContactId', 'primarycontactid', {

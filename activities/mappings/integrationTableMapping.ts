@@ -26,7 +26,7 @@ export type Transformation = z.infer<typeof Transformation>;
  * CRM side a reference (`_transactioncurrencyid_value`). The code is resolved to the BC record of
  * `mapping` by `bcKeyField`, then to the coupled CRM row.
  */
-export const Lookup = z.strictObject({
+export const RowLookup = z.strictObject({
   mapping: z.string().min(1),
   /** Field of the looked-up BC entity that holds the code, e.g. `code`, `number`. */
   bcKeyField: z.string().min(1),
@@ -35,7 +35,22 @@ export const Lookup = z.strictObject({
   /** Single-valued navigation property used in `@odata.bind`, e.g. `transactioncurrencyid`. */
   crmNavigationProperty: z.string().min(1),
 });
+/**
+ * A lookup whose CRM side is a choice column (e.g. `paymenttermscode`) instead of a reference: the BC
+ * code or id is resolved through the couplings of an option mapping (PAYMENT TERMS, ...) to an option
+ * value (docs/option-mappings.md).
+ */
+export const OptionLookup = z.strictObject({
+  mapping: z.string().min(1),
+  bcKeyField: z.string().min(1),
+  crmOptionSet: z.literal(true),
+});
+export const Lookup = z.union([RowLookup, OptionLookup]);
 export type Lookup = z.infer<typeof Lookup>;
+export type RowLookup = z.infer<typeof RowLookup>;
+
+export const isOptionLookup = (lookup: Lookup | undefined): lookup is z.infer<typeof OptionLookup> =>
+  lookup !== undefined && 'crmOptionSet' in lookup;
 
 export const FieldMapping = z
   .strictObject({
@@ -106,6 +121,11 @@ export const BcEntity = z.strictObject({
 export const CrmEntity = z.strictObject({
   entitySet: z.string().min(1),
   key: z.string().min(1),
+  /**
+   * An option mapping's CRM side (docs/option-mappings.md): the options of this choice column, not rows
+   * of `entitySet`. Each BC record is coupled to one option value.
+   */
+  optionSet: z.strictObject({ entity: z.string().min(1), attribute: z.string().min(1) }).optional(),
   modifiedOn: z.string().min(1).default('modifiedon'),
   /**
    * Values written by an update right after each create: a product is created in Draft on a Sales

@@ -34,7 +34,8 @@ export function registerMappings(program: Command, ctx: CliContext): void {
             m.jobQueue.entry,
             m.bc.entitySet,
             arrow[m.direction],
-            m.crm.entitySet,
+            // An option mapping's CRM side is a choice column's options (docs/option-mappings.md).
+            m.crm.optionSet ? `${m.crm.optionSet.entity}.${m.crm.optionSet.attribute}` : m.crm.entitySet,
             m.syncOnlyCoupledRecords ? 'yes' : 'no',
             m.dependencyFilter.join('|'),
             `${m.fieldMappings.filter((f) => f.status === 'Enabled').length}/${m.fieldMappings.length}`,

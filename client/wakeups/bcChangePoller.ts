@@ -1,5 +1,5 @@
 // BC-side wake-ups for entity sets Business Central sends no webhooks for (common/bcWebhookSupport.ts:
-// e.g. API v2.0 contacts, or the extension's customerStatistics): every N seconds, the newest
+// e.g. API v2.0 contacts, salespeoplePurchasers): every N seconds, the newest
 // `lastModifiedDateTime` of each such set is read (`$orderby ... desc&$top=1`, one small request), and a
 // change since the previous poll signals the entries that read it, as a notification would.
 import type { Logger } from '../../activities/logger';

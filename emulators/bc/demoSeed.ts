@@ -267,6 +267,8 @@ export function seedDemo(state: BcState): void {
       currencyCode: c.currency ?? '',
       paymentTermsId: ref.paymentTermIds[i % ref.paymentTermIds.length],
       shipmentMethodId: ref.shipmentMethodIds[i % ref.shipmentMethodIds.length],
+      // Every third customer without a shipping agent (a blank code is a value too).
+      shippingAgentCode: i % 3 === 2 ? '' : ref.shippingAgentCodes[i % ref.shippingAgentCodes.length],
       // One blocked customer: the CUSTOMER mapping's table filter (Blocked = ' ') must leave it out.
       blocked: i === CUSTOMERS.length - 1 ? 'All' : ' ',
     }),

@@ -509,6 +509,25 @@ const salesPrices: EntityDef = {
   },
 };
 
+const shippingAgents: EntityDef = {
+  entitySet: 'shippingAgents',
+  entityType: 'shippingAgent',
+  table: 'Shipping Agent',
+  api: 'bcsync',
+  hasModifiedAt: true,
+  sortKey: ['code'],
+  uniqueKey: { fields: ['code'], captions: ['Code'] },
+  required: ['code'],
+  fields: {
+    id,
+    code: code(10, 'Code'),
+    name: text(50, 'Name'),
+    internetAddress: text(250, 'Internet Address'),
+    accountNumber: text(30, 'Account No.'),
+    lastModifiedDateTime: modifiedAt,
+  },
+};
+
 const customerStatistics: EntityDef = {
   entitySet: 'customerStatistics',
   entityType: 'customerStatistic',
@@ -546,6 +565,7 @@ const customersIntegration: EntityDef = {
     mobilePhoneNumber: text(30, 'Mobile Phone No.'),
     faxNumber: text(30, 'Fax No.'),
     primaryContactId: guid('Primary Contact Id'),
+    shippingAgentCode: code(10, 'Shipping Agent Code'),
     lastModifiedDateTime: modifiedAt,
   },
 };
@@ -598,6 +618,7 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
   resources,
   customerPriceGroups,
   salesPrices,
+  shippingAgents,
   customerStatistics,
   customersIntegration,
   contactsIntegration,

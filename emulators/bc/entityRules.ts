@@ -24,6 +24,7 @@ const salespersonTarget = {
   field: 'code',
   table: 'Salesperson/Purchaser',
 };
+const shippingAgentTarget = { entitySet: 'shippingAgents', field: 'code', table: 'Shipping Agent' };
 const currencyTarget = { entitySet: 'currencies', field: 'code', table: 'Currency' };
 
 const customerRules: EntityRules = {
@@ -36,6 +37,10 @@ const customerRules: EntityRules = {
     requireIdReference(state, changes, 'paymentTermsId', 'paymentTerms', 'Payment Term');
     requireIdReference(state, changes, 'shipmentMethodId', 'shipmentMethods', 'Shipment Method');
     requireIdReference(state, changes, 'primaryContactId', 'contacts', 'Contact');
+    requireRelated(state, changes.shippingAgentCode, shippingAgentTarget, {
+      field: 'Shipping Agent Code',
+      table: 'Customer',
+    });
     if ('phoneNumber' in changes)
       checkPhone(changes.phoneNumber, 'Phone No.', 'Customer', `No.='${String(row.number)}'`);
     if ('email' in changes) checkEmail(changes.email);

@@ -1,5 +1,5 @@
-// Setup data every seed needs (currencies, units of measure, payment terms, shipment methods, salespeople),
-// modelled on the CRONUS USA demo company, written through the normal write path.
+// Setup data every seed needs (currencies, units of measure, payment terms, shipment methods, shipping
+// agents, salespeople), modelled on the CRONUS USA demo company, written through the normal write path.
 import type { SeededRandom } from '../common/seededRandom';
 import type { BcState } from './bcState';
 import { entityDef } from './entityModel';
@@ -11,6 +11,7 @@ export interface ReferenceData {
   salespeople: string[];
   paymentTermIds: string[];
   shipmentMethodIds: string[];
+  shippingAgentCodes: string[];
   currencyCodes: string[];
 }
 
@@ -58,6 +59,14 @@ const SHIPMENT_METHODS: readonly [string, string][] = [
   ['PICKUP', 'Pickup at Location'],
 ];
 
+// CRONUS's shipping agents; DHL, FEDEX and UPS are also options of Dataverse's account shipping method.
+const SHIPPING_AGENTS: readonly [string, string, string][] = [
+  ['DHL', 'DHL Systems, Inc.', 'www.dhl.com'],
+  ['FEDEX', 'Federal Express Corporation', 'www.fedex.com'],
+  ['OWN LOG.', 'Own Logistics', ''],
+  ['UPS', 'UPS Parcel Service', 'www.ups.com'],
+];
+
 const SALESPEOPLE: readonly [string, string, string][] = [
   ['BC', 'Benjamin Chiu', 'Sales Manager'],
   ['HR', 'Helen Ray', 'Account Manager'],
@@ -102,6 +111,8 @@ export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceD
   const shipmentMethodIds = SHIPMENT_METHODS.map(([code, displayName]) =>
     String(post('shipmentMethods', { code, displayName }).id),
   );
+  for (const [code, name, internetAddress] of SHIPPING_AGENTS)
+    post('shippingAgents', { code, name, internetAddress });
   for (const [code, displayName, jobTitle] of SALESPEOPLE) {
     const [first, last] = displayName.toLowerCase().split(' ');
     post('salespeoplePurchasers', {
@@ -117,6 +128,7 @@ export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceD
     salespeople: SALESPEOPLE.map((s) => s[0]),
     paymentTermIds,
     shipmentMethodIds,
+    shippingAgentCodes: SHIPPING_AGENTS.map((a) => a[0]),
     currencyCodes: CURRENCIES.map((c) => c[0]),
   };
 }

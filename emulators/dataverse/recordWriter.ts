@@ -494,6 +494,8 @@ export class RecordWriter {
       case 'status': {
         if (typeof value !== 'number' || !Number.isInteger(value)) bad();
         this.checkRange(logical, attribute, value as number);
+        if (attribute.type === 'picklist')
+          this.store.optionSets.check(logical, attribute.name, value as number);
         return value;
       }
       case 'decimal':

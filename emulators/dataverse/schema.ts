@@ -29,6 +29,16 @@ export interface AttributeDef {
   max?: number;
   /** Value written on create when the body has none. */
   defaultValue?: unknown;
+  /**
+   * Picklist: the options of the column's (local) option set in a stock organization. Declared ones are
+   * enforced on write (optionSets.ts); more are added through InsertOptionValue.
+   */
+  options?: readonly OptionDef[];
+}
+
+export interface OptionDef {
+  value: number;
+  label: string;
 }
 
 export type CascadeOnDelete = 'cascade' | 'removeLink';
@@ -167,9 +177,25 @@ const address1 = (): AttributeDef[] => [
   str('address1_telephone1', 50),
   str('address1_fax', 50),
   str('address1_postofficebox', 20),
-  // Option values are customised per organisation (BC adds its own codes), so any integer is accepted.
-  choice('address1_freighttermscode'),
-  choice('address1_shippingmethodcode'),
+  // Stock options (Dataverse table reference, account/contact Address1_FreightTermsCode and
+  // Address1_ShippingMethodCode choices); an organisation adds its own through InsertOptionValue.
+  choice('address1_freighttermscode', {
+    options: [
+      { value: 1, label: 'FOB' },
+      { value: 2, label: 'No Charge' },
+    ],
+  }),
+  choice('address1_shippingmethodcode', {
+    options: [
+      { value: 1, label: 'Airborne' },
+      { value: 2, label: 'DHL' },
+      { value: 3, label: 'FedEx' },
+      { value: 4, label: 'UPS' },
+      { value: 5, label: 'Postal Mail' },
+      { value: 6, label: 'Full Load' },
+      { value: 7, label: 'Will Call' },
+    ],
+  }),
   choice('address1_addresstypecode'),
   dec('address1_latitude'),
   dec('address1_longitude'),
@@ -197,7 +223,15 @@ const account: EntityDef = {
     str('tickersymbol', 10),
     str('address1_primarycontactname', 100),
     ...address1(),
-    choice('paymenttermscode'),
+    // Account PaymentTermsCode choices (Dataverse table reference, account).
+    choice('paymenttermscode', {
+      options: [
+        { value: 1, label: 'Net 30' },
+        { value: 2, label: '2% 10, Net 30' },
+        { value: 3, label: 'Net 45' },
+        { value: 4, label: 'Net 60' },
+      ],
+    }),
     choice('customertypecode'),
     choice('accountcategorycode'),
     choice('industrycode'),

@@ -88,6 +88,14 @@ interface CurrencySeed {
   precision: number;
 }
 
+/** Payment terms, freight terms and shipping method of the CRM-only demo accounts, in turn. */
+const DEMO_ACCOUNT_OPTIONS: Record<string, number>[] = [
+  { paymenttermscode: 1, address1_freighttermscode: 1, address1_shippingmethodcode: 3 },
+  { paymenttermscode: 3, address1_freighttermscode: 2, address1_shippingmethodcode: 7 },
+  { paymenttermscode: 4, address1_shippingmethodcode: 4 },
+  {},
+];
+
 const CURRENCIES: CurrencySeed[] = [
   { code: 'USD', name: 'US Dollar', symbol: '$', rate: 1, precision: 2 },
   { code: 'EUR', name: 'Euro', symbol: '€', rate: 0.92, precision: 2 },
@@ -369,6 +377,8 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
         customertypecode: 3,
         creditlimit: 50000 + i * 10000,
         exchangerate: CURRENCIES.find((c) => c.code === a.currency)!.rate,
+        // Stock options (Net 30 / Net 45 / Net 60, FOB / No Charge, FedEx / Will Call / UPS); one without.
+        ...DEMO_ACCOUNT_OPTIONS[i % DEMO_ACCOUNT_OPTIONS.length],
       },
       { ownerid: owner, transactioncurrencyid: ['transactioncurrency', currencyId] },
       next(),

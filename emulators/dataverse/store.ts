@@ -3,6 +3,7 @@
 // tombstones in step, and records an undo entry so a failing `$batch` changeset can roll back all its
 // parts (apis.md B: atomic changesets). Version numbers are one organisation-wide counter, like the
 // SQL rowversion behind `versionnumber` (apis.md C: increasing versionnumber).
+import { OptionSets, type OptionSetsSnapshot } from './optionSets';
 import {
   ENTITY_MODELS,
   lookupValueName,
@@ -102,6 +103,8 @@ export interface StoreSnapshot {
   version: number;
   counters: Record<string, number>;
   tables: Record<string, { rows: Row[]; tombstones: Tombstone[] }>;
+  /** Options of choice columns, with those added through InsertOptionValue. */
+  optionSets?: OptionSetsSnapshot;
 }
 
 export class DataverseStore {
@@ -110,6 +113,8 @@ export class DataverseStore {
   version = 1_000_000;
   /** Named counters (invoice numbers, ...). */
   counters: Record<string, number> = {};
+  /** Option sets of the choice columns (metadata, not rows). */
+  readonly optionSets = new OptionSets();
   /** Set on every change; cleared by the persistence layer after saving. */
   dirty = false;
   private references = new Map<string, string | Set<string>>();
@@ -299,6 +304,7 @@ export class DataverseStore {
     this.depth = 0;
     this.version = 1_000_000;
     this.counters = {};
+    this.optionSets.reset();
     this.dirty = true;
   }
 
@@ -316,7 +322,13 @@ export class DataverseStore {
     for (const [entitySet, table] of this.tables) {
       tables[entitySet] = { rows: [...table.rows.values()], tombstones: table.tombstones };
     }
-    return { format: 1, version: this.version, counters: this.counters, tables };
+    return {
+      format: 1,
+      version: this.version,
+      counters: this.counters,
+      tables,
+      optionSets: this.optionSets.snapshot(),
+    };
   }
 
   restore(snapshot: StoreSnapshot): void {
@@ -330,6 +342,7 @@ export class DataverseStore {
     }
     this.version = snapshot.version;
     this.counters = snapshot.counters ?? {};
+    this.optionSets.restore(snapshot.optionSets);
     this.dirty = false;
   }
 }

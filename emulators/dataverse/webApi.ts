@@ -176,6 +176,9 @@ export class DataverseApi {
       if (method !== 'GET') throw dvErrors.methodNotAllowed(method);
       return this.whoAmI(req);
     }
+    if (parsed.entitySet === 'EntityDefinitions' || parsed.entitySet === 'InsertOptionValue') {
+      return this.metadata(req, method, parsed);
+    }
     const model = ENTITY_MODELS.get(parsed.entitySet);
     if (!model) throw dvErrors.resourceNotFound(parsed.entitySet);
     const ctx = this.writeContext(req);
@@ -209,6 +212,45 @@ export class DataverseApi {
       }
     }
     return this.member(req, model, key, parsed.rest, ctx);
+  }
+
+  /** Choice column metadata and InsertOptionValue (optionSets.ts). */
+  private metadata(req: ApiRequest, method: string, parsed: ParsedPath): ApiResponse {
+    const root = this.options.serviceRoot();
+    if (parsed.entitySet === 'InsertOptionValue') {
+      if (method !== 'POST') throw dvErrors.methodNotAllowed(method);
+      let body: unknown;
+      try {
+        body = req.body ? JSON.parse(req.body) : {};
+      } catch {
+        throw dvErrors.badRequest('The request body is not valid JSON.');
+      }
+      const value = this.store.optionSets.insertOptionValue(body);
+      this.store.dirty = true;
+      return {
+        status: 200,
+        headers: {},
+        body: {
+          '@odata.context': `${root}/$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse`,
+          NewOptionValue: value,
+        },
+        writes: [],
+      };
+    }
+    if (method !== 'GET') throw dvErrors.methodNotAllowed(method);
+    const entity = /^LogicalName='([^']*)'$/.exec(parsed.keyText ?? '')?.[1];
+    const attribute = /^Attributes\(LogicalName='([^']*)'\)$/.exec(parsed.rest[0] ?? '')?.[1];
+    if (!entity || !attribute || parsed.rest.length > 2) {
+      throw dvErrors.notImplemented(
+        'metadata queries other than EntityDefinitions(LogicalName=...)/Attributes(LogicalName=...)[/Microsoft.Dynamics.CRM.PicklistAttributeMetadata]',
+      );
+    }
+    return {
+      status: 200,
+      headers: {},
+      body: this.store.optionSets.attributeMetadata(entity, attribute, parsed.rest[1], req.query, root),
+      writes: [],
+    };
   }
 
   private writeContext(req: ApiRequest): WriteContext {

@@ -3,14 +3,14 @@ import { assertBuilt, bcsync } from './bcsyncBinary';
 
 beforeAll(assertBuilt);
 
-test('`bcsync mappings --json` prints the 10 mappings and the statistics job with their field mappings', async () => {
+test('`bcsync mappings --json` prints the 13 mappings and the statistics job with their field mappings', async () => {
   const { code, stdout } = await bcsync(['mappings', '--json']);
   expect(code).toBe(0);
   const out = JSON.parse(stdout) as {
     mappings: { name: string; fieldMappings: unknown[] }[];
     statistics: { name: string };
   };
-  expect(out.mappings).toHaveLength(10);
+  expect(out.mappings).toHaveLength(13);
   expect(out.mappings.every((m) => m.fieldMappings.length > 0)).toBe(true);
   expect(out.statistics.name).toBe('Customer Statistics');
 });
@@ -20,6 +20,9 @@ test('`bcsync mappings` prints a table a person can read', async () => {
   expect(code).toBe(0);
   expect(stdout).toMatch(/UNIT OF MEASURE\s*│\s*UNITOFMEASURE/);
   expect(stdout).toMatch(/SALESPEOPLE\s*│\s*SALESPEOPLE\s*│\s*salespeoplePurchasers\s*│\s*<-/);
+  expect(stdout).toMatch(
+    /PAYMENT TERMS\s*│\s*PAYMENT TERMS\s*│\s*paymentTerms\s*│\s*<->\s*│\s*account\.paymenttermscode/,
+  );
 });
 
 test('a broken mapping config file is named in the error and exits 1', async () => {

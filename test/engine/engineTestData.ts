@@ -1,5 +1,5 @@
 // Reference data the CUSTOMER scenarios need, on the demo seed: salespeople coupled to the CRM users of the
-// same name, customers whose salesperson has such a user, currencies synced.
+// same name, customers whose salesperson has such a user, currencies and the option mappings synced.
 import { bcRecordId, crmRecordId, mappingName } from '../../common/ids';
 import type { JsonRecord } from '../../activities/connectors/types';
 import type { EffectiveMappings } from '../../activities/mappings/mappingConfig';
@@ -30,7 +30,8 @@ export async function prepareReferenceData(stack: EngineStack): Promise<void> {
       await stack.connectors.bc.update('customers', String(c.id), { salespersonCode: coupled[0] }, '*');
     }
   }
-  await stack.engine.fullSync(['CURRENCY']);
+  // CUSTOMER's payment terms, shipment method and shipping agent go through the option mappings' couplings.
+  await stack.engine.fullSync(['CURRENCY', 'PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT']);
 }
 
 /** The effective mappings with one mapping changed (e.g. its Update-Conflict Resolution). */

@@ -16,7 +16,7 @@ const fieldRow = (mapping: string, caption: string, crmField?: string) =>
   );
 
 describe('default integration table mappings', () => {
-  test('the ten mappings of section 2 exist, with their job queue entries and timeouts', () => {
+  test('the ten mappings of section 2 and the three option mappings of newer BC exist, with their job queue entries and timeouts', () => {
     const expected: Record<string, [string, string, number]> = {
       CUSTOMER: ['CUSTOMER', 'Bidirectional', 720],
       CONTACT: ['CONTACT', 'Bidirectional', 720],
@@ -28,6 +28,10 @@ describe('default integration table mappings', () => {
       'CUSTPRCGRP-PRICE': ['CUSTPRCGRP-PRICE', 'ToIntegrationTable', 1440],
       'SALESPRC-PRODPRICE': ['SALESPRC-PRODUCTPRICE', 'ToIntegrationTable', 1440],
       'POSTEDSALESINV-INV': ['POSTEDSALESINV-INV', 'ToIntegrationTable', 1440],
+      // CUSTOMER depends on these in newer BC versions (section 2); docs/option-mappings.md.
+      'PAYMENT TERMS': ['PAYMENT TERMS', 'Bidirectional', 1440],
+      'SHIPMENT METHOD': ['SHIPMENT METHOD', 'Bidirectional', 1440],
+      'SHIPPING AGENT': ['SHIPPING AGENT', 'Bidirectional', 1440],
     };
     expect(mappings.map((m) => m.name).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, [entry, direction, timeout]] of Object.entries(expected)) {
@@ -83,8 +87,35 @@ describe('default integration table mappings', () => {
     expect(c).toMatchObject({
       syncOnlyCoupledRecords: true,
       tableFilter: "blocked eq ' '",
-      dependencyFilter: ['SALESPEOPLE', 'CURRENCY'],
+      dependencyFilter: ['SALESPEOPLE', 'CURRENCY', 'PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'],
     });
+  });
+
+  test('CUSTOMER maps payment terms, shipment method and shipping agent both ways through the option mappings', () => {
+    expect(fieldRow('CUSTOMER', 'Payment Terms Code')).toMatchObject({
+      bcField: 'paymentTermsId',
+      crmField: 'paymenttermscode',
+      direction: 'Bidirectional',
+      status: 'Enabled',
+      lookup: { mapping: 'PAYMENT TERMS', bcKeyField: 'id', crmOptionSet: true },
+    });
+    expect(fieldRow('CUSTOMER', 'Shipment Method Code')).toMatchObject({
+      bcField: 'shipmentMethodId',
+      crmField: 'address1_freighttermscode',
+      direction: 'Bidirectional',
+      lookup: { mapping: 'SHIPMENT METHOD', bcKeyField: 'id', crmOptionSet: true },
+    });
+    expect(fieldRow('CUSTOMER', 'Shipping Agent Code')).toMatchObject({
+      bcField: 'shippingAgentCode',
+      crmField: 'address1_shippingmethodcode',
+      direction: 'Bidirectional',
+      lookup: { mapping: 'SHIPPING AGENT', bcKeyField: 'code', crmOptionSet: true },
+    });
+    expect(byName('PAYMENT TERMS')).toMatchObject({
+      bc: { api: 'v2.0', entitySet: 'paymentTerms' },
+      crm: { optionSet: { entity: 'account', attribute: 'paymenttermscode' } },
+    });
+    expect(byName('SHIPPING AGENT').bc).toEqual({ api: 'custom', entitySet: 'shippingAgents' });
   });
 
   test('CONTACT carries the constants Type = Person (to BC) and parent type account (to CRM)', () => {
@@ -123,6 +154,9 @@ describe('default integration table mappings', () => {
     const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
     before('SALESPEOPLE', 'CUSTOMER');
     before('CURRENCY', 'CUSTOMER');
+    before('PAYMENT TERMS', 'CUSTOMER');
+    before('SHIPMENT METHOD', 'CUSTOMER');
+    before('SHIPPING AGENT', 'CUSTOMER');
     before('CUSTOMER', 'CONTACT');
     before('UNIT OF MEASURE', 'ITEM-PRODUCT');
     before('ITEM-PRODUCT', 'CUSTPRCGRP-PRICE');

@@ -1,0 +1,73 @@
+// Customer price groups (table 6), for the CUSTPRCGRP-PRICE mapping: docs/bc-custom-api.md.
+page 50101 "BCSync Cust. Price Groups API"
+{
+    PageType = API;
+    APIPublisher = 'bcsync';
+    APIGroup = 'integration';
+    APIVersion = 'v1.0';
+    EntityName = 'customerPriceGroup';
+    EntitySetName = 'customerPriceGroups';
+    EntityCaption = 'Customer Price Group';
+    EntitySetCaption = 'Customer Price Groups';
+    SourceTable = "Customer Price Group";
+    ODataKeyFields = SystemId;
+    DelayedInsert = true;
+    ChangeTrackingAllowed = true;
+    Extensible = false;
+
+    layout
+    {
+        area(Content)
+        {
+            repeater(Records)
+            {
+                field(id; Rec.SystemId)
+                {
+                    Caption = 'Id';
+                    Editable = false;
+                }
+                field(code; Rec.Code)
+                {
+                    Caption = 'Code';
+                    ShowMandatory = true;
+                }
+                field(description; Rec.Description)
+                {
+                    Caption = 'Description';
+                }
+                field(lastModifiedDateTime; Rec.SystemModifiedAt)
+                {
+                    Caption = 'Last Modified Date Time';
+                    Editable = false;
+                }
+            }
+        }
+    }
+
+    trigger OnInsertRecord(BelowxRec: Boolean): Boolean
+    begin
+        if Rec.Code = '' then
+            Error(CodeRequiredErr);
+        Rec.Insert(true);
+        exit(false);
+    end;
+
+    trigger OnModifyRecord(): Boolean
+    var
+        CustomerPriceGroup: Record "Customer Price Group";
+    begin
+        // A changed key is a rename, as in API v2.0's pages.
+        CustomerPriceGroup.GetBySystemId(Rec.SystemId);
+        if Rec.Code = CustomerPriceGroup.Code then
+            Rec.Modify(true)
+        else begin
+            CustomerPriceGroup.TransferFields(Rec, false);
+            CustomerPriceGroup.Rename(Rec.Code);
+            Rec.TransferFields(CustomerPriceGroup);
+        end;
+        exit(false);
+    end;
+
+    var
+        CodeRequiredErr: Label 'The "code" must be provided.', Comment = 'code is a field name and should not be translated.';
+}
