@@ -61,7 +61,7 @@ test('mappings are stored with watermarks that only move forward', async () => {
   const { mappings } = loadMappings();
   await store.seed(mappings);
   await store.seed(mappings);
-  expect(await database.cols.mappings.countDocuments()).toBe(10);
+  expect(await database.cols.mappings.countDocuments()).toBe(13); // the ten record mappings and the three option mappings, each once
   const t1 = new Date('2026-01-01T10:00:00Z');
   await store.advanceWatermark('CUSTOMER', 'crmModifiedOn', t1);
   await store.advanceWatermark('CUSTOMER', 'crmModifiedOn', new Date('2025-12-31T00:00:00Z'));
