@@ -142,6 +142,13 @@ export const bcErrors = {
       'Too many requests reached. Retry after the number of seconds in the Retry-After header.',
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  /** A request queued behind the user's 5 concurrent ones got no slot within the 8-minute operation timeout. */
+  queueTimedOut: () =>
+    new BcApiError(
+      503,
+      'Internal_ServiceUnavailable',
+      'The request waited in the queue longer than the operation timeout. Send fewer requests at the same time.',
+    ),
   serviceUnavailable: () =>
     new BcApiError(
       503,

@@ -3,6 +3,7 @@
 import { startBcEmulator, type RunningBcEmulator } from '../bc';
 import { startDataverseEmulator, type RunningDataverseEmulator } from '../dataverse';
 import type { FaultSettings } from './faults';
+import type { ServiceProtectionOverrides } from './serviceProtection';
 
 export interface StartEmulatorsOptions {
   host?: string;
@@ -19,6 +20,11 @@ export interface StartEmulatorsOptions {
   webhookCoalesceMs?: number;
   /** Fault settings applied to both emulators (each can be changed later through its /_admin/faults). */
   faults?: FaultSettings;
+  /**
+   * Service protection limits of both emulators (docs/emulator-limits.md): on by default with each
+   * service's figures; overrides (e.g. `{ timeScale: 0.01 }`) apply to both, `false` turns them off.
+   */
+  limits?: ServiceProtectionOverrides | false;
 }
 
 export interface RunningEmulators {
@@ -35,6 +41,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
     records: opts.records,
     stateDir: opts.stateDir,
     faults: opts.faults,
+    limits: opts.limits,
   });
   let bc: RunningBcEmulator;
   try {
@@ -46,6 +53,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
       stateDir: opts.stateDir,
       webhookCoalesceMs: opts.webhookCoalesceMs,
       faults: opts.faults,
+      limits: opts.limits,
     });
   } catch (error) {
     // Do not leave the first server listening when the second cannot start (e.g. port in use).
