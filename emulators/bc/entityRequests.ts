@@ -162,7 +162,8 @@ function readCollection(
     else parts.push(`{"@odata.etag":${JSON.stringify(r.etag)},${JSON.stringify(r.data).slice(1)}`);
   });
   parts.push(']');
-  if (page.next) parts.push(`,"@odata.nextLink":${JSON.stringify(nextLink(ctx, req, page.next, page.remainingTop))}`);
+  if (page.next)
+    parts.push(`,"@odata.nextLink":${JSON.stringify(nextLink(ctx, req, page.next, page.remainingTop))}`);
   parts.push('}');
   return { status: 200, headers, rawJson: parts.join('') };
 }
