@@ -59,16 +59,15 @@ function arg(name: string, fallback: number): number {
 async function hostEmulators(records: number): Promise<void> {
   const { startBcEmulator } = await import('../emulators/bc');
   const { startDataverseEmulator } = await import('../emulators/dataverse');
-  const budget = { requests: 10_000_000, windowSeconds: 300 };
-  const bc = await startBcEmulator({ port: 0, records, faults: { budget } });
+  // The default service protection limits of both services apply (docs/emulator-limits.md).
+  const bc = await startBcEmulator({ port: 0, records });
   const dvs = [
     await startDataverseEmulator({
       port: 0,
       seed: 'demo',
       additionalClients: [SALES_USER],
-      faults: { budget },
     }),
-    await startDataverseEmulator({ port: 0, seed: 'demo', faults: { budget } }),
+    await startDataverseEmulator({ port: 0, seed: 'demo' }),
   ];
   const info: EmulatorInfo = {
     bc: {

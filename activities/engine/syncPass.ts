@@ -22,6 +22,7 @@ import {
   transform,
   type FieldValue,
 } from './fieldMapping';
+import { withExchangeRates } from './exchangeRates';
 import { invoiceLineOperations } from './invoiceLines';
 import { LookupResolver } from './lookups';
 import { andFilter, orFilter } from './odataFilters';
@@ -62,7 +63,7 @@ export class SyncPass {
     const { deps, mapping } = s;
     const bc: Side = {
       name: 'bc',
-      client: deps.bc,
+      client: mapping.bc.exchangeRates ? withExchangeRates(deps.bc, deps.now ?? (() => new Date())) : deps.bc,
       entity: mapping.bc.entitySet,
       keyField: deps.bc.keyField(mapping.bc.entitySet),
       modifiedField: deps.bc.modifiedField(mapping.bc.entitySet),
@@ -192,7 +193,8 @@ export class SyncPass {
 
   /** BC fields the entity exposes, learned from one record (a CRM -> BC create must not send others). */
   private async learnBcFields(): Promise<void> {
-    for await (const page of this.s.deps.bc.readPages(this.s.mapping.bc.entitySet, { pageSize: 1 })) {
+    const bc = this.source.name === 'bc' ? this.source : this.dest;
+    for await (const page of bc.client.readPages(this.s.mapping.bc.entitySet, { pageSize: 1 })) {
       const first = page.records[0];
       if (first) {
         this.bcSample = first;

@@ -98,11 +98,11 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     name: 'CURRENCY',
     tableCaption: 'Currency',
     integrationTableCaption: 'transactioncurrency',
-    bc: { api: 'v2.0', entitySet: 'currencies' },
+    bc: { api: 'v2.0', entitySet: 'currencies', exchangeRates: true },
     crm: { entitySet: 'transactioncurrencies', key: 'transactioncurrencyid' },
     direction: 'ToIntegrationTable',
     createNewInCaseOfNoMatch: true,
-    // exchangerate is required on transactioncurrency; BC keeps rates in its own tables.
+    // exchangerate is required on transactioncurrency: 1 only for a currency BC has no rate for yet.
     crmTemplate: { exchangerate: 1, currencyprecision: 2 },
     fieldMappings: [
       to('Code', 'code', 'isocurrencycode', {
@@ -112,6 +112,9 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
       }),
       to('Symbol', 'symbol', 'currencysymbol'),
       to('Description', 'displayName', 'currencyname'),
+      to('Exchange Rate', 'exchangeRate', 'exchangerate', {
+        note: 'The current rate of Currency Exchange Rates, per unit of the local currency (docs/exchange-rates.md).',
+      }),
     ],
     jobQueue: weekly('CURRENCY', 720),
   },

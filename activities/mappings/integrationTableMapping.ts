@@ -116,6 +116,11 @@ export const BcEntity = z.strictObject({
   entitySet: z.string().min(1),
   /** Child lines synced with the header (posted invoice lines), no job of their own. */
   lines: z.string().min(1).optional(),
+  /**
+   * Currencies carry `exchangeRate`, their current rate from BC's currencyExchangeRates, and count as
+   * modified when that rate changes (CURRENCY; docs/exchange-rates.md).
+   */
+  exchangeRates: z.boolean().optional(),
 });
 
 export const CrmEntity = z.strictObject({

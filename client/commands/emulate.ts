@@ -38,6 +38,16 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
       number('--latency-ms', 0, 60_000),
     )
     .option(
+      '--realistic-latency',
+      'each request takes about as long as on the real service (docs/emulator-limits.md)',
+    )
+    .option(
+      '--limits-time-scale <s>',
+      'service protection limits: shrink the 5-minute windows and budgets by this factor (0..1, default 1)',
+      number('--limits-time-scale', 0.0001, 1),
+    )
+    .option('--no-limits', 'turn the service protection limits off (measuring the emulators only)')
+    .option(
       '--rate-429 <r>',
       'fault injection: share of requests answered 429 (0..1)',
       number('--rate-429', 0, 1),
@@ -61,6 +71,9 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
         persist?: boolean;
         webhookCoalesceMs: number;
         latencyMs?: number;
+        realisticLatency?: boolean;
+        limitsTimeScale?: number;
+        limits: boolean;
         rate429?: number;
         rate5xx?: number;
         dropRate?: number;
@@ -75,8 +88,15 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
           stateDir: opts.persist ? join(ctx.settings().dev.stateDir, 'emulators') : undefined,
           credentials: ctx.settings().emulators,
           webhookCoalesceMs: opts.webhookCoalesceMs,
+          limits:
+            opts.limits === false
+              ? false
+              : opts.limitsTimeScale !== undefined
+                ? { timeScale: opts.limitsTimeScale }
+                : {},
           faults: {
             latencyMs: opts.latencyMs ?? 0,
+            realisticLatency: opts.realisticLatency ?? false,
             rate429: opts.rate429 ?? 0,
             rate5xx: opts.rate5xx ?? 0,
             dropRate: opts.dropRate ?? 0,

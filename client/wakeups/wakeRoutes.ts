@@ -65,6 +65,9 @@ export function wakeRoutesFrom(
   for (const mapping of effective.mappings) {
     const entry = entryFor(mapping.jobQueue.entry, mapping.jobQueue.crmWakeEnabled);
     if (readsBc(mapping.direction)) addUnique(entry.bcEntitySets, mapping.bc.entitySet);
+    // A new exchange rate changes the currency as the integration sees it (docs/exchange-rates.md).
+    if (readsBc(mapping.direction) && mapping.bc.exchangeRates)
+      addUnique(entry.bcEntitySets, 'currencyExchangeRates');
     if (readsCrm(mapping.direction)) addUnique(entry.crmEntitySets, mapping.crm.entitySet);
   }
   const stats = effective.statistics;

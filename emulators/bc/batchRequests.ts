@@ -1,7 +1,9 @@
 // JSON `$batch` (apis.md A): `{"requests":[{id,method,url,headers,body}]}` -> `{"responses":[{id,status,
 // headers,body}]}`, at most 100 operations. With `Isolation: snapshot` the batch is one transaction: every
 // operation runs, and if any failed none of the changes stay (the responses still show each operation's own
-// outcome, as in the BC documentation's example). Without it each operation stands alone.
+// outcome, as in the BC documentation's example). Without it each operation stands alone. OData 4.01's
+// `atomicityGroup` and `dependsOn` are not in BC's documentation ("Using OData transactional $batch
+// requests" names only `Isolation: snapshot`): they are answered 501, never silently ignored.
 import { z } from 'zod';
 import { BcApiError, bcErrors } from './bcErrors';
 import type { BcState } from './bcState';
@@ -75,6 +77,12 @@ export function executeBatch(
     );
   }
   const ops = parsed.data.requests;
+  const unsupported = ops.find((op) => op.atomicityGroup !== undefined || op.dependsOn !== undefined);
+  if (unsupported) {
+    throw bcErrors.notImplemented(
+      `'${unsupported.atomicityGroup !== undefined ? 'atomicityGroup' : 'dependsOn'}' in a JSON $batch (use the header Isolation: snapshot for an all-or-nothing batch)`,
+    );
+  }
   if (ops.length > MAX_BATCH_OPERATIONS) {
     // apis.md A: at most 100 operations per batch.
     throw bcErrors.badRequest(

@@ -142,6 +142,20 @@ export const bcErrors = {
       'Too many requests reached. Retry after the number of seconds in the Retry-After header.',
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  /** An OData feature Business Central does not document: said plainly, never answered with something else. */
+  notImplemented: (feature: string) =>
+    new BcApiError(
+      501,
+      'NotImplemented',
+      `${feature} is not documented for Business Central and not emulated; bcsync does not depend on it.`,
+    ),
+  /** A request queued behind the user's 5 concurrent ones got no slot within the 8-minute operation timeout. */
+  queueTimedOut: () =>
+    new BcApiError(
+      503,
+      'Internal_ServiceUnavailable',
+      'The request waited in the queue longer than the operation timeout. Send fewer requests at the same time.',
+    ),
   serviceUnavailable: () =>
     new BcApiError(
       503,

@@ -1,9 +1,11 @@
 // The BC emulator's request pipeline: /_admin (no auth, no faults) -> token endpoint (no faults) -> bearer
-// token check (401 Authentication_InvalidCredentials) -> fault injection and the request budget (429 +
-// Retry-After, apis.md C) -> routing to entity requests, `$batch` or webhook subscriptions.
+// token check (401 Authentication_InvalidCredentials) -> service protection limits per user (429 +
+// Retry-After, queued requests 503 after the operation timeout) -> fault injection -> routing to entity
+// requests, `$batch` or webhook subscriptions.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdminRequest, isAdminPath, type AdminTarget } from '../common/adminSurface';
 import type { FaultInjector } from '../common/faults';
+import type { ServiceProtection } from '../common/serviceProtection';
 import {
   JsonBodyError,
   parseJsonText,
@@ -25,6 +27,7 @@ import { subscriptionJson, type SubscriptionStore } from './webhookSubscriptions
 export interface BcHandlerDeps {
   state: BcState;
   faults: FaultInjector;
+  limits: ServiceProtection;
   tokens: TokenIssuer;
   subscriptions: SubscriptionStore;
   admin: AdminTarget;
@@ -171,7 +174,30 @@ export function createBcHandler(
   ): Promise<ApiResponse | undefined> {
     const auth = deps.tokens.verify(req.headers.authorization);
     if (!auth.ok) return errorResponse(bcErrors.unauthorized());
-    const fault = deps.faults.decideDetailed(auth.clientId);
+    const admission = await deps.limits.admit(auth.clientId);
+    if (!admission.ok) {
+      return errorResponse(
+        admission.limit === 'queueTimeout'
+          ? bcErrors.queueTimedOut()
+          : bcErrors.tooManyRequests(admission.retryAfterSeconds),
+      );
+    }
+    try {
+      const response = await handleAdmitted(req, res, url, auth.clientId);
+      if (response) await sleep(deps.faults.processingMs(response.operations));
+      return response;
+    } finally {
+      admission.release();
+    }
+  }
+
+  async function handleAdmitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    clientId: string,
+  ): Promise<(ApiResponse & { operations?: number }) | undefined> {
+    const fault = deps.faults.decideDetailed(clientId);
     if (deps.faults.latencyMs > 0) await sleep(deps.faults.latencyMs);
     if (fault.kind === 'drop') {
       req.socket.destroy();
@@ -200,10 +226,12 @@ export function createBcHandler(
       return handleSubscriptions(method, parsed.base, route.subscriptionId, headers, body);
     if (route.kind === 'batch') {
       if (method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
-      return executeBatch(deps.state, body, headers.isolation, {
+      const operations = (body as { requests?: unknown } | undefined)?.requests;
+      const answer = executeBatch(deps.state, body, headers.isolation, {
         prepare: (op) => batchOperationRequest(parsed.base, op),
         execute: (request) => executeEntityRequest(ctx(), request),
       });
+      return { ...answer, operations: Array.isArray(operations) ? operations.length : 1 };
     }
     const request = prepare(method, url, headers, body);
     if ('batch' in request) throw bcErrors.resourceNotFound('$batch');

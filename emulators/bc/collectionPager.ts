@@ -9,6 +9,8 @@ export interface CollectionPage {
   rows: StoredRow[];
   /** Sort values of the last row when more rows follow (becomes the next $skiptoken). */
   next?: JsonRow;
+  /** With `$top` larger than the page: how many rows the next page may still return. */
+  remainingTop?: number;
   count?: number;
 }
 
@@ -101,11 +103,14 @@ export function readCollectionPage(
     }
     page.rows.push(rows[i]);
   }
-  // apis.md A: $top suppresses nextLink.
-  if (query.top !== undefined || page.rows.length < limit) return page;
+  // Server-driven paging honours $top across pages (OData 4.01 Protocol 11.2.6.3 and 11.2.6.7): with a page
+  // smaller than $top the nextLink carries the rows still allowed, and the last page ends at $top.
+  const remainingTop = query.top === undefined ? undefined : query.top - page.rows.length;
+  if (remainingTop === 0 || page.rows.length < limit) return page;
   for (; i < rows.length; i++) {
     if (matches(rows[i].data)) {
       page.next = sortValues(table, query.orderBy, page.rows[page.rows.length - 1].data);
+      if (remainingTop !== undefined) page.remainingTop = remainingTop;
       break;
     }
   }

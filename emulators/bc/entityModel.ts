@@ -177,6 +177,31 @@ const currencies: EntityDef = {
   },
 };
 
+/**
+ * API v2.0 currencyExchangeRates (resource type "currencyExchangeRate": GET only). Exchange Rate Amount
+ * units of the currency equal Relational Exch. Rate Amount units of the relational currency (the local
+ * currency when blank), from the starting date on.
+ */
+const currencyExchangeRates: EntityDef = {
+  entitySet: 'currencyExchangeRates',
+  entityType: 'currencyExchangeRate',
+  table: 'Currency Exchange Rate',
+  api: 'v2.0',
+  hasModifiedAt: true,
+  readOnlyEntity: true,
+  sortKey: ['currencyCode', 'startingDate'],
+  uniqueKey: { fields: ['currencyCode', 'startingDate'], captions: ['Currency Code', 'Starting Date'] },
+  fields: {
+    id,
+    currencyCode: code(10, 'Currency Code'),
+    startingDate: date('Starting Date'),
+    exchangeRateAmount: decimal('Exchange Rate Amount'),
+    relationalCurrencyCode: code(10, 'Relational Currency Code'),
+    relationalExchangeRateAmount: decimal('Relational Exch. Rate Amount'),
+    lastModifiedDateTime: modifiedAt,
+  },
+};
+
 const items: EntityDef = {
   entitySet: 'items',
   entityType: 'item',
@@ -608,6 +633,7 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
   customers,
   contacts,
   currencies,
+  currencyExchangeRates,
   items,
   unitsOfMeasure,
   salespeoplePurchasers,

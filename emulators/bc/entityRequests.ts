@@ -112,9 +112,10 @@ function checkKey(id: string): string {
   return id.toLowerCase();
 }
 
-function nextLink(ctx: ApiContext, req: ApiRequest, after: JsonRow): string {
+function nextLink(ctx: ApiContext, req: ApiRequest, after: JsonRow, remainingTop?: number): string {
   const params = new URLSearchParams();
   for (const [k, v] of req.params) if (k !== '$skiptoken' && k !== '$skip') params.append(k, v);
+  if (remainingTop !== undefined) params.set('$top', String(remainingTop));
   params.set('$skiptoken', encodeSkipToken(after));
   return `${ctx.origin}${req.pathname}?${params.toString().replace(/%24/g, '$')}`;
 }
@@ -161,7 +162,8 @@ function readCollection(
     else parts.push(`{"@odata.etag":${JSON.stringify(r.etag)},${JSON.stringify(r.data).slice(1)}`);
   });
   parts.push(']');
-  if (page.next) parts.push(`,"@odata.nextLink":${JSON.stringify(nextLink(ctx, req, page.next))}`);
+  if (page.next)
+    parts.push(`,"@odata.nextLink":${JSON.stringify(nextLink(ctx, req, page.next, page.remainingTop))}`);
   parts.push('}');
   return { status: 200, headers, rawJson: parts.join('') };
 }

@@ -11,6 +11,11 @@ import {
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../common/credentials';
 import { FaultInjector, faultSettingsSchema, type FaultSettings } from '../common/faults';
 import { startHttpServer } from '../common/httpServer';
+import {
+  BC_SERVICE_PROTECTION,
+  ServiceProtection,
+  serviceProtectionOverridesSchema,
+} from '../common/serviceProtection';
 import { SnapshotFile } from '../common/persistence';
 import { TokenIssuer } from '../common/tokens';
 import { createBcHandler } from './bcHttpHandler';
@@ -28,8 +33,8 @@ export type { EntityChange } from './bcState';
 export { EmulatorClock } from './emulatorClock';
 export { ENTITY_DEFS, LCY_CODE } from './entityModel';
 
-/** apis.md A: 6,000 requests per 5-minute sliding window per user. */
-export const DEFAULT_BC_REQUEST_BUDGET = { requests: 6000, windowSeconds: 300 } as const;
+/** An assumed round trip of 80-250 ms, plus 15 ms per operation of a $batch (faults.realisticLatency). */
+const BC_LATENCY = { baseMs: 80, spreadMs: 170, perOperationMs: 15 };
 
 /** The resource of Business Central's scope `https://api.businesscentral.dynamics.com/.default`. */
 export const BC_AUDIENCE = 'https://api.businesscentral.dynamics.com';
@@ -53,8 +58,13 @@ export const bcEmulatorOptionsSchema = z
     webhookCollectionThreshold: z.number().int().min(0).default(DEFAULT_WEBHOOK_SETTINGS.collectionThreshold),
     webhookRetryBaseMs: z.number().int().min(0).default(DEFAULT_WEBHOOK_SETTINGS.retryBaseMs),
     webhookMaxAttempts: z.number().int().min(1).default(DEFAULT_WEBHOOK_SETTINGS.maxAttempts),
-    /** Fault settings; the request budget defaults to BC's 6,000 per 5 minutes. */
+    /** Fault settings (random faults, latency); none by default. */
     faults: faultSettingsSchema.partial().optional(),
+    /**
+     * Service protection limits, on by default with BC's per-user figures (6,000 requests per 5 minutes,
+     * 5 concurrent + 95 queued); override single figures or `timeScale`, or `false` to turn them off.
+     */
+    limits: z.union([serviceProtectionOverridesSchema, z.literal(false)]).optional(),
     environments: z.array(z.string().min(1)).min(1).default(['production']),
     tenant: z.string().optional(),
     clientId: z.string().optional(),
@@ -85,6 +95,7 @@ export interface RunningBcEmulator {
   /** Programmatic access for tests (tables, stats, number series). */
   state: BcState;
   faults: FaultInjector;
+  limits: ServiceProtection;
   clock: EmulatorClock;
   webhooks: {
     subscriptions: SubscriptionStore;
@@ -126,12 +137,12 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
   const clientSecret = opts.clientSecret ?? defaults.clientSecret;
   const clock = new EmulatorClock();
   const state = new BcState(clock, companyRow(opts.companyName, clock));
-  const faults = new FaultInjector(
-    { budget: { ...DEFAULT_BC_REQUEST_BUDGET }, ...opts.faults } as FaultSettings,
-    {
-      now: () => clock.now(),
-    },
-  );
+  const faults = new FaultInjector((opts.faults ?? {}) as FaultSettings, {
+    now: () => clock.now(),
+    latencyProfile: BC_LATENCY,
+  });
+  // Real time, not the emulator clock: limits are about the load on the server right now.
+  const limits = new ServiceProtection(BC_SERVICE_PROTECTION, opts.limits ?? {});
   // Tokens follow real time: moving the emulator clock (subscription expiry tests) must not log clients out.
   const tokens = new TokenIssuer({
     clientId,
@@ -185,6 +196,7 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
 
   const admin: AdminTarget = {
     faults,
+    limits,
     stats: state.stats,
     records: (entitySet) => {
       if (entitySet === 'subscriptions') return subscriptions.active().map(subscriptionJson);
@@ -224,6 +236,7 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
   const handler = createBcHandler({
     state,
     faults,
+    limits,
     tokens,
     subscriptions,
     admin,
@@ -264,6 +277,7 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
     tokenUrl: `${server.url}/${tenant}/oauth2/v2.0/token`,
     state,
     faults,
+    limits,
     clock,
     webhooks: { subscriptions, notifier, flush: () => notifier.flush() },
     reset: (request = {}) => seed(resetRequestSchema.parse(request)),

@@ -1,8 +1,9 @@
 // Setup data every seed needs (currencies, units of measure, payment terms, shipment methods, shipping
 // agents, salespeople), modelled on the CRONUS USA demo company, written through the normal write path.
+import { nameBasedGuid } from '../common/nameBasedGuid';
 import type { SeededRandom } from '../common/seededRandom';
 import type { BcState } from './bcState';
-import { entityDef } from './entityModel';
+import { blankRow, entityDef } from './entityModel';
 import type { JsonRow } from './entityTable';
 import { createEntity } from './entityWriter';
 import { seedGuid } from './seedIds';
@@ -27,6 +28,57 @@ const CURRENCIES: readonly [string, string, string][] = [
   ['NOK', 'Norwegian krone', 'kr'],
   ['SEK', 'Swedish krona', 'kr'],
 ];
+
+/** USD (the local currency) per 100 units of each currency, from 2026-01-01; EUR also has an older rate. */
+const EXCHANGE_RATES: readonly [string, string, number][] = [
+  ['AUD', '2026-01-01', 65.2],
+  ['CAD', '2026-01-01', 72.9],
+  ['CHF', '2026-01-01', 113.6],
+  ['DKK', '2026-01-01', 14.6],
+  ['EUR', '2025-01-01', 104.2],
+  ['EUR', '2026-01-01', 108.7],
+  ['GBP', '2026-01-01', 126.6],
+  ['JPY', '2026-01-01', 0.668],
+  ['MXN', '2026-01-01', 5.8],
+  ['NOK', '2026-01-01', 9.4],
+  ['SEK', '2026-01-01', 9.6],
+];
+
+/**
+ * A row of Currency Exchange Rates as a BC user enters it on the page (the API is read-only): `amount`
+ * units of the currency equal `relationalAmount` units of the relational currency (blank = local).
+ */
+export function enterExchangeRate(
+  state: BcState,
+  rate: {
+    currencyCode: string;
+    startingDate: string;
+    amount: number;
+    relationalAmount: number;
+    relationalCurrencyCode?: string;
+  },
+): JsonRow {
+  const def = entityDef('currencyExchangeRates');
+  const table = state.table(def.entitySet);
+  const existing = table
+    .rowsInKeyOrder()
+    .find((r) => r.data.currencyCode === rate.currencyCode && r.data.startingDate === rate.startingDate);
+  const data: JsonRow = {
+    ...(existing
+      ? existing.data
+      : {
+          ...blankRow(def),
+          id: nameBasedGuid(`bc:currencyExchangeRate:${rate.currencyCode}:${rate.startingDate}`),
+        }),
+    currencyCode: rate.currencyCode,
+    startingDate: rate.startingDate,
+    exchangeRateAmount: rate.amount,
+    relationalCurrencyCode: rate.relationalCurrencyCode ?? '',
+    relationalExchangeRateAmount: rate.relationalAmount,
+    lastModifiedDateTime: state.stampModified(existing?.data.lastModifiedDateTime),
+  };
+  return (existing ? state.update(def.entitySet, data) : state.insert(def.entitySet, data)).data;
+}
 
 const UNITS: readonly [string, string, string][] = [
   ['BOX', 'Box', 'BX'],
@@ -86,6 +138,14 @@ export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceD
       symbol,
       amountDecimalPlaces: code === 'JPY' ? '0:0' : '2:2',
       amountRoundingPrecision: code === 'JPY' ? 1 : 0.01,
+    });
+  }
+  for (const [currencyCode, startingDate, usdPer100] of EXCHANGE_RATES) {
+    enterExchangeRate(state, {
+      currencyCode,
+      startingDate,
+      amount: 100,
+      relationalAmount: usdPer100,
     });
   }
   for (const [code, displayName, internationalStandardCode] of UNITS) {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FaultInjector, faultSettingsSchema } from './faults';
 import { JsonBodyError, readJson, sendJson } from './httpServer';
+import { serviceProtectionOverridesSchema, type ServiceProtection } from './serviceProtection';
 import { RequestStats } from './requestStats';
 
 export const seedKindSchema = z.enum(['demo', 'empty']);
@@ -19,6 +20,7 @@ export type ResetRequest = z.infer<typeof resetRequestSchema>;
 
 export interface AdminTarget {
   faults: FaultInjector;
+  limits: ServiceProtection;
   stats: RequestStats;
   /** All rows of an entity set as the API would return them, or undefined for an unknown set. */
   records(entitySet: string): unknown[] | undefined;
@@ -61,6 +63,16 @@ export async function handleAdminRequest(
       const parsed = faultSettingsSchema.safeParse(body ?? {});
       if (!parsed.success) return badRequest(res, `Invalid fault settings: ${z.prettifyError(parsed.error)}`);
       return sendJson(res, 200, target.faults.set(parsed.data));
+    }
+  }
+  if (sub === 'limits') {
+    const show = () => ({ settings: target.limits.settings, effective: target.limits.effective });
+    if (method === 'GET') return sendJson(res, 200, show());
+    if (method === 'PUT') {
+      const parsed = serviceProtectionOverridesSchema.strict().safeParse(body ?? {});
+      if (!parsed.success) return badRequest(res, `Invalid limits: ${z.prettifyError(parsed.error)}`);
+      target.limits.set(parsed.data);
+      return sendJson(res, 200, show());
     }
   }
   if (method === 'GET' && sub === 'stats') return sendJson(res, 200, target.stats.snapshot());

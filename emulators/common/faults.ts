@@ -10,6 +10,11 @@ export const faultSettingsSchema = z
   .object({
     /** Added to every API request before it is answered. */
     latencyMs: z.number().int().min(0).max(120_000).default(0),
+    /**
+     * Each API request takes about as long as on the real service: a seeded random round trip plus a
+     * share per operation of a batch (figures per emulator: `LatencyProfile`). Off by default.
+     */
+    realisticLatency: z.boolean().default(false),
     /** Share of requests answered 429 at random (0..1). */
     rate429: z.number().min(0).max(1).default(0),
     /** Share of requests answered with a 5xx at random (0..1). */
@@ -34,6 +39,17 @@ export type FaultSettings = z.input<typeof faultSettingsSchema>;
 export type ResolvedFaultSettings = z.output<typeof faultSettingsSchema>;
 
 export type FaultDecision = 'ok' | '429' | '5xx' | 'drop';
+
+/**
+ * Round-trip time of one request when `realisticLatency` is on: `baseMs` plus a uniform share of `spreadMs`,
+ * plus `perOperationMs` for every operation of a batch. Microsoft documents no latencies; the figures of
+ * each emulator are assumptions in the range of an Azure-hosted client in the service's region.
+ */
+export interface LatencyProfile {
+  baseMs: number;
+  spreadMs: number;
+  perOperationMs: number;
+}
 
 export interface FaultOutcome {
   kind: FaultDecision;
@@ -72,12 +88,19 @@ export class FaultInjector {
   private current: ResolvedFaultSettings;
   private random: SeededRandom;
   private windows = new Map<string, RequestWindow>();
+  private latencyRandom: SeededRandom;
   private readonly now: () => number;
+  private readonly latencyProfile: LatencyProfile;
 
-  constructor(settings: FaultSettings = {}, options: { now?: () => number } = {}) {
+  constructor(
+    settings: FaultSettings = {},
+    options: { now?: () => number; latencyProfile?: LatencyProfile } = {},
+  ) {
     this.current = faultSettingsSchema.parse(settings);
     this.random = new SeededRandom(this.current.seed);
+    this.latencyRandom = new SeededRandom(this.current.seed);
     this.now = options.now ?? Date.now;
+    this.latencyProfile = options.latencyProfile ?? { baseMs: 50, spreadMs: 100, perOperationMs: 10 };
   }
 
   /** Current settings (defaults filled in). */
@@ -89,12 +112,22 @@ export class FaultInjector {
   set(settings: FaultSettings): ResolvedFaultSettings {
     this.current = faultSettingsSchema.parse(settings);
     this.random = new SeededRandom(this.current.seed);
+    this.latencyRandom = new SeededRandom(this.current.seed);
     this.windows.clear();
     return this.settings;
   }
 
   get latencyMs(): number {
     return this.current.latencyMs;
+  }
+
+  /** Realistic processing time of a request of `operations` operations (0 when the option is off). */
+  processingMs(operations = 1): number {
+    if (!this.current.realisticLatency) return 0;
+    const p = this.latencyProfile;
+    return Math.round(
+      p.baseMs + this.latencyRandom.next() * p.spreadMs + p.perOperationMs * Math.max(0, operations - 1),
+    );
   }
 
   /** Decides the fate of one API request. `caller` keys the budget window (per user, as the real limits). */

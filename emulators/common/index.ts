@@ -4,6 +4,7 @@ import { startBcEmulator, type RunningBcEmulator } from '../bc';
 import { startDataverseEmulator, type RunningDataverseEmulator } from '../dataverse';
 import type { EmulatorCredentials } from './credentials';
 import type { FaultSettings } from './faults';
+import type { ServiceProtectionOverrides } from './serviceProtection';
 
 export interface StartEmulatorsOptions {
   host?: string;
@@ -22,6 +23,11 @@ export interface StartEmulatorsOptions {
   faults?: FaultSettings;
   /** The one integration app both emulators accept (default DEFAULT_EMULATOR_CREDENTIALS). */
   credentials?: EmulatorCredentials;
+  /**
+   * Service protection limits of both emulators (docs/emulator-limits.md): on by default with each
+   * service's figures; overrides (e.g. `{ timeScale: 0.01 }`) apply to both, `false` turns them off.
+   */
+  limits?: ServiceProtectionOverrides | false;
 }
 
 export interface RunningEmulators {
@@ -39,6 +45,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
     stateDir: opts.stateDir,
     faults: opts.faults,
     ...opts.credentials,
+    limits: opts.limits,
   });
   let bc: RunningBcEmulator;
   try {
@@ -51,6 +58,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
       webhookCoalesceMs: opts.webhookCoalesceMs,
       faults: opts.faults,
       ...opts.credentials,
+      limits: opts.limits,
     });
   } catch (error) {
     // Do not leave the first server listening when the second cannot start (e.g. port in use).

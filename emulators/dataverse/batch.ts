@@ -39,6 +39,8 @@ export interface BatchResult {
   body: string;
   /** Entity sets of committed writes (for the write counter). */
   writes: string[];
+  /** Requests in the batch (realistic latency grows with them). */
+  operations: number;
 }
 
 const CRLF = '\r\n';
@@ -192,7 +194,7 @@ export class BatchExecutor {
       const parts = parseBatch(body, boundary);
       const count = parts.reduce((n, p) => n + (p.kind === 'changeset' ? p.requests.length : 1), 0);
       if (count > MAX_BATCH_REQUESTS) throw dvErrors.batchTooLarge(count);
-      return this.run(parts, headers, caller);
+      return { ...this.run(parts, headers, caller), operations: count };
     } catch (error) {
       const response = errorResponse(error);
       return {
@@ -200,6 +202,7 @@ export class BatchExecutor {
         contentType: 'application/json; odata.metadata=minimal',
         body: JSON.stringify(response.body),
         writes: [],
+        operations: 1,
       };
     }
   }
@@ -208,7 +211,7 @@ export class BatchExecutor {
     parts: BatchPart[],
     outer: Record<string, string | undefined>,
     caller: CallerContext,
-  ): BatchResult {
+  ): Omit<BatchResult, 'operations'> {
     const continueOnError = parsePrefer(outer['prefer']).continueOnError;
     const responseBoundary = `batchresponse_${randomUUID()}`;
     const chunks: string[] = [];

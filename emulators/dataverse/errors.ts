@@ -169,7 +169,17 @@ export const dvErrors = {
       `Number of requests exceeded the limit of ${limit} over time window of ${windowSeconds} seconds.`,
       { 'Retry-After': String(retryAfterSeconds) },
     ),
-  // Service protection API limits (execution time): used for randomly injected 429s.
+  // Service protection API limits (concurrent requests): refused at once, without queueing.
+  throttledConcurrency: (retryAfterSeconds: number, limit: number) =>
+    new DataverseApiError(
+      429,
+      '0x80072326',
+      `Number of concurrent requests exceeded the limit of ${limit}.`,
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
+    ),
+  // Service protection API limits (execution time): the limit itself and randomly injected 429s.
   throttledExecutionTime: (retryAfterSeconds: number) =>
     new DataverseApiError(
       429,

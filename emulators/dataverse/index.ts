@@ -1,6 +1,6 @@
 // Dataverse Web API v9.2 emulator (emulator contract: `startDataverseEmulator`). Serves the OAuth2 token
-// endpoint, `/api/data/v9.2/...` with bearer-token authentication, service protection (429 +
-// Retry-After under a request budget), fault injection and the `/_admin` surface.
+// endpoint, `/api/data/v9.2/...` with bearer-token authentication, the service protection limits of a real
+// organization (429 + Retry-After, common/serviceProtection.ts), fault injection and the `/_admin` surface.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { handleAdminRequest, isAdminPath, type AdminTarget } from '../common/adminSurface';
@@ -17,6 +17,12 @@ import {
   startHttpServer,
 } from '../common/httpServer';
 import { SnapshotFile } from '../common/persistence';
+import {
+  DATAVERSE_SERVICE_PROTECTION,
+  ServiceProtection,
+  type LimitKind,
+  type ServiceProtectionOverrides,
+} from '../common/serviceProtection';
 import { RequestStats } from '../common/requestStats';
 import { matchTokenPath, TokenIssuer, type ClientCredential } from '../common/tokens';
 import { BatchExecutor } from './batch';
@@ -41,6 +47,8 @@ export { DataverseState } from './state';
 export type { SeedKind } from './seed';
 
 export const DEFAULT_DATAVERSE_PORT = 7049;
+/** An assumed round trip of 40-160 ms, plus 8 ms per request of a $batch (faults.realisticLatency). */
+const DATAVERSE_LATENCY = { baseMs: 40, spreadMs: 120, perOperationMs: 8 };
 const API_PREFIX = /^\/api\/data\/v9\.[0-2](?=\/|$)/;
 
 export interface DataverseEmulatorOptions {
@@ -53,6 +61,11 @@ export interface DataverseEmulatorOptions {
   /** Folder to keep state in across restarts (JSON snapshot). */
   stateDir?: string;
   faults?: FaultSettings;
+  /**
+   * Service protection limits, on by default with Dataverse's per-user figures (6,000 requests and 1,200 s
+   * of execution time per 5 minutes, 52 concurrent); override single figures or `timeScale`, or `false`.
+   */
+  limits?: ServiceProtectionOverrides | false;
   tenant?: string;
   clientId?: string;
   clientSecret?: string;
@@ -97,6 +110,7 @@ export interface RunningDataverseEmulator {
   businessUnitId: string;
   state: DataverseState;
   faults: FaultInjector;
+  limits: ServiceProtection;
   stats: RequestStats;
   stop(): Promise<void>;
 }
@@ -121,7 +135,9 @@ export async function startDataverseEmulator(
     // The organisation URL is the audience (scope `{url}/.default`); known once the server listens.
     audience: () => serviceRoot.replace(/\/api\/data\/v9\.2$/, ''),
   });
-  const faults = new FaultInjector(options.faults ?? {}, { now });
+  const faults = new FaultInjector(options.faults ?? {}, { now, latencyProfile: DATAVERSE_LATENCY });
+  // Real time, not `now`: limits are about the load on the server right now.
+  const limits = new ServiceProtection(DATAVERSE_SERVICE_PROTECTION, options.limits ?? {});
   const stats = new RequestStats();
   const store = new DataverseStore(now, { alternateKeys: options.alternateKeys ?? [] });
   const writer = new RecordWriter(store, {
@@ -157,6 +173,7 @@ export async function startDataverseEmulator(
 
   const admin: AdminTarget = {
     faults,
+    limits,
     stats,
     records: (entitySet) => {
       const model = ENTITY_MODELS.get(entitySet);
@@ -212,7 +229,6 @@ export async function startDataverseEmulator(
         dvErrors.noHttpResource(`${serviceRoot.replace(/\/api\/data\/v9\.2$/, '')}${pathname}`),
       );
 
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const auth = issuer.verify(req.headers.authorization);
     if (!auth.ok) {
       stats.recordResponse(401);
@@ -222,8 +238,43 @@ export async function startDataverseEmulator(
       });
     }
 
-    // A $batch is one request for service protection (apis.md B).
-    const outcome = faults.decideDetailed(auth.clientId);
+    // A $batch is one request for the request count; its execution time counts in full.
+    const admission = await limits.admit(auth.clientId);
+    if (!admission.ok) return sendError(res, limitError(admission.limit, admission.retryAfterSeconds));
+    try {
+      await handleAdmitted(req, res, url, pathname, prefix[0], auth.clientId, {
+        ...(admission.remaining !== undefined
+          ? { 'x-ms-ratelimit-burst-remaining-xrm-requests': String(admission.remaining) }
+          : {}),
+        ...(admission.executionTimeRemainingMs !== undefined
+          ? { 'x-ms-ratelimit-time-remaining-xrm-requests': String(admission.executionTimeRemainingMs) }
+          : {}),
+      });
+    } finally {
+      admission.release();
+    }
+  };
+
+  const limitError = (limit: LimitKind, retryAfterSeconds: number): DataverseApiError => {
+    const effective = limits.effective;
+    if (limit === 'requests')
+      return dvErrors.throttled(retryAfterSeconds, effective.requests, Math.round(effective.windowMs / 1000));
+    if (limit === 'executionTime') return dvErrors.throttledExecutionTime(retryAfterSeconds);
+    return dvErrors.throttledConcurrency(retryAfterSeconds, limits.settings.maxConcurrent);
+  };
+
+  const handleAdmitted = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    pathname: string,
+    prefix: string,
+    clientId: string,
+    limitHeaders: Record<string, string>,
+  ): Promise<void> => {
+    // Inside the admission: the delay holds a concurrency slot and counts as execution time.
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const outcome = faults.decideDetailed(clientId);
     if (outcome.kind === 'drop') {
       stats.recordResponse(0);
       req.socket.destroy();
@@ -245,8 +296,8 @@ export async function startDataverseEmulator(
     }
     const rateHeaders: Record<string, string> =
       outcome.budgetRemaining !== undefined
-        ? { 'x-ms-ratelimit-burst-remaining-xrm-requests': String(outcome.budgetRemaining) }
-        : {};
+        ? { ...limitHeaders, 'x-ms-ratelimit-burst-remaining-xrm-requests': String(outcome.budgetRemaining) }
+        : limitHeaders;
 
     let body: string;
     try {
@@ -258,14 +309,15 @@ export async function startDataverseEmulator(
       }
       throw error;
     }
-    const resource = pathname.slice(prefix[0].length);
+    const resource = pathname.slice(prefix.length);
     const headers = lowerCaseHeaders(req);
-    const caller = { clientId: auth.clientId, userId: ensureApplicationUser(store, auth.clientId) };
+    const caller = { clientId, userId: ensureApplicationUser(store, clientId) };
 
     if (resource.replace(/\/+$/, '') === '/$batch') {
       if (req.method !== 'POST') return sendError(res, dvErrors.methodNotAllowed(req.method ?? ''));
       const result = batch.execute(headers['content-type'], body, headers, caller);
       for (const entitySet of result.writes) stats.recordWrite(entitySet);
+      await sleep(faults.processingMs(result.operations));
       stats.recordResponse(result.status);
       return sendText(res, result.status, result.body, result.contentType, {
         'OData-Version': '4.0',
@@ -284,6 +336,7 @@ export async function startDataverseEmulator(
       caller,
     });
     for (const entitySet of response.writes) stats.recordWrite(entitySet);
+    await sleep(faults.processingMs());
     stats.recordResponse(response.status);
     respond(res, { ...response, headers: { ...rateHeaders, ...response.headers } });
   };
@@ -328,6 +381,7 @@ export async function startDataverseEmulator(
     businessUnitId: BUSINESS_UNIT_ID,
     state,
     faults,
+    limits,
     stats,
     async stop() {
       if (stopped) return;

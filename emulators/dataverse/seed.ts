@@ -3,20 +3,15 @@
 // salespeople, the application (integration) users, a unit group, a price list and a few accounts and
 // contacts that exist only in the CRM. `records: N` adds N accounts and N contacts (one per account),
 // built directly as rows so 100,000 of each seed in a few seconds.
-import { createHash } from 'node:crypto';
 import { SeededRandom } from '../common/seededRandom';
 import { LOOKUP_LOGICAL_NAME, LOOKUP_NAVIGATION } from './recordWriter';
 import { ENTITY_MODELS, lookupValueName } from './schema';
+import { nameBasedGuid } from '../common/nameBasedGuid';
 import { formatSeconds, type DataverseStore, type Row } from './store';
 
 export type SeedKind = 'demo' | 'empty';
 
-/** A stable GUID derived from a name, so ids survive restarts and differ per client id. */
-export function nameBasedGuid(name: string): string {
-  const hex = createHash('sha1').update(name).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export { nameBasedGuid };
 
 export const ORGANIZATION_ID = nameBasedGuid('bcsync:organization');
 export const BUSINESS_UNIT_ID = nameBasedGuid('bcsync:businessunit');

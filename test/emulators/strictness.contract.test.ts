@@ -134,6 +134,99 @@ describe('Business Central writes', () => {
   });
 });
 
+describe('paging with $top', () => {
+  // OData 4.01 Protocol, 11.2.6.3 System Query Option $top and 11.2.6.7 Server-Driven Paging: $top caps the
+  // whole result, server-driven paging splits it into pages with a nextLink; Business Central pages with
+  // `Prefer: odata.maxpagesize` ("Client-driven paging" in "OData web services").
+  // https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part1-protocol.html#sec_ServerDrivenPaging
+  it('Business Central: $top above the page size is served over several pages, ending at $top', async () => {
+    const url = 'customers?$select=number&$orderby=number&$top=5';
+    const all = (await api.get(url)).json.value.map((r: Json) => r.number);
+    expect(all).toHaveLength(5);
+    const paged: string[] = [];
+    let next: string | undefined = url;
+    let pages = 0;
+    while (next) {
+      const res = await api.get(next, { Prefer: 'odata.maxpagesize=2' });
+      expect(res.status).toBe(200);
+      paged.push(...res.json.value.map((r: Json) => r.number));
+      next = res.json['@odata.nextLink'];
+      pages++;
+    }
+    expect(paged).toEqual(all);
+    expect(pages).toBe(3);
+  });
+
+  // "Page results using OData": "Don't use $top with the Prefer: odata.maxpagesize request header. If you
+  // include both, $top is ignored."
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results
+  it('Dataverse: with odata.maxpagesize, $top is ignored and paging goes on to the end', async () => {
+    const total = (await dvGet('accounts?$select=name')).json.value.length as number;
+    expect(total).toBeGreaterThan(3);
+    let rows = 0;
+    let next: string | undefined = `${dv.apiUrl}/accounts?$select=name&$top=1`;
+    while (next) {
+      const res: Response = await fetch(next, {
+        headers: { Authorization: `Bearer ${dvToken}`, Prefer: 'odata.maxpagesize=2' },
+      });
+      const json = (await res.json()) as Json;
+      rows += (json.value as Json[]).length;
+      next = json['@odata.nextLink'];
+    }
+    expect(rows).toBe(total);
+  });
+});
+
+describe('$batch', () => {
+  // "Using OData transactional $batch requests": Business Central documents `Isolation: snapshot` for an
+  // all-or-nothing JSON batch; OData 4.01's atomicityGroup and dependsOn are not documented, so the
+  // emulator answers 501 instead of ignoring them.
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/use-odata-batch
+  it('Business Central: atomicityGroup and dependsOn are answered 501 and nothing is written', async () => {
+    const before = (await api.get('customers?$count=true&$top=0')).json['@odata.count'];
+    for (const extra of [{ atomicityGroup: 'g1' }, { dependsOn: ['1'] }]) {
+      const res = await api.request('POST', `${bc.apiUrl}/$batch`, {
+        body: {
+          requests: [
+            {
+              id: '1',
+              method: 'POST',
+              url: `companies(${bc.companyId})/customers`,
+              headers: { 'Content-Type': 'application/json' },
+              body: { displayName: 'Batch atomicity' },
+            },
+            {
+              id: '2',
+              method: 'POST',
+              url: `companies(${bc.companyId})/customers`,
+              headers: { 'Content-Type': 'application/json' },
+              body: { displayName: 'Batch atomicity 2' },
+              ...extra,
+            },
+          ],
+        },
+      });
+      expect(res.status).toBe(501);
+      expect(res.json.error.message).toContain(Object.keys(extra)[0]);
+    }
+    expect((await api.get('customers?$count=true&$top=0')).json['@odata.count']).toBe(before);
+  });
+
+  // "Execute batch operations using the Web API": a Dataverse batch is multipart/mixed with change sets;
+  // a JSON batch (where atomicityGroup and dependsOn live) is refused with 400.
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+  it('Dataverse: a JSON batch with atomicityGroup is refused with 400', async () => {
+    const res = await fetch(`${dv.apiUrl}/$batch`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${dvToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        requests: [{ id: '1', method: 'GET', url: 'accounts?$top=1', atomicityGroup: 'g1' }],
+      }),
+    });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('Dataverse $filter', () => {
   // "Filter rows using OData": string comparisons ignore case; literals are typed (numbers unquoted,
   // dates unquoted); the page's examples quote a lookup GUID, which is accepted.

@@ -108,10 +108,10 @@ describeWithServers('two workers, one killed mid-sync', () => {
     const bundlePath = join(stateDir, 'workflow-bundle.js');
     writeFileSync(bundlePath, code);
 
-    // The sized seed only on the BC side: the CRM starts with the demo's few accounts.
-    const faults = { budget: { requests: 10_000_000, windowSeconds: 300 } };
-    const dataverse = await startDataverseEmulator({ port: 0, seed: 'demo', faults });
-    const bc = await startBcEmulator({ port: 0, records: CUSTOMERS, webhookCoalesceMs: 60_000, faults });
+    // The sized seed only on the BC side: the CRM starts with the demo's few accounts. Both emulators keep
+    // their default service protection limits.
+    const dataverse = await startDataverseEmulator({ port: 0, seed: 'demo' });
+    const bc = await startBcEmulator({ port: 0, records: CUSTOMERS, webhookCoalesceMs: 60_000 });
     em = { bc, dataverse, stop: async () => void (await Promise.all([bc.stop(), dataverse.stop()])) };
     const env = { ...process.env, ...emulatorConnectorEnv(em), BCSYNC_LOG_LEVEL: 'warn' };
     db = await connectDatabase(mongodbUri!, { dbName });
