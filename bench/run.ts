@@ -6,6 +6,7 @@ import { join } from 'node:path';
 const benchmarks: Record<string, string[]> = {
   emulatorThroughput: ['100000'],
   engineInitialSync: ['--records', '100000'],
+  lineageOverhead: ['--records', '100000'],
   wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
   idleCost: ['1000', '60'],
 };

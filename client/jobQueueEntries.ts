@@ -116,6 +116,9 @@ export interface EntryView {
   status: EntryStatus | null;
   /** Temporal execution status: RUNNING, COMPLETED, ..., or NOT_STARTED. */
   execution: string;
+  /** The workflow and its current run (links into the Temporal UI); absent when not started. */
+  workflowId?: string;
+  runId?: string;
 }
 
 /** Status of one entry; the query needs a worker, so it is bounded and a missing worker is reported. */
@@ -125,18 +128,21 @@ export async function describeEntry(
   timeoutMs = 5000,
 ): Promise<EntryView> {
   const handle = entryHandle(client, def);
-  let execution: string;
+  let described: Awaited<ReturnType<typeof handle.describe>>;
   try {
-    execution = (await handle.describe()).status.name;
+    described = await handle.describe();
   } catch {
     return { entry: def.entry, mapping: def.mapping, status: null, execution: 'NOT_STARTED' };
   }
-  if (execution !== 'RUNNING') return { entry: def.entry, mapping: def.mapping, status: null, execution };
+  const execution = described.status.name;
+  const ids = { workflowId: described.workflowId, runId: described.runId };
+  if (execution !== 'RUNNING')
+    return { entry: def.entry, mapping: def.mapping, status: null, execution, ...ids };
   const status = await Promise.race([
     handle.query(statusQuery).catch(() => null),
     new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
   ]);
-  return { entry: def.entry, mapping: def.mapping, status, execution };
+  return { entry: def.entry, mapping: def.mapping, status, execution, ...ids };
 }
 
 /** The `entries --json` contract (README). */

@@ -28,8 +28,11 @@ export interface StoryEvent {
 }
 
 export interface OpenError {
+  mapping: string;
   direction: 'toCrm' | 'fromCrm';
   sourceId: string;
+  /** The record's number or name, as the error names it. */
+  label: string | null;
   skipped: boolean;
   failures: number;
   at: string;
@@ -89,38 +92,12 @@ export async function readRecordStory(
       history.splice(0, history.length, ...more);
     }
   }
-  const jobIds = [...new Set(history.map((h) => h.jobId).filter((j): j is string => !!j))];
-  const jobs = new Map<string, JobLogDoc>(
-    jobIds.length ? (await cols.jobLog.find({ _id: { $in: jobIds } }).toArray()).map((j) => [j._id, j]) : [],
-  );
   const retryDocs = (await new RetryQueueStore(database.db).all(mapping.name)).filter(
     (r) =>
       (r.direction === 'toCrm' && r.sourceId === bcId) || (r.direction === 'fromCrm' && r.sourceId === crmId),
   );
-  const errorIds = retryDocs.filter((r) => r.lastJobId).map((r) => `${r.lastJobId}|${r.sourceId}`);
-  const errors = new Map<string, SyncErrorDoc>(
-    errorIds.length
-      ? (await cols.syncErrors.find({ _id: { $in: errorIds } }).toArray()).map((e) => [e._id, e])
-      : [],
-  );
-  const events: StoryEvent[] = history.map((h) => {
-    const job = h.jobId ? jobs.get(h.jobId) : undefined;
-    return {
-      at: h.at.toISOString(),
-      direction: h.direction ?? null,
-      decision: h.decision,
-      code: h.code ?? null,
-      why: h.why ?? null,
-      changes: h.changes ?? [],
-      answer: h.answer ?? null,
-      by: h.by ?? null,
-      jobId: h.jobId ?? null,
-      workflowId: job?.workflowId ?? null,
-      runId: job?.runId ?? null,
-      temporalUrl: job?.workflowId ? workflowRunUrl(ui, job.workflowId, job.runId) : null,
-    };
-  });
-  const openErrors = retryDocs.map((r) => openError(r, errors.get(`${r.lastJobId}|${r.sourceId}`)));
+  const events = await storyEvents(database, history, ui);
+  const openErrors = await openErrorsOf(database, retryDocs);
   const story: Omit<RecordStory, 'verdict'> = {
     mapping: mapping.name,
     entry: mapping.jobQueue.entry,
@@ -152,17 +129,59 @@ export async function readRecordStory(
   return { ...story, verdict: verdictOf(story, mapping) };
 }
 
-function openError(r: RetryDoc, e: SyncErrorDoc | undefined): OpenError {
-  return {
-    direction: r.direction,
-    sourceId: r.sourceId,
-    skipped: r.skipped,
-    failures: r.failures,
-    at: r.at.toISOString(),
-    message: e?.message ?? r.lastError,
-    detail: e?.detail ?? null,
-    jobId: r.lastJobId || null,
-  };
+/** Lineage entries as story events, each with the Temporal run that did it (from its job log entry). */
+export async function storyEvents(
+  database: Database,
+  history: LineageDoc[],
+  ui: TemporalUi,
+): Promise<StoryEvent[]> {
+  const { cols } = database;
+  const jobIds = [...new Set(history.map((h) => h.jobId).filter((j): j is string => !!j))];
+  const jobs = new Map<string, JobLogDoc>(
+    jobIds.length ? (await cols.jobLog.find({ _id: { $in: jobIds } }).toArray()).map((j) => [j._id, j]) : [],
+  );
+  return history.map((h) => {
+    const job = h.jobId ? jobs.get(h.jobId) : undefined;
+    return {
+      at: h.at.toISOString(),
+      direction: h.direction ?? null,
+      decision: h.decision,
+      code: h.code ?? null,
+      why: h.why ?? null,
+      changes: h.changes ?? [],
+      answer: h.answer ?? null,
+      by: h.by ?? null,
+      jobId: h.jobId ?? null,
+      workflowId: job?.workflowId ?? null,
+      runId: job?.runId ?? null,
+      temporalUrl: job?.workflowId ? workflowRunUrl(ui, job.workflowId, job.runId) : null,
+    };
+  });
+}
+
+/** Records on the retry list with their last error's message and detail (the errors page). */
+export async function openErrorsOf(database: Database, retryDocs: RetryDoc[]): Promise<OpenError[]> {
+  const errorIds = retryDocs.filter((r) => r.lastJobId).map((r) => `${r.lastJobId}|${r.sourceId}`);
+  const errors = new Map<string, SyncErrorDoc>(
+    errorIds.length
+      ? (await database.cols.syncErrors.find({ _id: { $in: errorIds } }).toArray()).map((e) => [e._id, e])
+      : [],
+  );
+  return retryDocs.map((r) => {
+    const e = errors.get(`${r.lastJobId}|${r.sourceId}`);
+    return {
+      mapping: r.mapping,
+      direction: r.direction,
+      sourceId: r.sourceId,
+      label: e?.source.label ?? null,
+      skipped: r.skipped,
+      failures: r.failures,
+      at: r.at.toISOString(),
+      message: e?.message ?? r.lastError,
+      detail: e?.detail ?? null,
+      jobId: r.lastJobId || null,
+    };
+  });
 }
 
 const arrow = (d: 'toCrm' | 'fromCrm') => (d === 'toCrm' ? 'BC -> CRM' : 'CRM -> BC');

@@ -1,7 +1,8 @@
 // `npm start`: the whole system on this machine, on embedded defaults. Dev servers (or the ones the
 // environment names), both API emulators with demo data (unless real BC / Dataverse are configured),
 // a worker, the webhook receiver, `setup` of every default entry, the initial full synchronization on
-// the first start (as BC's set-up guide does), and a live status table until Ctrl-C.
+// the first start (as BC's set-up guide does), the operator console (its URL beside the Temporal UI's),
+// and a live status table until Ctrl-C.
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { up, down, readState } from '../devservers/devServers';
@@ -21,6 +22,8 @@ import { describeEntry, entryJson, type EntryDefinition } from './jobQueueEntrie
 import { printTable } from './output';
 import { tableTime } from './tableTime';
 import { createLogger } from '../activities/logger';
+import { startConsole, type RunningConsole } from './console/consoleServer';
+import { entryQueryLinks, temporalUi } from './temporalUiLinks';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -32,6 +35,7 @@ interface Running {
   database?: Database;
   connection?: Connection;
   statusTimer?: NodeJS.Timeout;
+  console?: RunningConsole;
 }
 
 /**
@@ -64,6 +68,7 @@ async function printStatus(client: Client, defs: EntryDefinition[], last: { tabl
 async function stopAll(r: Running, settings: Settings): Promise<void> {
   if (r.statusTimer) clearInterval(r.statusTimer);
   await r.wakeups?.stop().catch(() => undefined);
+  await r.console?.close().catch(() => undefined);
   if (r.worker) {
     // The SDK also shuts the worker down on SIGINT/SIGTERM by itself; then it is already draining.
     if (r.worker.worker.getState() === 'RUNNING') r.worker.worker.shutdown();
@@ -98,7 +103,6 @@ async function run(): Promise<void> {
     const wasRunning = readState(settings.dev.stateDir) !== undefined;
     const servers = await up({ dev: settings.dev, install: true });
     r.startedServers = !wasRunning;
-    say(`Temporal UI:  ${servers.temporal.uiUrl ?? '(external server)'}`);
     say(`MongoDB:      ${redactUri(servers.mongo.address)}`);
 
     if (!settings.connectorsGiven) {
@@ -131,6 +135,21 @@ async function run(): Promise<void> {
     });
     r.connection = await Connection.connect({ address: servers.temporal.address });
     const client = new Client({ connection: r.connection, namespace: settings.temporal.namespace });
+    const connectors = createConnectors(requireConnectors(settings), {
+      bcCustomEntities: customEntitySets(ctx.mappings()),
+    });
+    r.console = await startConsole(
+      {
+        temporal: client,
+        database: r.database,
+        mappings: ctx.mappings(),
+        connectors: { bc: connectors.bc, crm: connectors.dataverse },
+        ui: temporalUi(ctx),
+      },
+      settings.console,
+    );
+    say(`Temporal UI:  ${servers.temporal.uiUrl ?? '(external server)'}`);
+    say(`Console:      ${r.console.openUrl}`);
 
     const firstStart = (await r.database.cols.jobLog.countDocuments({}, { limit: 1 })) === 0;
     if (firstStart) {
@@ -159,13 +178,16 @@ async function run(): Promise<void> {
       ...wakeupSettings({}, settings.wakeups),
       temporal: client,
       db: r.database.db,
-      connectors: createConnectors(requireConnectors(settings), {
-        bcCustomEntities: customEntitySets(ctx.mappings()),
-      }),
+      connectors,
       mappingsFile: settings.mappingsFile,
       logger: createLogger('wakeups', settings.logLevel),
     });
     say(`webhooks:     ${r.wakeups.notificationUrl}`);
+    const links = entryQueryLinks(temporalUi(ctx));
+    if (links.length > 0) {
+      say('\nin the Temporal UI:');
+      for (const l of links) say(`  ${l.label.padEnd(28)} ${l.url}`);
+    }
 
     const lastStatus: { table?: string } = {};
     await printStatus(client, defs, lastStatus);

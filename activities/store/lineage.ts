@@ -128,7 +128,10 @@ export class LineageStore {
     return [...byId.values()].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
   }
 
-  /** Records of a mapping whose label contains `text` (case-insensitive), newest entry per record. */
+  /**
+   * Records of a mapping whose label contains `text` (case-insensitive), newest entry per record; the one
+   * record whose label is exactly `text`, when there is one.
+   */
   async findByLabel(
     mapping: string,
     text: string,
@@ -146,7 +149,10 @@ export class LineageStore {
       const key = d.bcId ?? d.crmId ?? '';
       if (!seen.has(key)) seen.set(key, d);
     }
-    return [...seen.values()].slice(0, limit);
+    // A label equal to the text wins over labels that only contain it (40000 vs 140000).
+    const all = [...seen.values()];
+    const exact = all.filter((d) => d.label?.toLowerCase() === text.trim().toLowerCase());
+    return (exact.length === 1 ? exact : all).slice(0, limit);
   }
 
   /** The retention clean-up: removes entries older than `before`. */

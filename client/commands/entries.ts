@@ -25,6 +25,7 @@ import {
 import { CliError, printJson, printTable } from '../output';
 import { tableTime } from '../tableTime';
 import type { CliContext } from '../context';
+import { entryQueryLinks, temporalUi } from '../temporalUiLinks';
 
 const definitions = (ctx: CliContext): EntryDefinition[] => entryDefinitions(ctx.mappings());
 
@@ -163,6 +164,8 @@ export function registerEntries(program: Command, ctx: CliContext): void {
           ];
         }),
       );
+      // The Temporal UI lists every entry as Running; these open it with the bcsync state already queried.
+      for (const l of entryQueryLinks(temporalUi(ctx))) console.log(`Temporal UI, ${l.label}: ${l.url}`);
     });
 
   program

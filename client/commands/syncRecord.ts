@@ -1,6 +1,8 @@
 // `bcsync sync-record`: Synchronize Now for one record (section 7). The record is put on the mapping's
 // retry list, which every pass reads first whatever the watermark (rule 4.2), and the entry runs now on
-// a worker; a record whose mapped fields already agree is reported Unchanged.
+// a worker; a record whose mapped fields already agree is reported Unchanged. What is printed is that
+// record's outcome (its lineage entry of this run), not the run's counts; exit 1 when it was not
+// synchronized.
 import type { Command } from 'commander';
 import { findMapping } from '../../activities/mappings/mappingConfig';
 import { RetryQueueStore, retryKey } from '../../activities/store/retryQueue';
@@ -11,6 +13,28 @@ import { entryDefinitions, entryHandle, resolveEntry } from '../jobQueueEntries'
 import { withTemporal } from '../temporalClient';
 import { CliError, printJson, printTable } from '../output';
 import type { CliContext } from '../context';
+import { storyEvents, type StoryEvent } from '../recordStory';
+import { decisionText, directionArrow, eventText, runText } from '../recordStoryText';
+import type { Database } from '../../activities/store/database';
+import type { PassDirection } from '../../common/passDirection';
+import { LineageStore } from '../../activities/store/lineage';
+import { temporalUi, type TemporalUi } from '../temporalUiLinks';
+
+/** What this run decided for the record: its lineage entry in the run's pass of that direction. */
+async function recordOutcome(
+  db: Database,
+  mapping: string,
+  run: RunResult,
+  direction: PassDirection,
+  id: string,
+  ui: TemporalUi,
+): Promise<StoryEvent | null> {
+  const docs = await new LineageStore(db.db).col
+    .find({ mapping, [direction === 'toCrm' ? 'bcId' : 'crmId']: id, jobId: { $in: run.jobIds }, direction })
+    .toArray();
+  const [event] = await storyEvents(db, docs, ui);
+  return event ?? null;
+}
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -62,25 +86,37 @@ export function registerSyncRecord(program: Command, ctx: CliContext): void {
         );
       });
       const def = resolveEntry(entryDefinitions(effective), mapping.name);
-      const result = await withTemporal(ctx, (client) =>
+      const run = await withTemporal(ctx, (client) =>
         entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
       );
-      if (opts.json) return printJson({ mapping: mapping.name, direction, id, ...result });
-      printTable(
-        ['Mapping', 'Direction', 'Inserted', 'Modified', 'Unchanged', 'Skipped', 'Failed'],
-        [
-          [
-            mapping.name,
-            direction === 'toCrm' ? 'BC -> CRM' : 'CRM -> BC',
-            result.inserted,
-            result.modified,
-            result.unchanged,
-            result.skipped,
-            result.failed,
-          ],
-        ],
+      const outcome = await withDatabase(ctx, (db) =>
+        recordOutcome(db, mapping.name, run, direction, id, temporalUi(ctx)),
       );
-      if (result.failed > 0)
-        console.log('see `bcsync errors --mapping ' + JSON.stringify(mapping.name) + '` for why');
+      if (opts.json)
+        printJson({ mapping: mapping.name, direction, id, outcome, run: { ...run, jobIds: undefined } });
+      else if (outcome) {
+        printTable(
+          ['Mapping', 'Direction', 'Record', 'Outcome', 'What and why', 'Temporal run'],
+          [
+            [
+              mapping.name,
+              directionArrow(direction),
+              id,
+              decisionText(outcome),
+              eventText(outcome),
+              runText(outcome),
+            ],
+          ],
+        );
+      }
+      const why = `\`bcsync why ${JSON.stringify(mapping.name)} --${direction === 'toCrm' ? 'bc' : 'crm'} ${id}\``;
+      if (!outcome)
+        throw new CliError(
+          `${mapping.name}: the run did not read ${direction === 'toCrm' ? 'BC record' : 'CRM row'} ${id} (no such record, or outside the mapping's table filter); ${why} shows its history`,
+        );
+      if (outcome.decision === 'Failed' || outcome.decision === 'Skipped')
+        throw new CliError(
+          `${mapping.name}: ${id} was not synchronized (${outcome.decision}); ${why} tells why and what to do`,
+        );
     });
 }

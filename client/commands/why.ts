@@ -6,7 +6,8 @@ import { withDatabase } from '../database';
 import { describeEntry, entryDefinitions, resolveEntry } from '../jobQueueEntries';
 import type { CliContext } from '../context';
 import { CliError, printJson, printTable } from '../output';
-import { readRecordStory, type RecordStory, type StoryEvent } from '../recordStory';
+import { readRecordStory, type RecordStory } from '../recordStory';
+import { decisionText, directionArrow as arrow, eventText, runText } from '../recordStoryText';
 import { tableTime } from '../tableTime';
 import { withTemporal } from '../temporalClient';
 import { temporalUi } from '../temporalUiLinks';
@@ -21,20 +22,6 @@ async function entryStatusOf(ctx: CliContext, entry: string): Promise<EntryStatu
     return null;
   }
 }
-
-const arrow = (d: StoryEvent['direction']) =>
-  d === 'toCrm' ? 'BC -> CRM' : d === 'fromCrm' ? 'CRM -> BC' : '';
-
-function eventText(e: StoryEvent): string {
-  const parts: string[] = [];
-  if (e.why) parts.push(e.why);
-  for (const c of e.changes) parts.push(`${c.field}: ${show(c.old)} -> ${show(c.new)}`);
-  if (e.answer) parts.push(`answer: ${e.answer}`);
-  if (e.by) parts.push(`by ${e.by}`);
-  return parts.join('\n');
-}
-
-const show = (v: unknown) => (v === null || v === undefined || v === '' ? '(blank)' : JSON.stringify(v));
 
 function printStory(s: RecordStory): void {
   console.log(
@@ -65,13 +52,7 @@ function printStory(s: RecordStory): void {
   if (s.history.length === 0) return console.log('  (nothing recorded)');
   printTable(
     ['When', 'Direction', 'Decision', 'What and why', 'Temporal run'],
-    s.history.map((e) => [
-      tableTime(e.at),
-      arrow(e.direction),
-      e.code ? `${e.decision} (${e.code})` : e.decision,
-      eventText(e),
-      e.temporalUrl ?? (e.workflowId ? `${e.workflowId} ${e.runId ?? ''}` : ''),
-    ]),
+    s.history.map((e) => [tableTime(e.at), arrow(e.direction), decisionText(e), eventText(e), runText(e)]),
   );
 }
 
@@ -94,10 +75,7 @@ export function registerWhy(program: Command, ctx: CliContext): void {
           crmId: checkId('CRM id', opts.crm),
         };
         if (opts.name !== undefined) {
-          const matches = await new LineageStore(db.db).findByLabel(m.name, opts.name);
-          // A label equal to the text wins over labels that only contain it (40000 vs 140000).
-          const exact = matches.filter((f) => f.label?.toLowerCase() === opts.name!.trim().toLowerCase());
-          const found = exact.length === 1 ? exact : matches;
+          const found = await new LineageStore(db.db).findByLabel(m.name, opts.name);
           if (found.length === 0)
             throw new CliError(
               `${m.name}: no synchronized record whose number or name contains "${opts.name}"; try --bc or --crm with its id`,

@@ -1,5 +1,5 @@
 // Runs the compiled `bcsync` binary in a child process, as a user does (npm test builds first).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,4 +36,58 @@ export async function bcsync(
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+export interface RunningBcsync {
+  /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** A long-running command (`worker`, `console`, `emulate`) in a child process, as a user starts it. */
+export function startBcsync(args: string[], env: Record<string, string | undefined> = {}): RunningBcsync {
+  const merged: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
+  const child = spawn(process.execPath, [cli, ...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    output: () => out + err,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => done(new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}${err}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          const m = pattern.exec(out);
+          if (m) done(undefined, m);
+        };
+        const onExit = () =>
+          done(new Error(`bcsync ${args.join(' ')} exited before ${pattern}:\n${out}${err}`));
+        function done(e?: Error, m?: RegExpMatchArray) {
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          child.off('exit', onExit);
+          if (e) reject(e);
+          else resolve(m!);
+        }
+        child.stdout.on('data', check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

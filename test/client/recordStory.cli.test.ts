@@ -1,4 +1,4 @@
-// "What happened to this record, and why?" told by `bcsync why` (the real binary), for a customer changed on
+// "What happened to this record, and why?" told by `bcsync why` and `bcsync sync-record` (the real binary): a customer changed on
 // both sides, skipped, then fixed - synchronized by the CUSTOMER entry's workflow on a real worker, so every
 // pass names the Temporal run that did it.
 import { randomUUID } from 'node:crypto';
@@ -134,4 +134,46 @@ test('a record changed on both sides, skipped, then fixed: `bcsync why` tells th
   const table = await bcsync(['why', 'CUSTOMER', '--bc', bcId], env);
   expect(table.stdout).toMatch(/^CUSTOMER: BC .* <-> CRM .*"40000"\nverdict: in sync since/);
   expect(table.stdout).toMatch(/Phone No\.: "\+1 425 555 0111" -> "\+1 425 555 0199"|Failed \(conflict\)/);
+});
+
+test('`bcsync sync-record` reports what happened to that record in this run, not the run counts', async () => {
+  await runNow(true); // coupled (a no-op after the test above)
+  const customer = (await stack.bcRecords('customers')).find((c) => c.number === '30000')!;
+  const bcId = String(customer.id).toLowerCase();
+
+  // A BC change: the record is sent now and the answer names the field written and the Temporal run.
+  await stack.connectors.bc.update('customers', bcId, { phoneNumber: '+1 425 555 0133' }, '*');
+  const sent = await bcsync(['sync-record', 'CUSTOMER', '--bc', bcId, '--json'], env);
+  expect(sent.stderr).toBe('');
+  expect(sent.code).toBe(0);
+  const out = JSON.parse(sent.stdout) as { outcome: RecordStory['history'][number]; run: object };
+  expect(out.outcome).toMatchObject({ direction: 'toCrm', decision: 'Modified', runId: entryRunId });
+  expect(out.outcome.changes).toContainEqual(
+    expect.objectContaining({ field: 'Phone No.', new: '+1 425 555 0133' }),
+  );
+  expect(out.run).toHaveProperty('modified');
+
+  // Nothing changed since: Unchanged, in a table a person reads.
+  const again = await bcsync(['sync-record', 'CUSTOMER', '--bc', bcId], env);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/CUSTOMER\s*│\s*BC -> CRM\s*│\s*[0-9a-f-]{36}\s*│\s*Unchanged/);
+  expect(again.stdout).not.toMatch(/Inserted|Failed/);
+
+  // Both sides changed: the record is not synchronized (rule 4.6); exit 1 and where to look.
+  const coupling = await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', bcId) });
+  await stack.connectors.bc.update('customers', bcId, { phoneNumber: '+1 425 555 0144' }, '*');
+  await stack.salesCrm.update('accounts', coupling!.crmId!, { telephone1: '+1 425 555 0155' });
+  const conflict = await bcsync(['sync-record', 'CUSTOMER', '--bc', bcId], env);
+  expect(conflict.code).toBe(1);
+  expect(conflict.stdout).toMatch(/Failed \(conflict\)/);
+  expect(conflict.stderr).toContain(
+    `CUSTOMER: ${bcId} was not synchronized (Failed); \`bcsync why "CUSTOMER" --bc ${bcId}\``,
+  );
+
+  // No such customer: the run looked for it and says so (it left the retry list), exit 1.
+  const missing = '00000000-0000-4000-8000-000000000001';
+  const none = await bcsync(['sync-record', 'CUSTOMER', '--bc', missing], env);
+  expect(none.code).toBe(1);
+  expect(none.stdout).toMatch(/Skipped \(filtered\)/);
+  expect(none.stderr).toContain(`${missing} was not synchronized (Skipped)`);
 });

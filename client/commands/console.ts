@@ -1,0 +1,81 @@
+// `bcsync console`: the operator console in the browser (client/console/), until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { createConnectors } from '../../activities/connectors';
+import { customEntitySets } from '../../activities/mappings/mappingConfig';
+import { connectDatabase } from '../../activities/store/database';
+import type { CliContext } from '../context';
+import { startConsole, type RunningConsole } from '../console/consoleServer';
+import { CliError } from '../output';
+import { temporalUi } from '../temporalUiLinks';
+
+const portOption = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`--port must be a port number, got "${v}"`, 2);
+  return n;
+};
+
+export function registerConsole(program: Command, ctx: CliContext): void {
+  program
+    .command('console')
+    .description(
+      'serve the operator console (entries, job log, errors and their actions, record lineage) in the browser',
+    )
+    .option(
+      '--host <address>',
+      'address to listen on (default BCSYNC_CONSOLE_HOST or 127.0.0.1; others need the access token)',
+    )
+    .option('--port <n>', 'port (default BCSYNC_CONSOLE_PORT or 8234; 0 = any free port)', portOption)
+    .action(async (opts: { host?: string; port?: number }) => {
+      const settings = ctx.settings();
+      // Without BC/Dataverse settings the console still shows everything; Find for Deleted, Restore and
+      // Delete say they need the connections.
+      const connectors = settings.connectors.ok
+        ? createConnectors(settings.connectors.config, { bcCustomEntities: customEntitySets(ctx.mappings()) })
+        : undefined;
+      const { temporalAddress, mongodbUri } = ctx.connection();
+      const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' }).catch(
+        (err: Error) => {
+          throw new CliError(
+            `cannot reach Temporal at ${temporalAddress} (${err.message}): run \`bcsync servers up\` or set TEMPORAL_ADDRESS`,
+          );
+        },
+      );
+      const database = await connectDatabase(mongodbUri, { dbName: settings.mongo.dbName, maxPoolSize: 5 });
+      const port = opts.port ?? settings.console.port;
+      let running: RunningConsole;
+      try {
+        running = await startConsole(
+          {
+            temporal: new Client({ connection, namespace: settings.temporal.namespace }),
+            database,
+            mappings: ctx.mappings(),
+            connectors: connectors && { bc: connectors.bc, crm: connectors.dataverse },
+            ui: temporalUi(ctx),
+          },
+          { ...settings.console, host: opts.host ?? settings.console.host, port },
+        );
+      } catch (err) {
+        await connection.close();
+        await database.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new CliError(`console: port ${port} is in use; give --port <n> or set BCSYNC_CONSOLE_PORT`);
+        throw err;
+      }
+      console.log(`Console:      ${running.openUrl}`);
+      const ui = temporalUi(ctx).base;
+      if (ui) console.log(`Temporal UI:  ${ui}`);
+      const stop = () => {
+        running
+          .close()
+          .then(() => connection.close())
+          .then(() => database.close())
+          .then(() => process.exit(0))
+          .catch(() => process.exit(1));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise(() => undefined);
+    });
+}
