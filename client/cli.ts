@@ -13,6 +13,7 @@ import { registerWebhooks } from './commands/webhooks';
 import { registerSyncRecord } from './commands/syncRecord';
 import { registerErrorActions } from './commands/errorActions';
 import { registerWhy } from './commands/why';
+import { registerReview } from './commands/review';
 import { CliError } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSyncRecord(program, ctx);
   registerErrorActions(program, ctx);
   registerWhy(program, ctx);
+  registerReview(program, ctx);
   return program;
 }
 

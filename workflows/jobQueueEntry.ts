@@ -38,12 +38,14 @@ import {
   resumed,
   runFailed,
   runStarted,
+  runStoppedByGuard,
   runSucceeded,
   scheduleChanged,
   type EntryMachine,
 } from './entrySchedule';
 import { currentDetails, searchAttributeValues, toEntryStatus, type EntryIdentity } from './entryStatusView';
 import {
+  approveUpdate,
   bcChangedSignal,
   crmChangedSignal,
   holdUpdate,
@@ -70,6 +72,7 @@ const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
 /** A `runNow` caller waiting for the next run to finish. */
 interface ManualRunRequest {
   fullSync: boolean;
+  force: boolean;
   resolve: (result: RunResult) => void;
   reject: (failure: ApplicationFailure) => void;
 }
@@ -157,7 +160,12 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     runNowUpdate,
     (request: RunNowRequest | undefined) =>
       new Promise<RunResult>((resolve, reject) => {
-        manualRuns.push({ fullSync: request?.fullSync ?? false, resolve, reject });
+        manualRuns.push({
+          fullSync: request?.fullSync ?? false,
+          force: request?.force ?? false,
+          resolve,
+          reject,
+        });
         planVersion++;
       }),
     {
@@ -172,6 +180,13 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     return toEntryStatus(s, id);
   });
   setHandler(resumeUpdate, () => {
+    apply(resumed(s, Date.now()));
+    return toEntryStatus(s, id);
+  });
+  // Approval covers the next run only: a later bulk change is checked again.
+  let approved = false;
+  setHandler(approveUpdate, () => {
+    approved = true;
     apply(resumed(s, Date.now()));
     return toEntryStatus(s, id);
   });
@@ -199,7 +214,9 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
         mappings: id.mappings,
         kind: id.kind,
         ...(waiters.some((w) => w.fullSync) ? { fullSync: true } : {}),
+        ...(approved || waiters.some((w) => w.force) ? { force: true } : {}),
       });
+      approved = false;
     } catch (err) {
       if (isCancellation(err)) throw err;
       const message = failureMessage(err);
@@ -218,7 +235,13 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
       for (const waiter of waiters) waiter.reject(failure);
       return;
     }
-    apply(runSucceeded(s, { trigger, startedAt, result }, Date.now()));
+    if (result.guard) {
+      apply(runStoppedByGuard(s, { trigger, startedAt, result, reason: result.guard.message }, Date.now()));
+      log.warn('Job queue entry stopped by the blast-radius guard', {
+        entry: id.entry,
+        reason: result.guard.message,
+      });
+    } else apply(runSucceeded(s, { trigger, startedAt, result }, Date.now()));
     for (const waiter of waiters) waiter.resolve(result);
   };
 

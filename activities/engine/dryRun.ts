@@ -29,6 +29,15 @@ import { MatchReviewStore, type MatchReviewDoc } from '../store/matchReviews';
 import { RetryQueueStore, type RetryDoc } from '../store/retryQueue';
 import { SyncErrorStore, type SyncErrorDoc } from '../store/syncErrors';
 import type { PassDirection } from './types';
+import { PLAN_KINDS, type MappingPlan, type PlanKind, type RecordOutcome } from '../../common/runPlan';
+
+export {
+  PLAN_KINDS,
+  type MappingPlan,
+  type PlanKind,
+  type PlanSample,
+  type RecordOutcome,
+} from '../../common/runPlan';
 
 /** Answers writes as the API would, without sending them. */
 export class DryRunTableClient implements TableClient {
@@ -314,57 +323,6 @@ export class DryRunMatchReviewStore extends MatchReviewStore {
 }
 
 // ---- the dry-run report --------------------------------------------------------------------------
-
-/** What a run would do with one record (the kinds the dry-run report counts). */
-export type PlanKind =
-  | 'couple'
-  | 'insert'
-  | 'modify'
-  | 'unchanged'
-  | 'conflict'
-  | 'deletionConflict'
-  | 'ambiguous'
-  | 'noMatch'
-  | 'failed'
-  | 'skipped';
-
-export const PLAN_KINDS: readonly PlanKind[] = [
-  'couple',
-  'insert',
-  'modify',
-  'unchanged',
-  'conflict',
-  'deletionConflict',
-  'ambiguous',
-  'noMatch',
-  'failed',
-  'skipped',
-];
-
-export interface PlanSample {
-  sourceId: string;
-  destId?: string;
-  label: string;
-  message?: string;
-}
-
-export interface MappingPlan {
-  mapping: string;
-  direction: PassDirection;
-  counts: Record<PlanKind, number>;
-  samples: Partial<Record<PlanKind, PlanSample[]>>;
-}
-
-/** One record's outcome as a pass reports it (engine deps `onOutcome`). */
-export interface RecordOutcome {
-  mapping: string;
-  direction: PassDirection;
-  kind: PlanKind;
-  sourceId: string;
-  destId?: string;
-  label: string;
-  message?: string;
-}
 
 /** Collects outcomes into per-mapping, per-direction counts and the first `samplesPerKind` records. */
 export class PlanCollector {
