@@ -56,8 +56,20 @@ export class DryRunTableClient implements TableClient {
   modifiedField(entity: string): string {
     return this.inner.modifiedField(entity);
   }
+  /** Ids this dry run wrote, per entity set. */
+  private readonly written = new Map<string, Set<string>>();
+
   readPages(entity: string, query: ReadQuery): AsyncIterable<EntityPage> {
-    return this.inner.readPages(entity, query);
+    const pages = this.inner.readPages(entity, query);
+    // Echo suppression (rule 4.4) leaves out rows the integration user modified; in a dry run those are
+    // the rows it would have written, which the API still shows unchanged.
+    const mine = this.written.get(entity);
+    if (!mine || !query.filter?.includes('_modifiedby_value ne')) return pages;
+    const key = this.inner.keyField(entity);
+    return (async function* () {
+      for await (const page of pages)
+        yield { ...page, records: page.records.filter((r) => !mine.has(String(r[key]).toLowerCase())) };
+    })();
   }
   get(entity: string, id: string, select?: string[], options?: CallOptions) {
     return this.inner.get(entity, id, select, options);
@@ -80,10 +92,18 @@ export class DryRunTableClient implements TableClient {
 
   private answer(op: WriteOperation): WriteResult {
     this.writes++;
+    const id = op.kind === 'create' ? undefined : op.id.toLowerCase();
+    const note = (written: string) => {
+      const set = this.written.get(op.entity) ?? new Set<string>();
+      set.add(written);
+      this.written.set(op.entity, set);
+    };
+    if (id) note(id);
     switch (op.kind) {
       case 'create': {
-        const id = String(op.id ?? op.body.id ?? randomUUID()).toLowerCase();
-        return { ok: true, status: 201, id, record: this.simulated(op.entity, id, op.body) };
+        const created = String(op.id ?? op.body.id ?? randomUUID()).toLowerCase();
+        note(created);
+        return { ok: true, status: 201, id: created, record: this.simulated(op.entity, created, op.body) };
       }
       case 'update':
       case 'upsert':
