@@ -179,9 +179,11 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
     onOutcome: (o: RecordOutcome) => void,
   ): Promise<RunResult> {
     const now = deps.now ?? (() => new Date());
+    // The crash points are where a real run's writes can be cut off; a dry run writes nothing.
+    const { crashAt: _writesOnly, ...planDeps } = deps;
     const dry = createSyncEngine(
       {
-        ...deps,
+        ...planDeps,
         bc: new DryRunTableClient(deps.bc, now),
         crm: new DryRunTableClient(deps.crm, now),
         onOutcome,
@@ -239,7 +241,12 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
       const result = await planEntry(input, `dry-run|${runKey}`, (o) => collector.record(o));
       return { ...result, jobIds: [], plan: collector.result() };
     }
-    if (!input.force) {
+    // Checked once per run: a retried attempt (same run key) has passed the guard already.
+    const first = dependencyOrder(input.mappings.map(mappingNamed))[0];
+    const resumed = first
+      ? await stores.jobLog.get(passJobId(runKey, first.name, passesOf(first)[0]!))
+      : null;
+    if (!input.force && !resumed) {
       await ensureSeeded();
       const guard = await checkBlastRadius(input, runKey);
       if (guard) {

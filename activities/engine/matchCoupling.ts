@@ -165,7 +165,7 @@ export class MatchIndex {
    */
   async decide(
     source: MatchSide,
-    records: Array<{ id: string; rec: JsonRecord }>,
+    records: Array<{ id: string; rec: JsonRecord; ownId?: string }>,
     coupled: CoupledLookup,
   ): Promise<Map<string, MatchDecision>> {
     const out = new Map<string, MatchDecision>();
@@ -174,14 +174,14 @@ export class MatchIndex {
       return out;
     }
     const dest: MatchSide = source === 'bc' ? 'crm' : 'bc';
-    const touched: Array<{ id: string; groups: Array<Group | undefined> }> = [];
+    const touched: Array<{ id: string; ownId?: string; groups: Array<Group | undefined> }> = [];
     const members = { bc: new Set<string>(), crm: new Set<string>() };
     for (const r of records) {
       const groups = this.sets.map((set, i) => {
         const k = keyOf(r.rec, set, source);
         return k === undefined ? undefined : this.groups[i]!.get(k);
       });
-      touched.push({ id: r.id, groups });
+      touched.push({ id: r.id, ...(r.ownId ? { ownId: r.ownId } : {}), groups });
       for (const g of groups) {
         if (!g) continue;
         for (const id of g.bc) members.bc.add(id);
@@ -193,12 +193,14 @@ export class MatchIndex {
       ...(await coupled('crm', [...members.crm])),
     ]);
     const free = (ids: string[]) => ids.filter((id) => !taken.has(id) && !this.claimed.has(id));
-    for (const { id, groups } of touched) {
+    for (const { id, ownId, groups } of touched) {
       let decision: MatchDecision = { kind: 'none' };
       for (let i = 0; i < this.sets.length; i++) {
         const g = groups[i];
         if (!g) continue;
-        const destIds = free(g[dest]);
+        // The record's own earlier create (a retried page whose commit was lost) is no candidate: the
+        // insert path recognises it by its id and counts it once, as Inserted.
+        const destIds = free(g[dest]).filter((d) => d !== ownId);
         if (destIds.length === 0) continue;
         const sourceIds = free(g[source]);
         if (!sourceIds.includes(id)) sourceIds.push(id);

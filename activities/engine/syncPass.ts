@@ -23,6 +23,7 @@ import {
 } from './fieldMapping';
 import { invoiceLineOperations } from './invoiceLines';
 import { LookupResolver } from './lookups';
+import { destinationId } from './deterministicId';
 import { MatchIndex, matchSetsOf } from './matchCoupling';
 import { matchReviewKey, type MatchReviewDoc } from '../store/matchReviews';
 import { andFilter, orFilter } from './odataFilters';
@@ -663,7 +664,11 @@ export class SyncPass {
       const index = await holder.index;
       const decisions = await index.decide(
         this.source.name,
-        inserts.map((i) => ({ id: i.id, rec: i.rec })),
+        inserts.map((i) => ({
+          id: i.id,
+          rec: i.rec,
+          ownId: i.destId ?? destinationId(mapping.name, direction, i.id),
+        })),
         async (side, ids) => new Set((await this.index.forPage(side, ids)).keys()),
       );
       const now = this.now();

@@ -118,3 +118,47 @@ test('a new CRM user and a new BC currency reach the other side on scheduled run
     (await stack.crmRecords('transactioncurrencies')).filter((c) => c.isocurrencycode === 'NZD'),
   ).toHaveLength(1);
 });
+
+test('a retried attempt of a run that passed the guard finishes it: the guard is checked once, before the first write', async () => {
+  const mappings = {
+    ...stack.mappings,
+    mappings: stack.mappings.mappings.map((m) =>
+      m.name === 'CUSTOMER'
+        ? { ...m, blastRadiusGuard: { enabled: true, maxShare: 0.25, minCoupledRecords: 10 } }
+        : m,
+    ),
+  };
+  await stack.engine.fullSync();
+  const coupled = await stack.db.cols.couplings.find({ mapping: 'CUSTOMER', state: 'coupled' }).toArray();
+  expect(coupled.length).toBeGreaterThanOrEqual(10);
+  // Two changed customers: below the share, the guard lets the run start. It dies after its first page.
+  const [a, b] = coupled;
+  for (const c of [a!, b!])
+    await stack.connectors.bc.update('customers', c.bcId, { phoneNumber: '+1 425 555 0102' }, '*');
+  class Crash extends Error {}
+  let crashed = false;
+  const crashing = stack.engineWith({
+    mappings,
+    pageSize: 1,
+    crashAt: (at, ctx) => {
+      if (crashed || at !== 'afterPageCommit' || ctx.direction !== 'toCrm' || !ctx.writes) return;
+      crashed = true;
+      throw new Crash('worker died');
+    },
+  });
+  const runKey = 'guard-once';
+  await expect(crashing.runEntry(scheduled('CUSTOMER'), runKey)).rejects.toThrow(Crash);
+  // Meanwhile more customers change: a new run would be stopped, the retried one has been checked.
+  for (const c of coupled.slice(2, 2 + Math.ceil(coupled.length * 0.3)))
+    await stack.connectors.bc.update('customers', c.bcId, { phoneNumber: '+1 425 555 0103' }, '*');
+  const engine = stack.engineWith({ mappings, pageSize: 1 });
+  const retried = await engine.runEntry(scheduled('CUSTOMER'), runKey);
+  expect(retried.guard).toBeUndefined();
+  const accounts = await stack.crmRecords('accounts');
+  for (const c of [a!, b!])
+    expect(accounts.find((x) => x.accountid === c.crmId)?.telephone1).toBe('+1 425 555 0102');
+  // A new run is checked again.
+  for (const c of coupled.slice(0, Math.ceil(coupled.length * 0.6)))
+    await stack.connectors.bc.update('customers', c.bcId, { phoneNumber: '+1 425 555 0104' }, '*');
+  expect((await engine.runEntry(scheduled('CUSTOMER'))).guard).toMatchObject({ mapping: 'CUSTOMER' });
+});
