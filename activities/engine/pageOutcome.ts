@@ -177,11 +177,7 @@ export class PageOutcome {
   }
 
   /** Rule 4.6 Skip (a Skipped coupling, or the other pass decides an update conflict). */
-  skip(
-    item: Item,
-    code: 'skipped' | 'leftToOtherPass' | 'ambiguous' | 'noMatch',
-    message?: string,
-  ): void {
+  skip(item: Item, code: 'skipped' | 'leftToOtherPass' | 'ambiguous' | 'noMatch', message?: string): void {
     this.count('Skipped');
     this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Skipped', {
       code: code === 'ambiguous' ? 'matchAmbiguous' : code,
