@@ -20,6 +20,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ChangeNotice,
   DEFAULT_ENTRY_SCHEDULE,
+  EntryState,
   JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   JobQueueEntryInput,
   RunNowRequest,
@@ -206,6 +207,9 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
 
   const runOnce = async (trigger: LastRun['trigger'], waiters: ManualRunRequest[]): Promise<void> => {
     const startedAt = Date.now();
+    const forced = approved || waiters.some((w) => w.force);
+    // A forced run is the approval the guard waits for: it lifts the guard's hold (a user's hold stays).
+    if (forced && s.state === EntryState.OnHold && s.holdReason) apply(resumed(s, startedAt));
     apply(runStarted(s));
     let result: RunResult;
     try {
@@ -214,7 +218,7 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
         mappings: id.mappings,
         kind: id.kind,
         ...(waiters.some((w) => w.fullSync) ? { fullSync: true } : {}),
-        ...(approved || waiters.some((w) => w.force) ? { force: true } : {}),
+        ...(forced ? { force: true } : {}),
       });
       approved = false;
     } catch (err) {

@@ -143,6 +143,8 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
         }),
       );
       bar?.stop();
+      // A mapping that could not run, or that the blast-radius guard stopped, makes the command fail.
+      if (result.results.some((r) => r.error)) process.exitCode = 1;
       if (opts.json) return printJson(result.results);
       printTable(
         ['Mapping', 'Inserted', 'Modified', 'Unchanged', 'Skipped', 'Failed', 'Coupled', 'Error'],
@@ -157,6 +159,5 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
           r.error ?? '',
         ]),
       );
-      if (result.results.some((r) => r.error)) process.exitCode = 1;
     });
 }
