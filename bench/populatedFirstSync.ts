@@ -17,6 +17,7 @@ import { loadMappings } from '../activities/mappings/mappingConfig';
 import { connectDatabase } from '../activities/store/database';
 import { emulatorConnectorConfig } from '../client/emulatorConnection';
 import type { MappingPlan, PlanKind } from '../common/runPlan';
+import { readSettings } from '../config/settings';
 import { startEphemeralServers } from '../devservers/devServers';
 import { startBcEmulator } from '../emulators/bc';
 import { startDataverseEmulator } from '../emulators/dataverse';
@@ -133,10 +134,11 @@ async function measure(records: number, overlap: number, mongodbUri: string): Pr
 async function run(): Promise<void> {
   const records = arg('records', 10_000);
   const overlap = arg('overlap', 0.8);
-  let mongodbUri = process.env.MONGODB_URI;
+  const settings = readSettings(process.env);
+  let mongodbUri = settings.mongo.uri;
   let stop: (() => Promise<void>) | undefined;
   if (!mongodbUri) {
-    const servers = await startEphemeralServers('bcsync-bench-populated-');
+    const servers = await startEphemeralServers(settings.dev, 'bcsync-bench-populated-');
     mongodbUri = servers.mongodbUri;
     stop = servers.stop;
   }

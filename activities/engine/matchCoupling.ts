@@ -10,13 +10,9 @@
 import type { JsonRecord, TableClient } from '../connectors/types';
 import type { IntegrationTableMapping, MatchFieldSet } from '../mappings/integrationTableMapping';
 
-export type MatchSide = 'bc' | 'crm';
+import type { MatchCandidate, MatchSide } from '../store/matchReviews';
 
-export interface MatchCandidate {
-  side: MatchSide;
-  id: string;
-  label: string;
-}
+export type { MatchCandidate, MatchSide };
 
 export type MatchDecision =
   | { kind: 'couple'; destId: string; priority: number }

@@ -2,7 +2,15 @@
 // (docs/match-based-coupling.md). They are never coupled or created by a run; a person couples the right
 // pair (`bcsync couple`) and the entry leaves the list. One document per mapping and source record.
 import type { Collection } from 'mongodb';
-import type { MatchCandidate, MatchSide } from '../engine/matchCoupling';
+
+export type MatchSide = 'bc' | 'crm';
+
+/** A record a match found: which side, its id, and a label a person recognises (number or name). */
+export interface MatchCandidate {
+  side: MatchSide;
+  id: string;
+  label: string;
+}
 
 export interface MatchReviewDoc {
   /** `${mapping}|${side}|${id}` */

@@ -32,6 +32,7 @@ import { startWorker, type RunningWorker } from '../../worker/worker';
 import { startEngineStack, type EngineStack } from '../engine/engineHarness';
 import { emulatorWrites } from '../engine/engineTestData';
 import { assertBuilt, bcsync } from './bcsyncBinary';
+import { testSettings, withDbName } from '../support/settings';
 
 const namespace = `firstsync-${randomUUID().slice(0, 8)}`;
 let stack: EngineStack;
@@ -97,8 +98,7 @@ beforeAll(async () => {
   worker = await startWorker({
     temporalAddress: process.env.TEMPORAL_ADDRESS!,
     mongodbUri: process.env.MONGODB_URI!,
-    dbName: stack.db.db.databaseName,
-    namespace,
+    settings: withDbName(testSettings({ TEMPORAL_NAMESPACE: namespace }), stack.db.db.databaseName),
     taskQueue: JOB_QUEUE_TASK_QUEUE,
     shutdownGraceTime: '1s',
     ...(existsSync(bundle) ? { workflowBundlePath: bundle } : {}),
