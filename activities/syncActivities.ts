@@ -25,6 +25,8 @@ const RunEntryInputSchema = z.object({
   mappings: z.array(z.string().min(1)),
   kind: EntryKind,
   fullSync: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  force: z.boolean().optional(),
 });
 
 /** What a retried attempt reads back from `activityInfo().heartbeatDetails`. */

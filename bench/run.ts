@@ -7,6 +7,7 @@ const benchmarks: Record<string, string[]> = {
   emulatorThroughput: ['100000'],
   engineInitialSync: ['--records', '100000'],
   lineageOverhead: ['--records', '100000'],
+  populatedFirstSync: ['--records', '10000', '--overlap', '0.8'],
   wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
   idleCost: ['1000', '60'],
 };

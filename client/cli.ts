@@ -14,6 +14,7 @@ import { registerSyncRecord } from './commands/syncRecord';
 import { registerErrorActions } from './commands/errorActions';
 import { registerWhy } from './commands/why';
 import { registerConsole } from './commands/console';
+import { registerReview } from './commands/review';
 import { CliError } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
 
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerErrorActions(program, ctx);
   registerWhy(program, ctx);
   registerConsole(program, ctx);
+  registerReview(program, ctx);
   return program;
 }
 

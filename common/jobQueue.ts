@@ -4,6 +4,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { z } from 'zod';
+import type { BlastRadiusStop, MappingPlan } from './runPlan';
 
 /** The one task queue every bcsync worker polls (workflows and activities). */
 export const JOB_QUEUE_TASK_QUEUE = 'bcsync';
@@ -28,6 +29,8 @@ export const LastResult = {
   RecordErrors: 'Record errors',
   /** The run itself failed (e.g. BC unreachable); counts towards Maximum No. of Attempts to Run. */
   RunFailed: 'Run failed',
+  /** The blast-radius guard stopped the run before it wrote; the entry waits On Hold for `approve`. */
+  GuardStopped: 'Stopped by guard',
 } as const;
 export type LastResult = (typeof LastResult)[keyof typeof LastResult];
 
@@ -75,6 +78,10 @@ export interface RunEntryInput {
   kind: EntryKind;
   /** Ignore the watermarks and run with Sync Only Coupled Records off (section 7, Run Full Synchronization). */
   fullSync?: boolean;
+  /** Decide everything, write nothing; the result carries the plan (docs/dry-run.md). */
+  dryRun?: boolean;
+  /** Skip the blast-radius guard for this run (`bcsync approve`, `--force`). */
+  force?: boolean;
 }
 
 /** Counters of one run across its mappings (Integration Synch. Job, section 5). */
@@ -89,6 +96,10 @@ export interface RunResult {
   /** Synchronization job ids written for this run (one per mapping and direction). */
   jobIds: string[];
   message?: string;
+  /** A dry run: what each mapping would do (nothing was written). */
+  plan?: MappingPlan[];
+  /** The blast-radius guard stopped the run before it wrote anything. */
+  guard?: BlastRadiusStop;
 }
 
 export interface JobQueueActivities {
@@ -171,7 +182,11 @@ export const ScheduleChange = EntrySchedule.partial().refine((change) => Object.
 });
 export type ScheduleChange = z.infer<typeof ScheduleChange>;
 
-export const RunNowRequest = z.strictObject({ fullSync: z.boolean().optional() });
+export const RunNowRequest = z.strictObject({
+  fullSync: z.boolean().optional(),
+  /** Skip the blast-radius guard for this run. */
+  force: z.boolean().optional(),
+});
 export type RunNowRequest = z.infer<typeof RunNowRequest>;
 
 export const ChangeNotice = z.strictObject({
@@ -236,6 +251,8 @@ export interface EntryStatus {
   state: EntryState;
   /** A hold asked for while a run was in process; applied when the run ends. */
   holdRequested: boolean;
+  /** Why a rule put the entry On Hold (the blast-radius guard); null when a user did or it is not held. */
+  holdReason: string | null;
   nextRunAt: string | null;
   waitKind: WaitKind;
   /** Consecutive failed runs; reset by a successful run. */

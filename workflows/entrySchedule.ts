@@ -36,6 +36,8 @@ export interface EntryMachine {
   /** State before the run in process, so a manual run does not lift a user's hold or an Error. */
   stateBeforeRun: EntryState | null;
   generation: number;
+  /** Why the entry is On Hold when a rule (not a user) put it there: the blast-radius guard. */
+  holdReason?: string | null;
 }
 
 /** BC moves a woken entry only when its next run is more than 60 s away (section 6). */
@@ -217,6 +219,38 @@ export function changeNoticed(
   }
 }
 
+/**
+ * The blast-radius guard stopped the run before it wrote anything: On Hold with the reason, until a user
+ * approves (docs/blast-radius-guard.md). Not a failed attempt, not an idle run.
+ */
+export function runStoppedByGuard(
+  s: EntryMachine,
+  run: { trigger: LastRun['trigger']; startedAt: number; result: RunResult; reason: string },
+  now: number,
+): EntryMachine {
+  const lastRun: LastRun = {
+    trigger: run.trigger,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(now),
+    outcome: LastResult.GuardStopped,
+    result: run.result,
+    error: null,
+  };
+  return hold(
+    {
+      ...s,
+      runs: s.runs + 1,
+      lastRun,
+      holdRequested: false,
+      changedDuringRun: false,
+      stateBeforeRun: null,
+      holdReason: run.reason,
+    },
+    EntryState.OnHold,
+    now,
+  );
+}
+
 /** The user puts the entry On Hold; a run in process finishes first. */
 export function holdRequested(s: EntryMachine, now: number): EntryMachine {
   if (s.state === EntryState.InProcess) return { ...s, holdRequested: true };
@@ -226,7 +260,7 @@ export function holdRequested(s: EntryMachine, now: number): EntryMachine {
 /** The user sets the entry back to Ready (BC's Restart): attempts reset, run at once. */
 export function resumed(s: EntryMachine, now: number): EntryMachine {
   if (s.state === EntryState.InProcess) return { ...s, holdRequested: false, attempts: 0 };
-  return { ...waitFor(s, EntryState.Ready, 'resume', now, 0), attempts: 0 };
+  return { ...waitFor(s, EntryState.Ready, 'resume', now, 0), attempts: 0, holdReason: null };
 }
 
 /** New schedule settings; the current wait is recomputed from when it began. */

@@ -27,6 +27,7 @@ export function toEntryStatus(s: EntryMachine, id: EntryIdentity): EntryStatus {
     mappings: id.mappings,
     state: s.state,
     holdRequested: s.holdRequested,
+    holdReason: s.holdReason ?? null,
     nextRunAt: iso(s.nextRunAt),
     waitKind: s.waitKind,
     attempts: s.attempts,
@@ -70,7 +71,7 @@ function why(s: EntryMachine): string {
     case EntryState.InProcess:
       return s.holdRequested ? 'Running; goes On Hold when this run ends.' : 'Running now.';
     case EntryState.OnHold:
-      return 'Put on hold by a user. Use `resume` to restart it.';
+      return s.holdReason ? `${s.holdReason}` : 'Put on hold by a user. Use `resume` to restart it.';
     case EntryState.Error:
       return (
         `Stopped after ${s.attempts} failed attempt(s) (Maximum No. of Attempts to Run: ${sch.maxAttempts}). ` +

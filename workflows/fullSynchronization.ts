@@ -25,6 +25,8 @@ const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
 export interface FullSyncInput {
   mappings: string[];
   dependsOn: Record<string, string[]>;
+  /** Exempt from the blast-radius guard (only when asked: `bcsync full-sync --force`). */
+  force?: boolean;
 }
 
 export interface FullSyncMappingResult {
@@ -60,8 +62,9 @@ export async function fullSynchronization(input: FullSyncInput): Promise<FullSyn
         mappings: [mapping],
         kind: 'synchronization',
         fullSync: true,
+        ...(input.force ? { force: true } : {}),
       });
-      progress.results.push({ mapping, result, error: null });
+      progress.results.push({ mapping, result, error: result.guard ? result.guard.message : null });
     } catch (err) {
       // A mapping that cannot run is reported; the ones after it still run (their records may not
       // depend on it), as BC's full sync continues with the next mapping.

@@ -2,6 +2,7 @@
 // definitions only, never helpers.
 export { jobQueueEntry } from './jobQueueEntry';
 export {
+  approveUpdate,
   bcChangedSignal,
   crmChangedSignal,
   holdUpdate,
@@ -13,3 +14,4 @@ export {
 export { stackCheck } from './stackCheck';
 export { fullSynchronization, fullSyncProgressQuery } from './fullSynchronization';
 export { lineageRetention } from './lineageRetention';
+export { dryRun } from './dryRun';

@@ -20,6 +20,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ChangeNotice,
   DEFAULT_ENTRY_SCHEDULE,
+  EntryState,
   JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   JobQueueEntryInput,
   RunNowRequest,
@@ -38,12 +39,14 @@ import {
   resumed,
   runFailed,
   runStarted,
+  runStoppedByGuard,
   runSucceeded,
   scheduleChanged,
   type EntryMachine,
 } from './entrySchedule';
 import { currentDetails, searchAttributeValues, toEntryStatus, type EntryIdentity } from './entryStatusView';
 import {
+  approveUpdate,
   bcChangedSignal,
   crmChangedSignal,
   holdUpdate,
@@ -70,6 +73,7 @@ const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
 /** A `runNow` caller waiting for the next run to finish. */
 interface ManualRunRequest {
   fullSync: boolean;
+  force: boolean;
   resolve: (result: RunResult) => void;
   reject: (failure: ApplicationFailure) => void;
 }
@@ -157,7 +161,12 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     runNowUpdate,
     (request: RunNowRequest | undefined) =>
       new Promise<RunResult>((resolve, reject) => {
-        manualRuns.push({ fullSync: request?.fullSync ?? false, resolve, reject });
+        manualRuns.push({
+          fullSync: request?.fullSync ?? false,
+          force: request?.force ?? false,
+          resolve,
+          reject,
+        });
         planVersion++;
       }),
     {
@@ -172,6 +181,13 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     return toEntryStatus(s, id);
   });
   setHandler(resumeUpdate, () => {
+    apply(resumed(s, Date.now()));
+    return toEntryStatus(s, id);
+  });
+  // Approval covers the next run only: a later bulk change is checked again.
+  let approved = false;
+  setHandler(approveUpdate, () => {
+    approved = true;
     apply(resumed(s, Date.now()));
     return toEntryStatus(s, id);
   });
@@ -191,6 +207,9 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
 
   const runOnce = async (trigger: LastRun['trigger'], waiters: ManualRunRequest[]): Promise<void> => {
     const startedAt = Date.now();
+    const forced = approved || waiters.some((w) => w.force);
+    // A forced run is the approval the guard waits for: it lifts the guard's hold (a user's hold stays).
+    if (forced && s.state === EntryState.OnHold && s.holdReason) apply(resumed(s, startedAt));
     apply(runStarted(s));
     let result: RunResult;
     try {
@@ -199,7 +218,9 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
         mappings: id.mappings,
         kind: id.kind,
         ...(waiters.some((w) => w.fullSync) ? { fullSync: true } : {}),
+        ...(forced ? { force: true } : {}),
       });
+      approved = false;
     } catch (err) {
       if (isCancellation(err)) throw err;
       const message = failureMessage(err);
@@ -218,7 +239,13 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
       for (const waiter of waiters) waiter.reject(failure);
       return;
     }
-    apply(runSucceeded(s, { trigger, startedAt, result }, Date.now()));
+    if (result.guard) {
+      apply(runStoppedByGuard(s, { trigger, startedAt, result, reason: result.guard.message }, Date.now()));
+      log.warn('Job queue entry stopped by the blast-radius guard', {
+        entry: id.entry,
+        reason: result.guard.message,
+      });
+    } else apply(runSucceeded(s, { trigger, startedAt, result }, Date.now()));
     for (const waiter of waiters) waiter.resolve(result);
   };
 

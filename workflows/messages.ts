@@ -14,6 +14,11 @@ export const runNowUpdate = defineUpdate<RunResult, [RunNowRequest]>('runNow');
 export const holdUpdate = defineUpdate<EntryStatus>('hold');
 /** Set the entry back to Ready and run at once (BC's Restart); resets the attempt count. */
 export const resumeUpdate = defineUpdate<EntryStatus>('resume');
+/**
+ * Let a run the blast-radius guard stopped go ahead: the next run (at once) skips the guard. Also ends a
+ * user's hold, like `resume`.
+ */
+export const approveUpdate = defineUpdate<EntryStatus>('approve');
 /** Change frequency, inactivity timeout, attempts, rerun delay, CRM wake or debounce. */
 export const setScheduleUpdate = defineUpdate<EntryStatus, [ScheduleChange]>('setSchedule');
 

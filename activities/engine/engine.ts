@@ -12,6 +12,21 @@ import { MappingStore } from '../store/mappingStore';
 import { LineageStore } from '../store/lineage';
 import { RetryQueueStore } from '../store/retryQueue';
 import { SyncErrorStore } from '../store/syncErrors';
+import { MatchReviewStore } from '../store/matchReviews';
+import type { BlastRadiusStop, RecordOutcome } from '../../common/runPlan';
+import type { MappingName } from '../../common/ids';
+import { dependencyOfFailure } from './dependencyFirst';
+import {
+  DryRunCouplingStore,
+  DryRunErrorStore,
+  DryRunJobLogStore,
+  DryRunMappingStore,
+  DryRunMatchReviewStore,
+  DryRunRetryQueueStore,
+  DryRunTableClient,
+  PlanCollector,
+} from './dryRun';
+import type { MatchIndexHolder } from './pageItem';
 import type { CouplingIndex } from './couplingIndex';
 import { passJobId } from './deterministicId';
 import { runOptionSetPass } from './optionSetPass';
@@ -51,15 +66,28 @@ export function sumCounters(results: PassResult[]): JobCounters {
   return total;
 }
 
-export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
+/** The stores of a dry run: MongoDB's content with the run's writes kept in memory (dryRun.ts). */
+function dryRunStores(db: SyncEngineDeps['db']): PassStores {
+  return {
+    couplings: new DryRunCouplingStore(db.cols.couplings),
+    jobLog: new DryRunJobLogStore(db.cols.jobLog),
+    errors: new DryRunErrorStore(db.cols.syncErrors),
+    retries: new DryRunRetryQueueStore(db.db),
+    mappingStore: new DryRunMappingStore(db.cols.mappings),
+    reviews: new DryRunMatchReviewStore(db.cols.matchReviews),
+  };
+}
+
+export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStores): SyncEngine {
   const cols = deps.db.cols;
-  const stores: PassStores = {
+  const stores: PassStores = storesOverride ?? {
     couplings: new CouplingStore(cols.couplings),
     jobLog: new JobLogStore(cols.jobLog),
     errors: new SyncErrorStore(cols.syncErrors),
     retries: new RetryQueueStore(deps.db.db),
     mappingStore: new MappingStore(cols.mappings),
     ...(deps.lineage === false ? {} : { lineage: new LineageStore(deps.db.db) }),
+    reviews: new MatchReviewStore(cols.matchReviews),
   };
   const mappings = deps.mappings.mappings;
   let seeded: Promise<void> | undefined;
@@ -86,6 +114,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     // Rule 4.1: BC -> CRM first, then CRM -> BC; each pass has its own job log entry.
     // A coupling snapshot (couplingIndex.ts) is read once per run and kept in step by both passes.
     let index: CouplingIndex | undefined;
+    const matches: MatchIndexHolder = {};
     for (const direction of passesOf(mapping)) {
       const jobId = passJobId(runKey, mapping.name, direction);
       if (mapping.crm.optionSet) {
@@ -101,11 +130,38 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         direction,
         jobId,
         syncOnlyCoupled,
+        matches,
         ...(index ? { index } : {}),
       });
       passes.push(await pass.run());
       index = pass.couplingIndex;
     }
+    if (options.dependencyRetry === false) return { mapping: mapping.name, passes };
+    // Dependency first (dependencyFirst.ts): records that failed only because a record they refer to is
+    // not coupled yet get that mapping synchronized, then one more run of their own, at once.
+    const waitingFor = new Set<string>();
+    for (const p of passes) {
+      if (p.counters.failed === 0) continue;
+      for (const e of await stores.errors.list({ jobId: p.jobId, limit: 10_000 })) {
+        const dep = dependencyOfFailure(e.message);
+        const depMapping = dep ? findMapping(mappings, dep) : undefined;
+        if (depMapping && depMapping.name !== mapping.name) waitingFor.add(depMapping.name);
+      }
+    }
+    if (waitingFor.size === 0) return { mapping: mapping.name, passes };
+    for (const dep of dependencyOrder(mappings.filter((m) => waitingFor.has(m.name)))) {
+      const r = await runMapping(dep.name, {
+        runKey: `${runKey}|for ${mapping.name}`,
+        dependencyRetry: false,
+      });
+      passes.push(...r.passes);
+    }
+    const again = await runMapping(mapping.name, {
+      ...options,
+      runKey: `${runKey}|retry`,
+      dependencyRetry: false,
+    });
+    passes.push(...again.passes);
     return { mapping: mapping.name, passes };
   }
 
@@ -122,10 +178,97 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return results;
   }
 
+  /** The same entry run on dry-run connectors and stores: everything decided, nothing written. */
+  async function planEntry(
+    input: RunEntryInput,
+    runKey: string,
+    onOutcome: (o: RecordOutcome) => void,
+  ): Promise<RunResult> {
+    const now = deps.now ?? (() => new Date());
+    // The crash points are where a real run's writes can be cut off; a dry run writes nothing.
+    const { crashAt: _writesOnly, ...planDeps } = deps;
+    const dry = createSyncEngine(
+      {
+        ...planDeps,
+        bc: new DryRunTableClient(deps.bc, now),
+        crm: new DryRunTableClient(deps.crm, now),
+        onOutcome,
+      },
+      dryRunStores(deps.db),
+    );
+    return dry.runEntry({ ...input, dryRun: false, force: true }, runKey);
+  }
+
+  /**
+   * The blast-radius guard (docs/blast-radius-guard.md): a dry run of each guarded mapping counts the
+   * existing couplings the run would modify or remove; above the mapping's share it stops before writing.
+   */
+  async function checkBlastRadius(
+    input: RunEntryInput,
+    runKey: string,
+  ): Promise<BlastRadiusStop | undefined> {
+    for (const m of dependencyOrder(input.mappings.map(mappingNamed))) {
+      const g = m.blastRadiusGuard;
+      if (!g.enabled) continue;
+      const coupled = await stores.couplings.count(m.name as MappingName);
+      if (coupled < g.minCoupledRecords) continue;
+      const changed = new Set<string>();
+      await planEntry({ ...input, mappings: [m.name] }, `guard|${runKey}|${m.name}`, (o) => {
+        if ((o.kind === 'modify' && !o.justCoupled) || o.kind === 'uncouple')
+          changed.add(o.direction === 'toCrm' ? o.sourceId : (o.destId ?? o.sourceId));
+      });
+      if (changed.size <= g.maxShare * coupled) continue;
+      const share = Math.round((changed.size / coupled) * 100);
+      const message =
+        `Stopped by the blast-radius guard before writing: this run would modify or remove ${changed.size} of ` +
+        `${coupled} coupled ${m.name} records (${share}%, limit ${Math.round(g.maxShare * 100)}%). ` +
+        `Check them (bcsync run ${m.jobQueue.entry} --dry-run), then \`bcsync approve ${m.jobQueue.entry}\` to let it run.`;
+      const startedAt = deps.now?.() ?? new Date();
+      await stores.jobLog.start({
+        _id: `${runKey}|guard|${m.name}`,
+        mapping: m.name,
+        direction: 'ToIntegrationTable',
+        type: 'Synchronization',
+        startedAt,
+      });
+      await stores.jobLog.complete(`${runKey}|guard|${m.name}`, message, startedAt);
+      return { mapping: m.name, coupled, wouldChange: changed.size, maxShare: g.maxShare, message };
+    }
+    return undefined;
+  }
+
   async function runEntry(input: RunEntryInput, runKey = randomUUID()): Promise<RunResult> {
     if (input.kind === 'statistics') {
       const stats = await runStatistics(statisticsDeps(), runKey);
       return { ...stats.counters, jobIds: [stats.jobId], message: stats.message };
+    }
+    if (input.dryRun) {
+      const collector = new PlanCollector();
+      const result = await planEntry(input, `dry-run|${runKey}`, (o) => collector.record(o));
+      return { ...result, jobIds: [], plan: collector.result() };
+    }
+    // Checked once per run: a retried attempt (same run key) has passed the guard already.
+    const first = dependencyOrder(input.mappings.map(mappingNamed))[0];
+    const resumed = first
+      ? await stores.jobLog.get(passJobId(runKey, first.name, passesOf(first)[0]!))
+      : null;
+    if (!input.force && !resumed) {
+      await ensureSeeded();
+      const guard = await checkBlastRadius(input, runKey);
+      if (guard) {
+        return {
+          inserted: 0,
+          modified: 0,
+          deleted: 0,
+          unchanged: 0,
+          skipped: 0,
+          failed: 0,
+          coupled: 0,
+          jobIds: [`${runKey}|guard|${guard.mapping}`],
+          message: guard.message,
+          guard,
+        };
+      }
     }
     const chosen = input.mappings.map(mappingNamed);
     const results = input.fullSync

@@ -8,6 +8,8 @@ import type { LineageStore } from '../store/lineage';
 import type { MappingStore } from '../store/mappingStore';
 import type { RetryQueueStore } from '../store/retryQueue';
 import type { SyncErrorStore } from '../store/syncErrors';
+import type { MatchReviewStore } from '../store/matchReviews';
+import type { MatchIndex } from './matchCoupling';
 import type { CouplingIndex } from './couplingIndex';
 import type { FieldValue } from './fieldMapping';
 import type { PassDirection, SyncEngineDeps } from './types';
@@ -20,6 +22,12 @@ export interface PassStores {
   mappingStore: MappingStore;
   /** Record lineage (docs/lineage.md); absent when turned off (`SyncEngineDeps.lineage: false`). */
   lineage?: LineageStore;
+  reviews: MatchReviewStore;
+}
+
+/** The match index of a mapping's run, built by the first pass that needs it and shared by both. */
+export interface MatchIndexHolder {
+  index?: Promise<MatchIndex>;
 }
 
 export interface PassSetup {
@@ -32,6 +40,8 @@ export interface PassSetup {
   syncOnlyCoupled: boolean;
   /** The coupling index of the mapping's previous pass in this run (a snapshot is read once per run). */
   index?: CouplingIndex;
+  /** Shared by the passes of one run of the mapping. */
+  matches?: MatchIndexHolder;
 }
 
 /** One source record on a page, and what the pass learned and decided about it so far. */

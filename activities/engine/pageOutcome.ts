@@ -17,6 +17,8 @@ import type { PassStores, Item } from './pageItem';
 import { fieldChanges, type PageLineage } from './pageLineage';
 import { laterOf, recordModified, recordVersion, type SideShape } from './recordVersion';
 import type { PassDirection } from './types';
+import { dependencyOfFailure } from './dependencyFirst';
+import type { RecordOutcome } from './dryRun';
 
 // ---- the Skipped rule -------------------------------------------------------------------------------
 
@@ -114,6 +116,23 @@ export interface PageContext {
   retryDocs: Map<string, RetryDoc>;
   /** Where each record's decision is recorded (docs/lineage.md); absent = lineage off. */
   lineage?: PageLineage;
+  /** Told each record's outcome (the dry-run report, the blast-radius guard). */
+  observe?: (o: RecordOutcome) => void;
+}
+
+const PLAN_KIND_OF_ACTION = {
+  Inserted: 'insert',
+  Modified: 'modify',
+  Unchanged: 'unchanged',
+  Coupled: 'couple',
+  Failed: 'failed',
+} as const;
+
+/** How the dry-run report names a failure. */
+function failureKind(message: string): RecordOutcome['kind'] {
+  if (message.includes('changed since the last synchronization')) return 'conflict';
+  if (message.includes('coupled to a deleted')) return 'deletionConflict';
+  return 'failed';
 }
 
 /** Why a record was left alone, in words (the lineage's `why`). */
@@ -158,12 +177,13 @@ export class PageOutcome {
   }
 
   /** Rule 4.6 Skip (a Skipped coupling, or the other pass decides an update conflict). */
-  skip(item: Item, code: 'skipped' | 'leftToOtherPass'): void {
+  skip(item: Item, code: 'skipped' | 'leftToOtherPass' | 'ambiguous' | 'noMatch', message?: string): void {
     this.count('Skipped');
     this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Skipped', {
-      code,
-      why: SKIP_WHY[code],
+      code: code === 'ambiguous' ? 'matchAmbiguous' : code,
+      why: message ?? SKIP_WHY[code as keyof typeof SKIP_WHY],
     });
+    this.tell(item, code === 'leftToOtherPass' ? 'skipped' : code, undefined, message);
   }
 
   /** Rules 4.3 and 4.4: looked at and left alone without a count; only the lineage says so. */
@@ -191,6 +211,20 @@ export class PageOutcome {
       });
   }
 
+  /** Reports an outcome to the observer (no effect on what is written). */
+  tell(item: Item, kind: RecordOutcome['kind'], destId?: string, message?: string): void {
+    this.ctx.observe?.({
+      mapping: this.ctx.mapping,
+      direction: this.ctx.direction,
+      kind,
+      sourceId: item.id,
+      ...(destId ? { destId } : {}),
+      label: item.label,
+      ...(message ? { message } : {}),
+      ...(item.justCoupled ? { justCoupled: true } : {}),
+    });
+  }
+
   /** The record leaves the retry queue (it succeeded, or is gone from the source or its filter). */
   leaveRetryQueue(sourceId: string): void {
     if (this.ctx.retryDocs.has(sourceId))
@@ -204,7 +238,16 @@ export class PageOutcome {
   uncouple(coupling: CouplingDoc, counted: boolean, item?: Item): void {
     this.couplingWrites.push({ kind: 'delete', id: coupling._id });
     this.forgotten.push(coupling);
-    if (counted) this.counters.uncoupled++;
+    if (counted) {
+      this.counters.uncoupled++;
+      this.ctx.observe?.({
+        mapping: this.ctx.mapping,
+        direction: this.ctx.direction,
+        kind: 'uncouple',
+        sourceId: this.sourceIsBc ? coupling.bcId : (coupling.crmId ?? ''),
+        label: '',
+      });
+    }
     if (item)
       this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Uncoupled', {
         code: 'deletionConflict',
@@ -280,6 +323,7 @@ export class PageOutcome {
         : {}),
       ...(answer ? { answer } : {}),
     });
+    this.tell(item, PLAN_KIND_OF_ACTION[action], destId);
   }
 
   /**
@@ -310,6 +354,9 @@ export class PageOutcome {
     });
     const c = item.coupling;
     const prevRetry = this.ctx.retryDocs.get(item.id);
+    // Waiting for a dependency is not being stuck: the run syncs the dependency and retries it.
+    const waiting = dependencyOfFailure(message) !== undefined;
+    this.tell(item, failureKind(message), destId, message);
     let retryDoc = retryAfterFailure({
       prev: prevRetry,
       mapping,
@@ -322,7 +369,8 @@ export class PageOutcome {
     if (c && c.state === 'coupled') {
       // A coupled record's own state decides (its retry entry may be older than its last result).
       const prev = c[direction];
-      const skipped = isRepeatedFailure(prev.lastResult === 'Failure' ? prev : undefined, fingerprint, jobId);
+      const skipped =
+        !waiting && isRepeatedFailure(prev.lastResult === 'Failure' ? prev : undefined, fingerprint, jobId);
       retryDoc = { ...retryDoc, skipped: (prevRetry?.skipped ?? false) || skipped };
       const doc: CouplingDoc = {
         ...c,
@@ -343,6 +391,7 @@ export class PageOutcome {
         });
       this.remembered.push(doc);
     }
+    if (waiting) retryDoc = { ...retryDoc, skipped: prevRetry?.skipped ?? false };
     this.retryPut.push(retryDoc);
     this.ctx.retryDocs.set(item.id, retryDoc);
     this.count('Failed');

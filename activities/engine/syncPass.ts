@@ -19,12 +19,14 @@ import {
   buildPayload,
   crmColumns,
   sourceKey,
-  transform,
   type FieldValue,
 } from './fieldMapping';
 import { withExchangeRates } from './exchangeRates';
 import { invoiceLineOperations } from './invoiceLines';
 import { LookupResolver } from './lookups';
+import { destinationId } from './deterministicId';
+import { MatchIndex, matchSetsOf } from './matchCoupling';
+import { matchReviewKey, type MatchReviewDoc } from '../store/matchReviews';
 import { andFilter, orFilter } from './odataFilters';
 import type { Item, PassSetup } from './pageItem';
 import { PageLineage } from './pageLineage';
@@ -38,6 +40,8 @@ export type { PassSetup, PassStores } from './pageItem';
 
 /** Ids per `or` filter when records are fetched by id (URLs stay around 5 KB). */
 const ID_CHUNK = 100;
+
+const sourceIsBcOf = (side: Side): boolean => side.name === 'bc';
 
 export class SyncPass {
   private readonly source: Side;
@@ -334,6 +338,7 @@ export class SyncPass {
       ...(stores.lineage
         ? { lineage: new PageLineage({ mapping: mapping.name, direction, jobId, now }) }
         : {}),
+      ...(this.s.deps.onOutcome ? { observe: this.s.deps.onOutcome } : {}),
     });
     for (const id of gone) outcome.gone(id);
 
@@ -364,7 +369,8 @@ export class SyncPass {
 
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
     // Section 7; rule 4.6 "no coupling -> optional match".
-    if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, outcome);
+    const coupleOnly: Item[] = [];
+    if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, coupleOnly, outcome);
 
     // ---- lookups of the page, then destination rows of the updates --------------------------------
     // A lookup query failing (API down) fails the run, not the records: retried by the activity.
@@ -374,7 +380,7 @@ export class SyncPass {
       (f) => sourceKey(f, direction),
     );
     this.debug({ pageSeq, updates: updates.length, inserts: inserts.length }, 'page classified');
-    const needDest = updates
+    const needDest = [...updates, ...coupleOnly]
       .filter((i) => !i.dest)
       .map((i) => (sourceIsBc ? i.coupling!.crmId! : i.coupling!.bcId));
     const destRows = new Map<string, JsonRecord>();
@@ -387,6 +393,12 @@ export class SyncPass {
         this.bcSample = sample;
         this.bcFieldsKnown = new Set(Object.keys(sample));
       }
+    }
+
+    // Synch. After Bulk Coupling off: the pair is coupled as it is, both versions recorded, nothing written.
+    for (const item of coupleOnly) {
+      const destId = sourceIsBc ? item.coupling!.crmId! : item.coupling!.bcId;
+      outcome.succeed(item, 'Coupled', destRows.get(destId), destId);
     }
 
     // ---- the write plan ---------------------------------------------------------------------------
@@ -634,76 +646,77 @@ export class SyncPass {
     }
   }
 
-  /** Match-based coupling (section 7) for records about to be inserted, on the mapping's match fields. */
-  private async matchBeforeInsert(inserts: Item[], updates: Item[], outcome: PageOutcome): Promise<void> {
-    const matchFields = this.s.mapping.fieldMappings
-      .filter((f) => f.useForMatchBasedCoupling && f.bcField && f.crmField && f.status === 'Enabled')
-      .sort((a, b) => a.matchPriority - b.matchPriority);
-    if (matchFields.length === 0) return;
-    const f = matchFields[0]!;
-    // The source side holds the value, the destination is searched (SALESPEOPLE matches CRM -> BC).
-    const toBc = this.dest.client.system === 'bc';
-    const sourceField = toBc ? f.crmField! : f.bcField!;
-    const destField = toBc ? f.bcField! : f.crmField!;
-    const values = new Map<Item, string>();
-    for (const item of inserts) {
-      const v = transform(item.rec[sourceField], f);
-      if (typeof v === 'string' && v !== '') values.set(item, v);
-    }
-    const rows = new Map<string, JsonRecord[]>();
-    const norm = (v: string) => (f.caseSensitiveMatching ? v : v.toUpperCase());
-    const distinct = [...new Set(values.values())];
-    for (let i = 0; i < distinct.length; i += ID_CHUNK) {
-      const filter = orFilter(
-        destField,
-        distinct.slice(i, i + ID_CHUNK),
-        false,
-        toBc && !f.caseSensitiveMatching,
-      );
-      for await (const page of this.dest.client.readPages(this.dest.entity, {
-        filter,
-        select: this.readSelect(this.dest),
-      })) {
-        for (const r of page.records) {
-          const key = norm(String(r[destField] ?? ''));
-          rows.set(key, [...(rows.get(key) ?? []), r]);
-        }
-      }
-    }
-    const candidateIds = [...rows.values()].flat().map((r) => recordId(this.dest, r));
-    const coupledAlready = await this.index.forPage(toBc ? 'bc' : 'crm', candidateIds);
-    const now = this.now();
+  /**
+   * Match-based coupling (section 7; rule 4.6 "no coupling -> optional match") for the records about to be
+   * inserted: coupled to the one record that matches (then synchronized, or only coupled), never coupled
+   * when several match (listed for review), created when none does and Create New in Case of No Match is on.
+   */
+  private async matchBeforeInsert(
+    inserts: Item[],
+    updates: Item[],
+    coupleOnly: Item[],
+    outcome: PageOutcome,
+  ): Promise<void> {
+    const { mapping, deps, stores, jobId, direction } = this.s;
+    const sets = matchSetsOf(mapping);
     const remaining: Item[] = [];
-    for (const item of inserts) {
-      const v = values.get(item);
-      const matches =
-        v === undefined
-          ? []
-          : (rows.get(norm(v)) ?? []).filter((r) => !coupledAlready.has(recordId(this.dest, r)));
-      if (matches.length === 1) {
-        const dest = matches[0]!;
-        const destId = recordId(this.dest, dest);
-        // Written with the record's outcome (succeed / fail), as one insert.
-        const doc = toBc
-          ? newCoupling(this.s.mapping.name, destId, item.id, now)
-          : newCoupling(this.s.mapping.name, item.id, destId, now);
-        coupledAlready.set(destId, doc);
-        outcome.count('Coupled');
-        item.coupling = doc;
-        item.justCoupled = true;
-        item.dest = dest;
-        updates.push(item);
-      } else if (matches.length > 1) {
-        outcome.fail(
+    if (sets.length > 0) {
+      const holder = this.s.matches ?? (this.s.matches = {});
+      holder.index ??= MatchIndex.build({ bc: deps.bc, crm: deps.crm, mapping, signal: deps.signal }, sets);
+      const index = await holder.index;
+      const decisions = await index.decide(
+        this.source.name,
+        inserts.map((i) => ({
+          id: i.id,
+          rec: i.rec,
+          ownId: i.destId ?? destinationId(mapping.name, direction, i.id),
+        })),
+        async (side, ids) => new Set((await this.index.forPage(side, ids)).keys()),
+      );
+      const now = this.now();
+      const reviews: MatchReviewDoc[] = [];
+      const settled: string[] = [];
+      for (const item of inserts) {
+        const d = decisions.get(item.id) ?? { kind: 'none' as const };
+        if (d.kind === 'couple') {
+          item.coupling = sourceIsBcOf(this.source)
+            ? newCoupling(mapping.name, item.id, d.destId, now)
+            : newCoupling(mapping.name, d.destId, item.id, now);
+          item.justCoupled = true;
+          settled.push(matchReviewKey(mapping.name, this.source.name, item.id));
+          settled.push(matchReviewKey(mapping.name, this.dest.name, d.destId));
+          if (mapping.synchAfterCoupling) {
+            outcome.count('Coupled');
+            outcome.tell(item, 'couple', d.destId);
+            updates.push(item);
+          } else coupleOnly.push(item);
+        } else if (d.kind === 'ambiguous') {
+          const message = `Match-based coupling found ${d.candidates.filter((c) => c.side === this.dest.name).length} ${this.dest.entity} record(s) and ${d.candidates.filter((c) => c.side === this.source.name).length + 1} ${this.source.entity} record(s) with equal ${d.on}: couple the right pair by hand (bcsync couple), nothing was coupled or created`;
+          reviews.push({
+            _id: matchReviewKey(mapping.name, this.source.name, item.id),
+            mapping: mapping.name,
+            source: { side: this.source.name, id: item.id, label: item.label || index.label(item.id) },
+            candidates: d.candidates,
+            on: d.on,
+            jobId,
+            at: now,
+          });
+          outcome.skip(item, 'ambiguous', message);
+        } else remaining.push(item);
+      }
+      await stores.reviews.put(reviews);
+      await stores.reviews.remove(settled);
+    } else remaining.push(...inserts);
+    inserts.splice(0, inserts.length);
+    for (const item of remaining) {
+      if (mapping.createNewInCaseOfNoMatch) inserts.push(item);
+      else
+        outcome.skip(
           item,
-          `Match-based coupling found ${matches.length} uncoupled ${this.dest.entity} rows with ${destField} = '${v}'; couple the right one by hand`,
-          undefined,
-          undefined,
-          'matchAmbiguous',
+          'noMatch',
+          `No ${this.dest.entity} record matches; Create New in Case of No Match is off for ${mapping.name} (${direction})`,
         );
-      } else remaining.push(item);
     }
-    inserts.splice(0, inserts.length, ...remaining);
   }
 
   /** Posted invoice lines (POSTEDSALESINV-INV): written after their header, no job of their own. */

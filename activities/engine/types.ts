@@ -3,6 +3,7 @@ import type { Database } from '../store/database';
 import type { TableClient } from '../connectors/types';
 import type { EffectiveMappings } from '../mappings/mappingConfig';
 import type { JobCounters } from '../store/jobLog';
+import type { RecordOutcome } from './dryRun';
 
 export type { PassDirection } from '../../common/passDirection';
 import type { PassDirection } from '../../common/passDirection';
@@ -81,6 +82,8 @@ export interface SyncEngineDeps {
   temporalRun?: { workflowId: string; runId: string };
   /** Record lineage (docs/lineage.md); default on. Off only to measure its cost (bench/lineageOverhead.ts). */
   lineage?: boolean;
+  /** Told each record's outcome (the dry-run report and the blast-radius guard). */
+  onOutcome?: (o: RecordOutcome) => void;
 }
 
 export interface PassResult {
@@ -102,4 +105,6 @@ export interface RunOptions {
   fullSync?: boolean;
   /** Overrides the mapping's Synch. Only Coupled Records for this run. */
   syncOnlyCoupledRecords?: boolean;
+  /** false: no dependency-first retry (dependencyFirst.ts) - used by that retry itself. */
+  dependencyRetry?: boolean;
 }

@@ -39,6 +39,13 @@ const addressFields = [
 /** product statecode Active with its status reason Active: publishing a Draft product. */
 const PUBLISH_PRODUCT = { statecode: 0, statuscode: 1 };
 
+type MatchSetInput = { priority: number; fields: Array<{ bcField: string; crmField: string }> };
+const matchOn = (...sets: Array<Array<[bcField: string, crmField: string]>>): MatchSetInput[] =>
+  sets.map((fields, i) => ({
+    priority: i + 1,
+    fields: fields.map(([bcField, crmField]) => ({ bcField, crmField })),
+  }));
+
 const weekly = (entry: string, inactivityTimeoutMinutes: 720 | 1440) => ({ entry, inactivityTimeoutMinutes });
 
 /**
@@ -85,7 +92,10 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     crm: { entitySet: 'systemusers', key: 'systemuserid' },
     direction: 'FromIntegrationTable',
     integrationTableFilter: 'isdisabled eq false and islicensed eq true and isintegrationuser eq false',
-    createNewInCaseOfNoMatch: true,
+    // BC: Only Coupled = true, so a new system user never reaches BC on a scheduled run; here it does
+    // (coupled by e-mail when the salesperson exists, else created) - docs/match-based-coupling.md.
+    syncOnlyCoupledRecords: false,
+    matchFieldSets: matchOn([['email', 'internalemailaddress']]),
     fieldMappings: [
       // BC's set-up couples users to salespeople by e-mail before the first sync (match-based coupling).
       from('E-Mail', 'email', 'internalemailaddress', { useForMatchBasedCoupling: true, matchPriority: 1 }),
@@ -101,7 +111,11 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     bc: { api: 'v2.0', entitySet: 'currencies', exchangeRates: true },
     crm: { entitySet: 'transactioncurrencies', key: 'transactioncurrencyid' },
     direction: 'ToIntegrationTable',
+    // BC sets Create New in Case of No Match and Synch. After Bulk Coupling here, but Only Coupled = true:
+    // a new currency waits for a full sync. Here a scheduled run couples or creates it.
+    syncOnlyCoupledRecords: false,
     createNewInCaseOfNoMatch: true,
+    matchFieldSets: matchOn([['code', 'isocurrencycode']]),
     // exchangerate is required on transactioncurrency: 1 only for a currency BC has no rate for yet.
     crmTemplate: { exchangerate: 1, currencyprecision: 2 },
     fieldMappings: [
@@ -125,6 +139,9 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     bc: { api: 'v2.0', entitySet: 'unitsOfMeasure' },
     crm: { entitySet: 'uomschedules', key: 'uomscheduleid' },
     direction: 'ToIntegrationTable',
+    // As CURRENCY: a new unit reaches the CRM on the next scheduled run (coupled by name when it exists).
+    syncOnlyCoupledRecords: false,
+    matchFieldSets: matchOn([['code', 'name']]),
     fieldMappings: [
       to('Code', 'code', 'baseuomname', { transformation: 'code' }),
       to('Code', 'code', 'name', {
@@ -172,6 +189,14 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     dependencyFilter: ['SALESPEOPLE', 'CURRENCY', 'PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'],
     bcTemplate: { type: 'Company', blocked: ' ' },
     crmTemplate: { customertypecode: 3 },
+    // Customer No. = account number (accounts an earlier integration created), then name and city.
+    matchFieldSets: matchOn(
+      [['number', 'accountnumber']],
+      [
+        ['displayName', 'name'],
+        ['city', 'address1_city'],
+      ],
+    ),
     fieldMappings: [
       to('Salesperson Code', 'salespersonCode', 'ownerid', { lookup: salespersonLookup, notNull: true }),
       both('Name', 'displayName', 'name'),
@@ -222,6 +247,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     integrationTableFilter: '_parentcustomerid_value ne null and statecode eq 0',
     dependencyFilter: ['CUSTOMER'],
     bcTemplate: { type: 'Person' },
+    matchFieldSets: matchOn([['email', 'emailaddress1']]),
     fieldMappings: [
       to('Salesperson Code', 'salespersonCode', 'ownerid', { lookup: salespersonLookup }),
       both('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
@@ -269,6 +295,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     integrationTableFilter: 'producttypecode eq 1',
     dependencyFilter: ['UNIT OF MEASURE'],
     crmTemplate: { producttypecode: 1, quantitydecimal: 2 },
+    matchFieldSets: matchOn([['number', 'productnumber']]),
     fieldMappings: [
       to('No.', 'number', 'productnumber'),
       both('Description', 'displayName', 'name'),
@@ -302,6 +329,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     // producttypecode Services (3).
     integrationTableFilter: 'producttypecode eq 3',
     crmTemplate: { producttypecode: 3, quantitydecimal: 2 },
+    matchFieldSets: matchOn([['number', 'productnumber']]),
     fieldMappings: [
       to('No.', 'number', 'productnumber'),
       to('Name', 'name', 'name'),
@@ -321,6 +349,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     crm: { entitySet: 'pricelevels', key: 'pricelevelid' },
     direction: 'ToIntegrationTable',
     dependencyFilter: ['CURRENCY', 'ITEM-PRODUCT'],
+    matchFieldSets: matchOn([['code', 'name']]),
     fieldMappings: [to('Code', 'code', 'name')],
     jobQueue: weekly('CUSTPRCGRP-PRICE', 1440),
   },
@@ -379,6 +408,7 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     direction: 'ToIntegrationTable',
     // Posted invoices only: BC API v2.0 serves drafts and posted invoices together.
     tableFilter: "status ne 'Draft'",
+    matchFieldSets: matchOn([['number', 'invoicenumber']]),
     dependencyFilter: ['ITEM-PRODUCT', 'RESOURCE-PRODUCT'],
     fieldMappings: [
       to('No.', 'number', 'invoicenumber'),

@@ -96,6 +96,35 @@ export const FieldMapping = z
   });
 export type FieldMapping = z.infer<typeof FieldMapping>;
 
+/**
+ * Match-based coupling (section 7): an uncoupled record is coupled to the one uncoupled record on the
+ * other side whose values are equal on every field of a set; sets are tried by ascending priority, and
+ * the first set that finds any candidate decides. Values compare after trimming, collapsing blanks and
+ * dropping punctuation, and ignoring case unless `caseSensitive` (docs/match-based-coupling.md).
+ */
+export const MatchField = z.strictObject({
+  bcField: z.string().min(1),
+  crmField: z.string().min(1),
+  caseSensitive: z.boolean().default(false),
+});
+export const MatchFieldSet = z.strictObject({
+  priority: z.number().int().nonnegative(),
+  fields: z.array(MatchField).min(1),
+});
+export type MatchFieldSet = z.infer<typeof MatchFieldSet>;
+
+/**
+ * Blast-radius guard: a run that would modify or delete more than `maxShare` of the mapping's coupled
+ * records (when it has at least `minCoupledRecords`) stops before writing and puts its entry On Hold
+ * until `bcsync approve` (docs/blast-radius-guard.md).
+ */
+export const BlastRadiusGuard = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxShare: z.number().gt(0).max(1).default(0.25),
+  minCoupledRecords: z.number().int().min(1).default(50),
+});
+export type BlastRadiusGuard = z.infer<typeof BlastRadiusGuard>;
+
 /** Job queue entry defaults (section 2, section 6). */
 export const JobQueueSettings = z.strictObject({
   entry: z.string().min(1),
@@ -164,8 +193,19 @@ export const IntegrationTableMapping = z.strictObject({
   dependencyFilter: z.array(z.string().min(1)).default([]),
   updateConflictResolution: UpdateConflictResolution.default('None'),
   deletionConflictResolution: DeletionConflictResolution.default('None'),
-  /** Create New in Case of No Match (match-based coupling). */
-  createNewInCaseOfNoMatch: z.boolean().default(false),
+  /**
+   * Create New in Case of No Match: an uncoupled record that matched nothing is created on the other side;
+   * off = it is only reported (dry-run, `bcsync review` does not list it), never created.
+   */
+  createNewInCaseOfNoMatch: z.boolean().default(true),
+  /**
+   * Match field sets in priority order; absent = the field mappings marked `useForMatchBasedCoupling`,
+   * one set per Match Priority (BC's own form).
+   */
+  matchFieldSets: z.array(MatchFieldSet).optional(),
+  /** Synch. After Bulk Coupling: a record coupled by match is synchronized at once (else only coupled). */
+  synchAfterCoupling: z.boolean().default(true),
+  blastRadiusGuard: BlastRadiusGuard.default({ enabled: true, maxShare: 0.25, minCoupledRecords: 50 }),
   fieldMappings: z.array(FieldMapping).min(1),
   jobQueue: JobQueueSettings,
 });

@@ -8,6 +8,7 @@ import type { SyncErrorDoc } from './syncErrors';
 import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
 import { LINEAGE_COLLECTION, type LineageDoc } from './lineage';
+import type { MatchReviewDoc } from './matchReviews';
 
 export const collectionNames = {
   mappings: 'integrationTableMappings',
@@ -16,6 +17,7 @@ export const collectionNames = {
   syncErrors: 'synchronizationErrors',
   jobQueueEntries: 'jobQueueEntries',
   lineage: LINEAGE_COLLECTION,
+  matchReviews: 'matchReviews',
 } as const;
 
 export interface Collections {
@@ -25,6 +27,7 @@ export interface Collections {
   syncErrors: Collection<SyncErrorDoc>;
   jobQueueEntries: Collection<JobQueueEntryDoc>;
   lineage: Collection<LineageDoc>;
+  matchReviews: Collection<MatchReviewDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -35,6 +38,7 @@ export function collections(db: Db): Collections {
     syncErrors: db.collection<SyncErrorDoc>(collectionNames.syncErrors),
     jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
     lineage: db.collection<LineageDoc>(collectionNames.lineage),
+    matchReviews: db.collection<MatchReviewDoc>(collectionNames.matchReviews),
   };
 }
 
@@ -60,6 +64,7 @@ const indexes: Record<keyof Collections, IndexDescription[]> = {
     { key: { mapping: 1, crmId: 1, at: -1 }, name: 'mapping_crmId_at' },
     { key: { at: 1 }, name: 'at' },
   ],
+  matchReviews: [{ key: { mapping: 1 }, name: 'mapping' }],
 };
 
 /**

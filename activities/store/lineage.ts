@@ -47,6 +47,7 @@ export const LineageReason = z.enum([
   'skipped',
   'dependencyMissing',
   'matchAmbiguous',
+  'noMatch',
   'fieldValue',
   'destinationRefused',
   'alreadyCoupled',

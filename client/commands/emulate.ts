@@ -23,6 +23,11 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
       'sized data set: N records per main table (benchmarks)',
       number('--records', 1, 10_000_000),
     )
+    .option(
+      '--overlap <share>',
+      'with --records: share (0..1) of the CRM accounts and contacts that stand for BC records',
+      number('--overlap', 0, 1),
+    )
     .option('--bc-port <port>', 'Business Central port', number('--bc-port', 0, 65535), 7048)
     .option('--dataverse-port <port>', 'Dataverse port', number('--dataverse-port', 0, 65535), 7049)
     .option('--persist', 'keep state in .bcsync/emulators so it survives a restart')
@@ -66,6 +71,7 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
       async (opts: {
         seed: string;
         records?: number;
+        overlap?: number;
         bcPort: number;
         dataversePort: number;
         persist?: boolean;
@@ -85,6 +91,7 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
           dataversePort: opts.dataversePort,
           seed: opts.seed as 'demo' | 'empty',
           records: opts.records,
+          overlap: opts.overlap,
           stateDir: opts.persist ? join(ctx.settings().dev.stateDir, 'emulators') : undefined,
           credentials: ctx.settings().emulators,
           webhookCoalesceMs: opts.webhookCoalesceMs,

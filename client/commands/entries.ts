@@ -4,6 +4,7 @@ import { MappingStore } from '../../activities/store/mappingStore';
 import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
 import type { EntryStatus, RunNowRequest, RunResult, ScheduleChange } from '../../common/jobQueue';
 import {
+  approveUpdate,
   bcChangedSignal,
   holdUpdate,
   resumeUpdate,
@@ -26,13 +27,15 @@ import { CliError, printJson, printTable } from '../output';
 import { tableTime } from '../tableTime';
 import type { CliContext } from '../context';
 import { entryQueryLinks, temporalUi } from '../temporalUiLinks';
+import { printPlan } from '../planOutput';
+import { startDryRun } from './fullSync';
 
 const definitions = (ctx: CliContext): EntryDefinition[] => entryDefinitions(ctx.mappings());
 
 const when = (iso: string | null | undefined) => tableTime(iso);
 
 function printCounts(entry: string, r: RunResult, json?: boolean): void {
-  if (json) return printJson({ entry, ...r });
+  if (json) return printJson({ entry, ...r, stoppedByGuard: r.guard ? true : undefined });
   printTable(
     ['Entry', 'Inserted', 'Modified', 'Deleted', 'Unchanged', 'Skipped', 'Failed', 'Coupled'],
     [[entry, r.inserted, r.modified, r.deleted, r.unchanged, r.skipped, r.failed, r.coupled]],
@@ -63,6 +66,7 @@ function printStatus(s: EntryStatus, json?: boolean): void {
     console.log(
       `last run: inserted ${r.inserted}, modified ${r.modified}, deleted ${r.deleted}, unchanged ${r.unchanged}, skipped ${r.skipped}, failed ${r.failed}`,
     );
+  if (s.holdReason) console.log(`on hold: ${s.holdReason}`);
   if (s.lastError)
     console.log(
       `last error (${when(s.lastError.at)}, attempt ${s.lastError.attempt}): ${s.lastError.message}`,
@@ -201,13 +205,41 @@ export function registerEntries(program: Command, ctx: CliContext): void {
   program
     .command('run <entry>')
     .description('run the entry now and print the counts')
+    .option('--dry-run', 'show what the run would do (couple, insert, modify, conflicts) and write nothing')
+    .option('--force', 'skip the blast-radius guard for this run')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { json?: boolean; dryRun?: boolean; force?: boolean }) => {
+      const def = resolveEntry(definitions(ctx), name);
+      if (opts.dryRun) {
+        if (opts.force) throw new CliError('--dry-run writes nothing; --force does not apply to it', 2);
+        if (!def.mapping) throw new CliError(`${def.entry} is not a synchronization entry: no dry run`, 2);
+        const result = await withTemporal(ctx, (client) =>
+          startDryRun(ctx, client, def.entry, [def.mapping!], false),
+        );
+        return printPlan(result.plan ?? [], opts.json);
+      }
+      const result = await withTemporal(ctx, (client) =>
+        entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, {
+          args: [opts.force ? { force: true } : {}],
+        }),
+      );
+      printCounts(def.entry, result, opts.json);
+      if (result.guard) {
+        if (!opts.json) console.error(`bcsync: ${result.guard.message}`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('approve <entry>')
+    .description('let a run the blast-radius guard stopped go ahead (runs now, once without the guard)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
       const def = resolveEntry(definitions(ctx), name);
-      const result = await withTemporal(ctx, (client) =>
-        entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
+      printStatus(
+        await withTemporal(ctx, (client) => entryHandle(client, def).executeUpdate(approveUpdate)),
+        opts.json,
       );
-      printCounts(def.entry, result, opts.json);
     });
 
   program

@@ -1,7 +1,9 @@
 // `bcsync full-sync`: Run Full Synchronization (section 7) as a one-off workflow, with a progress bar.
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { JOB_QUEUE_TASK_QUEUE } from '../../common/jobQueue';
+import { JOB_QUEUE_TASK_QUEUE, type RunResult } from '../../common/jobQueue';
+import type { dryRun } from '../../workflows/dryRun';
+import { printPlan } from '../planOutput';
 import { findMapping } from '../../activities/mappings/mappingConfig';
 import {
   fullSyncProgressQuery,
@@ -15,7 +17,33 @@ import type { CliContext } from '../context';
 
 export interface FullSyncOptions {
   mapping?: string;
+  /** Exempt from the blast-radius guard. */
+  force?: boolean;
   onProgress?: (p: FullSyncProgress) => void;
+}
+
+/** Starts a dry run (docs/dry-run.md) of some mappings and waits for its plan. */
+export async function startDryRun(
+  ctx: CliContext,
+  client: Client,
+  entry: string,
+  names: string[],
+  fullSync: boolean,
+): Promise<RunResult> {
+  const { mappings } = ctx.mappings();
+  return client.workflow.execute<typeof dryRun>('dryRun', {
+    taskQueue: JOB_QUEUE_TASK_QUEUE,
+    workflowId: `bcsync-dry-run-${entry.replace(/\s+/g, '-')}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    args: [
+      {
+        entry,
+        mappings: names,
+        dependsOn: Object.fromEntries(mappings.map((m) => [m.name, m.dependencyFilter])),
+        fullSync,
+      },
+    ],
+    staticSummary: `Dry run of ${entry}: nothing is written`,
+  });
 }
 
 /** Starts the full synchronization of one mapping or all of them and waits for it. */
@@ -42,6 +70,7 @@ export async function runFullSync(
       {
         mappings: selected.map((m) => m.name),
         dependsOn: Object.fromEntries(mappings.map((m) => [m.name, m.dependencyFilter])),
+        ...(opts.force ? { force: true } : {}),
       },
     ],
     staticSummary: `Full synchronization of ${opts.mapping ?? 'all mappings'}`,
@@ -70,8 +99,30 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
       'Run Full Synchronization: couple and copy existing records, all mappings in dependency order',
     )
     .option('--mapping <name>', 'only this mapping')
+    .option('--dry-run', 'show what it would couple, insert and modify, per mapping, and write nothing')
+    .option('--force', 'exempt this full sync from the blast-radius guard')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { mapping?: string; json?: boolean }) => {
+    .action(async (opts: { mapping?: string; json?: boolean; dryRun?: boolean; force?: boolean }) => {
+      if (opts.dryRun) {
+        if (opts.force) throw new CliError('--dry-run writes nothing; --force does not apply to it', 2);
+        const { mappings } = ctx.mappings();
+        const selected = opts.mapping ? findMapping(mappings, opts.mapping) : undefined;
+        if (opts.mapping && !selected)
+          throw new CliError(
+            `no mapping "${opts.mapping}": use one of ${mappings.map((x) => x.name).join(', ')}`,
+            2,
+          );
+        const result = await withTemporal(ctx, (client) =>
+          startDryRun(
+            ctx,
+            client,
+            'FULL SYNC',
+            selected ? [selected.name] : mappings.map((m) => m.name),
+            true,
+          ),
+        );
+        return printPlan(result.plan ?? [], opts.json);
+      }
       const bar =
         opts.json || !process.stderr.isTTY
           ? undefined
@@ -80,6 +131,7 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
       const result = await withTemporal(ctx, (client) =>
         runFullSync(ctx, client, {
           mapping: opts.mapping,
+          force: opts.force,
           onProgress: (p) => {
             if (!bar) return;
             if (!started) {
@@ -91,6 +143,8 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
         }),
       );
       bar?.stop();
+      // A mapping that could not run, or that the blast-radius guard stopped, makes the command fail.
+      if (result.results.some((r) => r.error)) process.exitCode = 1;
       if (opts.json) return printJson(result.results);
       printTable(
         ['Mapping', 'Inserted', 'Modified', 'Unchanged', 'Skipped', 'Failed', 'Coupled', 'Error'],
@@ -105,6 +159,5 @@ export function registerFullSync(program: Command, ctx: CliContext): void {
           r.error ?? '',
         ]),
       );
-      if (result.results.some((r) => r.error)) process.exitCode = 1;
     });
 }

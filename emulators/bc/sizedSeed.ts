@@ -11,46 +11,13 @@ import { applyDateFormula, SALES_TAX_PERCENT } from './invoiceRules';
 import { findByCode, round2 } from './relationLookups';
 import { seedReferenceData } from './referenceSeed';
 import { seedGuid } from './seedIds';
+import {
+  SIZED_FAMILY as FAMILY,
+  SIZED_GIVEN as GIVEN,
+  sizedCustomer,
+  sizedPerson,
+} from '../common/sizedCompanyPair';
 
-const FIRST = [
-  'Alder',
-  'Birch',
-  'Cedar',
-  'Delta',
-  'Ember',
-  'Falcon',
-  'Granite',
-  'Harbor',
-  'Iris',
-  'Juniper',
-  'Kestrel',
-  'Lumen',
-];
-const SECOND = [
-  'Supply',
-  'Works',
-  'Trading',
-  'Systems',
-  'Foods',
-  'Logistics',
-  'Design',
-  'Motors',
-  'Labs',
-  'Outfitters',
-];
-const SUFFIX = ['Inc.', 'LLC', 'Corp.', 'Ltd.', 'Group', 'Co.'];
-const CITIES: readonly [string, string, string][] = [
-  ['Atlanta', 'GA', '31772'],
-  ['Chicago', 'IL', '61236'],
-  ['Miami', 'FL', '37125'],
-  ['Seattle', 'WA', '98101'],
-  ['Denver', 'CO', '80202'],
-  ['Boston', 'MA', '02108'],
-  ['Dallas', 'TX', '75201'],
-  ['Phoenix', 'AZ', '85001'],
-];
-const GIVEN = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Riley', 'Jamie', 'Avery', 'Quinn'];
-const FAMILY = ['Smith', 'Garcia', 'Chen', 'Novak', 'Okafor', 'Larsen', 'Silva', 'Khan', 'Murphy', 'Rossi'];
 const PRODUCTS = ['Chair', 'Desk', 'Lamp', 'Cabinet', 'Shelf', 'Table', 'Stool', 'Bench', 'Sofa', 'Board'];
 
 export function seedSized(state: BcState, records: number): void {
@@ -78,12 +45,10 @@ export function seedSized(state: BcState, records: number): void {
   const customers: StoredRow[] = [];
   const statistics: StoredRow[] = [];
   for (let i = 0; i < records; i++) {
-    const [city, st, zip] = CITIES[i % CITIES.length];
-    const name = `${FIRST[i % FIRST.length]} ${SECOND[Math.floor(i / FIRST.length) % SECOND.length]} ${SUFFIX[i % SUFFIX.length]} ${i + 1}`;
+    const { city, state: st, zip, name, number, blocked } = sizedCustomer(i);
     const foreign = i % 10 === 9;
     const currency = foreign ? ref.currencyCodes[i % ref.currencyCodes.length] : '';
     const id = seedGuid(rng);
-    const number = `C${String(10 * (i + 1)).padStart(5, '0')}`;
     customers.push(
       make('customers', {
         id,
@@ -105,7 +70,7 @@ export function seedSized(state: BcState, records: number): void {
         currencyId: currency === '' ? BLANK_GUID : currencyIds.get(currency),
         paymentTermsId: ref.paymentTermIds[i % ref.paymentTermIds.length],
         shipmentMethodId: ref.shipmentMethodIds[i % ref.shipmentMethodIds.length],
-        blocked: i % 50 === 49 ? 'All' : ' ',
+        blocked: blocked ? 'All' : ' ',
       }),
     );
     statistics.push(
@@ -147,7 +112,8 @@ export function seedSized(state: BcState, records: number): void {
   }
   for (let i = 0; i < records - companies; i++) {
     const company = contacts[i].data;
-    const name = `${GIVEN[i % GIVEN.length]} ${FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]}`;
+    const person = sizedPerson(i);
+    const name = `${person.first} ${person.last}`;
     contacts.push(
       make('contacts', {
         id: seedGuid(rng),
@@ -157,15 +123,15 @@ export function seedSized(state: BcState, records: number): void {
         companyNumber: company.number,
         companyName: company.displayName,
         customerId: company.customerId,
-        firstName: GIVEN[i % GIVEN.length],
-        surname: FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length],
+        firstName: person.first,
+        surname: person.last,
         addressLine1: company.addressLine1,
         city: company.city,
         state: company.state,
         country: company.country,
         postalCode: company.postalCode,
         phoneNumber: `+1 425 556 ${String(i % 10000).padStart(4, '0')}`,
-        email: `person${i + 1}@customer${i + 1}.example.com`,
+        email: person.email,
         searchName: name.toUpperCase(),
       }),
     );

@@ -14,6 +14,8 @@ export const resetRequestSchema = z
   .object({
     seed: seedKindSchema.optional(),
     records: z.number().int().min(0).max(5_000_000).optional(),
+    /** Dataverse only: share (0..1) of the sized accounts that stand for BC's sized customers. */
+    overlap: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type ResetRequest = z.infer<typeof resetRequestSchema>;

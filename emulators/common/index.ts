@@ -15,6 +15,8 @@ export interface StartEmulatorsOptions {
   seed?: 'demo' | 'empty';
   /** Sized seed: N records per main table in each emulator. */
   records?: number;
+  /** Share (0..1) of the sized CRM accounts and contacts that stand for BC records (populated pair). */
+  overlap?: number;
   /** State folder; each emulator keeps its own snapshot file in it. */
   stateDir?: string;
   /** BC webhook coalescing window (the real service waits 30 s). */
@@ -42,6 +44,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
     port: opts.dataversePort,
     seed: opts.seed,
     records: opts.records,
+    overlap: opts.overlap,
     stateDir: opts.stateDir,
     faults: opts.faults,
     ...opts.credentials,

@@ -58,6 +58,8 @@ export interface DataverseEmulatorOptions {
   seed?: SeedKind;
   /** Adds N accounts and N contacts to the seed. */
   records?: number;
+  /** Share (0..1) of those accounts and contacts that stand for the BC emulator's sized seed. Default 0. */
+  overlap?: number;
   /** Folder to keep state in across restarts (JSON snapshot). */
   stateDir?: string;
   faults?: FaultSettings;
@@ -158,6 +160,7 @@ export async function startDataverseEmulator(
     seedStore(store, {
       kind: options.seed ?? 'demo',
       records: options.records ?? 0,
+      overlap: options.overlap ?? 0,
       clientIds: issuer.clientIds,
     });
   for (const id of issuer.clientIds) ensureApplicationUser(store, id);
@@ -185,6 +188,7 @@ export async function startDataverseEmulator(
       seedStore(store, {
         kind: request.seed ?? 'demo',
         records: request.records ?? 0,
+        overlap: request.overlap ?? 0,
         clientIds: issuer.clientIds,
       });
       stats.reset();

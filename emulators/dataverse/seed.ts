@@ -4,6 +4,7 @@
 // contacts that exist only in the CRM. `records: N` adds N accounts and N contacts (one per account),
 // built directly as rows so 100,000 of each seed in a few seconds.
 import { SeededRandom } from '../common/seededRandom';
+import { sizedCustomer, sizedPerson, sizedPersonCount } from '../common/sizedCompanyPair';
 import { LOOKUP_LOGICAL_NAME, LOOKUP_NAVIGATION } from './recordWriter';
 import { ENTITY_MODELS, lookupValueName } from './schema';
 import { nameBasedGuid } from '../common/nameBasedGuid';
@@ -107,6 +108,7 @@ const CURRENCIES: CurrencySeed[] = [
 export const BASE_CURRENCY_ID = nameBasedGuid('bcsync:currency:USD');
 export const DEFAULT_UNIT_GROUP_ID = nameBasedGuid('bcsync:uomschedule:default');
 export const DEFAULT_UNIT_ID = nameBasedGuid('bcsync:uom:primary');
+export const PIECES_UNIT_GROUP_ID = nameBasedGuid('bcsync:uomschedule:PCS');
 export const DEFAULT_PRICE_LIST_ID = nameBasedGuid('bcsync:pricelevel:default');
 
 // The same people as the BC demo's salespeople (emulators/bc/referenceSeed.ts), with the same e-mail, so
@@ -203,6 +205,36 @@ function seedOrganisation(store: DataverseStore, clientIds: string[], kind: Seed
   return builder;
 }
 
+interface DemoAccount {
+  number: string;
+  name: string;
+  city: string;
+  country: string;
+  postal: string;
+  line1: string;
+  phone: string;
+  currency: string;
+  owner: number;
+  domain: string;
+  contacts: Array<[first: string, last: string, title: string, email: string]>;
+}
+
+function account(
+  number: string,
+  name: string,
+  city: string,
+  country: string,
+  postal: string,
+  line1: string,
+  phone: string,
+  currency: string,
+  owner: number,
+  contacts: DemoAccount['contacts'],
+): DemoAccount {
+  const domain = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example.com`;
+  return { number, name, city, country, postal, line1, phone, currency, owner, domain, contacts };
+}
+
 function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
   let t = BASE_TIME;
   const next = (): number => (t += 60_000);
@@ -217,7 +249,8 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
         lastname: p.last,
         title: p.title,
         jobtitle: p.title,
-        internalemailaddress: `${email}@cronus-demosite.example.com`,
+        // One user's address was typed with capitals: e-mail matching ignores case.
+        internalemailaddress: `${i === 0 ? 'Benjamin.Chiu' : email}@cronus-demosite.example.com`,
         domainname: `${email}@cronus-demosite.example.com`,
         mobilephone: p.phone,
         azureactivedirectoryobjectid: nameBasedGuid(`bcsync:aadobject:salesperson:${i}`),
@@ -262,6 +295,15 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
     { uomscheduleid: ['uomschedule', DEFAULT_UNIT_GROUP_ID] },
     next(),
   );
+  // A unit group named after the BC unit code, as BC's own integration creates them: UNIT OF MEASURE
+  // couples it by code instead of creating a second one.
+  builder.add(
+    'uomschedules',
+    PIECES_UNIT_GROUP_ID,
+    { name: 'PCS', baseuomname: 'PCS', description: 'Pieces' },
+    {},
+    next(),
+  );
   builder.add(
     'pricelevels',
     DEFAULT_PRICE_LIST_ID,
@@ -270,91 +312,159 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
     next(),
   );
 
-  // Accounts that exist only in the CRM (never synced): the sync must leave them alone unless coupled.
-  const accounts: Array<{
-    name: string;
-    city: string;
-    country: string;
-    postal: string;
-    line1: string;
-    phone: string;
-    web: string;
-    currency: string;
-    owner: number;
-    contacts: Array<[string, string, string]>;
-  }> = [
-    {
-      name: 'Northwind Traders',
-      city: 'Seattle',
-      country: 'US',
-      postal: '98101',
-      line1: '500 Pine Street',
-      phone: '+1 206 555 0110',
-      web: 'https://northwind.example',
-      currency: 'USD',
-      owner: 0,
-      contacts: [
-        ['Nancy', 'Davolio', 'Purchasing Manager'],
-        ['Andrew', 'Fuller', 'Vice President, Sales'],
+  // The CRM side of a company pair that both hold years of data (emulators/README.md "Demo data"): most
+  // accounts are the BC demo's customers entered again by sales staff - same company, small differences
+  // (case, extra blanks, punctuation, phone format), some with the BC customer number in `accountnumber`
+  // (coupled by an earlier integration); a few exist only here; "Tailspin Toys" in Munich is another
+  // company with the same name; "Fabrikam" and "Relecloud" were entered twice (ambiguous pairs).
+  const accounts: DemoAccount[] = [
+    account(
+      '10000',
+      'Adatum Corporation',
+      'Atlanta',
+      'US',
+      '31772',
+      '192 Market Square',
+      '(425) 555-0100',
+      'USD',
+      0,
+      [['Robert', 'Townes', 'Purchasing Agent', 'robert.townes@adatumcorporation.example.com']],
+    ),
+    account('', 'TREY RESEARCH', 'Chicago', 'US', '61236', '153 Thomas Drive', '425.555.0101', 'USD', 1, [
+      ['Helen', 'Ray', 'Buyer', 'Helen.Ray@treyresearch.example.com'],
+    ]),
+    account(
+      '',
+      'School of  Fine Art',
+      'Miami',
+      'US',
+      '37125',
+      '10 High Tower Green',
+      '+1 (425) 555-0102',
+      'USD',
+      2,
+      [],
+    ),
+    account('', 'Alpine Ski House ', 'atlanta', 'US', '31772', '10 Deerfield Road', '4255550103', 'USD', 3, [
+      ['Ian', 'Deberry', 'Owner', 'ian.deberry@alpineskihouse.example.com'],
+    ]),
+    account('', 'Relecloud', 'Atlanta', 'US', '31772', '25 Water Way', '+1 425 555 0104', 'USD', 4, []),
+    account(
+      '',
+      'RELECLOUD',
+      'Atlanta',
+      'US',
+      '31772',
+      '25 Water Way, Suite 4',
+      '+1 425 555 0199',
+      'USD',
+      5,
+      [],
+    ),
+    account(
+      '60000',
+      'Coho Winery',
+      'Seattle',
+      'US',
+      '98101',
+      '8 Vineyard Lane',
+      '+1 425 555 0105',
+      'USD',
+      0,
+      [],
+    ),
+    account(
+      '',
+      'Fabrikam, Inc.',
+      'Buffalo',
+      'US',
+      '14201',
+      '4567 Main Street',
+      '+1 425 555 0106',
+      'USD',
+      1,
+      [],
+    ),
+    account('', 'Fabrikam Inc', 'Buffalo', 'US', '14201', '4567 Main St.', '(425) 555-0106', 'USD', 2, []),
+    account('', 'Contoso Ltd', 'Redmond', 'US', '98052', '1 Microsoft Way', '+1 425 555 0107', 'USD', 3, [
+      ['Robin', 'Counts', 'CFO', 'ROBIN.COUNTS@contosoltd.example.com'],
+    ]),
+    account(
+      '90000',
+      'Litware, Inc.',
+      'Dallas',
+      'US',
+      '75201',
+      '77 Industry Park',
+      '+1 425 555 0108',
+      'USD',
+      4,
+      [],
+    ),
+    account(
+      '',
+      'Wide World Importers',
+      'San Francisco',
+      'US',
+      '94105',
+      '200 Harbor Road',
+      '+1 425 555 0109',
+      'USD',
+      5,
+      [['Anna', 'Lidman', 'Logistics', 'anna.lidman@wideworldimporters.example.com']],
+    ),
+    account(
+      '110000',
+      'Northwind Traders',
+      'Vancouver',
+      'CA',
+      'V6B 1A1',
+      '12 Orchestra Terrace',
+      '+1 425 555 0110',
+      'CAD',
+      0,
+      [
+        ['Nancy', 'Davolio', 'Purchasing Manager', 'Nancy.Davolio@northwindtraders.example.com'],
+        ['Andrew', 'Fuller', 'Vice President, Sales', 'andrew.fuller@northwindtraders.example.com'],
       ],
-    },
-    {
-      name: 'Adventure Works Cycles',
-      city: 'Bothell',
-      country: 'US',
-      postal: '98011',
-      line1: '1 Adventure Way',
-      phone: '+1 425 555 0120',
-      web: 'https://adventure-works.example',
-      currency: 'USD',
-      owner: 1,
-      contacts: [
-        ['Rob', 'Walters', 'Buyer'],
-        ['Gail', 'Erickson', 'Design Engineer'],
+    ),
+    account(
+      '',
+      'tailspin toys',
+      'Toronto',
+      'CA',
+      'M5H 2N2',
+      '31 Airport Road',
+      '+1 425 555 0111',
+      'CAD',
+      1,
+      [],
+    ),
+    account('', 'Tailspin Toys', 'München', 'DE', '80331', 'Marienplatz 8', '+49 89 555 0140', 'EUR', 3, [
+      ['Jürgen', 'Müller', 'Einkauf', 'juergen.mueller@tailspintoys.example'],
+      ['Anja', 'Schäfer', 'Geschäftsführerin', 'anja.schaefer@tailspintoys.example'],
+    ]),
+    account(
+      '',
+      'Adventure Works Cycles',
+      'Bothell',
+      'US',
+      '98011',
+      '1 Adventure Way',
+      '+1 425 555 0120',
+      'USD',
+      1,
+      [
+        ['Rob', 'Walters', 'Buyer', 'rob.walters@adventure-works.example'],
+        ['Gail', 'Erickson', 'Design Engineer', 'gail.erickson@adventure-works.example'],
       ],
-    },
-    {
-      name: 'Litware, Inc.',
-      city: 'London',
-      country: 'GB',
-      postal: 'EC1A 1BB',
-      line1: '12 Aldersgate Street',
-      phone: '+44 20 7946 0130',
-      web: 'https://litware.example',
-      currency: 'GBP',
-      owner: 2,
-      contacts: [['Sophie', 'Turner', 'Office Manager']],
-    },
-    {
-      name: 'Tailspin Toys',
-      city: 'München',
-      country: 'DE',
-      postal: '80331',
-      line1: 'Marienplatz 8',
-      phone: '+49 89 555 0140',
-      web: 'https://tailspintoys.example',
-      currency: 'EUR',
-      owner: 3,
-      contacts: [
-        ['Jürgen', 'Müller', 'Einkauf'],
-        ['Anja', 'Schäfer', 'Geschäftsführerin'],
-      ],
-    },
-    {
-      name: 'Wide World Importers',
-      city: 'København',
-      country: 'DK',
-      postal: '1050',
-      line1: 'Kongens Nytorv 13',
-      phone: '+45 33 55 01 50',
-      web: 'https://wideworldimporters.example',
-      currency: 'DKK',
-      owner: 4,
-      contacts: [['Mette', 'Nielsen', 'Indkøbschef']],
-    },
+    ),
+    account('', 'Wingtip Toys', 'København', 'DK', '1050', 'Kongens Nytorv 13', '+45 33 55 01 50', 'DKK', 4, [
+      ['Mette', 'Nielsen', 'Indkøbschef', 'mette.nielsen@wingtiptoys.example'],
+    ]),
   ];
   accounts.forEach((a, i) => {
-    const accountId = nameBasedGuid(`bcsync:demo:account:${i}`);
+    const accountId = nameBasedGuid(`bcsync:demo:account:${a.name}:${a.city}`);
     const currencyId = nameBasedGuid(`bcsync:currency:${a.currency}`);
     const owner: LookupRef = ['systemuser', salespersonId(a.owner)];
     builder.add(
@@ -362,9 +472,10 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
       accountId,
       {
         name: a.name,
+        ...(a.number ? { accountnumber: a.number } : {}),
         telephone1: a.phone,
-        websiteurl: a.web,
-        emailaddress1: `info@${new URL(a.web).hostname}`,
+        websiteurl: `https://${a.domain}`,
+        emailaddress1: `info@${a.domain}`,
         address1_line1: a.line1,
         address1_city: a.city,
         address1_postalcode: a.postal,
@@ -378,19 +489,15 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
       { ownerid: owner, transactioncurrencyid: ['transactioncurrency', currencyId] },
       next(),
     );
-    a.contacts.forEach(([first, last, title], j) => {
+    a.contacts.forEach(([first, last, title, email]) => {
       builder.add(
         'contacts',
-        nameBasedGuid(`bcsync:demo:contact:${i}:${j}`),
+        nameBasedGuid(`bcsync:demo:contact:${email.toLowerCase()}`),
         {
           firstname: first,
           lastname: last,
           jobtitle: title,
-          emailaddress1:
-            `${first}.${last}`
-              .toLowerCase()
-              .normalize('NFD')
-              .replace(/[\u0300-\u036f]/g, '') + `@${new URL(a.web).hostname}`,
+          emailaddress1: email,
           telephone1: a.phone,
           address1_line1: a.line1,
           address1_city: a.city,
@@ -402,6 +509,22 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
       );
     });
   });
+  // Products: three of the BC demo items were entered in the CRM by hand (one product number in lower
+  // case), one product is sold only from the CRM.
+  for (const [number, name, price] of [
+    ['1896-S', 'ATHENS Desk', 1000.8],
+    ['1900-s', 'PARIS Guest Chair, black', 192.8],
+    ['1928-S', 'AMSTERDAM Lamp', 54.9],
+    ['CRM-SVC-01', 'Installation service', 150],
+  ] as const) {
+    builder.add(
+      'products',
+      nameBasedGuid(`bcsync:demo:product:${number}`),
+      { name, productnumber: number, price, producttypecode: 1, quantitydecimal: 2 },
+      { defaultuomscheduleid: ['uomschedule', PIECES_UNIT_GROUP_ID] },
+      next(),
+    );
+  }
   // A contact without a parent account (outside the CONTACT mapping's integration table filter).
   builder.add(
     'contacts',
@@ -509,10 +632,38 @@ const CITIES: Array<[string, string, string]> = [
   ['Zürich', 'CH', '8001'],
 ];
 
-/** N accounts and N contacts (contact i belongs to account i); deterministic for a given N. */
-function seedRecords(store: DataverseStore, builder: SeedBuilder, count: number, owners: string[]): void {
+/** How the sized CRM account `k` that stands for BC customer `k` differs from it (a sales team's typing). */
+function sharedName(k: number, name: string): { name: string; city?: string; withNumber: boolean } {
+  switch (k % 4) {
+    case 0:
+      return { name, withNumber: true };
+    case 1:
+      return { name: name.toUpperCase(), withNumber: false };
+    case 2:
+      return { name: ` ${name.replace(' ', '  ')} `, withNumber: false };
+    default:
+      return { name: name.toLowerCase(), withNumber: false };
+  }
+}
+
+/**
+ * N accounts and N contacts (contact i belongs to account i); deterministic for a given N. With an
+ * `overlap` share, the first accounts stand for the BC sized seed's customers (emulators/common/
+ * sizedCompanyPair.ts) - a quarter with the BC customer number in `accountnumber`, the others with the
+ * name in other case or spacing - and their contacts for its persons (same e-mail, other case); every
+ * 1,000th shared account was entered twice (an ambiguous pair). Blocked BC customers are never shared.
+ */
+function seedRecords(
+  store: DataverseStore,
+  builder: SeedBuilder,
+  count: number,
+  owners: string[],
+  overlap: number,
+): void {
   const random = new SeededRandom(20240201);
   const width = Math.max(6, String(count).length);
+  const shared = Math.round(count * overlap);
+  const persons = sizedPersonCount(count);
   for (let i = 1; i <= count; i++) {
     const n = String(i).padStart(width, '0');
     const [city, country, postal] = random.pick(CITIES);
@@ -521,40 +672,60 @@ function seedRecords(store: DataverseStore, builder: SeedBuilder, count: number,
     const at = RECORDS_TIME + Math.floor(i / 50) * 1000;
     const owner: LookupRef = ['systemuser', owners[i % owners.length]];
     const domain = `${company.split(' ')[0].toLowerCase()}${n}.example`;
-    builder.add(
-      'accounts',
-      accountId,
-      {
-        name: `${company} ${n}`,
-        accountnumber: `CRM${n}`,
-        telephone1: `+1 555 ${n.slice(-7).padStart(7, '0')}`,
-        emailaddress1: `info@${domain}`,
-        websiteurl: `https://${domain}`,
-        address1_line1: `${1 + random.int(250)} ${random.pick(COMPANY_WORDS)} Street`,
-        address1_city: city,
-        address1_postalcode: postal,
-        address1_country: country,
-        customertypecode: 3,
-        creditlimit: 1000 * (1 + random.int(100)),
-        exchangerate: 1,
-      },
-      { ownerid: owner, transactioncurrencyid: ['transactioncurrency', BASE_CURRENCY_ID] },
-      at,
-    );
+    const k = i - 1;
+    const bc = k < shared ? sizedCustomer(k) : undefined;
+    const twin = bc && !bc.blocked ? bc : undefined;
+    const typed = twin ? sharedName(k, twin.name) : undefined;
+    const values: Row = {
+      name: typed ? typed.name : `${company} ${n}`,
+      accountnumber: twin ? (typed!.withNumber ? twin.number : '') : `CRM${n}`,
+      telephone1: twin
+        ? `(425) 555-${String(k % 10000).padStart(4, '0')}`
+        : `+1 555 ${n.slice(-7).padStart(7, '0')}`,
+      emailaddress1: `info@${domain}`,
+      websiteurl: `https://${domain}`,
+      address1_line1: `${1 + random.int(250)} ${random.pick(COMPANY_WORDS)} Street`,
+      address1_city: twin ? (k % 4 === 3 ? twin.city.toUpperCase() : twin.city) : city,
+      address1_postalcode: twin ? twin.zip : postal,
+      address1_country: twin ? 'US' : country,
+      customertypecode: 3,
+      creditlimit: 1000 * (1 + random.int(100)),
+      exchangerate: 1,
+    };
+    if (values.accountnumber === '') delete values.accountnumber;
+    const lookups: Record<string, LookupRef> = {
+      ownerid: owner,
+      transactioncurrencyid: ['transactioncurrency', BASE_CURRENCY_ID],
+    };
+    builder.add('accounts', accountId, values, lookups, at);
+    if (twin && k % 1000 === 3) {
+      // Entered twice: a match by name and city finds two accounts, so neither may be coupled.
+      builder.add(
+        'accounts',
+        nameBasedGuid(`bcsync:sized:account:twin:${k}`),
+        { ...values, name: twin.name.toUpperCase(), telephone1: '' },
+        lookups,
+        at,
+      );
+    }
     const first = random.pick(FIRST_NAMES);
     const last = random.pick(LAST_NAMES);
+    const jobtitle = random.pick(['Buyer', 'Purchasing Manager', 'CEO', 'Accountant', 'Sales Director']);
+    const person = twin && k < persons ? sizedPerson(k) : undefined;
     builder.add(
       'contacts',
       random.guid(),
       {
-        firstname: first,
-        lastname: last,
-        emailaddress1: `${first}.${last}${n}@${domain}`.toLowerCase(),
+        firstname: person ? person.first : first,
+        lastname: person ? person.last : last,
+        emailaddress1: person
+          ? person.email.charAt(0).toUpperCase() + person.email.slice(1)
+          : `${first}.${last}${n}@${domain}`.toLowerCase(),
         telephone1: `+1 555 ${n.slice(-7).padStart(7, '0')}`,
-        jobtitle: random.pick(['Buyer', 'Purchasing Manager', 'CEO', 'Accountant', 'Sales Director']),
-        address1_city: city,
-        address1_postalcode: postal,
-        address1_country: country,
+        jobtitle,
+        address1_city: values.address1_city,
+        address1_postalcode: values.address1_postalcode,
+        address1_country: values.address1_country,
       },
       { ownerid: owner, parentcustomerid: ['account', accountId, 'parentcustomerid_account'] },
       at,
@@ -565,7 +736,7 @@ function seedRecords(store: DataverseStore, builder: SeedBuilder, count: number,
 /** Replaces the store's content with the chosen seed. */
 export function seedStore(
   store: DataverseStore,
-  options: { kind: SeedKind; records: number; clientIds: string[] },
+  options: { kind: SeedKind; records: number; clientIds: string[]; overlap?: number },
 ): void {
   store.clear();
   const builder = seedOrganisation(store, options.clientIds, options.kind);
@@ -575,7 +746,7 @@ export function seedStore(
       options.kind === 'demo'
         ? SALESPEOPLE.map((_, i) => salespersonId(i))
         : [applicationUserId(options.clientIds[0])];
-    seedRecords(store, builder, options.records, owners);
+    seedRecords(store, builder, options.records, owners, options.overlap ?? 0);
   }
   store.dirty = true;
 }

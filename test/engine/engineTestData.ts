@@ -6,7 +6,19 @@ import type { EffectiveMappings } from '../../activities/mappings/mappingConfig'
 import type { IntegrationTableMapping } from '../../activities/mappings/integrationTableMapping';
 import type { EngineStack } from './engineHarness';
 
+/**
+ * The demo CRM holds two companies twice (ambiguous pairs, listed for review by a first sync). These
+ * scenarios start after the admin cleaned that up: the second account of each pair is deleted.
+ */
+export async function removeDemoDuplicates(stack: EngineStack): Promise<void> {
+  for (const a of await stack.crmRecords('accounts')) {
+    if (a.name === 'Fabrikam Inc' || a.name === 'RELECLOUD')
+      await stack.connectors.dataverse.delete('accounts', String(a.accountid));
+  }
+}
+
 export async function prepareReferenceData(stack: EngineStack): Promise<void> {
+  await removeDemoDuplicates(stack);
   const users = await stack.crmRecords('systemusers');
   const salespeople = await stack.bcRecords('salespeoplePurchasers');
   const coupled: string[] = [];

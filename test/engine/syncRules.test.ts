@@ -35,10 +35,17 @@ test('first sync creates and couples (rules 4.1, 4.6, section 3, section 5)', as
   const [result] = await stack.engine.fullSync(['CUSTOMER']);
   const [toCrm, fromCrm] = result!.passes;
   const active = bcBefore.filter((c) => c.blocked === ' ');
-  expect(toCrm!.counters).toMatchObject({ inserted: active.length, failed: 0 });
+  // Match-based coupling first: the customers the CRM holds already are coupled, the others inserted.
+  expect(toCrm!.counters.coupled).toBeGreaterThan(0);
+  expect(toCrm!.counters.inserted + toCrm!.counters.coupled).toBe(active.length);
+  expect(toCrm!.counters.failed).toBe(0);
   // CRM -> BC pass: the CRM-only accounts (active customers) went to BC; our own new rows did not bounce.
   const crmCustomers = crmBefore.filter((a) => a.statecode === 0 && a.customertypecode === 3);
-  expect(fromCrm!.counters).toMatchObject({ inserted: crmCustomers.length, failed: 0, modified: 0 });
+  expect(fromCrm!.counters).toMatchObject({
+    inserted: crmCustomers.length - toCrm!.counters.coupled,
+    failed: 0,
+    modified: 0,
+  });
 
   const accounts = byId(await stack.crmRecords('accounts'), 'accountid');
   for (const c of active) {
@@ -54,7 +61,10 @@ test('first sync creates and couples (rules 4.1, 4.6, section 3, section 5)', as
   const jobs = await stack.engine.stores.jobLog.list({ mapping: 'CUSTOMER' });
   expect(jobs.map((j) => j.direction).sort()).toEqual(['FromIntegrationTable', 'ToIntegrationTable']);
   for (const j of jobs) expect(j.finishedAt).toBeInstanceOf(Date);
-  expect(jobs.find((j) => j.direction === 'ToIntegrationTable')).toMatchObject({ inserted: active.length });
+  expect(jobs.find((j) => j.direction === 'ToIntegrationTable')).toMatchObject({
+    inserted: toCrm!.counters.inserted,
+    coupled: toCrm!.counters.coupled,
+  });
 });
 
 test('a second run with no change writes nothing (rule 4.6 Unchanged, 4.5 watermark)', async () => {
