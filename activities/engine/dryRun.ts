@@ -8,6 +8,7 @@ import type { Collection, Db } from 'mongodb';
 import type {
   CallOptions,
   ChangeQuery,
+  ChoiceOption,
   ChangePage,
   EntityPage,
   JsonRecord,
@@ -126,6 +127,29 @@ export class DryRunTableClient implements TableClient {
   }
   async delete(entity: string, id: string): Promise<void> {
     this.answer({ kind: 'delete', entity, id });
+  }
+
+  /** Options this dry run would have added, per column: read back as if they had been added. */
+  private readonly addedOptions = new Map<string, ChoiceOption[]>();
+  async readOptions(entity: string, attribute: string, options?: CallOptions): Promise<ChoiceOption[]> {
+    if (!this.inner.readOptions)
+      throw new Error(`${this.inner.system} has no choice columns (${entity}.${attribute})`);
+    const real = await this.inner.readOptions(entity, attribute, options);
+    return [...real, ...(this.addedOptions.get(`${entity}.${attribute}`) ?? [])];
+  }
+  async insertOption(
+    entity: string,
+    attribute: string,
+    label: string,
+    options?: CallOptions,
+  ): Promise<number> {
+    this.writes++;
+    const column = `${entity}.${attribute}`;
+    const known = await this.readOptions(entity, attribute, options);
+    // New options of a local option set are numbered from the publisher prefix's base (100000000) up.
+    const value = Math.max(99_999_999, ...known.map((o) => o.value)) + 1;
+    this.addedOptions.set(column, [...(this.addedOptions.get(column) ?? []), { value, label }]);
+    return value;
   }
 }
 

@@ -93,6 +93,11 @@ describe('the retention schedule on the Temporal dev server', () => {
     const recent = entry({ mapping: 'RETENTION', at: new Date(Date.now() - 29 * DAY) });
     await store.add([old, recent]);
     const client = new Client({ connection });
+    // The dev server is shared by the suite: another file's `bcsync setup` may have made the schedule.
+    await client.schedule
+      .getHandle('bcsync-lineage-retention')
+      .delete()
+      .catch(() => undefined);
     expect(await ensureLineageRetentionSchedule(client, taskQueue)).toBe('created');
     expect(await ensureLineageRetentionSchedule(client, taskQueue)).toBe('exists');
     const handle = client.schedule.getHandle('bcsync-lineage-retention');
