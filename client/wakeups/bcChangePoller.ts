@@ -5,6 +5,7 @@
 import type { Logger } from '../../activities/logger';
 import type { BcClient } from '../../activities/connectors/bcClient';
 import type { EntrySignaller } from './entrySignaller';
+import { PollLoop } from './pollLoop';
 import type { WakeRoutes } from './wakeRoutes';
 
 export const DEFAULT_BC_POLL_SECONDS = 30;
@@ -29,13 +30,17 @@ export interface BcSetPoll {
 }
 
 export class BcChangePoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<BcSetPoll[]> | undefined;
-  private stopped = true;
+  private readonly loop: PollLoop<BcSetPoll[]>;
   /** Per entity set, the newest lastModifiedDateTime seen (kept in memory; a restart takes a new baseline). */
   private readonly newest = new Map<string, string>();
 
-  constructor(private readonly options: BcChangePollerOptions) {}
+  constructor(private readonly options: BcChangePollerOptions) {
+    this.loop = new PollLoop({
+      intervalSeconds: options.intervalSeconds,
+      poll: () => this.poll(),
+      onError: (err) => options.logger.warn({ err: (err as Error).message }, 'BC change poll failed'),
+    });
+  }
 
   /** Entity sets that some entry reads and that have no webhooks. */
   polledEntitySets(): string[] {
@@ -46,33 +51,15 @@ export class BcChangePoller {
   }
 
   start(): void {
-    if (this.options.intervalSeconds <= 0 || !this.stopped) return;
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pollOnce()
-        .catch((err: unknown) =>
-          this.options.logger.warn({ err: (err as Error).message }, 'BC change poll failed'),
-        )
-        .finally(() => this.schedule());
-    }, this.options.intervalSeconds * 1000);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   pollOnce(): Promise<BcSetPoll[]> {
-    this.running ??= this.poll().finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.pollOnce();
   }
 
   private async poll(): Promise<BcSetPoll[]> {

@@ -7,6 +7,7 @@ import type { DataverseClient } from '../../activities/connectors/dataverseClien
 import type { JsonRecord } from '../../activities/connectors/types';
 import type { CrmDeltaLinkStore } from '../../activities/store/crmDeltaLinks';
 import type { EntrySignaller } from './entrySignaller';
+import { PollLoop } from './pollLoop';
 import type { EntitySetRoute, WakeRoutes } from './wakeRoutes';
 
 export interface CrmChangePollerOptions {
@@ -35,42 +36,27 @@ export interface EntitySetPoll {
 const MODIFIED_BY = '_modifiedby_value';
 
 export class CrmChangePoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<EntitySetPoll[]> | undefined;
-  private stopped = true;
+  private readonly loop: PollLoop<EntitySetPoll[]>;
 
-  constructor(private readonly options: CrmChangePollerOptions) {}
+  constructor(private readonly options: CrmChangePollerOptions) {
+    this.loop = new PollLoop({
+      intervalSeconds: options.intervalSeconds,
+      poll: () => this.poll(),
+      onError: (err) => options.logger.warn({ err: (err as Error).message }, 'CRM change poll failed'),
+    });
+  }
 
   start(): void {
-    if (this.options.intervalSeconds <= 0 || !this.stopped) return;
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    // The next poll is planned after this one ends, so a slow Dataverse never stacks polls up.
-    this.timer = setTimeout(() => {
-      this.pollOnce()
-        .catch((err: unknown) =>
-          this.options.logger.warn({ err: (err as Error).message }, 'CRM change poll failed'),
-        )
-        .finally(() => this.schedule());
-    }, this.options.intervalSeconds * 1000);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One poll of every entity set an opted-in entry maps. */
   pollOnce(): Promise<EntitySetPoll[]> {
-    this.running ??= this.poll().finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.pollOnce();
   }
 
   private async poll(): Promise<EntitySetPoll[]> {
