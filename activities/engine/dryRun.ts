@@ -17,7 +17,14 @@ import type {
   WriteOperation,
   WriteResult,
 } from '../connectors/types';
-import { CouplingStore, type CouplingDoc, type CouplingWrite } from '../store/couplings';
+import {
+  CouplingConflictError,
+  CouplingStore,
+  couplingKey,
+  newCoupling,
+  type CouplingDoc,
+  type CouplingWrite,
+} from '../store/couplings';
 import {
   JobLogStore,
   zeroCounters,
@@ -153,9 +160,16 @@ export class DryRunTableClient implements TableClient {
   }
 }
 
-/** Couplings: MongoDB's, with the dry run's writes laid over them. */
+/**
+ * Couplings: MongoDB's, with the dry run's writes laid over them. The overlay is indexed by coupling id
+ * and by (mapping, CRM id), so each lookup costs the same however many records the dry run has coupled
+ * (a dry run of a 10,000-record first sync makes 10,000 couplings).
+ */
 export class DryRunCouplingStore extends CouplingStore {
   private readonly docs = new Map<string, CouplingDoc>();
+  /** `mapping|crmId` -> coupling id, for the overlay's documents. */
+  private readonly byCrm = new Map<string, string>();
+  /** Ids removed by the dry run (still in MongoDB). */
   private readonly deleted = new Set<string>();
   /** Every write of the dry run, for the report. */
   readonly written: CouplingWrite[] = [];
@@ -164,11 +178,25 @@ export class DryRunCouplingStore extends CouplingStore {
     super(col);
   }
 
-  private overlay(found: CouplingDoc[], mapping: string, match: (d: CouplingDoc) => boolean): CouplingDoc[] {
-    const out = new Map<string, CouplingDoc>();
-    for (const d of found) if (!this.deleted.has(d._id)) out.set(d._id, this.docs.get(d._id) ?? d);
-    for (const d of this.docs.values()) if (d.mapping === mapping && match(d)) out.set(d._id, d);
-    return [...out.values()].filter(match);
+  private put(doc: CouplingDoc): void {
+    const old = this.docs.get(doc._id);
+    if (old?.crmId) this.byCrm.delete(`${old.mapping}|${old.crmId}`);
+    this.deleted.delete(doc._id);
+    this.docs.set(doc._id, doc);
+    if (doc.crmId) this.byCrm.set(`${doc.mapping}|${doc.crmId}`, doc._id);
+  }
+
+  private remove(id: string): void {
+    const old = this.docs.get(id);
+    if (old?.crmId) this.byCrm.delete(`${old.mapping}|${old.crmId}`);
+    this.docs.delete(id);
+    this.deleted.add(id);
+  }
+
+  /** A MongoDB document as the dry run sees it: replaced, removed, or as it is. */
+  private view(d: CouplingDoc): CouplingDoc | undefined {
+    if (this.deleted.has(d._id)) return undefined;
+    return this.docs.get(d._id) ?? d;
   }
 
   override async findByBc(
@@ -184,23 +212,38 @@ export class DryRunCouplingStore extends CouplingStore {
     return (await this.loadByCrmIds(mapping, [crmId]))[0] ?? null;
   }
   override async loadByBcIds(mapping: string, bcIds: string[]): Promise<CouplingDoc[]> {
-    const wanted = new Set(bcIds);
-    return this.overlay(await super.loadByBcIds(mapping, bcIds), mapping, (d) => wanted.has(d.bcId));
+    const out = new Map<string, CouplingDoc>();
+    for (const d of await super.loadByBcIds(mapping, bcIds)) {
+      const seen = this.view(d);
+      if (seen) out.set(seen._id, seen);
+    }
+    for (const bcId of bcIds) {
+      const own = this.docs.get(couplingKey(mapping, bcId));
+      if (own) out.set(own._id, own);
+    }
+    return [...out.values()];
   }
   override async loadByCrmIds(mapping: string, crmIds: string[]): Promise<CouplingDoc[]> {
     const wanted = new Set(crmIds);
-    return this.overlay(
-      await super.loadByCrmIds(mapping, crmIds),
-      mapping,
-      (d) => !!d.crmId && wanted.has(d.crmId),
-    );
+    const out = new Map<string, CouplingDoc>();
+    for (const d of await super.loadByCrmIds(mapping, crmIds)) {
+      const seen = this.view(d);
+      // A coupling the dry run re-pointed to another CRM record no longer answers for this one.
+      if (seen?.crmId && wanted.has(seen.crmId)) out.set(seen._id, seen);
+    }
+    for (const crmId of crmIds) {
+      const id = this.byCrm.get(`${mapping}|${crmId}`);
+      const own = id ? this.docs.get(id) : undefined;
+      if (own) out.set(own._id, own);
+    }
+    return [...out.values()];
   }
   override async *streamMapping(mapping: string): AsyncIterable<CouplingDoc> {
     const seen = new Set<string>();
     for await (const d of super.streamMapping(mapping)) {
-      if (this.deleted.has(d._id)) continue;
       seen.add(d._id);
-      yield this.docs.get(d._id) ?? d;
+      const view = this.view(d);
+      if (view) yield view;
     }
     for (const d of this.docs.values()) if (d.mapping === mapping && !seen.has(d._id)) yield d;
   }
@@ -212,38 +255,82 @@ export class DryRunCouplingStore extends CouplingStore {
 
   override async applyPage(writes: CouplingWrite[]): Promise<{ duplicates: Set<string> }> {
     const duplicates = new Set<string>();
+    // The unique indexes' one-to-one rule (section 3), checked against MongoDB and the overlay with one
+    // query per side for the whole page, then against the page's own earlier inserts.
+    const inserts = writes.flatMap((w) => (w.kind === 'insert' ? [w.doc] : []));
+    const takenBc = new Set<string>();
+    const takenCrm = new Map<string, string>();
+    for (const mapping of new Set(inserts.map((d) => d.mapping))) {
+      const mine = inserts.filter((d) => d.mapping === mapping);
+      for (const d of await this.loadByBcIds(
+        mapping,
+        mine.map((x) => x.bcId),
+      ))
+        takenBc.add(d._id);
+      const crmIds = mine.flatMap((x) => (x.crmId ? [x.crmId] : []));
+      for (const d of await this.loadByCrmIds(mapping, crmIds)) takenCrm.set(`${mapping}|${d.crmId}`, d._id);
+    }
     for (const w of writes) {
       this.written.push(w);
       if (w.kind === 'insert') {
-        // The unique indexes' one-to-one rule, on the overlay and on MongoDB.
-        const byCrm = w.doc.crmId ? await this.loadByCrmIds(w.doc.mapping, [w.doc.crmId]) : [];
-        const byBc = await this.loadByBcIds(w.doc.mapping, [w.doc.bcId]);
-        if (byBc.length > 0 || byCrm.some((d) => d._id !== w.doc._id)) {
+        const crmKey = w.doc.crmId ? `${w.doc.mapping}|${w.doc.crmId}` : undefined;
+        const crmHolder = crmKey ? takenCrm.get(crmKey) : undefined;
+        if (takenBc.has(w.doc._id) || (crmHolder !== undefined && crmHolder !== w.doc._id)) {
           duplicates.add(w.doc._id);
           continue;
         }
-        this.deleted.delete(w.doc._id);
-        this.docs.set(w.doc._id, w.doc);
+        takenBc.add(w.doc._id);
+        if (crmKey) takenCrm.set(crmKey, w.doc._id);
+        this.put(w.doc);
       } else if (w.kind === 'delete') {
-        this.docs.delete(w.id);
-        this.deleted.add(w.id);
+        this.remove(w.id);
       } else {
-        const [mapping, bcId] = [w.id.slice(0, w.id.lastIndexOf('|')), w.id.slice(w.id.lastIndexOf('|') + 1)];
-        const base = (await this.loadByBcIds(mapping, [bcId]))[0];
+        const cut = w.id.lastIndexOf('|');
+        const base = (await this.loadByBcIds(w.id.slice(0, cut), [w.id.slice(cut + 1)]))[0];
         if (!base) continue;
         const next = { ...base, ...w.set } as CouplingDoc & Record<string, unknown>;
         for (const f of w.unset ?? []) delete next[f];
-        this.docs.set(w.id, next);
+        this.put(next);
       }
     }
     return { duplicates };
   }
 
-  override async couple(): Promise<never> {
-    throw new Error('dry run: couple() writes; use applyPage');
+  /** As CouplingStore.couple, on the overlay (the option mappings couple one record at a time). */
+  override async couple(
+    mapping: Parameters<CouplingStore['couple']>[0],
+    bcId: Parameters<CouplingStore['couple']>[1],
+    crmId: Parameters<CouplingStore['couple']>[2],
+    now = new Date(),
+  ): Promise<CouplingDoc> {
+    const holder = await this.findByCrm(mapping, crmId);
+    if (holder && holder.bcId !== bcId) {
+      throw new CouplingConflictError(
+        `${mapping}: CRM record ${crmId} is already coupled to BC record ${holder.bcId}; uncouple it first`,
+      );
+    }
+    const existing = await this.findByBc(mapping, bcId);
+    if (existing?.crmId && existing.crmId !== crmId) {
+      throw new CouplingConflictError(
+        `${mapping}: BC record ${bcId} is already coupled to CRM record ${existing.crmId}; uncouple it first`,
+      );
+    }
+    const doc: CouplingDoc = existing
+      ? { ...existing, crmId, state: 'coupled', updatedAt: now }
+      : newCoupling(mapping, bcId, crmId, now);
+    this.written.push({ kind: 'insert', doc });
+    this.put(doc);
+    return doc;
   }
-  override async uncouple(): Promise<boolean> {
-    throw new Error('dry run: uncouple() writes');
+  override async uncouple(
+    mapping: Parameters<CouplingStore['uncouple']>[0],
+    ids: Parameters<CouplingStore['uncouple']>[1],
+  ): Promise<boolean> {
+    const doc = ids.bcId ? await this.findByBc(mapping, ids.bcId) : await this.findByCrm(mapping, ids.crmId!);
+    if (!doc) return false;
+    this.written.push({ kind: 'delete', id: doc._id });
+    this.remove(doc._id);
+    return true;
   }
   override async clearSkipped(): Promise<number> {
     return 0;

@@ -15,7 +15,7 @@ import { SyncErrorStore } from '../store/syncErrors';
 import { MatchReviewStore } from '../store/matchReviews';
 import type { BlastRadiusStop, RecordOutcome } from '../../common/runPlan';
 import type { MappingName } from '../../common/ids';
-import { dependencyOfFailure } from './dependencyFirst';
+import { neededByFailure } from './dependencyFirst';
 import {
   DryRunCouplingStore,
   DryRunErrorStore,
@@ -131,6 +131,7 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
         jobId,
         syncOnlyCoupled,
         matches,
+        ...(options.needed?.[direction] ? { needed: options.needed[direction] } : {}),
         ...(index ? { index } : {}),
       });
       passes.push(await pass.run());
@@ -139,20 +140,26 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
     if (options.dependencyRetry === false) return { mapping: mapping.name, passes };
     // Dependency first (dependencyFirst.ts): records that failed only because a record they refer to is
     // not coupled yet get that mapping synchronized, then one more run of their own, at once.
-    const waitingFor = new Set<string>();
+    const waitingFor = new Map<string, Partial<Record<PassDirection, Set<string>>>>();
     for (const p of passes) {
       if (p.counters.failed === 0) continue;
       for (const e of await stores.errors.list({ jobId: p.jobId, limit: 10_000 })) {
-        const dep = dependencyOfFailure(e.message);
-        const depMapping = dep ? findMapping(mappings, dep) : undefined;
-        if (depMapping && depMapping.name !== mapping.name) waitingFor.add(depMapping.name);
+        const needs = neededByFailure(e.message);
+        const depMapping = needs ? findMapping(mappings, needs.mapping) : undefined;
+        if (!depMapping || depMapping.name === mapping.name) continue;
+        const byDirection = waitingFor.get(depMapping.name) ?? {};
+        const ids = (byDirection[p.direction] ??= new Set<string>());
+        if (needs?.id) ids.add(needs.id);
+        waitingFor.set(depMapping.name, byDirection);
       }
     }
     if (waitingFor.size === 0) return { mapping: mapping.name, passes };
     for (const dep of dependencyOrder(mappings.filter((m) => waitingFor.has(m.name)))) {
+      const needed = waitingFor.get(dep.name)!;
       const r = await runMapping(dep.name, {
         runKey: `${runKey}|for ${mapping.name}`,
         dependencyRetry: false,
+        needed: Object.fromEntries(Object.entries(needed).map(([d, ids]) => [d, [...ids]])),
       });
       passes.push(...r.passes);
     }

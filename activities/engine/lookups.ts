@@ -8,6 +8,7 @@ import type { BcRecordId, MappingName } from '../../common/ids';
 import type { CouplingDoc, CouplingStore } from '../store/couplings';
 import { orFilter } from './odataFilters';
 import type { PassDirection } from './types';
+import { neededRecord } from './dependencyFirst';
 
 export type LookupResolution = { id: string | null } | { error: string };
 
@@ -203,8 +204,9 @@ export class LookupResolver {
     }
     for (const v of values) {
       if (out.has(v)) continue;
-      const why = bcIdByValue.has(v)
-        ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first or couple it by hand`
+      const bcId = bcIdByValue.get(v);
+      const why = bcId
+        ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first ${neededRecord('BC', bcId)} or couple it by hand`
         : `does not exist in BC ${mapping.bc.entitySet}`;
       out.set(v, { error: `${f.bcCaption} '${v.toUpperCase()}' ${why}` });
     }
@@ -261,7 +263,7 @@ export class LookupResolver {
     for (const v of values) {
       if (!out.has(v)) {
         out.set(v, {
-          error: `${f.crmField} ${v} is not coupled to a BC ${mapping.bc.entitySet} record: synchronize mapping ${mapping.name} first or couple it by hand`,
+          error: `${f.crmField} ${v} is not coupled to a BC ${mapping.bc.entitySet} record: synchronize mapping ${mapping.name} first ${neededRecord('CRM', v)} or couple it by hand`,
         });
       }
     }

@@ -35,6 +35,13 @@ export interface OptionSetPassSetup {
   jobId: string;
 }
 
+const PLAN_KIND_OF_DECISION = {
+  Unchanged: 'unchanged',
+  Coupled: 'couple',
+  Inserted: 'insert',
+  Failed: 'failed',
+} as const;
+
 /** Labels and codes compare uppercased and trimmed (section 1: code values). */
 const norm = (value: unknown): string =>
   String(value ?? '')
@@ -98,10 +105,13 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
   const column = `${optionSet.entity}.${optionSet.attribute}`;
   // "What happened to this record, and why?" (docs/lineage.md): one entry per record or option looked at.
   const lineage: LineageDoc[] = [];
+  // The dry-run report and the blast-radius guard are told the same decisions (docs/dry-run.md).
   const trace = (
     sourceId: string,
-    entry: Pick<LineageDoc, 'decision' | 'bcId' | 'crmId' | 'label' | 'why' | 'answer' | 'code'>,
-  ) =>
+    entry: Pick<LineageDoc, 'decision' | 'bcId' | 'crmId' | 'label' | 'why' | 'answer' | 'code'> & {
+      decision: keyof typeof PLAN_KIND_OF_DECISION;
+    },
+  ) => {
     lineage.push({
       _id: `${jobId}|${sourceId}`,
       mapping: mapping.name,
@@ -110,6 +120,17 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
       at: new Date(),
       ...entry,
     });
+    const destId = direction === 'toCrm' ? entry.crmId : entry.bcId;
+    deps.onOutcome?.({
+      mapping: mapping.name,
+      direction,
+      kind: PLAN_KIND_OF_DECISION[entry.decision],
+      sourceId,
+      ...(destId ? { destId } : {}),
+      label: entry.label ?? '',
+      ...(entry.decision === 'Failed' && entry.why ? { message: entry.why } : {}),
+    });
+  };
 
   const couple = async (bcId: string, value: number) => {
     const old = byBc.get(bcId);

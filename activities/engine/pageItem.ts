@@ -42,6 +42,8 @@ export interface PassSetup {
   index?: CouplingIndex;
   /** Shared by the passes of one run of the mapping. */
   matches?: MatchIndexHolder;
+  /** Source records another mapping's records wait for: read and synced first, coupled or not. */
+  needed?: string[];
 }
 
 /** One source record on a page, and what the pass learned and decided about it so far. */

@@ -210,7 +210,13 @@ export class SyncPass {
 
   /** Rule 4.2: records whose last result was Failure and that are not skipped come first. */
   private async retryPhase(retried: Set<string>): Promise<void> {
-    const ids = [...this.retryDocs.values()].filter((r) => !r.skipped).map((r) => r.sourceId);
+    const ids = [
+      ...new Set([
+        ...[...this.retryDocs.values()].filter((r) => !r.skipped).map((r) => r.sourceId),
+        // Records other mappings wait for (dependency first) are taken like retries: Only Coupled aside.
+        ...(this.s.needed ?? []),
+      ]),
+    ];
     if (ids.length === 0) return;
     const pageSize = this.s.deps.pageSize ?? DEFAULT_PAGE_SIZE;
     const filter =

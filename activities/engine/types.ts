@@ -107,4 +107,9 @@ export interface RunOptions {
   syncOnlyCoupledRecords?: boolean;
   /** false: no dependency-first retry (dependencyFirst.ts) - used by that retry itself. */
   dependencyRetry?: boolean;
+  /**
+   * Records other mappings' records wait for (dependencyFirst.ts), by the direction of the pass that reads
+   * them: taken in this run even when the mapping syncs only coupled records.
+   */
+  needed?: Partial<Record<PassDirection, string[]>>;
 }

@@ -148,7 +148,9 @@ test('`full-sync --dry-run` shows per mapping what the first sync would do, and 
   expect(customers.counts.ambiguous).toBe(2);
   expect(customers.samples.couple!.length).toBeGreaterThan(0);
   expect(customers.samples.ambiguous!.map((s) => s.label).sort()).toEqual(['50000', '70000']);
-  expect(plan.map((p) => p.mapping)).toEqual(expect.arrayContaining(['CURRENCY', 'CONTACT', 'ITEM-PRODUCT']));
+  expect(plan.map((p) => p.mapping)).toEqual(
+    expect.arrayContaining(['CURRENCY', 'CONTACT', 'ITEM-PRODUCT', 'PAYMENT TERMS', 'SHIPMENT METHOD']),
+  );
 
   // The same as a table, with the first records of each kind.
   const table = await bcsync(['full-sync', '--dry-run', '--mapping', 'CUSTOMER'], env);
@@ -174,10 +176,12 @@ test('the first full sync couples the shared records, copies no record twice, an
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const results = json<FullSyncMappingResult[]>(run.stdout);
-  // The option mappings (PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT) do not report a plan in a dry run
-  // yet: their counts are compared for the record mappings only.
-  const optionMappings = ['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'];
-  for (const r of results.filter((x) => !optionMappings.includes(x.mapping))) {
+  // Every mapping, the option mappings (PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT) included, did
+  // what the dry run planned.
+  expect(results.map((r) => r.mapping)).toEqual(
+    expect.arrayContaining(['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT']),
+  );
+  for (const r of results) {
     const planned = plan.filter((p) => p.mapping === r.mapping);
     const sum = (k: 'couple' | 'insert' | 'modify') => planned.reduce((n, p) => n + p.counts[k], 0);
     expect({ mapping: r.mapping, coupled: r.result?.coupled, inserted: r.result?.inserted }).toEqual({

@@ -162,3 +162,43 @@ test('a retried attempt of a run that passed the guard finishes it: the guard is
     await stack.connectors.bc.update('customers', c.bcId, { phoneNumber: '+1 425 555 0104' }, '*');
   expect((await engine.runEntry(scheduled('CUSTOMER'))).guard).toMatchObject({ mapping: 'CUSTOMER' });
 });
+
+test('a coupled contact moved to a new, uncoupled account takes that account along on a scheduled run; other new accounts stay out (Only Coupled)', async () => {
+  await stack.engine.fullSync();
+  const contact = await stack.db.cols.couplings.findOne({ mapping: 'CONTACT', state: 'coupled' });
+  expect(contact).not.toBeNull();
+  // Two new accounts in the CRM: the contact moves to one; the other is unrelated.
+  const newAccount = 'b0b0b0b0-0000-4000-8000-000000000001';
+  const unrelated = 'b0b0b0b0-0000-4000-8000-000000000002';
+  await stack.salesCrm.create(
+    'accounts',
+    { name: 'Tailspin Toys Ltd.', address1_city: 'Leeds', customertypecode: 3 },
+    newAccount,
+  );
+  await stack.salesCrm.create(
+    'accounts',
+    { name: 'Wingtip Supplies', address1_city: 'York', customertypecode: 3 },
+    unrelated,
+  );
+  await stack.salesCrm.update('contacts', contact!.crmId!, {
+    'parentcustomerid_account@odata.bind': `/accounts(${newAccount})`,
+  });
+
+  // The CONTACT entry's scheduled run (Only Coupled, as CUSTOMER): the contact needs its new account in BC.
+  const run = await stack.engine.runEntry(scheduled('CONTACT', { force: true }));
+  // The contact failed once (its account was not in BC), then the account was synced and it was retried.
+  const failures = await stack.db.cols.syncErrors.find({ jobId: { $in: run.jobIds } }).toArray();
+  expect(failures.filter((e) => e.source.id === contact!.crmId)).toHaveLength(1);
+  const accountCoupling = await stack.db.cols.couplings.findOne({ mapping: 'CUSTOMER', crmId: newAccount });
+  expect(accountCoupling?.state).toBe('coupled');
+  const customer = (await stack.bcRecords('customers')).find((c) => c.id === accountCoupling!.bcId);
+  expect(customer?.displayName).toBe('Tailspin Toys Ltd.');
+  const bcContact = (await stack.bcRecords('contacts')).find((c) => c.id === contact!.bcId);
+  expect(bcContact?.customerId).toBe(accountCoupling!.bcId);
+  const after = await stack.db.cols.couplings.findOne({ _id: contact!._id });
+  expect(after?.fromCrm.lastResult).toBe('Success');
+  expect(after?.skipped).toBe(false);
+  // Only the account the contact needed was taken: CUSTOMER still syncs only coupled records.
+  expect(await stack.db.cols.couplings.findOne({ mapping: 'CUSTOMER', crmId: unrelated })).toBeNull();
+  expect((await stack.bcRecords('customers')).some((c) => c.displayName === 'Wingtip Supplies')).toBe(false);
+});
