@@ -22,7 +22,7 @@ import {
   type FieldValue,
 } from './fieldMapping';
 import { withExchangeRates } from './exchangeRates';
-import { invoiceLineOperations } from './invoiceLines';
+import { invoiceLineOperations, lineProducts } from './invoiceLines';
 import { LookupResolver } from './lookups';
 import { destinationId } from './deterministicId';
 import { MatchIndex, matchSetsOf } from './matchCoupling';
@@ -732,8 +732,13 @@ export class SyncPass {
   ): Promise<void> {
     const lineOps: WriteOperation[] = [];
     const owner: number[] = [];
+    const products = await lineProducts(
+      { bc: this.s.deps.bc, crm: this.s.deps.crm, couplings: this.s.stores.couplings },
+      this.s.mapping,
+      work.map((w) => w.item.rec),
+    );
     work.forEach((w, n) => {
-      for (const op of invoiceLineOperations(this.s.mapping, w.item.rec, w.destId)) {
+      for (const op of invoiceLineOperations(this.s.mapping, w.item.rec, w.destId, products)) {
         lineOps.push(op);
         owner.push(n);
       }

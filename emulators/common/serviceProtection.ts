@@ -15,12 +15,8 @@ export const serviceProtectionSchema = z
     /** Requests per user within the sliding window. */
     requests: z.number().int().min(1),
     windowSeconds: z.number().positive(),
-    /**
-     * Whether the concurrency limits below are enforced. Off by default for now: with them on, two suite
-     * tests (errorActions.cli, workerFailover: an in-process engine plus CLI processes or two workers as
-     * one user) ran past their timeouts under load; see docs/emulator-limits.md.
-     */
-    concurrency: z.boolean().default(false),
+    /** Whether the concurrency limits below are enforced (on, as in the real services). */
+    concurrency: z.boolean().default(true),
     /** Requests of one user processed at the same time. */
     maxConcurrent: z.number().int().min(1),
     /** Further requests of the user that wait for a slot; 0 = refused at once (Dataverse). */

@@ -340,6 +340,12 @@ export class RecordWriter {
         throw dvErrors.productNotActive(String(product.productnumber ?? row._productid_value));
       }
       row.productname = product?.name ?? row.productdescription ?? null;
+      // The server's own line amounts (invoicedetail reference: Amount "based on the price per unit,
+      // volume discount, and quantity"; Extended Amount adds discounts and tax).
+      const money = (v: unknown): number => (typeof v === 'number' ? v : 0);
+      const base = (money(row.priceperunit) - money(row.volumediscountamount)) * money(row.quantity);
+      row.baseamount = Math.round(base * 100) / 100;
+      row.extendedamount = Math.round((base - money(row.manualdiscountamount) + money(row.tax)) * 100) / 100;
     }
     // A money value needs a currency: the platform defaults it to the base currency.
     const hasMoney = model.def.attributes.some(

@@ -97,11 +97,12 @@ const dec = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => (
   type: 'decimal',
   ...extra,
 });
-const money = (name: string): AttributeDef => ({
+const money = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
   name,
   type: 'money',
   min: -922337203685477,
   max: 922337203685477,
+  ...extra,
 });
 const bool = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({
   name,
@@ -605,8 +606,9 @@ const invoicedetail: EntityDef = {
     memo('description'),
     dec('quantity'),
     money('priceperunit'),
-    money('baseamount'),
-    money('extendedamount'),
+    // Computed by the server from price, quantity, discounts and tax (IsValidForCreate False).
+    money('baseamount', { readOnly: true }),
+    money('extendedamount', { readOnly: true }),
     money('manualdiscountamount'),
     money('volumediscountamount'),
     money('tax'),

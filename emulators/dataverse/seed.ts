@@ -109,6 +109,7 @@ export const BASE_CURRENCY_ID = nameBasedGuid('bcsync:currency:USD');
 export const DEFAULT_UNIT_GROUP_ID = nameBasedGuid('bcsync:uomschedule:default');
 export const DEFAULT_UNIT_ID = nameBasedGuid('bcsync:uom:primary');
 export const PIECES_UNIT_GROUP_ID = nameBasedGuid('bcsync:uomschedule:PCS');
+export const PIECES_UNIT_ID = nameBasedGuid('bcsync:uom:PCS');
 export const DEFAULT_PRICE_LIST_ID = nameBasedGuid('bcsync:pricelevel:default');
 
 // The same people as the BC demo's salespeople (emulators/bc/referenceSeed.ts), with the same e-mail, so
@@ -302,6 +303,14 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
     PIECES_UNIT_GROUP_ID,
     { name: 'PCS', baseuomname: 'PCS', description: 'Pieces' },
     {},
+    next(),
+  );
+  // Every unit group has its base unit (the platform creates it with the group).
+  builder.add(
+    'uoms',
+    PIECES_UNIT_ID,
+    { name: 'PCS', quantity: 1, isschedulebaseuom: true },
+    { uomscheduleid: ['uomschedule', PIECES_UNIT_GROUP_ID] },
     next(),
   );
   builder.add(

@@ -325,6 +325,30 @@ describe('Dataverse keys and products', () => {
     expect(published.json).toMatchObject({ statecode: 0, statuscode: 1 });
     expect((await dvCall('POST', 'invoicedetails', line)).status).toBe(201);
   });
+
+  // Invoice Product (InvoiceDetail) reference: Amount (baseamount) and Extended Amount (extendedamount)
+  // are "IsValidForCreate False"; the server computes them from price, quantity, discounts and tax.
+  // https://learn.microsoft.com/dynamics365/sales/developer/entities/invoicedetail
+  it('computes an invoice line amount and extended amount itself, whatever the body says', async () => {
+    const account = await dvCall('POST', 'accounts', { name: 'Amount buyer' });
+    const invoice = await dvCall('POST', 'invoices', {
+      name: 'INV amounts',
+      'customerid_account@odata.bind': `/accounts(${account.json.accountid})`,
+    });
+    const line = await dvCall('POST', 'invoicedetails', {
+      'invoiceid@odata.bind': `/invoices(${invoice.json.invoiceid})`,
+      isproductoverridden: true,
+      productdescription: 'Write-in chair',
+      quantity: 3,
+      priceperunit: 10,
+      manualdiscountamount: 5,
+      tax: 2.5,
+      baseamount: 999,
+      extendedamount: 999,
+    });
+    expect(line.status).toBe(201);
+    expect(line.json).toMatchObject({ baseamount: 30, extendedamount: 27.5 });
+  });
 });
 
 describe('token audience', () => {

@@ -121,8 +121,10 @@ test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / 
   const crmInvoices = byId(await stack.crmRecords('invoices'), 'invoiceid');
   const details = await stack.crmRecords('invoicedetails');
   const bcLines = await stack.bcRecords('salesInvoiceLines');
+  const crmInvoiceIdOf = new Map<string, string>();
   for (const inv of invoices) {
     const crmId = (await crmIdOf('POSTEDSALESINV-INV', String(inv.id)))!;
+    crmInvoiceIdOf.set(String(inv.id), crmId);
     expect(crmInvoices.get(crmId)).toMatchObject({
       invoicenumber: inv.number,
       totalamount: inv.totalAmountIncludingTax,
@@ -131,6 +133,51 @@ test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / 
     const lines = bcLines.filter((l) => l.documentId === inv.id && l.lineType !== 'Comment');
     expect(details.filter((d) => d._invoiceid_value === crmId)).toHaveLength(lines.length);
   }
+  // Invoice line products (docs/invoice-lines.md), as BC does: a line of a coupled item or resource
+  // refers to its product in the product's default unit; any other line is a write-in. The amounts are
+  // Dataverse's own (Amount and Extended Amount are computed by the server, not valid for create), and
+  // they agree with BC's.
+  const products = byId(await stack.crmRecords('products'), 'productid');
+  const resources = await stack.bcRecords('resources');
+  const units = await stack.crmRecords('uoms');
+  let linked = 0;
+  const postedLines = bcLines.filter(
+    (l) => crmInvoiceIdOf.has(String(l.documentId)) && (l.lineType === 'Item' || l.lineType === 'Resource'),
+  );
+  for (const line of postedLines) {
+    const detail = details.find(
+      (d) =>
+        d.lineitemnumber === line.sequence &&
+        d._invoiceid_value === crmInvoiceIdOf.get(String(line.documentId)),
+    );
+    expect(detail).toBeDefined();
+    const bcId =
+      line.lineType === 'Item'
+        ? String(line.itemId)
+        : String(resources.find((r) => r.number === line.lineObjectNumber)?.id);
+    const productId = await crmIdOf(line.lineType === 'Item' ? 'ITEM-PRODUCT' : 'RESOURCE-PRODUCT', bcId);
+    // Sold in the product's default unit, else in the base unit of its unit group; a product with
+    // neither (no unit group) cannot be sold, so its line is a write-in.
+    const product = productId ? products.get(productId) : undefined;
+    const unit =
+      product?._defaultuomid_value ??
+      units.find(
+        (u) => u._uomscheduleid_value === product?._defaultuomscheduleid_value && u.isschedulebaseuom,
+      )?.uomid;
+    if (productId && unit) {
+      linked++;
+      expect(detail).toMatchObject({
+        _productid_value: productId,
+        _uomid_value: unit,
+        isproductoverridden: false,
+      });
+    } else {
+      expect(detail).toMatchObject({ _productid_value: null, isproductoverridden: true });
+      expect(String(detail!.productdescription)).toContain(String(line.lineObjectNumber));
+    }
+    expect(detail!.extendedamount).toBeCloseTo(Number(line.amountIncludingTax), 2);
+  }
+  expect(linked).toBeGreaterThan(0);
   expect(passOf(first, 'CONTACT').counters.inserted).toBeGreaterThan(0);
 });
 
