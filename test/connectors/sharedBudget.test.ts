@@ -161,9 +161,11 @@ describe('shared throttling budget', () => {
     await small.listCompanies();
     order.push('cronus-us');
     await bigRun;
-    // First come, first served would serve cronus-us after every request queued before it; its fair
-    // share lets it in ahead of most of them.
+    // First come, first served would serve cronus-us after every request queued before it (0 overtaken);
+    // its fair share lets it in ahead of most of those still waiting for a slot - not the ones already
+    // sent (up to BC's 5 concurrent requests), which finish first whatever the order.
     const overtaken = order.length - 1 - order.indexOf('cronus-us');
-    expect(overtaken).toBeGreaterThan((40 - askedAfter) / 2);
+    const waiting = 40 - askedAfter - 5;
+    expect(overtaken).toBeGreaterThan(waiting / 2);
   });
 });
