@@ -3,18 +3,23 @@
 // MongoDB pool are sized together so a burst of activities never waits on the pool.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { JOB_QUEUE_TASK_QUEUE } from '../common/jobQueue';
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectDatabase, type Database } from '../activities/store/database';
 import { createLogger } from '../activities/logger';
 import type { Settings } from '../config/settings';
+import { connectWorker, describeTemporal, temporalConnection } from '../temporal/connection';
 import { installRuntimeLogger } from './runtime';
 
 export interface WorkerSettings {
-  /** The process's settings (config/settings.ts): namespace, database, log level, cache size, connectors. */
+  /**
+   * The process's settings (config/settings.ts): Temporal connection (TLS, API key, namespace), payload
+   * codec keys, database, log level, cache size, connectors.
+   */
   settings: Settings;
+  /** The Temporal frontend (the settings' address, else a running `bcsync servers up`'s); TLS etc. from `settings`. */
   temporalAddress: string;
   mongodbUri: string;
   taskQueue?: string;
@@ -54,7 +59,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     dbName: s.mongo.dbName,
     maxPoolSize: maxConcurrentActivities + 5,
   });
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const temporal = temporalConnection(s, settings.temporalAddress);
+  const connection = await connectWorker(temporal).catch(async (err: unknown) => {
+    await database.close().catch(() => undefined);
+    throw err;
+  });
   const bundlePath =
     settings.workflowBundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
@@ -62,7 +71,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     : { workflowsPath: require.resolve('../workflows') };
   const worker = await Worker.create({
     connection,
-    namespace: s.temporal.namespace,
+    namespace: temporal.namespace,
+    dataConverter: temporal.dataConverter,
     taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
     activities: createActivities({ database, settings: s, ...settings.activities }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
@@ -72,7 +82,12 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     ...workflowSource,
   });
   log.info(
-    { taskQueue: worker.options.taskQueue, maxConcurrentActivities, bundle: bundlePath ?? 'built at start' },
+    {
+      temporal: describeTemporal(temporal),
+      taskQueue: worker.options.taskQueue,
+      maxConcurrentActivities,
+      bundle: bundlePath ?? 'built at start',
+    },
     'worker started',
   );
   const done = worker.run().finally(async () => {
