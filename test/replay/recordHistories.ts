@@ -22,7 +22,12 @@ import {
   type RunEntryInput,
   type RunResult,
 } from '../../common/jobQueue';
-import type { fullSynchronization, jobQueueEntry, stackCheck } from '../../workflows';
+import type {
+  fullSynchronization,
+  jobQueueEntry,
+  lineageRetention,
+  stackCheck,
+} from '../../workflows';
 import {
   bcChangedSignal,
   holdUpdate,
@@ -88,6 +93,11 @@ async function run(): Promise<void> {
           database: 'bcsync',
           writtenAt: new Date(0).toISOString(),
           readBack: true,
+        }),
+        pruneLineage: async () => ({
+          retentionDays: 30,
+          before: new Date(0).toISOString(),
+          deleted: 12,
         }),
       },
     });
@@ -205,6 +215,14 @@ async function run(): Promise<void> {
       });
       await check.result();
       await save('stack-check', check);
+
+      // Lineage retention: the daily clean-up the `bcsync-lineage-retention` schedule starts.
+      const prune = await env.client.workflow.start<typeof lineageRetention>('lineageRetention', {
+        taskQueue: 'replay-recording',
+        workflowId: 'bcsync-lineage-retention-replay',
+      });
+      await prune.result();
+      await save('lineage-retention', prune);
 
       for (const h of [held, woken, failed, current]) await h.terminate('recorded');
     });
