@@ -22,12 +22,7 @@ import {
   type RunEntryInput,
   type RunResult,
 } from '../../common/jobQueue';
-import type {
-  fullSynchronization,
-  jobQueueEntry,
-  lineageRetention,
-  stackCheck,
-} from '../../workflows';
+import type { fullSynchronization, jobQueueEntry, lineageRetention, stackCheck } from '../../workflows';
 import {
   bcChangedSignal,
   holdUpdate,
