@@ -133,7 +133,9 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
         matches,
         ...(index ? { index } : {}),
       });
-      passes.push(await pass.run());
+      const result = await pass.run();
+      deps.metrics?.passFinished(mapping.name, direction, result.counters);
+      passes.push(result);
       index = pass.couplingIndex;
     }
     if (options.dependencyRetry === false) return { mapping: mapping.name, passes };
