@@ -31,6 +31,8 @@ export const SETTING_HINTS: Readonly<Record<string, string>> = {
   BCSYNC_CODEC_KEYS: CODEC_KEYS_HINT,
   BCSYNC_CODEC_KEYS_FILE: CODEC_KEYS_FILE_HINT,
   BCSYNC_CODEC_SERVER_TOKEN: "the codec server's access token, at least 16 characters",
+  BCSYNC_METRICS_ADDRESS: "host:port of the worker's Prometheus endpoint /metrics (e.g. 0.0.0.0:9464)",
+  BCSYNC_HEALTH_ADDRESS: "host:port of the worker's GET /health (e.g. 0.0.0.0:9465)",
   BCSYNC_TEMPORAL_UI_URL: 'the http(s) base URL of the Temporal UI (e.g. https://temporal.example.com)',
   MONGODB_URI: 'a mongodb:// or mongodb+srv:// connection string',
   BCSYNC_DB_NAME: 'a MongoDB database name (default bcsync)',
@@ -127,7 +129,15 @@ export interface Settings {
   mappingsFile?: string;
   logLevel: LogLevel;
   lineage: { retentionDays: number };
-  worker: { activityConcurrency: number; maxCachedWorkflows: number; heapMb: number };
+  worker: {
+    activityConcurrency: number;
+    maxCachedWorkflows: number;
+    heapMb: number;
+    /** `host:port` of the Prometheus exporter (worker/runtime.ts); none when undefined. */
+    metricsAddress?: string;
+    /** `host:port` of GET /health (worker/health.ts); none when undefined. */
+    healthAddress?: string;
+  };
   wakeups: WakeupEnvSettings;
   start: { statusIntervalSeconds: number; emulatorWebhookCoalesceMs: number };
   console: ConsoleSettings;
@@ -149,6 +159,12 @@ export class SettingsError extends Error {
 const nonEmpty = z.string().trim().min(1);
 const whole = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const port = whole(1, 65535);
+/** `host:port` to listen on (an IPv6 host in brackets); also checks the worker's --metrics / --health. */
+export const listenAddress = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, 'expected host:port')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'port above 65535');
 
 /** Reads every setting; throws SettingsError naming each invalid variable (connector settings excepted). */
 export function readSettings(env: Env): Settings {
@@ -189,6 +205,8 @@ export function readSettings(env: Env): Settings {
       activityConcurrency: r.optional('BCSYNC_WORKER_ACTIVITY_CONCURRENCY', whole(1), 20),
       maxCachedWorkflows: r.optional('BCSYNC_WORKER_MAX_CACHED_WORKFLOWS', whole(0), 100),
       heapMb,
+      metricsAddress: r.optional('BCSYNC_METRICS_ADDRESS', listenAddress, undefined),
+      healthAddress: r.optional('BCSYNC_HEALTH_ADDRESS', listenAddress, undefined),
     },
     wakeups: {
       host: r.optional('BCSYNC_WEBHOOK_HOST', nonEmpty, '127.0.0.1'),
