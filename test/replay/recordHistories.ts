@@ -1,7 +1,9 @@
 // Records the histories the replay test (replay.test.ts) replays: every workflow type in the states a
 // deployed workflow can be in when new code reaches it. Run `npm run histories:record` ONLY when no
 // deployed history can contain the changed code path (README "Changing workflow code"); otherwise keep
-// the old histories and make the change with `patched()`.
+// the old histories and make the change with `patched()`. Names as arguments
+// (`npm run histories:record -- dry-run`) write only those: a new workflow type or state gets its
+// history while the ones recorded by older code stay as they are.
 //
 // Scenarios run on the time-skipping test server with the production workflow bundle
 // (dist/workflow-bundle.js) and scripted activities, so months of schedule pass in seconds and each
@@ -22,8 +24,15 @@ import {
   type RunEntryInput,
   type RunResult,
 } from '../../common/jobQueue';
-import type { fullSynchronization, jobQueueEntry, lineageRetention, stackCheck } from '../../workflows';
+import type {
+  dryRun,
+  fullSynchronization,
+  jobQueueEntry,
+  lineageRetention,
+  stackCheck,
+} from '../../workflows';
 import {
+  approveUpdate,
   bcChangedSignal,
   holdUpdate,
   resumeUpdate,
@@ -32,10 +41,13 @@ import {
   statusQuery,
 } from '../../workflows/messages';
 import { binaries } from '../../devservers/paths';
+import { readSettings } from '../../config/settings';
 
 const historiesDir = join(__dirname, 'histories');
 const exec = promisify(execFile);
-const temporalCli = binaries.temporal();
+const { dev } = readSettings(process.env);
+const only = process.argv.slice(2);
+const temporalCli = binaries(dev.cacheDir).temporal;
 const bundlePath = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
 
 const result = (over: Partial<RunResult> = {}): RunResult => ({
@@ -64,7 +76,7 @@ async function run(): Promise<void> {
     server: {
       executable: {
         type: 'existing-path',
-        path: process.env.TEMPORAL_TEST_SERVER_PATH ?? binaries.temporalTestServer(),
+        path: dev.temporalTestServerPath ?? binaries(dev.cacheDir).temporalTestServer,
       },
     },
   });
@@ -98,6 +110,7 @@ async function run(): Promise<void> {
     });
     const recorded: string[] = [];
     const save = async (name: string, handle: WorkflowHandle, runId?: string) => {
+      if (only.length > 0 && !only.includes(name)) return;
       const h = runId ? env.client.workflow.getHandle(handle.workflowId, runId) : handle;
       // The `temporal` CLI's JSON: the format the Web UI downloads and `historyFromJSON` reads.
       const { stdout } = await exec(
@@ -219,7 +232,37 @@ async function run(): Promise<void> {
       await prune.result();
       await save('lineage-retention', prune);
 
-      for (const h of [held, woken, failed, current]) await h.terminate('recorded');
+      // Stopped by the blast-radius guard: On Hold with the guard's reason until `approve`, whose run is
+      // forced past the guard.
+      next = (input) =>
+        input.force
+          ? result({ modified: 40 })
+          : result({
+              guard: {
+                mapping: 'CUSTOMER',
+                coupled: 50,
+                wouldChange: 40,
+                maxShare: 0.5,
+                message: 'CUSTOMER: the run would change 40 of 50 coupled records (80%, more than 50%)',
+              },
+            });
+      const guarded = await entry('replay-guarded');
+      await until('the guard hold', async () => (await guarded.query(statusQuery)).holdReason !== null);
+      await guarded.executeUpdate(approveUpdate);
+      await runs(guarded, 2);
+      await save('entry-guard-approved', guarded);
+
+      // Dry run: one activity run on dry-run connectors, its plan the result.
+      next = () => result({ inserted: 3, plan: [] });
+      const dry = await env.client.workflow.start<typeof dryRun>('dryRun', {
+        taskQueue: 'replay-recording',
+        workflowId: 'bcsync-dry-run-replay',
+        args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], dependsOn: {}, fullSync: false }],
+      });
+      await dry.result();
+      await save('dry-run', dry);
+
+      for (const h of [held, woken, failed, current, guarded]) await h.terminate('recorded');
     });
     console.log(`recorded ${recorded.length} histories in ${historiesDir}: ${recorded.join(', ')}`);
   } finally {
