@@ -82,6 +82,22 @@ module.exports = tseslint.config(
       message: 'The emulators stand alone (they replace Microsoft services, not parts of bcsync).',
     },
     {
+      files: ['temporal/**/*.ts'],
+      // ('../client', '../worker': the @temporalio/client and /worker packages are what this folder is for.)
+      banned: [
+        'engine',
+        'store',
+        'connectors',
+        '../client',
+        '../worker',
+        'devservers',
+        'emulators',
+        'workflows',
+      ],
+      message:
+        'Temporal connections and the payload codec serve the CLI and the worker alike: settings only.',
+    },
+    {
       files: ['config/**/*.ts'],
       banned: ['engine', 'store', 'client', 'worker', 'devservers', 'emulators', 'workflows'],
       message: "Configuration is read first: it depends on nothing but the connectors' settings schema.",

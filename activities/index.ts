@@ -10,6 +10,7 @@ import { customEntitySets, loadMappings } from './mappings/mappingConfig';
 import { sharedBudgetStores } from './store/apiBudgets';
 import type { Database } from './store/database';
 import type { Settings } from '../config/settings';
+import type { SyncMetrics } from './metrics';
 
 export interface ActivityDeps {
   database: Database;
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   connectors?: Pick<Connectors, 'bc' | 'dataverse'>;
   /** Overrides for the engine (tests: page size, crash hooks). */
   engine?: Partial<Omit<SyncActivityDeps, 'db' | 'bc' | 'crm'>>;
+  /** bcsync's metrics on the worker's Prometheus endpoint (activities/metrics.ts). */
+  metrics?: SyncMetrics;
 }
 
 /**
@@ -38,6 +41,7 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
         bcCustomEntities: customEntitySets(mappings),
         // One throttling budget per API identity for all workers (docs/throttling.md).
         budgets: new BudgetRegistry(sharedBudgetStores(deps.database.db)),
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       });
     }
     const integrationUserId = deps.engine?.integrationUserId ?? (await connectors.dataverse.whoAmI()).UserId;
@@ -48,6 +52,7 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
       crm: connectors.dataverse,
       mappings,
       integrationUserId,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
   };
   return {

@@ -17,8 +17,11 @@ import { FieldMappingError } from './engine/fieldMapping';
 import type { PassProgress, SyncEngineDeps } from './engine/types';
 import { MappingConfigError } from './mappings/mappingConfig';
 import { keepHeartbeating } from './activityHeartbeat';
+import type { SyncMetrics } from './metrics';
 
-export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal'>;
+export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal' | 'metrics'> & {
+  metrics?: Pick<SyncMetrics, 'passFinished' | 'runFinished'>;
+};
 
 const RunEntryInputSchema = z.object({
   entry: z.string().min(1),
@@ -84,9 +87,13 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
         signal: ctx.cancellationSignal,
         heartbeat: (progress) => heartbeat.beat({ runKey, progress }),
       });
+      const startedAt = Date.now();
       try {
-        return await engine.runEntry(input, runKey);
+        const result = await engine.runEntry(input, runKey);
+        deps.metrics?.runFinished(input.entry, 'succeeded', Date.now() - startedAt);
+        return result;
       } catch (err) {
+        deps.metrics?.runFinished(input.entry, 'failed', Date.now() - startedAt);
         throw classifyFailure(err, input.entry);
       } finally {
         heartbeat.stop();

@@ -15,6 +15,7 @@ import { registerErrorActions } from './commands/errorActions';
 import { registerWhy } from './commands/why';
 import { registerConsole } from './commands/console';
 import { registerReview } from './commands/review';
+import { registerCodecServer } from './commands/codecServer';
 import { CliError } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
 
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWhy(program, ctx);
   registerConsole(program, ctx);
   registerReview(program, ctx);
+  registerCodecServer(program, ctx);
   return program;
 }
 

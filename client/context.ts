@@ -4,6 +4,7 @@
 import { loadMappings, type EffectiveMappings } from '../activities/mappings/mappingConfig';
 import { readSettings, type Settings } from '../config/settings';
 import { readState } from '../devservers/devServers';
+import { DEFAULT_TEMPORAL_ADDRESS } from '../temporal/connection';
 
 export interface Connection {
   temporalAddress: string;
@@ -17,7 +18,6 @@ export interface CliContext {
   connection(): Connection;
 }
 
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27027/';
 
 /** Addresses from the settings, else a running `bcsync servers up`, else the local defaults. */

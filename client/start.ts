@@ -4,7 +4,7 @@
 // the first start (as BC's set-up guide does), the operator console (its URL beside the Temporal UI's),
 // and a live status table until Ctrl-C.
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { up, down, readState } from '../devservers/devServers';
 import { readSettings, requireConnectors, type Settings } from '../config/settings';
 import { startEmulators, type RunningEmulators } from '../emulators';
@@ -24,6 +24,7 @@ import { tableTime } from './tableTime';
 import { createLogger } from '../activities/logger';
 import { startConsole, type RunningConsole } from './console/consoleServer';
 import { entryQueryLinks, temporalUi } from './temporalUiLinks';
+import { clientOptions, connectClient, describeTemporal, temporalConnection } from '../temporal/connection';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -128,13 +129,15 @@ async function run(): Promise<void> {
       ...(servers.temporal.uiUrl ? { temporalUiUrl: servers.temporal.uiUrl } : {}),
     };
     const ctx = fixedContext(settings, connection);
+    const temporal = temporalConnection(settings, servers.temporal.address);
+    if (servers.temporal.route === 'env') say(`Temporal:     ${describeTemporal(temporal)}`);
     r.worker = await startWorker({ settings, ...connection });
     r.database = await connectDatabase(servers.mongo.address, {
       dbName: settings.mongo.dbName,
       maxPoolSize: 5,
     });
-    r.connection = await Connection.connect({ address: servers.temporal.address });
-    const client = new Client({ connection: r.connection, namespace: settings.temporal.namespace });
+    r.connection = await connectClient(temporal);
+    const client = new Client({ connection: r.connection, ...clientOptions(temporal) });
     const connectors = createConnectors(requireConnectors(settings), {
       bcCustomEntities: customEntitySets(ctx.mappings()),
     });

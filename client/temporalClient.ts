@@ -1,21 +1,43 @@
 // One Temporal client per CLI invocation, closed when the command ends.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import {
+  clientOptions,
+  connectClient,
+  temporalConnection,
+  type TemporalConnection,
+} from '../temporal/connection';
 import type { CliContext } from './context';
 import { CliError } from './output';
 
-export async function withTemporal<T>(ctx: CliContext, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { temporalAddress } = ctx.connection();
-  let connection: Connection;
+/** This process's connection: the settings, at the address of `ctx.connection()` (or a running `servers up`). */
+export function temporalOf(ctx: CliContext): TemporalConnection {
+  return temporalConnection(ctx.settings(), ctx.connection().temporalAddress);
+}
+
+/** A connected client of `ctx` and its connection; a CliError names what was tried when it fails. */
+export async function connectTemporal(
+  ctx: CliContext,
+  opts: { connectTimeout?: '5s' | '10s' } = {},
+): Promise<{ client: Client; temporal: TemporalConnection; close(): Promise<void> }> {
+  const temporal = temporalOf(ctx);
+  const connection = await connectClient(temporal, opts).catch((err: Error) => {
+    throw new CliError(err.message);
+  });
+  return {
+    client: new Client({ connection, ...clientOptions(temporal) }),
+    temporal,
+    close: () => connection.close(),
+  };
+}
+
+export async function withTemporal<T>(
+  ctx: CliContext,
+  fn: (client: Client, temporal: TemporalConnection) => Promise<T>,
+): Promise<T> {
+  const { client, temporal, close } = await connectTemporal(ctx, { connectTimeout: '5s' });
   try {
-    connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' });
-  } catch (err) {
-    throw new CliError(
-      `cannot reach Temporal at ${temporalAddress} (${(err as Error).message}): run \`bcsync servers up\` or set TEMPORAL_ADDRESS`,
-    );
-  }
-  try {
-    return await fn(new Client({ connection, namespace: ctx.settings().temporal.namespace }));
+    return await fn(client, temporal);
   } finally {
-    await connection.close();
+    await close();
   }
 }

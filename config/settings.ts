@@ -13,7 +13,9 @@ import {
   type ConnectorConfig,
   type HttpConfig,
 } from '../activities/connectors/connectorConfig';
+import { CODEC_KEYS_FILE_HINT, CODEC_KEYS_HINT, readCodecKeys, type CodecKey } from './codecKeys';
 import { EnvReader, type Env } from './envReader';
+import { readTemporalSettings, TEMPORAL_SETTING_HINTS, type TemporalSettings } from './temporalSettings';
 
 export type { Env } from './envReader';
 
@@ -25,8 +27,12 @@ export const projectRoot = resolve(__dirname, __dirname.includes(join('dist', 'c
 
 /** The variables of this module and what each holds (the connectors' own are in CONNECTOR_HINTS). */
 export const SETTING_HINTS: Readonly<Record<string, string>> = {
-  TEMPORAL_ADDRESS: 'host:port of the Temporal frontend (e.g. temporal.example.com:7233)',
-  TEMPORAL_NAMESPACE: 'a Temporal namespace (default default)',
+  ...TEMPORAL_SETTING_HINTS,
+  BCSYNC_CODEC_KEYS: CODEC_KEYS_HINT,
+  BCSYNC_CODEC_KEYS_FILE: CODEC_KEYS_FILE_HINT,
+  BCSYNC_CODEC_SERVER_TOKEN: "the codec server's access token, at least 16 characters",
+  BCSYNC_METRICS_ADDRESS: "host:port of the worker's Prometheus endpoint /metrics (e.g. 0.0.0.0:9464)",
+  BCSYNC_HEALTH_ADDRESS: "host:port of the worker's GET /health (e.g. 0.0.0.0:9465)",
   BCSYNC_TEMPORAL_UI_URL: 'the http(s) base URL of the Temporal UI (e.g. https://temporal.example.com)',
   MONGODB_URI: 'a mongodb:// or mongodb+srv:// connection string',
   BCSYNC_DB_NAME: 'a MongoDB database name (default bcsync)',
@@ -108,13 +114,30 @@ export interface EmulatorCredentials {
 /** The connectors' settings: complete, or what is missing (a worker starts without them). */
 export type ConnectorSettings = { ok: true; config: ConnectorConfig } | { ok: false; error: ConfigError };
 
+/** The payload codec (temporal/payloadCodec.ts): no keys, no encryption. */
+export interface CodecSettings {
+  /** The first encrypts; all decrypt (rotation). */
+  keys: CodecKey[];
+  /** `bcsync codec-server`'s token. */
+  serverToken?: string;
+}
+
 export interface Settings {
-  temporal: { address?: string; namespace: string; uiUrl?: string };
+  temporal: TemporalSettings;
+  codec: CodecSettings;
   mongo: { uri?: string; dbName: string };
   mappingsFile?: string;
   logLevel: LogLevel;
   lineage: { retentionDays: number };
-  worker: { activityConcurrency: number; maxCachedWorkflows: number; heapMb: number };
+  worker: {
+    activityConcurrency: number;
+    maxCachedWorkflows: number;
+    heapMb: number;
+    /** `host:port` of the Prometheus exporter (worker/runtime.ts); none when undefined. */
+    metricsAddress?: string;
+    /** `host:port` of GET /health (worker/health.ts); none when undefined. */
+    healthAddress?: string;
+  };
   wakeups: WakeupEnvSettings;
   start: { statusIntervalSeconds: number; emulatorWebhookCoalesceMs: number };
   console: ConsoleSettings;
@@ -136,6 +159,12 @@ export class SettingsError extends Error {
 const nonEmpty = z.string().trim().min(1);
 const whole = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const port = whole(1, 65535);
+/** `host:port` to listen on (an IPv6 host in brackets); also checks the worker's --metrics / --health. */
+export const listenAddress = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, 'expected host:port')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'port above 65535');
 
 /** Reads every setting; throws SettingsError naming each invalid variable (connector settings excepted). */
 export function readSettings(env: Env): Settings {
@@ -145,11 +174,15 @@ export function readSettings(env: Env): Settings {
     whole(0).refine((n) => n === 0 || n >= 64, 'at least 64, or 0'),
     512,
   );
+  const temporal = readTemporalSettings(env, r);
   const settings: Settings = {
     temporal: {
-      address: r.optional('TEMPORAL_ADDRESS', nonEmpty, undefined),
-      namespace: r.optional('TEMPORAL_NAMESPACE', nonEmpty, 'default'),
+      ...temporal,
       uiUrl: r.optional('BCSYNC_TEMPORAL_UI_URL', z.url({ protocol: /^https?$/ }), undefined),
+    },
+    codec: {
+      keys: readCodecKeys(r.raw('BCSYNC_CODEC_KEYS'), r.raw('BCSYNC_CODEC_KEYS_FILE'), r.problems),
+      serverToken: r.optional('BCSYNC_CODEC_SERVER_TOKEN', z.string().min(16), undefined),
     },
     mongo: {
       uri: r.optional(
@@ -172,6 +205,8 @@ export function readSettings(env: Env): Settings {
       activityConcurrency: r.optional('BCSYNC_WORKER_ACTIVITY_CONCURRENCY', whole(1), 20),
       maxCachedWorkflows: r.optional('BCSYNC_WORKER_MAX_CACHED_WORKFLOWS', whole(0), 100),
       heapMb,
+      metricsAddress: r.optional('BCSYNC_METRICS_ADDRESS', listenAddress, undefined),
+      healthAddress: r.optional('BCSYNC_HEALTH_ADDRESS', listenAddress, undefined),
     },
     wakeups: {
       host: r.optional('BCSYNC_WEBHOOK_HOST', nonEmpty, '127.0.0.1'),
@@ -192,7 +227,7 @@ export function readSettings(env: Env): Settings {
     dev: {
       stateDir: r.optional('BCSYNC_STATE_DIR', nonEmpty, join(projectRoot, '.bcsync')),
       cacheDir: r.optional('BCSYNC_CACHE_DIR', nonEmpty, join(homedir(), '.cache', 'bcsync')),
-      temporalAddress: r.raw('TEMPORAL_ADDRESS'),
+      temporalAddress: temporal.address,
       mongodbUri: r.raw('MONGODB_URI'),
       temporalPort: r.optional('BCSYNC_TEMPORAL_PORT', port, 7233),
       temporalUiPort: r.optional('BCSYNC_TEMPORAL_UI_PORT', port, 8233),

@@ -9,6 +9,8 @@ const { bundleWorkflowCode } = require('@temporalio/worker');
 async function run() {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve(join(__dirname, '..', 'dist', 'workflows')),
+    // Failure messages into (encrypted) payloads on the workflow side too (common/failureConverter.ts).
+    failureConverterPath: require.resolve(join(__dirname, '..', 'dist', 'common', 'failureConverter')),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   writeFileSync(join(__dirname, '..', 'dist', 'workflow-bundle.js'), code);

@@ -3,18 +3,26 @@
 // MongoDB pool are sized together so a burst of activities never waits on the pool.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { JOB_QUEUE_TASK_QUEUE } from '../common/jobQueue';
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectDatabase, type Database } from '../activities/store/database';
 import { createLogger } from '../activities/logger';
+import { createSyncMetrics } from '../activities/metrics';
 import type { Settings } from '../config/settings';
-import { installRuntimeLogger } from './runtime';
+import { connectWorker, describeTemporal, temporalConnection } from '../temporal/connection';
+import { startEntryStateGauge } from './entryStates';
+import { startHealthServer } from './health';
+import { installRuntime } from './runtime';
 
 export interface WorkerSettings {
-  /** The process's settings (config/settings.ts): namespace, database, log level, cache size, connectors. */
+  /**
+   * The process's settings (config/settings.ts): Temporal connection (TLS, API key, namespace), payload
+   * codec keys, database, log level, cache size, connectors.
+   */
   settings: Settings;
+  /** The Temporal frontend (the settings' address, else a running `bcsync servers up`'s); TLS etc. from `settings`. */
   temporalAddress: string;
   mongodbUri: string;
   taskQueue?: string;
@@ -23,7 +31,11 @@ export interface WorkerSettings {
   workflowBundlePath?: string;
   shutdownGraceTime?: Duration;
   /** Injected activity dependencies (tests, `npm start`'s emulators); default: connectors from the settings. */
-  activities?: Omit<ActivityDeps, 'database' | 'settings'>;
+  activities?: Omit<ActivityDeps, 'database' | 'settings' | 'metrics'>;
+  /** Prometheus `/metrics` on this `host:port` (default: the setting BCSYNC_METRICS_ADDRESS). */
+  metricsAddress?: string;
+  /** `GET /health` on this `host:port` (default: the setting BCSYNC_HEALTH_ADDRESS). */
+  healthAddress?: string;
 }
 
 /**
@@ -47,14 +59,21 @@ export interface RunningWorker {
 
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
   const s = settings.settings;
-  installRuntimeLogger(s.logLevel);
+  const metricsAddress = settings.metricsAddress ?? s.worker.metricsAddress;
+  const healthAddress = settings.healthAddress ?? s.worker.healthAddress;
+  installRuntime({ logLevel: s.logLevel, metricsAddress });
   const log = createLogger('worker', s.logLevel);
+  const meter = metricsAddress ? Runtime.instance().metricMeter : undefined;
   const maxConcurrentActivities = settings.maxConcurrentActivities ?? s.worker.activityConcurrency;
   const database = await connectDatabase(settings.mongodbUri, {
     dbName: s.mongo.dbName,
     maxPoolSize: maxConcurrentActivities + 5,
   });
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const temporal = temporalConnection(s, settings.temporalAddress);
+  const connection = await connectWorker(temporal).catch(async (err: unknown) => {
+    await database.close().catch(() => undefined);
+    throw err;
+  });
   const bundlePath =
     settings.workflowBundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
@@ -62,9 +81,15 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     : { workflowsPath: require.resolve('../workflows') };
   const worker = await Worker.create({
     connection,
-    namespace: s.temporal.namespace,
+    namespace: temporal.namespace,
+    dataConverter: temporal.dataConverter,
     taskQueue: settings.taskQueue ?? JOB_QUEUE_TASK_QUEUE,
-    activities: createActivities({ database, settings: s, ...settings.activities }),
+    activities: createActivities({
+      database,
+      settings: s,
+      ...settings.activities,
+      ...(meter ? { metrics: createSyncMetrics(meter) } : {}),
+    }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
     maxCachedWorkflows: s.worker.maxCachedWorkflows,
     // Lets a running page finish on SIGTERM/SIGINT before the process exits.
@@ -72,10 +97,44 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     ...workflowSource,
   });
   log.info(
-    { taskQueue: worker.options.taskQueue, maxConcurrentActivities, bundle: bundlePath ?? 'built at start' },
+    {
+      temporal: describeTemporal(temporal),
+      taskQueue: worker.options.taskQueue,
+      maxConcurrentActivities,
+      bundle: bundlePath ?? 'built at start',
+    },
     'worker started',
   );
+  const entryGauge = meter
+    ? startEntryStateGauge(connection, temporal.namespace, meter, (err) =>
+        log.warn(
+          { err: err.message },
+          'counting entries by state failed; bcsync_entries keeps its last value',
+        ),
+      )
+    : undefined;
+  const health = healthAddress
+    ? await startHealthServer(healthAddress, {
+        workerState: () => worker.getState(),
+        pingDatabase: async () => void (await database.db.command({ ping: 1 })),
+      }).catch(async (err: unknown) => {
+        entryGauge?.stop();
+        await connection.close().catch(() => undefined);
+        await database.close().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
+  if (metricsAddress || health)
+    log.info(
+      {
+        ...(metricsAddress ? { metrics: `http://${metricsAddress}/metrics` } : {}),
+        ...(health ? { health: `${health.url}/health` } : {}),
+      },
+      'worker observability',
+    );
   const done = worker.run().finally(async () => {
+    entryGauge?.stop();
+    await health?.stop();
     await connection.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     log.info('worker stopped');

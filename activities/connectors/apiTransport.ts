@@ -8,6 +8,7 @@ import type { OAuthTokenProvider } from './oauthToken';
 import type { RequestBudget } from './requestBudget';
 import { parseRetryAfter, type RetryPolicy } from './retryPolicy';
 import type { JsonRecord, SystemName } from './types';
+import type { SyncMetrics } from '../metrics';
 import { abortReason, sleep } from './waiting';
 
 /** pino-compatible; the connectors log retries and never log tokens, secrets or bodies. */
@@ -31,6 +32,8 @@ export interface TransportOptions {
   defaultHeaders: Record<string, string>;
   fetch?: typeof fetch;
   logger?: ConnectorLogger;
+  /** Throttling waits (activities/metrics.ts). */
+  metrics?: Pick<SyncMetrics, 'throttlingWait'>;
 }
 
 /** Fairness key of requests made for no particular company. */
@@ -170,6 +173,7 @@ export class ApiTransport {
         `${this.system} request failed (${err.kind}), retrying`,
       );
       await sleep(delay, req.signal);
+      if (err.kind === 'throttled') this.options.metrics?.throttlingWait(this.system, 'retry_after', delay);
       if (ambiguous && !req.idempotent && req.checkApplied) {
         const applied = await req.checkApplied();
         if (applied) return applied;
@@ -180,7 +184,10 @@ export class ApiTransport {
   private async attempt(req: ApiRequest): Promise<ApiResponse> {
     // The token first: fetching it is not a request to the API and must not hold a slot.
     const token = await this.options.tokens.getToken(req.signal);
+    const waitFrom = Date.now();
     const lease = await this.budget.acquire(this.options.company ?? DEFAULT_BUDGET_COMPANY, req.signal);
+    const waited = Date.now() - waitFrom;
+    if (waited > 0) this.options.metrics?.throttlingWait(this.system, 'budget', waited);
     try {
       const timeout = AbortSignal.timeout(this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;

@@ -1,6 +1,7 @@
 // Builds the two connectors (and BC webhook management) from a ConnectorConfig. Each system gets its own
 // token cache and retry policy; requests draw on the throttling budget of their API identity (service +
 // application user), which a worker shares with all other workers through MongoDB.
+import type { SyncMetrics } from '../metrics';
 import { ApiTransport, type ConnectorLogger } from './apiTransport';
 import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 import { BcClient } from './bcClient';
@@ -26,6 +27,8 @@ export interface ConnectorOptions {
   company?: string;
   fetch?: typeof fetch;
   logger?: ConnectorLogger;
+  /** Throttling waits (activities/metrics.ts). */
+  metrics?: Pick<SyncMetrics, 'throttlingWait'>;
   /** BC entity sets served by the custom API (default BC_CUSTOM_ENTITIES; see customEntitySets). */
   bcCustomEntities?: readonly string[];
   /** Refresh tokens this long before expiry (default 5 minutes). */
@@ -88,6 +91,7 @@ function createTransport(
     defaultHeaders: endpoint.defaultHeaders,
     fetch: options.fetch,
     logger: options.logger,
+    metrics: options.metrics,
   });
 }
 

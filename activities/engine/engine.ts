@@ -134,7 +134,9 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
         ...(options.needed?.[direction] ? { needed: options.needed[direction] } : {}),
         ...(index ? { index } : {}),
       });
-      passes.push(await pass.run());
+      const result = await pass.run();
+      deps.metrics?.passFinished(mapping.name, direction, result.counters);
+      passes.push(result);
       index = pass.couplingIndex;
     }
     if (options.dependencyRetry === false) return { mapping: mapping.name, passes };

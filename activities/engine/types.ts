@@ -4,6 +4,7 @@ import type { TableClient } from '../connectors/types';
 import type { EffectiveMappings } from '../mappings/mappingConfig';
 import type { JobCounters } from '../store/jobLog';
 import type { RecordOutcome } from './dryRun';
+import type { SyncMetrics } from '../metrics';
 
 export type { PassDirection } from '../../common/passDirection';
 import type { PassDirection } from '../../common/passDirection';
@@ -64,6 +65,8 @@ export interface SyncEngineDeps {
   /** Dataverse systemuserid of the integration user (its writes are the engine's own, rule 4.4). */
   integrationUserId: string;
   logger?: EngineLogger;
+  /** Records synced / failed per mapping and direction (activities/metrics.ts). */
+  metrics?: Pick<SyncMetrics, 'passFinished'>;
   /** Called after every committed page (the activity heartbeats a checkpoint here). */
   heartbeat?: (progress: PassProgress) => void;
   /** Test hook: throw to simulate a crash at a point of a pass. */

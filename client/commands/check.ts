@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import { JOB_QUEUE_TASK_QUEUE } from '../../common/jobQueue';
 import { printJson } from '../output';
 import type { CliContext } from '../context';
+import { withTemporal } from '../temporalClient';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
   program
@@ -13,10 +13,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { temporalAddress } = ctx.connection();
-      const connection = await Connection.connect({ address: temporalAddress });
-      try {
-        const client = new Client({ connection, namespace: ctx.settings().temporal.namespace });
+      await withTemporal(ctx, async (client) => {
         const token = randomUUID();
         const result = await client.workflow.execute('stackCheck', {
           taskQueue: JOB_QUEUE_TASK_QUEUE,
@@ -29,8 +26,6 @@ export function registerCheck(program: Command, ctx: CliContext): void {
           console.log(
             `ok: workflow ran on a worker, wrote to MongoDB database "${(result as { database: string }).database}" and read it back`,
           );
-      } finally {
-        await connection.close();
-      }
+      });
     });
 }

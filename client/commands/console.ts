@@ -1,12 +1,12 @@
 // `bcsync console`: the operator console in the browser (client/console/), until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
 import { createConnectors } from '../../activities/connectors';
 import { customEntitySets } from '../../activities/mappings/mappingConfig';
 import { connectDatabase } from '../../activities/store/database';
 import type { CliContext } from '../context';
 import { startConsole, type RunningConsole } from '../console/consoleServer';
 import { CliError } from '../output';
+import { connectTemporal } from '../temporalClient';
 import { temporalUi } from '../temporalUiLinks';
 
 const portOption = (v: string) => {
@@ -34,21 +34,15 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       const connectors = settings.connectors.ok
         ? createConnectors(settings.connectors.config, { bcCustomEntities: customEntitySets(ctx.mappings()) })
         : undefined;
-      const { temporalAddress, mongodbUri } = ctx.connection();
-      const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' }).catch(
-        (err: Error) => {
-          throw new CliError(
-            `cannot reach Temporal at ${temporalAddress} (${err.message}): run \`bcsync servers up\` or set TEMPORAL_ADDRESS`,
-          );
-        },
-      );
+      const { mongodbUri } = ctx.connection();
+      const temporal = await connectTemporal(ctx, { connectTimeout: '5s' });
       const database = await connectDatabase(mongodbUri, { dbName: settings.mongo.dbName, maxPoolSize: 5 });
       const port = opts.port ?? settings.console.port;
       let running: RunningConsole;
       try {
         running = await startConsole(
           {
-            temporal: new Client({ connection, namespace: settings.temporal.namespace }),
+            temporal: temporal.client,
             database,
             mappings: ctx.mappings(),
             connectors: connectors && { bc: connectors.bc, crm: connectors.dataverse },
@@ -57,7 +51,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
           { ...settings.console, host: opts.host ?? settings.console.host, port },
         );
       } catch (err) {
-        await connection.close();
+        await temporal.close();
         await database.close();
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
           throw new CliError(`console: port ${port} is in use; give --port <n> or set BCSYNC_CONSOLE_PORT`);
@@ -69,7 +63,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       const stop = () => {
         running
           .close()
-          .then(() => connection.close())
+          .then(() => temporal.close())
           .then(() => database.close())
           .then(() => process.exit(0))
           .catch(() => process.exit(1));

@@ -14,6 +14,7 @@ import {
 import { withDatabase } from '../database';
 import { withTemporal } from '../temporalClient';
 import { ensureLineageRetentionSchedule } from '../lineageRetentionSchedule';
+import { ensureSearchAttributes } from '../searchAttributes';
 import {
   describeEntry,
   ensureEntryStarted,
@@ -112,7 +113,10 @@ export async function setupEntries(
       }
     }
   });
-  await withTemporal(ctx, async (client) => {
+  await withTemporal(ctx, async (client, temporal) => {
+    const added = await ensureSearchAttributes(client, { address: temporal.address });
+    if (added.length > 0)
+      log(`search attributes registered on namespace ${temporal.namespace}: ${added.join(', ')}`);
     for (const def of defs) log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
     log(`lineage retention schedule: ${await ensureLineageRetentionSchedule(client)}`);
   });

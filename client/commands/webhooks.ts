@@ -1,7 +1,6 @@
 // `bcsync webhooks`: runs the change-driven wake-ups (client/wakeups) until SIGINT/SIGTERM, or lists /
 // removes this installation's BC webhook subscriptions.
 import type { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { createConnectors, type Connectors } from '../../activities/connectors';
 import { customEntitySets } from '../../activities/mappings/mappingConfig';
@@ -16,6 +15,7 @@ import { startWakeupService } from '../wakeups/wakeupService';
 import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
 import type { CliContext } from '../context';
+import { connectTemporal } from '../temporalClient';
 
 interface WebhooksOptions {
   port?: string;
@@ -68,7 +68,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output (with --list / --unsubscribe)')
     .action(async (opts: WebhooksOptions) => {
       const settings = wakeupSettings(opts, ctx.settings().wakeups);
-      const { temporalAddress, mongodbUri } = ctx.connection();
+      const { mongodbUri } = ctx.connection();
       // Built as the worker builds them, so both use the same BC API route per entity set.
       const connectors = createConnectors(requireConnectors(ctx.settings()), {
         bcCustomEntities: customEntitySets(ctx.mappings()),
@@ -83,9 +83,8 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
           });
           return;
         }
-        const connection = await Connection.connect({ address: temporalAddress });
+        const { client: temporal, close } = await connectTemporal(ctx);
         try {
-          const temporal = new Client({ connection, namespace: ctx.settings().temporal.namespace });
           const service = await startWakeupService({
             temporal,
             db: database.db,
@@ -110,7 +109,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
           await untilSignal();
           await service.stop();
         } finally {
-          await connection.close();
+          await close();
         }
       } finally {
         await database.close();

@@ -8,7 +8,7 @@ import {
   registerSecret,
 } from '../../activities/connectors/apiError';
 import { parseRetryAfter, RetryPolicy } from '../../activities/connectors/retryPolicy';
-import { toApplicationFailure } from '../../activities/connectors/temporalFailure';
+import { historySafeUrl, toApplicationFailure } from '../../activities/connectors/temporalFailure';
 
 function err(status: number, code = '', retryAfterMs?: number): ApiError {
   return new ApiError({
@@ -150,5 +150,27 @@ describe('Temporal failures', () => {
     ]);
     const unknown = new ApiError({ ...err(0, 'ECONNRESET').info, outcomeUnknown: true });
     expect(toApplicationFailure(unknown).nonRetryable).toBe(true);
+  });
+
+  it('puts no record values into the history: the URL keeps entity sets and ids, filters are dropped', () => {
+    const failure = toApplicationFailure(
+      new ApiError({
+        ...err(400, 'BadRequest').info,
+        method: 'GET',
+        url: "https://bc.contoso.test/api/v2.0/companies(4fa2a9a5-8c5a-ef11-bfe4-6045bde9c4a1)/salespeoplePurchasers?$filter=email%20eq%20'anna.lindqvist%40contoso.com'%20or%20email%20eq%20'b.berg%40contoso.com'",
+      }),
+    );
+    expect(failure.message).toMatch(
+      /^Business Central GET \/api\/v2\.0\/companies\(4fa2a9a5-8c5a-ef11-bfe4-6045bde9c4a1\)\/salespeoplePurchasers failed/,
+    );
+    expect(JSON.stringify([failure.message, failure.details])).not.toMatch(/contoso\.com|filter/);
+    expect(
+      historySafeUrl(
+        "https://org.crm.dynamics.com/api/data/v9.2/contacts(emailaddress1='anna%40contoso.com')",
+      ),
+    ).toBe('/api/data/v9.2/contacts(…)');
+    expect(historySafeUrl('https://org.crm.dynamics.com/api/data/v9.2/accounts(42)')).toBe(
+      '/api/data/v9.2/accounts(42)',
+    );
   });
 });

@@ -1,0 +1,42 @@
+// The `bcsync_entries{state}` gauge: how many running job queue entries are in each state, counted from
+// Temporal's visibility (the BcSyncState search attribute) every COUNT_INTERVAL_MS. Every worker
+// reports the same namespace-wide figure, so a dashboard takes max() over the workers.
+import type { MetricMeter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
+import { EntryState, searchAttributeKeys } from '../common/jobQueue';
+
+export const COUNT_INTERVAL_MS = 30_000;
+
+export interface EntryStateGauge {
+  /** Counts once now. */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+export function startEntryStateGauge(
+  connection: NativeConnection,
+  namespace: string,
+  meter: MetricMeter,
+  onError: (err: Error) => void,
+): EntryStateGauge {
+  const gauge = meter.createGauge(
+    'bcsync_entries',
+    'int',
+    'entries',
+    'Running job queue entries by state (Temporal visibility, namespace-wide)',
+  );
+  const refresh = async () => {
+    for (const state of Object.values(EntryState)) {
+      const { count } = await connection.workflowService.countWorkflowExecutions({
+        namespace,
+        query: `WorkflowType = 'jobQueueEntry' AND ExecutionStatus = 'Running' AND ${searchAttributeKeys.state.name} = '${state}'`,
+      });
+      gauge.set(Number(count ?? 0), { state });
+    }
+  };
+  const tick = () => void refresh().catch((err: unknown) => onError(err as Error));
+  tick();
+  const timer = setInterval(tick, COUNT_INTERVAL_MS);
+  timer.unref();
+  return { refresh, stop: () => clearInterval(timer) };
+}
