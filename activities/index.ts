@@ -6,6 +6,9 @@ import { createStackCheckActivities } from './stackCheck';
 import { createLineageRetentionActivities } from './lineageRetention';
 import { createSyncActivities, type SyncActivityDeps } from './syncActivities';
 import { BudgetRegistry, createConnectors, type Connectors } from './connectors';
+import { ConfigError } from './connectors/connectorConfig';
+import { companyConnectorConfig, companyDatabase, registeredCompany } from './companyScope';
+import { DEFAULT_COMPANY } from './store/companies';
 import { customEntitySets, loadMappings } from './mappings/mappingConfig';
 import { sharedBudgetStores } from './store/apiBudgets';
 import type { Database } from './store/database';
@@ -15,7 +18,7 @@ import type { SyncMetrics } from './metrics';
 export interface ActivityDeps {
   database: Database;
   /** The worker's settings: the mapping config file and the connector settings. */
-  settings: Pick<Settings, 'mappingsFile' | 'connectors' | 'lineage'>;
+  settings: Pick<Settings, 'mappingsFile' | 'connectors' | 'lineage' | 'http' | 'limits' | 'secrets'>;
   /** Connectors to BC and Dataverse; default: built from the environment at the first sync. */
   connectors?: Pick<Connectors, 'bc' | 'dataverse'>;
   /** Overrides for the engine (tests: page size, crash hooks). */
@@ -25,29 +28,51 @@ export interface ActivityDeps {
 }
 
 /**
- * The sync activities are built at their first call: a worker starts (and answers the stack check)
+ * The sync activities are built at a company's first run: a worker starts (and answers the stack check)
  * without BC / Dataverse settings, and a missing setting fails the run with a message naming it
- * (non-retryable `BadConfig`), which the entry shows as its last error.
+ * (non-retryable `BadConfig`), which the entry shows as its last error. Each company gets its own
+ * database and connectors (docs/companies.md); all of them draw on the shared throttling budgets.
  */
 function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
-  let built: Promise<JobQueueActivities> | undefined;
-  const build = async (): Promise<JobQueueActivities> => {
-    let connectors = deps.connectors;
+  const built = new Map<string, Promise<JobQueueActivities>>();
+  // One throttling budget per API identity for all workers and all companies (docs/throttling.md).
+  const budgets = new BudgetRegistry(sharedBudgetStores(deps.database.db));
+  const baseDbName = deps.database.db.databaseName;
+  const build = async (company: string): Promise<JobQueueActivities> => {
     const mappings = deps.engine?.mappings ?? loadMappings(deps.settings.mappingsFile);
+    const db = await companyDatabase(deps.database, baseDbName, company);
+    let connectors = company === DEFAULT_COMPANY ? deps.connectors : undefined;
     if (!connectors) {
-      const given = deps.settings.connectors;
-      if (!given.ok) throw ApplicationFailure.nonRetryable(given.error.message, 'BadConfig');
-      connectors = createConnectors(given.config, {
-        bcCustomEntities: customEntitySets(mappings),
-        // One throttling budget per API identity for all workers (docs/throttling.md).
-        budgets: new BudgetRegistry(sharedBudgetStores(deps.database.db)),
-        ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      });
+      try {
+        let config;
+        if (company === DEFAULT_COMPANY) {
+          const given = deps.settings.connectors;
+          if (!given.ok) throw given.error;
+          config = given.config;
+        } else {
+          config = companyConnectorConfig(
+            await registeredCompany(deps.database, company),
+            deps.settings.secrets,
+            deps.settings,
+          );
+        }
+        connectors = createConnectors(config, {
+          bcCustomEntities: customEntitySets(mappings),
+          budgets,
+          company,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        });
+      } catch (err) {
+        if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'BadConfig');
+        throw err;
+      }
     }
-    const integrationUserId = deps.engine?.integrationUserId ?? (await connectors.dataverse.whoAmI()).UserId;
+    const integrationUserId =
+      (company === DEFAULT_COMPANY ? deps.engine?.integrationUserId : undefined) ??
+      (await connectors.dataverse.whoAmI()).UserId;
     return createSyncActivities({
       ...deps.engine,
-      db: deps.database,
+      db,
       bc: connectors.bc,
       crm: connectors.dataverse,
       mappings,
@@ -57,11 +82,16 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
   };
   return {
     async runJobQueueEntry(input: RunEntryInput): Promise<RunResult> {
-      built ??= build().catch((err) => {
-        built = undefined; // try again at the next call (e.g. Dataverse was unreachable)
-        throw err;
-      });
-      return (await built).runJobQueueEntry(input);
+      const company = input.company ?? DEFAULT_COMPANY;
+      let activities = built.get(company);
+      if (!activities) {
+        activities = build(company).catch((err) => {
+          built.delete(company); // try again at the next call (e.g. Dataverse was unreachable)
+          throw err;
+        });
+        built.set(company, activities);
+      }
+      return (await activities).runJobQueueEntry(input);
     },
   };
 }

@@ -25,6 +25,7 @@ export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal' | 'me
 
 const RunEntryInputSchema = z.object({
   entry: z.string().min(1),
+  company: z.string().min(1).optional(),
   mappings: z.array(z.string().min(1)),
   kind: EntryKind,
   fullSync: z.boolean().optional(),

@@ -1,35 +1,67 @@
-// Idle cost: 1,000 job queue entries On Hold with Inactivity Timeout on one worker. Targets: 0 activity
-// executions during the hold, worker CPU under 2% of a core over 60 s. Baseline, measured in the same
-// run: the same worker process polling an empty task queue for the same time.
-// Run: `npm run build && node dist/bench/idleCost.js [entries] [seconds]`.
+// Idle at scale: N job queue entries of C companies (11 entries each, the default mappings' count) On Hold
+// with Inactivity Timeout on one worker, the real entry workflow with a stub activity. Measured:
+// - during the hold: activity executions (target 0), worker CPU (target under 2% of a core) and RSS
+//   (target under 300 MB), the Temporal server's CPU;
+// - wake-ups: a `bcChanged` signal to a random held entry until its run starts (debounce 0), p50/p99
+//   (target p99 under 1 s);
+// - what an entry costs the Temporal server: history events and bytes, timers pending, server RSS.
+// Baseline, measured in the same run: the same worker process polling an empty task queue.
+// The worker runs with a real worker's node options and environment (worker/processSettings.ts).
+// Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
+//   [--cache 100]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import Table from 'cli-table3';
-import { entryWorkflowId, type EntryStatus } from '../common/jobQueue';
+import { entryWorkflowId, searchAttributeKeys, type EntryStatus } from '../common/jobQueue';
 import type { jobQueueEntry } from '../workflows';
-import { statusQuery } from '../workflows/messages';
-import { startEphemeralServers } from '../devservers/devServers';
+import { bcChangedSignal, statusQuery } from '../workflows/messages';
+import { readState, startEphemeralServers } from '../devservers/devServers';
+import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
 import { readSettings } from '../config/settings';
+
+const ENTRIES_PER_COMPANY = 11;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
   calls(): Promise<number>;
+  /** Main-thread heap used / total, external, array buffers (MB) at the last `calls()`. */
+  memory: string;
+  /** Resolves with the epoch ms of the next call of `workflowId`. */
+  nextCall(workflowId: string): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startStubWorker(address: string, taskQueue: string): Promise<StubWorker> {
-  const proc = spawn(process.execPath, [
-    join(__dirname, 'support', 'stubEntryWorker.js'),
-    address,
-    taskQueue,
-  ]);
+async function startStubWorker(address: string, taskQueue: string, cache: number): Promise<StubWorker> {
+  const proc = spawn(
+    process.execPath,
+    [
+      ...workerNodeArgs(process.env, process.execArgv),
+      join(__dirname, 'support', 'stubEntryWorker.js'),
+      address,
+      taskQueue,
+    ],
+    { env: { ...workerEnv(process.env), STUB_MAX_CACHED_WORKFLOWS: String(cache) } },
+  );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
+  const callWaiters = new Map<string, (at: number) => void>();
   let buffer = '';
   proc.stdout.on('data', (d: Buffer) => {
     buffer += d.toString();
@@ -37,7 +69,11 @@ async function startStubWorker(address: string, taskQueue: string): Promise<Stub
     while ((i = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, i);
       buffer = buffer.slice(i + 1);
-      if (waiter) {
+      if (line.startsWith('call ')) {
+        const [, id, at] = line.split(' ');
+        callWaiters.get(id!)?.(Number(at));
+        callWaiters.delete(id!);
+      } else if (waiter) {
         const w = waiter;
         waiter = undefined;
         w(line);
@@ -48,60 +84,104 @@ async function startStubWorker(address: string, taskQueue: string): Promise<Stub
     lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => (waiter = r));
   const ready = await nextLine();
   if (ready !== 'ready') throw new Error(`stub worker did not start: ${ready}`);
-  return {
+  const worker: StubWorker = {
     proc,
+    memory: '',
     async calls() {
       proc.stdin.write('\n');
-      return Number((await nextLine()).split(' ')[1]);
+      const [, calls, used, total, external, buffers] = (await nextLine()).split(' ');
+      worker.memory = `main-thread heap ${used}/${total} MB, external ${external} MB, array buffers ${buffers} MB`;
+      return Number(calls);
     },
+    nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
       proc.kill('SIGTERM');
       await once(proc, 'exit');
     },
   };
+  return worker;
 }
 
-async function measure(worker: StubWorker, seconds: number) {
+/** CPU of `pids` over `seconds`, and the worker's largest RSS sampled every second. */
+async function measure(worker: StubWorker, serverPid: number | undefined, seconds: number) {
   const pid = worker.proc.pid!;
   const calls0 = await worker.calls();
   const cpu0 = cpuSeconds(pid);
+  const server0 = serverPid ? cpuSeconds(serverPid) : 0;
   const t0 = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  let maxRss = rssMegabytes(pid);
+  for (let s = 0; s < seconds; s++) {
+    await sleep(1000);
+    maxRss = Math.max(maxRss, rssMegabytes(pid));
+  }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = cpuSeconds(pid) - cpu0;
   return {
     activities: (await worker.calls()) - calls0,
-    cpuPercent: (100 * cpu) / wall,
-    rss: rssMegabytes(pid),
+    cpuPercent: (100 * (cpuSeconds(pid) - cpu0)) / wall,
+    serverCpuPercent: serverPid ? (100 * (cpuSeconds(serverPid) - server0)) / wall : NaN,
+    rss: maxRss,
   };
 }
 
+/** History events, encoded bytes and timers still pending, from a sample of entries. */
+async function historyCost(client: Client, ids: string[]) {
+  let events = 0;
+  let bytes = 0;
+  let timers = 0;
+  for (const id of ids) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    events += history.events?.length ?? 0;
+    bytes += temporal.api.history.v1.History.encode(history).finish().length;
+    for (const e of history.events ?? []) {
+      if (e.timerStartedEventAttributes) timers++;
+      if (e.timerFiredEventAttributes || e.timerCanceledEventAttributes) timers--;
+    }
+  }
+  return { events: events / ids.length, bytes: bytes / ids.length, timers: timers / ids.length };
+}
+
 async function run(): Promise<void> {
-  const entries = Number(process.argv[2] ?? 1000);
-  const seconds = Number(process.argv[3] ?? 60);
+  const entries = arg('entries', 10_000);
+  const seconds = arg('seconds', 60);
+  const wakeups = arg('wakeups', 100);
+  const cache = arg('cache', 100);
+  const companies = Math.ceil(entries / ENTRIES_PER_COMPANY);
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
+  const serverPid = readState(servers.stateDir)?.temporal.pid;
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const client = new Client({ connection });
   try {
     // Baseline: a worker polling a task queue with no workflows.
     const emptyQueue = `idle-baseline-${randomUUID().slice(0, 8)}`;
-    const baselineWorker = await startStubWorker(servers.temporalAddress, emptyQueue);
-    const baseline = await measure(baselineWorker, seconds);
+    const baselineWorker = await startStubWorker(servers.temporalAddress, emptyQueue, cache);
+    const baseline = await measure(baselineWorker, serverPid, seconds);
     await baselineWorker.stop();
+    const serverRss0 = serverPid ? rssMegabytes(serverPid) : NaN;
 
     const taskQueue = `idle-${randomUUID().slice(0, 8)}`;
-    const worker = await startStubWorker(servers.temporalAddress, taskQueue);
+    const worker = await startStubWorker(servers.temporalAddress, taskQueue, cache);
     const started = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < entries; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, entries - i) }, async (_, k) => {
-          const entry = `IDLE-${i + k}`;
-          ids.push(entryWorkflowId(entry));
+          const n = i + k;
+          const entry = `ENTRY-${n % ENTRIES_PER_COMPANY}`;
+          const company = `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`;
+          const workflowId = entryWorkflowId(entry, company);
+          ids.push(workflowId);
           await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
             taskQueue,
-            workflowId: entryWorkflowId(entry),
-            args: [{ entry, mappings: ['CUSTOMER'], schedule: { inactivityTimeoutMinutes: 720 } }],
+            workflowId,
+            args: [
+              {
+                entry,
+                company,
+                mappings: ['CUSTOMER'],
+                schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
+              },
+            ],
+            typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
           });
         }),
       );
@@ -122,17 +202,40 @@ async function run(): Promise<void> {
         (await worker.calls()) >= entries
       )
         break;
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     const settleSeconds = (Date.now() - started) / 1000;
     // Let the tail of the start-up work (last workflow tasks, cache evictions) pass before measuring.
-    await new Promise((r) => setTimeout(r, 10_000));
-    const held = await measure(worker, seconds);
+    await sleep(10_000);
+    const held = await measure(worker, serverPid, seconds);
+    const heldMemory = worker.memory;
+    const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
+    const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0).slice(0, 50);
+    const cost = await historyCost(client, sample);
+
+    // Wake-ups: one at a time, each to an entry picked at random (mostly not in the sticky cache).
+    const latencies: number[] = [];
+    for (let w = 0; w < wakeups; w++) {
+      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const called = worker.nextCall(id);
+      const sent = Date.now();
+      await client.workflow.getHandle(id).signal(bcChangedSignal, { resource: 'customers(bench)' });
+      latencies.push((await called) - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    const wokenRss = rssMegabytes(worker.proc.pid!);
     await worker.stop();
 
     const table = new Table({
       style: { head: [], border: [] },
-      head: ['Worker', 'Entries', 'Seconds', 'Activity executions', 'CPU % of a core', 'RSS MB'],
+      head: [
+        'Worker',
+        'Entries',
+        'Seconds',
+        'Activity executions',
+        'Worker CPU % of a core',
+        'Worker RSS MB',
+      ],
     });
     table.push([
       'baseline: empty task queue',
@@ -143,25 +246,37 @@ async function run(): Promise<void> {
       baseline.rss.toFixed(0),
     ]);
     table.push([
-      `${entries} entries on hold`,
+      `${entries} entries (${companies} companies) on hold`,
       entries,
       seconds,
       held.activities,
       held.cpuPercent.toFixed(2),
       held.rss.toFixed(0),
     ]);
-    console.log(`\nIdle cost (${entries} entries started and on hold after ${settleSeconds.toFixed(1)} s)`);
-    console.log(table.toString());
     console.log(
-      `targets: 0 activity executions during the hold (got ${held.activities}); CPU under 2% of a core (got ${held.cpuPercent.toFixed(2)}%)`,
+      `\nIdle at scale (${entries} entries started and on hold after ${settleSeconds.toFixed(1)} s; ` +
+        `sticky cache ${cache} workflows)`,
     );
-    await Promise.all(
-      ids.map((id) =>
-        client.workflow
-          .getHandle(id)
-          .terminate('benchmark done')
-          .catch(() => undefined),
-      ),
+    console.log(table.toString());
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    console.log(
+      `wake-ups (${wakeups}, signal to run start, debounce 0): p50 ${p50} ms, p99 ${p99} ms, ` +
+        `max ${latencies[latencies.length - 1]} ms; worker RSS after them ${wokenRss.toFixed(0)} MB`,
+    );
+    console.log(`worker memory at the end of the hold: ${heldMemory}`);
+    console.log(
+      `per entry on the Temporal server: ${cost.events.toFixed(1)} history events, ` +
+        `${cost.bytes.toFixed(0)} bytes of history, ${cost.timers.toFixed(2)} timers pending; ` +
+        `server RSS ${serverRss0.toFixed(0)} -> ${serverRss.toFixed(0)} MB ` +
+        `(${(((serverRss - serverRss0) * 1024) / entries).toFixed(1)} KB per entry, in-memory dev server); ` +
+        `server CPU during the hold ${held.serverCpuPercent.toFixed(2)}% of a core ` +
+        `(empty: ${baseline.serverCpuPercent.toFixed(2)}%)`,
+    );
+    console.log(
+      `targets: 0 activity executions during the hold (got ${held.activities}); worker CPU under 2% of a ` +
+        `core (got ${held.cpuPercent.toFixed(2)}%); worker RSS under 300 MB (got ${held.rss.toFixed(0)}); ` +
+        `wake-up p99 under 1000 ms (got ${p99})`,
     );
   } finally {
     await connection.close();

@@ -9,7 +9,7 @@ const benchmarks: Record<string, string[]> = {
   lineageOverhead: ['--records', '100000'],
   populatedFirstSync: ['--records', '10000', '--overlap', '0.8'],
   wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
-  idleCost: ['1000', '60'],
+  idleCost: ['--entries', '10000', '--seconds', '60', '--wakeups', '100'],
 };
 
 function run(): void {

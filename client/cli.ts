@@ -16,14 +16,24 @@ import { registerWhy } from './commands/why';
 import { registerConsole } from './commands/console';
 import { registerReview } from './commands/review';
 import { registerCodecServer } from './commands/codecServer';
+import { registerCompanies } from './commands/companies';
+import { companyOption } from './companySelection';
 import { CliError } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
 
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(base: CliContext): Command {
   const program = new Command('bcsync')
     .description('Business Central <-> Dataverse synchronization on Temporal and MongoDB')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Global: `bcsync --company x log` and `bcsync log --company x` (docs/companies.md).
+    .option('--company <name>', 'the company to work on (default: the one the BCSYNC_* settings describe)');
+  // Every command reads the company from its context, chosen before any command runs.
+  let company = base.company();
+  const ctx: CliContext = { ...base, company: () => company };
+  program.hook('preAction', (command) => {
+    company = companyOption(command.opts<{ company?: string }>().company) ?? base.company();
+  });
   registerServers(program, ctx);
   registerMappings(program, ctx);
   registerWorker(program, ctx);
@@ -40,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerConsole(program, ctx);
   registerReview(program, ctx);
   registerCodecServer(program, ctx);
+  registerCompanies(program, ctx);
   return program;
 }
 

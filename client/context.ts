@@ -2,6 +2,7 @@
 // (config/settings.ts), the mappings, and where Temporal and MongoDB are (the environment first, then the
 // servers of a running `bcsync servers up`, which the CLI - dev tooling - may know about; a worker does not).
 import { loadMappings, type EffectiveMappings } from '../activities/mappings/mappingConfig';
+import { DEFAULT_COMPANY } from '../activities/store/companies';
 import { readSettings, type Settings } from '../config/settings';
 import { readState } from '../devservers/devServers';
 import { DEFAULT_TEMPORAL_ADDRESS } from '../temporal/connection';
@@ -16,6 +17,8 @@ export interface CliContext {
   settings(): Settings;
   mappings(): EffectiveMappings;
   connection(): Connection;
+  /** The company this invocation works on: `--company`, else the default company (docs/companies.md). */
+  company(): string;
 }
 
 export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27027/';
@@ -42,6 +45,7 @@ export function cliContext(read: () => Settings): CliContext {
     settings,
     mappings: once(() => loadMappings(settings().mappingsFile)),
     connection: once(() => connectionOf(settings())),
+    company: () => DEFAULT_COMPANY,
   };
 }
 
@@ -51,6 +55,7 @@ export function fixedContext(settings: Settings, connection: Connection): CliCon
     settings: () => settings,
     mappings: once(() => loadMappings(settings.mappingsFile)),
     connection: () => connection,
+    company: () => DEFAULT_COMPANY,
   };
 }
 

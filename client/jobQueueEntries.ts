@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import {
   JOB_QUEUE_TASK_QUEUE,
   entryWorkflowId,
+  searchAttributeKeys,
   type EntryStatus,
   type JobQueueEntryInput,
 } from '../common/jobQueue';
@@ -19,12 +20,15 @@ export interface EntryDefinition {
   input: JobQueueEntryInput;
 }
 
-export function entryDefinitions(effective: EffectiveMappings): EntryDefinition[] {
+/** The entries of the default company, or of `company` (docs/companies.md). */
+export function entryDefinitions(effective: EffectiveMappings, company?: string): EntryDefinition[] {
+  const of = company ? { company } : {};
   const sync = effective.mappings.map((m) => ({
     entry: m.jobQueue.entry,
     mapping: m.name,
     input: {
       entry: m.jobQueue.entry,
+      ...of,
       kind: 'synchronization' as const,
       mappings: [m.name],
       dependsOn: { [m.name]: m.dependencyFilter },
@@ -44,6 +48,7 @@ export function entryDefinitions(effective: EffectiveMappings): EntryDefinition[
     mapping: null,
     input: {
       entry: s.entry,
+      ...of,
       kind: 'statistics',
       mappings: [],
       startOnHold: s.startOnHold,
@@ -78,7 +83,7 @@ export function resolveEntry(definitions: EntryDefinition[], name: string): Entr
 }
 
 export function entryHandle(client: Client, def: EntryDefinition): WorkflowHandle<typeof jobQueueEntry> {
-  return client.workflow.getHandle<typeof jobQueueEntry>(entryWorkflowId(def.entry));
+  return client.workflow.getHandle<typeof jobQueueEntry>(entryWorkflowId(def.entry, def.input.company));
 }
 
 /**
@@ -89,12 +94,18 @@ export async function ensureEntryStarted(
   client: Client,
   def: EntryDefinition,
 ): Promise<'started' | 'updated'> {
-  const workflowId = entryWorkflowId(def.entry);
+  const workflowId = entryWorkflowId(def.entry, def.input.company);
   try {
     await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
       taskQueue: JOB_QUEUE_TASK_QUEUE,
       workflowId,
       args: [def.input],
+      // Set once at the start (the company never changes; continue-as-new keeps it): `BcSyncCompany =
+      // 'cronus-de'` in the Temporal UI. Only for registered companies, so a deployment whose server
+      // lacks the attribute keeps starting its default entries.
+      ...(def.input.company
+        ? { typedSearchAttributes: [{ key: searchAttributeKeys.company, value: def.input.company }] }
+        : {}),
       staticSummary: `Job queue entry ${def.entry}`,
       staticDetails: def.mapping
         ? `Synchronizes integration table mapping ${def.mapping}.`

@@ -46,6 +46,8 @@ export const searchAttributeKeys = {
   nextRunAt: defineSearchAttributeKey('BcSyncNextRunAt', SearchAttributeType.DATETIME),
   lastResult: defineSearchAttributeKey('BcSyncLastResult', SearchAttributeType.KEYWORD),
   failedCount: defineSearchAttributeKey('BcSyncFailedCount', SearchAttributeType.INT),
+  /** The company an entry syncs; set when the entry is started (it never changes), so no upsert. */
+  company: defineSearchAttributeKey('BcSyncCompany', SearchAttributeType.KEYWORD),
 } as const;
 
 /** The keys as a list, e.g. for `TestWorkflowEnvironment.createLocal({ server: { searchAttributes } })`. */
@@ -73,6 +75,8 @@ export const searchAttributeDefinitions: ReadonlyArray<{ name: string; type: str
 export interface RunEntryInput {
   /** Job queue entry name, e.g. `CUSTOMER` or `Customer Statistics`. */
   entry: string;
+  /** The registered company the entry syncs; absent for the default company (docs/companies.md). */
+  company?: string;
   /** Mappings to run, in dependency order (empty for the statistics job). */
   mappings: string[];
   kind: EntryKind;

@@ -8,8 +8,10 @@ import { z } from 'zod';
 import {
   CONNECTOR_HINTS,
   ConfigError,
+  loadBudgetLimits,
   loadConnectorConfig,
   loadHttpConfig,
+  type BudgetLimitSettings,
   type ConnectorConfig,
   type HttpConfig,
 } from '../activities/connectors/connectorConfig';
@@ -111,6 +113,13 @@ export interface EmulatorCredentials {
   clientSecret: string;
 }
 
+/**
+ * Reads the variable a registered company's secret reference names (`env:NAME`, docs/companies.md), at the
+ * moment the secret is needed; undefined when this process does not have it. The names are the operator's,
+ * so they are not in the table of variables above.
+ */
+export type SecretLookup = (variable: string) => string | undefined;
+
 /** The connectors' settings: complete, or what is missing (a worker starts without them). */
 export type ConnectorSettings = { ok: true; config: ConnectorConfig } | { ok: false; error: ConfigError };
 
@@ -147,6 +156,9 @@ export interface Settings {
   /** BCSYNC_BC_API_URL or BCSYNC_DATAVERSE_URL is set (`npm start` then starts no emulators). */
   connectorsGiven: boolean;
   http: HttpConfig;
+  /** The throttling limits of both API identities (registered companies use the deployment's). */
+  limits: BudgetLimitSettings;
+  secrets: SecretLookup;
 }
 
 export class SettingsError extends Error {
@@ -244,6 +256,8 @@ export function readSettings(env: Env): Settings {
     connectors: connectorSettings(env),
     connectorsGiven: !!(r.raw('BCSYNC_BC_API_URL') || r.raw('BCSYNC_DATAVERSE_URL')),
     http: httpSettings(env, r),
+    limits: limitSettings(env, r),
+    secrets: (variable) => env[variable]?.trim() || undefined,
   };
   if (r.problems.length > 0) throw new SettingsError(r.problems);
   return settings;
@@ -265,6 +279,16 @@ function httpSettings(env: Env, r: EnvReader): HttpConfig {
     if (!(err instanceof ConfigError)) throw err;
     r.problems.push(...err.problems);
     return loadHttpConfig({});
+  }
+}
+
+function limitSettings(env: Env, r: EnvReader): BudgetLimitSettings {
+  try {
+    return loadBudgetLimits(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    r.problems.push(...err.problems);
+    return loadBudgetLimits({});
   }
 }
 

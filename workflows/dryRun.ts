@@ -21,6 +21,8 @@ export interface DryRunInput {
   mappings: string[];
   dependsOn: Record<string, string[]>;
   fullSync: boolean;
+  /** A registered company (docs/companies.md); absent for the default company. */
+  company?: string;
 }
 
 export async function dryRun(input: DryRunInput): Promise<RunResult> {
@@ -33,6 +35,7 @@ export async function dryRun(input: DryRunInput): Promise<RunResult> {
   setCurrentDetails(`Dry run of **${input.entry}** (${mappings.join(', ')}): nothing is written.`);
   return runJobQueueEntry({
     entry: `DRY RUN ${input.entry}`,
+    ...(input.company ? { company: input.company } : {}),
     mappings,
     kind: 'synchronization',
     fullSync: input.fullSync,

@@ -27,6 +27,8 @@ export interface FullSyncInput {
   dependsOn: Record<string, string[]>;
   /** Exempt from the blast-radius guard (only when asked: `bcsync full-sync --force`). */
   force?: boolean;
+  /** A registered company (docs/companies.md); absent for the default company. */
+  company?: string;
 }
 
 export interface FullSyncMappingResult {
@@ -59,6 +61,7 @@ export async function fullSynchronization(input: FullSyncInput): Promise<FullSyn
     try {
       const result = await runJobQueueEntry({
         entry: `FULL SYNC ${mapping}`,
+        ...(input.company ? { company: input.company } : {}),
         mappings: [mapping],
         kind: 'synchronization',
         fullSync: true,

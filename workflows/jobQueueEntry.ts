@@ -215,6 +215,8 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     try {
       result = await runJobQueueEntry({
         entry: id.entry,
+        // Only when set: the default company's activity input stays what it always was.
+        ...(id.company ? { company: id.company } : {}),
         mappings: id.mappings,
         kind: id.kind,
         ...(waiters.some((w) => w.fullSync) ? { fullSync: true } : {}),

@@ -163,3 +163,10 @@ export function markedWaiting(state: BudgetState, company: string, now: number):
   const since = state.waiting[company]?.since ?? now;
   return { ...state, waiting: { ...state.waiting, [company]: { since, seenAt: now } } };
 }
+
+/** The state with `holder`'s lease on `slot` extended to `expiresAt` (unchanged if it lost the slot). */
+export function renewed(state: BudgetState, slot: string, holder: string, expiresAt: number): BudgetState {
+  const lease = state.slots[slot];
+  if (lease?.holder !== holder || lease.expiresAt >= expiresAt) return state;
+  return { ...state, slots: { ...state.slots, [slot]: { ...lease, expiresAt } } };
+}

@@ -45,7 +45,8 @@ export interface ConnectorConfig {
 export const DEFAULT_BC_API_URL = 'https://api.businesscentral.dynamics.com';
 export const DEFAULT_BC_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 export const DEFAULT_CUSTOM_API_PATH = 'bcsync/integration/v1.0';
-const entraTokenUrl = (tenant: string): string =>
+/** The Microsoft Entra ID token endpoint of a tenant. */
+export const entraTokenUrl = (tenant: string): string =>
   `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
 
 export class ConfigError extends Error {
@@ -191,6 +192,20 @@ export function loadDataverseConfig(env: Env): DataverseConfig {
 export function loadHttpConfig(env: Env): HttpConfig {
   const r = new EnvReader(env, CONNECTOR_HINTS);
   return finish(r, readHttp(r));
+}
+
+export interface BudgetLimitSettings {
+  bc: BudgetLimits;
+  dataverse: BudgetLimits;
+}
+
+/** The throttling limits of both API identities (registered companies use the deployment's). */
+export function loadBudgetLimits(env: Env): BudgetLimitSettings {
+  const r = new EnvReader(env, CONNECTOR_HINTS);
+  return finish(r, {
+    bc: readLimits(r, 'BCSYNC_BC', BC_DEFAULT_LIMITS),
+    dataverse: readLimits(r, 'BCSYNC_DATAVERSE', DATAVERSE_DEFAULT_LIMITS),
+  });
 }
 
 /** Both connectors' settings; throws ConfigError listing every problem at once. */

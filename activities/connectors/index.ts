@@ -48,6 +48,9 @@ const DEFAULT_HTTP: HttpConfig = {
 };
 
 /** Token cache, retry policy and request gate of one system: each system gets its own. */
+/** How long a slot stays taken after its holder stopped renewing it (e.g. the worker was killed). */
+export const BUDGET_LEASE_MS = 15_000;
+
 function createTransport(
   system: 'bc' | 'dataverse',
   credentials: { tokenUrl: string; clientId: string; clientSecret: string; scope: string },
@@ -74,11 +77,11 @@ function createTransport(
     refreshMarginMs: options.tokenRefreshMarginMs,
   });
   const timeoutMs = options.timeoutMs ?? http.timeoutMs;
-  // A slot is leased for longer than one attempt can last, so a worker that dies mid-request frees it.
+  // Slots are leased for a few seconds and renewed while the request runs (requestBudget.ts).
   const budget = (options.budgets ?? new BudgetRegistry()).budget(
     endpoint.identity,
     endpoint.limits,
-    timeoutMs + 30_000,
+    BUDGET_LEASE_MS,
   );
   return new ApiTransport({
     system,

@@ -9,6 +9,7 @@ import {
   markedWaiting,
   pausedUntil,
   released,
+  renewed,
   WAITING_STALE_MS,
   type AcquireRequest,
   type BudgetDecision,
@@ -22,6 +23,8 @@ export interface BudgetStore {
   /** Applies `decide` atomically to the stored state; a denial registers the company as waiting. */
   tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision>;
   release(slot: string, holder: string): Promise<void>;
+  /** Extends a lease its holder still has (a request running longer than a lease). */
+  renew(slot: string, holder: string, expiresAt: number): Promise<void>;
   pauseUntil(until: number): Promise<void>;
   /** How long a denied waiter sleeps before it looks again when no better time is known. */
   readonly pollMs: number;
@@ -46,6 +49,11 @@ export class MemoryBudgetStore implements BudgetStore {
 
   release(slot: string, holder: string): Promise<void> {
     this.state = released(this.state, slot, holder);
+    return Promise.resolve();
+  }
+
+  renew(slot: string, holder: string, expiresAt: number): Promise<void> {
+    this.state = renewed(this.state, slot, holder, expiresAt);
     return Promise.resolve();
   }
 
@@ -107,11 +115,19 @@ export class RequestBudget {
         await this.wait(Math.min(decision.waitMs, WAITING_STALE_MS / 2), signal);
       }
     });
+    // A lease is short, so a worker that dies mid-request frees its slot within seconds; a request that
+    // runs longer keeps its slot by renewing the lease while it runs.
+    const { leaseMs } = this.options;
+    const renewal = setInterval(() => {
+      this.store.renew(slot, holder, this.now() + leaseMs).catch(() => undefined);
+    }, leaseMs / 3);
+    renewal.unref();
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
+        clearInterval(renewal);
         try {
           await this.store.release(slot, holder);
         } finally {

@@ -14,6 +14,7 @@ import {
   markedWaiting,
   pausedUntil,
   released,
+  renewed,
   type AcquireRequest,
   type BudgetDecision,
   type BudgetLimits,
@@ -146,6 +147,13 @@ export class MongoBudgetStore implements BudgetStore {
     // Frees the slot only if this request still holds it (an expired lease may have been taken over).
     await this.transition(Date.now(), (state) => {
       const next = released(state, slot, holder);
+      return next === state ? null : next;
+    });
+  }
+
+  async renew(slot: string, holder: string, expiresAt: number): Promise<void> {
+    await this.transition(Date.now(), (state) => {
+      const next = renewed(state, slot, holder, expiresAt);
       return next === state ? null : next;
     });
   }

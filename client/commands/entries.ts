@@ -30,8 +30,10 @@ import type { CliContext } from '../context';
 import { entryQueryLinks, temporalUi } from '../temporalUiLinks';
 import { printPlan } from '../planOutput';
 import { startDryRun } from './fullSync';
+import { entryCompany } from '../companySelection';
 
-const definitions = (ctx: CliContext): EntryDefinition[] => entryDefinitions(ctx.mappings());
+const definitions = (ctx: CliContext): EntryDefinition[] =>
+  entryDefinitions(ctx.mappings(), entryCompany(ctx));
 
 const when = (iso: string | null | undefined) => tableTime(iso);
 
@@ -80,7 +82,7 @@ export async function setupEntries(
   log: (line: string) => void = console.log,
 ): Promise<EntryDefinition[]> {
   const effective = ctx.mappings();
-  const defs = entryDefinitions(effective);
+  const defs = entryDefinitions(effective, entryCompany(ctx));
   await withDatabase(ctx, async ({ cols }) => {
     await new MappingStore(cols.mappings).seed(effective.mappings);
     const store = new JobQueueEntryStore(cols.jobQueueEntries);

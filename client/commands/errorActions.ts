@@ -9,13 +9,12 @@ import {
   type DeletedCoupling,
 } from '../../activities/engine/coupledRecordActions';
 import { customEntitySets } from '../../activities/mappings/mappingConfig';
-import { requireConnectors } from '../../config/settings';
-import { ConfigError } from '../../activities/connectors/connectorConfig';
 import type { CliContext } from '../context';
 import type { IntegrationTableMapping } from '../../activities/mappings/integrationTableMapping';
 import { withDatabase } from '../database';
 import { CliError, printJson, printTable } from '../output';
 import { checkId, mappingOf } from './couplings';
+import { selectedConnectorConfig } from '../companySelection';
 
 /** Runs an action with the record actions of a mapping; `connectors` when it reads BC and Dataverse. */
 async function withActions<T>(
@@ -24,19 +23,15 @@ async function withActions<T>(
   connectors: boolean,
   fn: (actions: CoupledRecordActions) => Promise<T>,
 ): Promise<T> {
-  let clients = {};
-  if (connectors) {
-    try {
-      const c = createConnectors(requireConnectors(ctx.settings()), {
+  return withDatabase(ctx, async (db, base) => {
+    let clients = {};
+    if (connectors) {
+      // The selected company's connectors (`--company`); errors name the missing setting.
+      const c = createConnectors(await selectedConnectorConfig(ctx, base), {
         bcCustomEntities: customEntitySets(ctx.mappings()),
       });
       clients = { bc: c.bc, crm: c.dataverse };
-    } catch (err) {
-      if (err instanceof ConfigError) throw new CliError(err.message);
-      throw err;
     }
-  }
-  return withDatabase(ctx, async (db) => {
     try {
       return await fn(coupledRecordActions({ db, mapping, by: 'cli', ...clients }));
     } catch (err) {

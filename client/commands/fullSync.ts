@@ -14,6 +14,7 @@ import { withTemporal } from '../temporalClient';
 import { CliError, printJson, printTable } from '../output';
 import type { Client } from '@temporalio/client';
 import type { CliContext } from '../context';
+import { entryCompany } from '../companySelection';
 
 export interface FullSyncOptions {
   mapping?: string;
@@ -31,15 +32,17 @@ export async function startDryRun(
   fullSync: boolean,
 ): Promise<RunResult> {
   const { mappings } = ctx.mappings();
+  const company = entryCompany(ctx);
   return client.workflow.execute<typeof dryRun>('dryRun', {
     taskQueue: JOB_QUEUE_TASK_QUEUE,
-    workflowId: `bcsync-dry-run-${entry.replace(/\s+/g, '-')}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    workflowId: `bcsync-dry-run-${company ? `${company}-` : ''}${entry.replace(/\s+/g, '-')}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     args: [
       {
         entry,
         mappings: names,
         dependsOn: Object.fromEntries(mappings.map((m) => [m.name, m.dependencyFilter])),
         fullSync,
+        ...(company ? { company } : {}),
       },
     ],
     staticSummary: `Dry run of ${entry}: nothing is written`,
@@ -63,14 +66,16 @@ export async function runFullSync(
       );
     selected = [m];
   }
+  const company = entryCompany(ctx);
   const handle = await client.workflow.start<typeof fullSynchronization>('fullSynchronization', {
     taskQueue: JOB_QUEUE_TASK_QUEUE,
-    workflowId: `bcsync-full-sync-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    workflowId: `bcsync-full-sync-${company ? `${company}-` : ''}${new Date().toISOString().replace(/[:.]/g, '-')}`,
     args: [
       {
         mappings: selected.map((m) => m.name),
         dependsOn: Object.fromEntries(mappings.map((m) => [m.name, m.dependencyFilter])),
         ...(opts.force ? { force: true } : {}),
+        ...(company ? { company } : {}),
       },
     ],
     staticSummary: `Full synchronization of ${opts.mapping ?? 'all mappings'}`,

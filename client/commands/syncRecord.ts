@@ -35,6 +35,7 @@ async function recordOutcome(
   const [event] = await storyEvents(db, docs, ui);
   return event ?? null;
 }
+import { entryCompany } from '../companySelection';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -85,7 +86,7 @@ export function registerSyncRecord(program: Command, ctx: CliContext): void {
           [],
         );
       });
-      const def = resolveEntry(entryDefinitions(effective), mapping.name);
+      const def = resolveEntry(entryDefinitions(effective, entryCompany(ctx)), mapping.name);
       const run = await withTemporal(ctx, (client) =>
         entryHandle(client, def).executeUpdate<RunResult, [RunNowRequest]>(runNowUpdate.name, { args: [{}] }),
       );

@@ -16,6 +16,8 @@ import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
 import type { CliContext } from '../context';
 import { connectTemporal } from '../temporalClient';
+import { entryCompany } from '../companySelection';
+import { CliError } from '../output';
 
 interface WebhooksOptions {
   port?: string;
@@ -67,6 +69,12 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")
     .option('--json', 'machine-readable output (with --list / --unsubscribe)')
     .action(async (opts: WebhooksOptions) => {
+      if (entryCompany(ctx)) {
+        throw new CliError(
+          `webhooks wake the default company's entries only; company ${entryCompany(ctx)} runs on its schedule (docs/companies.md)`,
+          2,
+        );
+      }
       const settings = wakeupSettings(opts, ctx.settings().wakeups);
       const { mongodbUri } = ctx.connection();
       // Built as the worker builds them, so both use the same BC API route per entity set.

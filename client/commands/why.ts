@@ -12,11 +12,12 @@ import { tableTime } from '../tableTime';
 import { withTemporal } from '../temporalClient';
 import { temporalUi } from '../temporalUiLinks';
 import { checkId, mappingOf } from './couplings';
+import { entryCompany } from '../companySelection';
 
 /** The entry's state, when Temporal and a worker answer within a few seconds; the story works without. */
 async function entryStatusOf(ctx: CliContext, entry: string): Promise<EntryStatus | null> {
   try {
-    const def = resolveEntry(entryDefinitions(ctx.mappings()), entry);
+    const def = resolveEntry(entryDefinitions(ctx.mappings(), entryCompany(ctx)), entry);
     return await withTemporal(ctx, async (client) => (await describeEntry(client, def, 3000)).status);
   } catch {
     return null;

@@ -7,9 +7,11 @@ import {
   bucketOf,
   decide,
   initialState,
+  renewed,
   type BudgetLimits,
   type BudgetState,
 } from '../../activities/connectors/budgetRules';
+import { MemoryBudgetStore, RequestBudget } from '../../activities/connectors/requestBudget';
 
 const T0 = 1_700_000_000_000;
 const lease = 60_000;
@@ -119,5 +121,58 @@ describe('fairness between companies', () => {
       waiting: { 'cronus-us': { since: T0 - 10_000, seenAt: T0 - 5_000 } },
     };
     expect(take(state, limits, T0, 'fabrikam')).toMatchObject({ grant: true });
+  });
+});
+
+describe('leases', () => {
+  it('a renewed lease keeps its slot past its first expiry; a lease that lost its slot is not renewed', () => {
+    const limits: BudgetLimits = { ...BC_DEFAULT_LIMITS, maxConcurrent: 1 };
+    const d = take(initialState(limits, T0), limits, T0, 'cronus-us', 'a');
+    if (!d.grant) throw new Error('refused');
+    const kept = renewed(d.state, d.slot, 'a', T0 + 2 * lease);
+    expect(take(kept, limits, T0 + lease + 1, 'cronus-us', 'b')).toMatchObject({
+      grant: false,
+      reason: 'concurrency',
+    });
+    // After expiry b took the slot: a's late renewal changes nothing.
+    const taken = take(d.state, limits, T0 + lease + 1, 'cronus-us', 'b');
+    if (!taken.grant) throw new Error('refused');
+    expect(renewed(taken.state, taken.slot, 'a', T0 + 3 * lease)).toBe(taken.state);
+  });
+});
+
+describe('RequestBudget', () => {
+  it('renews the lease of a request that runs longer than a lease, and frees it on release', async () => {
+    // Time of the budget's decisions is ours; only the renewal timer is real.
+    let now = T0;
+    const store = new MemoryBudgetStore({ ...BC_DEFAULT_LIMITS, maxConcurrent: 1 }, T0);
+    let renewedOnce: () => void = () => undefined;
+    const renew = store.renew.bind(store);
+    store.renew = async (...args) => {
+      await renew(...args);
+      renewedOnce();
+    };
+    const nextRenewal = () => new Promise<void>((r) => (renewedOnce = r));
+    const budget = new RequestBudget(store, { leaseMs: 90, now: () => now });
+    const running = await budget.acquire('cronus-us');
+    for (const at of [T0 + 80, T0 + 160, T0 + 240]) {
+      now = at;
+      await nextRenewal();
+    }
+    // Long past the first lease's end the slot is still held: another worker is refused.
+    const other = { holder: 'other-worker', company: 'fabrikam', leaseMs: 90 };
+    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: false, reason: 'concurrency' });
+    await running.release();
+    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: true });
+  });
+
+  it('a holder that stops renewing (a killed worker) loses its slot when the lease runs out', async () => {
+    const store = new MemoryBudgetStore({ ...BC_DEFAULT_LIMITS, maxConcurrent: 1 });
+    const dead = await store.tryAcquire({ holder: 'killed', company: 'cronus-us', leaseMs: 50 }, Date.now());
+    expect(dead).toMatchObject({ grant: true });
+    const budget = new RequestBudget(store, { leaseMs: 15_000 });
+    // Waits for the lease to run out, then gets the slot.
+    const lease = await budget.acquire('fabrikam');
+    await lease.release();
   });
 });

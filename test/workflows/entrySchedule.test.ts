@@ -161,6 +161,7 @@ describe('entry ids, search attributes and dependency order', () => {
       'BcSyncNextRunAt=Datetime',
       'BcSyncLastResult=Keyword',
       'BcSyncFailedCount=Int',
+      'BcSyncCompany=Keyword',
     ]);
   });
 
