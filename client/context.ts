@@ -28,7 +28,11 @@ export function connectionOf(settings: Settings): Connection {
   const state = readState(settings.dev.stateDir);
   return {
     temporalAddress: settings.temporal.address ?? state?.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
-    mongodbUri: settings.mongo.uri ?? state?.mongo.address ?? DEFAULT_MONGODB_URI,
+    // A recorded `env` route is the environment's URI, masked (devservers/devServers.ts): not usable.
+    mongodbUri:
+      settings.mongo.uri ??
+      (state?.mongo.route === 'env' ? undefined : state?.mongo.address) ??
+      DEFAULT_MONGODB_URI,
     ...(state?.temporal.uiUrl ? { temporalUiUrl: state.temporal.uiUrl } : {}),
   };
 }

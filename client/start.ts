@@ -9,7 +9,8 @@ import { up, down, readState } from '../devservers/devServers';
 import { readSettings, requireConnectors, type Settings } from '../config/settings';
 import { startEmulators, type RunningEmulators } from '../emulators';
 import { startWorker, type RunningWorker } from '../worker/worker';
-import { connectDatabase, redactUri, type Database } from '../activities/store/database';
+import { connectDatabase, type Database } from '../activities/store/database';
+import { maskSecrets } from '../common/secretMasking';
 import { createConnectors } from '../activities/connectors';
 import { customEntitySets } from '../activities/mappings/mappingConfig';
 import { startWakeupService, type WakeupService } from './wakeups/wakeupService';
@@ -104,7 +105,7 @@ async function run(): Promise<void> {
     const wasRunning = readState(settings.dev.stateDir) !== undefined;
     const servers = await up({ dev: settings.dev, install: true });
     r.startedServers = !wasRunning;
-    say(`MongoDB:      ${redactUri(servers.mongo.address)}`);
+    say(`MongoDB:      ${maskSecrets(servers.mongo.address)}`);
 
     if (!settings.connectorsGiven) {
       // Embedded defaults: the emulators, with BC's webhook window shortened so a change wakes its

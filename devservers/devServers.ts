@@ -1,7 +1,7 @@
 // `bcsync servers up|down|status|env`: real Temporal and MongoDB-compatible servers without internet.
 // Route per server (dev-servers.md): an address in the environment wins; else a local binary (PATH or
 // our cache); else the SDK's / mongodb-memory-server's own download, which works only with internet.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DevSettings } from '../config/settings';
@@ -10,12 +10,14 @@ import { isExecutable, onPath } from './binaryLookup';
 import { installMissing } from './install';
 import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
 import { searchAttributeDefinitions } from '../common/jobQueue';
+import { maskSecrets } from '../common/secretMasking';
 
 export interface ServerRecord {
   kind: 'temporal' | 'mongo';
   route: 'env' | 'temporal-cli' | 'mongod' | 'ferretdb';
   /** Set when we started it (so `down` stops only what `up` started). */
   pid?: number;
+  /** With route `env`: the environment's address with its secrets masked (the environment holds it). */
   address: string;
   port?: number;
   uiUrl?: string;
@@ -43,6 +45,28 @@ export interface UpOptions {
 }
 
 const stateFile = (dir: string) => join(dir, 'servers.json');
+
+/**
+ * servers.json is readable by its owner only, and holds no secret: the servers `up` starts have none, and
+ * a MongoDB URI from the environment (which may carry a password or a secret option) is recorded masked,
+ * for `status` to show. Its secret stays where the user put it, the environment, which every command
+ * reads first (client/context.ts); a copy on disk would be a second place to protect and would go stale
+ * when the password is rotated. Written to a new file and renamed, so a reader never sees half of it
+ * and an older, wider-open file is replaced, not rewritten.
+ */
+function writeState(dir: string, state: ServersState): void {
+  const masked: ServersState = {
+    ...state,
+    mongo:
+      state.mongo.route === 'env'
+        ? { ...state.mongo, address: maskSecrets(state.mongo.address) }
+        : state.mongo,
+  };
+  const file = stateFile(dir);
+  const next = `${file}.${process.pid}.tmp`;
+  writeFileSync(next, JSON.stringify(masked, null, 2), { mode: 0o600 });
+  renameSync(next, file);
+}
 
 export function readState(dir: string): ServersState | undefined {
   try {
@@ -170,7 +194,7 @@ export async function up(opts: UpOptions): Promise<ServersState> {
     throw err;
   }
   const state = { temporal, mongo };
-  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  writeState(dir, state);
   return state;
 }
 

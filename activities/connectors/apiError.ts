@@ -1,6 +1,7 @@
 // Every failure of either API becomes an ApiError carrying a classified ApiErrorInfo, so the engine can log
 // per record (the API's own code and message are kept) and Temporal can decide what to retry.
 import type { ApiErrorInfo, ApiErrorKind, SystemName } from './types';
+import { maskSecrets } from '../../common/secretMasking';
 
 /** Values that must never leave the process in an error message: client secrets and access tokens. */
 const knownSecrets = new Set<string>();
@@ -15,13 +16,11 @@ export function forgetSecret(secret: string): void {
   knownSecrets.delete(secret);
 }
 
-/** Masks registered secrets and anything shaped like a bearer token or a form-encoded secret. */
+/** Masks registered secrets, then what looks like one (common/secretMasking.ts: URIs, forms, bearer tokens). */
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of knownSecrets) out = out.split(secret).join('***');
-  return out
-    .replace(/Bearer\s+[A-Za-z0-9\-._~+/]+=*/gi, 'Bearer ***')
-    .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=***');
+  return maskSecrets(out);
 }
 
 // Dataverse service protection limits (apis.md B): number of requests, execution time, concurrency.

@@ -2,6 +2,7 @@
 // Portable subset only (dev-servers.md): no transactions, change streams, TTL indexes or $lookup;
 // atomic single-document writes and unique indexes instead, so FerretDB, Cosmos DB and DocumentDB work.
 import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { maskSecrets } from '../../common/secretMasking';
 import type { CouplingDoc } from './couplings';
 import type { JobLogDoc } from './jobLog';
 import type { SyncErrorDoc } from './syncErrors';
@@ -88,11 +89,6 @@ export async function ensureIndexes(db: Db): Promise<void> {
   }
 }
 
-/** Removes the password from a connection string before it is printed or logged. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
-}
-
 export interface Database {
   client: MongoClient;
   db: Db;
@@ -104,16 +100,19 @@ export async function connectDatabase(
   uri: string,
   options: { dbName?: string; maxPoolSize?: number } = {},
 ): Promise<Database> {
-  const client = new MongoClient(uri, {
-    maxPoolSize: options.maxPoolSize ?? 20,
-    serverSelectionTimeoutMS: 15000,
-  });
+  let client: MongoClient;
   try {
+    // The constructor parses the URI (and throws on a bad option): inside the try, so its message is
+    // masked as well.
+    client = new MongoClient(uri, {
+      maxPoolSize: options.maxPoolSize ?? 20,
+      serverSelectionTimeoutMS: 15000,
+    });
     await client.connect();
   } catch (err) {
-    // The driver's message can echo the URI; never let a password through.
+    // The driver's message can echo the URI; never let a password or a secret option through.
     throw new Error(
-      `cannot connect to MongoDB at ${redactUri(uri)}: ${redactUri((err as Error).message)}. Check MONGODB_URI or run \`bcsync servers up\`.`,
+      `cannot connect to MongoDB at ${maskSecrets(uri)}: ${maskSecrets((err as Error).message).replace(/\.$/, '')}. Check MONGODB_URI or run \`bcsync servers up\`.`,
     );
   }
   const db = client.db(options.dbName ?? 'bcsync');

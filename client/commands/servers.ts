@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { down, status, up } from '../../devservers/devServers';
-import { redactUri } from '../../activities/store/database';
+import { maskSecrets } from '../../common/secretMasking';
 import { printJson, printTable } from '../output';
 import type { CliContext } from '../context';
 
@@ -15,7 +15,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
     .action(async () => {
       const state = await up({ dev: ctx.settings().dev, install: true, log: console.log });
       console.log(`TEMPORAL_ADDRESS=${state.temporal.address}`);
-      console.log(`MONGODB_URI=${redactUri(state.mongo.address)}`);
+      console.log(`MONGODB_URI=${maskSecrets(state.mongo.address)}`);
       if (state.temporal.uiUrl) console.log(`Temporal UI: ${state.temporal.uiUrl}`);
     });
 
@@ -37,7 +37,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
         kind: r.kind,
         route: r.route,
         running: r.running,
-        address: redactUri(r.address),
+        address: maskSecrets(r.address),
         pid: r.pid,
         ui: r.uiUrl,
       }));

@@ -6,7 +6,8 @@ import { createConnectors, type Connectors } from '../../activities/connectors';
 import { customEntitySets } from '../../activities/mappings/mappingConfig';
 import { requireConnectors } from '../../config/settings';
 import { createLogger } from '../../activities/logger';
-import { connectDatabase, redactUri } from '../../activities/store/database';
+import { connectDatabase } from '../../activities/store/database';
+import { maskSecrets } from '../../common/secretMasking';
 import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
 import { printJson, printTable } from '../output';
 import { SubscriptionManager } from '../wakeups/subscriptionManager';
@@ -112,7 +113,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
                 .bcEntitySets()
                 .filter((s) => !service.bcPoller.polledEntitySets().includes(s))
                 .join(', ')}; ` +
-              `polling ${service.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s; MongoDB ${redactUri(mongodbUri)}. Ctrl+C stops.`,
+              `polling ${service.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s; MongoDB ${maskSecrets(mongodbUri)}. Ctrl+C stops.`,
           );
           await untilSignal();
           await service.stop();
@@ -156,6 +157,11 @@ async function manageSubscriptions(
   if (opts.json) return printJson(docs);
   printTable(
     ['Entity set', 'Subscription', 'Expires', 'Notification URL'],
-    docs.map((d) => [d.entitySet, d.subscriptionId, d.expiresAt.toISOString(), d.notificationUrl]),
+    docs.map((d) => [
+      d.entitySet,
+      d.subscriptionId,
+      d.expiresAt.toISOString(),
+      maskSecrets(d.notificationUrl),
+    ]),
   );
 }
