@@ -19,6 +19,13 @@ export interface HealthChecks {
 
 const PING_TIMEOUT_MS = 5_000;
 
+/** The driver's reason without connection strings or host:port (a probe's answer may be widely read). */
+function withoutAddresses(message: string): string {
+  return message
+    .replace(/mongodb(\+srv)?:\/\/\S+/g, '<uri>')
+    .replace(/\[?[\w.:-]*[\w\]]:\d{1,5}\b/g, '<address>');
+}
+
 export async function healthReport(checks: HealthChecks): Promise<HealthReport> {
   const worker = checks.workerState();
   let mongodb = 'ok';
@@ -33,7 +40,7 @@ export async function healthReport(checks: HealthChecks): Promise<HealthReport> 
       ),
     ]);
   } catch (err) {
-    mongodb = `unreachable: ${(err as Error).message}`;
+    mongodb = `unreachable: ${withoutAddresses((err as Error).message)}`;
   }
   return { status: worker === 'RUNNING' && mongodb === 'ok' ? 'ok' : 'failing', worker, mongodb };
 }

@@ -184,10 +184,8 @@ export class ApiTransport {
   private async attempt(req: ApiRequest): Promise<ApiResponse> {
     // The token first: fetching it is not a request to the API and must not hold a slot.
     const token = await this.options.tokens.getToken(req.signal);
-    const waitFrom = Date.now();
     const lease = await this.budget.acquire(this.options.company ?? DEFAULT_BUDGET_COMPANY, req.signal);
-    const waited = Date.now() - waitFrom;
-    if (waited > 0) this.options.metrics?.throttlingWait(this.system, 'budget', waited);
+    if (lease.waitedMs > 0) this.options.metrics?.throttlingWait(this.system, 'budget', lease.waitedMs);
     try {
       const timeout = AbortSignal.timeout(this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;

@@ -64,12 +64,19 @@ export class MemoryBudgetStore implements BudgetStore {
 }
 
 export interface BudgetLease {
+  /**
+   * How long the request waited because the budget was spent: the whole acquire when the budget refused
+   * this request or one queued ahead of it, else 0 (the store's own round trip is not throttling).
+   */
+  waitedMs: number;
   release(): Promise<void>;
 }
 
 /** Serialises the waiters of one company in this process, so each company has one poller here. */
 class CompanyQueue {
   private tail: Promise<void> = Promise.resolve();
+  /** Refusals of the store so far: a waiter that sees it grow was held back by the budget. */
+  refusals = 0;
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.tail.then(fn);
@@ -103,6 +110,8 @@ export class RequestBudget {
       this.queues.set(company, queue);
     }
     const holder = `${this.holderPrefix}:${++this.seq}`;
+    const startedAt = this.now();
+    const refusalsBefore = queue.refusals;
     const slot = await queue.run(async () => {
       for (;;) {
         signal?.throwIfAborted();
@@ -111,6 +120,7 @@ export class RequestBudget {
           this.now(),
         );
         if (decision.grant) return decision.slot;
+        queue.refusals++;
         // Stay registered as waiting (fairness) while sleeping: look again before the entry goes stale.
         await this.wait(Math.min(decision.waitMs, WAITING_STALE_MS / 2), signal);
       }
@@ -124,6 +134,7 @@ export class RequestBudget {
     renewal.unref();
     let released = false;
     return {
+      waitedMs: queue.refusals > refusalsBefore ? this.now() - startedAt : 0,
       release: async () => {
         if (released) return;
         released = true;

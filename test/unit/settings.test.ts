@@ -84,3 +84,16 @@ test('every invalid value is named at once, with what to set, and never echoed',
   expect(message).not.toContain('hunter2');
   expect(message).not.toContain('verbose');
 });
+
+test("the worker's metrics and health addresses are host:port", () => {
+  expect(
+    readSettings({ BCSYNC_METRICS_ADDRESS: '0.0.0.0:9464', BCSYNC_HEALTH_ADDRESS: '[::1]:9465' }).worker,
+  ).toMatchObject({ metricsAddress: '0.0.0.0:9464', healthAddress: '[::1]:9465' });
+  expect(readSettings({}).worker.metricsAddress).toBeUndefined();
+  expect(() => readSettings({ BCSYNC_METRICS_ADDRESS: 'localhost' })).toThrow(
+    /BCSYNC_METRICS_ADDRESS is invalid \(expected host:port\)/,
+  );
+  expect(() => readSettings({ BCSYNC_HEALTH_ADDRESS: '127.0.0.1:70000' })).toThrow(
+    /BCSYNC_HEALTH_ADDRESS is invalid \(port above 65535\)/,
+  );
+});
