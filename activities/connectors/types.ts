@@ -47,6 +47,11 @@ export interface EntityPage {
   records: JsonRecord[];
   /** Absent on the last page. */
   nextLink?: string;
+  /**
+   * The API server's time when it answered (its `Date` header, whole seconds, so never later than the
+   * read): watermarks are capped with the server's clock, not the worker's (docs/reading-changes.md).
+   */
+  servedAt?: Date;
 }
 
 export interface ChangePage {
