@@ -31,6 +31,11 @@ export interface ReadQuery extends CallOptions {
   /** `$orderby` and `$top` (BC only): e.g. the newest row by lastModifiedDateTime. */
   orderBy?: string;
   top?: number;
+  /**
+   * A pass's read of the changes since its watermark (not a look-up by id or code). The APIs ignore it; a
+   * dry run leaves the rows it would have written out of such reads (activities/engine/dryRun.ts).
+   */
+  changes?: true;
 }
 
 /** Dataverse change tracking (`Prefer: odata.track-changes`): the second read mode. */

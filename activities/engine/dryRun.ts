@@ -71,10 +71,10 @@ export class DryRunTableClient implements TableClient {
     const pages = this.inner.readPages(entity, query);
     // Echo suppression (rule 4.4): a real run recognises its own writes by the version it stored; a dry run
     // stored a made-up version for the rows it would have written, which the API still shows unchanged, so
-    // its reads of changes leave them out (reads by id still see them).
+    // its reads of changes leave them out (look-ups still see them).
     const mine = this.written.get(entity);
+    if (!mine || !query.changes) return pages;
     const key = this.inner.keyField(entity);
-    if (!mine || query.filter?.includes(`${key} eq `)) return pages;
     return (async function* () {
       for await (const page of pages)
         yield { ...page, records: page.records.filter((r) => !mine.has(String(r[key]).toLowerCase())) };

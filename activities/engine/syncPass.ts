@@ -240,6 +240,7 @@ export class SyncPass {
     const filter = direction === 'toCrm' ? mapping.tableFilter : mapping.integrationTableFilter;
     const pages = this.source.client.readPages(this.source.entity, {
       filter,
+      changes: true,
       modifiedSince: this.checkpoint.readFrom?.toISOString(),
       pageSize: Math.min(deps.pageSize ?? DEFAULT_PAGE_SIZE, this.source.name === 'crm' ? 5000 : 20000),
       nextLink: this.checkpoint.nextLink,
