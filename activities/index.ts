@@ -1,6 +1,8 @@
 // Every activity the worker registers, built from injected dependencies (no globals), so tests and
 // the worker wire the same code to different servers.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { keepHeartbeating } from './activityHeartbeat';
 import type { RunEntryInput, RunResult, JobQueueActivities } from '../common/jobQueue';
 import { createStackCheckActivities } from './stackCheck';
 import { createLineageRetentionActivities } from './lineageRetention';
@@ -83,15 +85,26 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
   return {
     async runJobQueueEntry(input: RunEntryInput): Promise<RunResult> {
       const company = input.company ?? DEFAULT_COMPANY;
-      let activities = built.get(company);
-      if (!activities) {
-        activities = build(company).catch((err) => {
+      let building = built.get(company);
+      if (!building) {
+        building = build(company).catch((err) => {
           built.delete(company); // try again at the next call (e.g. Dataverse was unreachable)
           throw err;
         });
-        built.set(company, activities);
+        built.set(company, building);
       }
-      return (await activities).runJobQueueEntry(input);
+      // Heartbeat from the first moment: building takes API calls (WhoAmI) that can wait on a slow API or
+      // the shared budget, and a retried attempt on a fresh worker builds first. The previous attempt's
+      // details (its checkpoint) are repeated unchanged.
+      const ctx = Context.current();
+      const early = keepHeartbeating(ctx, ctx.info.heartbeatDetails as unknown);
+      let activities: JobQueueActivities;
+      try {
+        activities = await building;
+      } finally {
+        early.stop();
+      }
+      return activities.runJobQueueEntry(input);
     },
   };
 }

@@ -30,6 +30,12 @@ export interface WorkerSettings {
   /** Pre-built workflow bundle (production); defaults to dist/workflow-bundle.js when present. */
   workflowBundlePath?: string;
   shutdownGraceTime?: Duration;
+  /**
+   * Longest gap between two heartbeats the SDK sends (default: 80% of the activity's heartbeat timeout, at
+   * most 60 s). The failover tests shorten a running activity's heartbeat timeout from outside, which its
+   * retried attempt does not learn; they keep heartbeats flowing with this.
+   */
+  maxHeartbeatThrottleInterval?: Duration;
   /** Injected activity dependencies (tests, `npm start`'s emulators); default: connectors from the settings. */
   activities?: Omit<ActivityDeps, 'database' | 'settings' | 'metrics'>;
   /** Prometheus `/metrics` on this `host:port` (default: the setting BCSYNC_METRICS_ADDRESS). */
@@ -94,6 +100,9 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     maxCachedWorkflows: s.worker.maxCachedWorkflows,
     // Lets a running page finish on SIGTERM/SIGINT before the process exits.
     shutdownGraceTime: settings.shutdownGraceTime ?? '30s',
+    ...(settings.maxHeartbeatThrottleInterval
+      ? { maxHeartbeatThrottleInterval: settings.maxHeartbeatThrottleInterval }
+      : {}),
     ...workflowSource,
   });
   log.info(

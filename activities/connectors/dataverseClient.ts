@@ -30,6 +30,7 @@ import type {
   WriteOperation,
   WriteResult,
 } from './types';
+import { orFilterChunks } from './filterChunks';
 import { bodyIsApplied } from './writeApplied';
 import { failedResult, itemError, needsSecondChance, opLabel, recordOf, settle } from './writeResults';
 
@@ -385,10 +386,10 @@ export class DataverseClient implements TableClient {
     for (const [entity, members] of byEntity) {
       const key = this.keyField(entity);
       const found = new Map<string, JsonRecord>();
-      for (let start = 0; start < members.length; start += ADOPT_CHUNK) {
-        const ids = members.slice(start, start + ADOPT_CHUNK).map((i) => ops[i]!.id!.toLowerCase());
+      const ids = members.map((i) => ops[i]!.id!.toLowerCase());
+      for (const chunk of orFilterChunks(ids, (id) => `${key} eq ${id}`, ADOPT_CHUNK)) {
         for await (const page of this.readPages(entity, {
-          filter: ids.map((id) => `${key} eq ${id}`).join(' or '),
+          filter: chunk.filter,
           signal,
         })) {
           for (const r of page.records) found.set(String(r[key]).toLowerCase(), r);

@@ -68,9 +68,10 @@ export async function getCollectionPage(
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal | undefined,
-): Promise<{ records: JsonRecord[]; nextLink?: string; deltaLink?: string }> {
+): Promise<{ records: JsonRecord[]; nextLink?: string; deltaLink?: string; servedAt?: Date }> {
   const response = await transport.send({ method: 'GET', url, headers, signal, idempotent: true });
   const page = response.json<ODataCollection>();
+  const servedAt = serverDate(response.headers.get('date'));
   // Links are absolute in both APIs; a relative one is resolved against the page that carried it.
   const nextLink = page['@odata.nextLink'] ? new URL(page['@odata.nextLink'], url).toString() : undefined;
   const deltaLink = page['@odata.deltaLink'] ? new URL(page['@odata.deltaLink'], url).toString() : undefined;
@@ -78,7 +79,15 @@ export async function getCollectionPage(
     records: Array.isArray(page.value) ? page.value : [],
     ...(nextLink ? { nextLink } : {}),
     ...(deltaLink ? { deltaLink } : {}),
+    ...(servedAt ? { servedAt } : {}),
   };
+}
+
+/** The HTTP `Date` header (RFC 9110 5.6.7, whole seconds), if the server sent a valid one. */
+function serverDate(header: string | null): Date | undefined {
+  if (!header) return undefined;
+  const ms = Date.parse(header);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 /** Streams pages by following `@odata.nextLink`; only one page is held at a time. */
@@ -91,7 +100,11 @@ export async function* streamPages(
   let url: string | undefined = firstUrl;
   while (url) {
     const page = await getCollectionPage(transport, url, headers, signal);
-    yield page.nextLink ? { records: page.records, nextLink: page.nextLink } : { records: page.records };
+    yield {
+      records: page.records,
+      ...(page.nextLink ? { nextLink: page.nextLink } : {}),
+      ...(page.servedAt ? { servedAt: page.servedAt } : {}),
+    };
     url = page.nextLink;
   }
 }

@@ -31,6 +31,11 @@ export interface ReadQuery extends CallOptions {
   /** `$orderby` and `$top` (BC only): e.g. the newest row by lastModifiedDateTime. */
   orderBy?: string;
   top?: number;
+  /**
+   * A pass's read of the changes since its watermark (not a look-up by id or code). The APIs ignore it; a
+   * dry run leaves the rows it would have written out of such reads (activities/engine/dryRun.ts).
+   */
+  changes?: true;
 }
 
 /** Dataverse change tracking (`Prefer: odata.track-changes`): the second read mode. */
@@ -47,6 +52,11 @@ export interface EntityPage {
   records: JsonRecord[];
   /** Absent on the last page. */
   nextLink?: string;
+  /**
+   * The API server's time when it answered (its `Date` header, whole seconds, so never later than the
+   * read): watermarks are capped with the server's clock, not the worker's (docs/reading-changes.md).
+   */
+  servedAt?: Date;
 }
 
 export interface ChangePage {

@@ -13,7 +13,7 @@ import { CouplingStore, type CouplingDoc } from '../store/couplings';
 import type { Database } from '../store/database';
 import { LineageStore, type LineageDoc } from '../store/lineage';
 import { RetryQueueStore, retryKey } from '../store/retryQueue';
-import { orFilter } from './odataFilters';
+import { orFilters } from './odataFilters';
 
 export type ActionOrigin = 'cli' | 'console';
 
@@ -43,9 +43,6 @@ export interface RefusedDelete extends DeletedCoupling {
 export class RecordActionError extends Error {
   override name = 'RecordActionError';
 }
-
-/** Ids per existence query (URLs stay around 5 KB). */
-const ID_CHUNK = 100;
 
 export function coupledRecordActions(deps: CoupledRecordActionDeps) {
   const { mapping, by } = deps;
@@ -88,9 +85,9 @@ export function coupledRecordActions(deps: CoupledRecordActionDeps) {
   async function existing(client: TableClient, entity: string, ids: string[]): Promise<Set<string>> {
     const key = client.keyField(entity);
     const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    for (const chunk of orFilters(key, ids, { guids: true })) {
       for await (const page of client.readPages(entity, {
-        filter: orFilter(key, ids.slice(i, i + ID_CHUNK), true),
+        filter: chunk.filter,
         select: [key],
       })) {
         for (const r of page.records) found.add(String((r as JsonRecord)[key]).toLowerCase());

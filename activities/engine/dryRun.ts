@@ -69,10 +69,11 @@ export class DryRunTableClient implements TableClient {
 
   readPages(entity: string, query: ReadQuery): AsyncIterable<EntityPage> {
     const pages = this.inner.readPages(entity, query);
-    // Echo suppression (rule 4.4) leaves out rows the integration user modified; in a dry run those are
-    // the rows it would have written, which the API still shows unchanged.
+    // Echo suppression (rule 4.4): a real run recognises its own writes by the version it stored; a dry run
+    // stored a made-up version for the rows it would have written, which the API still shows unchanged, so
+    // its reads of changes leave them out (look-ups still see them).
     const mine = this.written.get(entity);
-    if (!mine || !query.filter?.includes('_modifiedby_value ne')) return pages;
+    if (!mine || !query.changes) return pages;
     const key = this.inner.keyField(entity);
     return (async function* () {
       for await (const page of pages)

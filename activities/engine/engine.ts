@@ -29,6 +29,8 @@ import {
 import type { MatchIndexHolder } from './pageItem';
 import type { CouplingIndex } from './couplingIndex';
 import { passJobId } from './deterministicId';
+import { holdingMappings, waitedMessage } from './oneRunPerMapping';
+import { MappingLeaseStore } from '../store/mappingLeases';
 import { runOptionSetPass } from './optionSetPass';
 import { runStatistics, type StatisticsResult } from './statistics';
 import { SyncPass, type PassStores } from './syncPass';
@@ -280,16 +282,31 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
       }
     }
     const chosen = input.mappings.map(mappingNamed);
-    const results = input.fullSync
-      ? await fullSync(
-          chosen.map((m) => m.name),
-          runKey,
-        )
-      : await (async () => {
-          const out: MappingRunResult[] = [];
-          for (const m of dependencyOrder(chosen)) out.push(await runMapping(m.name, { runKey }));
-          return out;
-        })();
+    const leaseOptions = {
+      leases: new MappingLeaseStore(deps.db.cols.mappingLeases),
+      holder: runKey,
+      label: input.entry,
+      ...(deps.mappingLease ?? {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    };
+    const { results, waited } = await holdingMappings(
+      chosen.map((m) => m.name),
+      leaseOptions,
+      async (waited) => ({
+        waited,
+        results: input.fullSync
+          ? await fullSync(
+              chosen.map((m) => m.name),
+              runKey,
+            )
+          : await (async () => {
+              const out: MappingRunResult[] = [];
+              for (const m of dependencyOrder(chosen)) out.push(await runMapping(m.name, { runKey }));
+              return out;
+            })(),
+      }),
+    );
     const passes = results.flatMap((r) => r.passes);
     const total = sumCounters(passes);
     return {
@@ -301,9 +318,12 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
       failed: total.failed,
       coupled: total.coupled,
       jobIds: passes.map((p) => p.jobId),
-      message: results
-        .map((r) => `${r.mapping}: ${r.passes.map((p) => `${p.direction} ${p.message ?? ''}`).join('; ')}`)
-        .join(' | '),
+      message: [
+        ...(waited.length > 0 ? [waitedMessage(waited)] : []),
+        results
+          .map((r) => `${r.mapping}: ${r.passes.map((p) => `${p.direction} ${p.message ?? ''}`).join('; ')}`)
+          .join(' | '),
+      ].join(' '),
     };
   }
 

@@ -6,14 +6,26 @@ import type { JsonRecord, TableClient } from '../connectors/types';
 import type { FieldMapping, IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import type { BcRecordId, MappingName } from '../../common/ids';
 import type { CouplingDoc, CouplingStore } from '../store/couplings';
-import { orFilter } from './odataFilters';
+import { ApiError } from '../connectors/apiError';
+import { orFilters } from './odataFilters';
 import type { PassDirection } from './types';
 import { neededRecord } from './dependencyFirst';
 
 export type LookupResolution = { id: string | null } | { error: string };
 
-/** Codes per chunk of an `or` filter (keeps URLs short). */
+/** Codes per chunk of an `or` filter (and never longer than the URL budget, docs/reading-changes.md). */
 const CHUNK = 40;
+
+/**
+ * A look-up query the API refused (400, 404, 414, 431 ...): only the records needing one of its values fail,
+ * each with this reason (docs/reading-changes.md). Throttling, outages and auth failures still fail the attempt,
+ * which Temporal retries: they are not the records' fault and must not make them Skipped.
+ */
+function refusedQuery(error: unknown): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const { kind, status, code, message } = error.info;
+  return kind === 'validation' || kind === 'notFound' ? `HTTP ${status} ${code}: ${message}` : undefined;
+}
 /** Entries kept per lookup table before the cache is cleared (bounded memory). */
 const CACHE_LIMIT = 50_000;
 
@@ -103,6 +115,43 @@ export class LookupResolver {
     return String(value).trim().toLowerCase();
   }
 
+  /**
+   * Rows of `entity` whose `field` equals one of `values`, one query per URL-sized chunk. A chunk the API
+   * refuses records its values in `refused` (value -> reason) instead of failing the page.
+   */
+  private async readWhere(
+    client: TableClient,
+    entity: string,
+    field: string,
+    values: string[],
+    options: { guids?: boolean; select?: string[] },
+    refused: Map<string, string>,
+    onRecord: (r: JsonRecord) => void,
+  ): Promise<void> {
+    for (const chunk of orFilters(field, values, { guids: options.guids ?? false, maxTerms: CHUNK })) {
+      try {
+        for await (const page of client.readPages(entity, {
+          filter: chunk.filter,
+          ...(options.select ? { select: options.select } : {}),
+        }))
+          for (const r of page.records) onRecord(r);
+      } catch (error) {
+        const reason = refusedQuery(error);
+        if (!reason) throw error;
+        if (chunk.values.length > 1) {
+          // Ask for each value alone: the refusal is then pinned on the value(s) that cause it.
+          for (const v of chunk.values)
+            await this.readWhere(client, entity, field, [v], options, refused, onRecord);
+        } else refused.set(chunk.values[0]!.toLowerCase(), `${client.system} ${entity}: ${reason}`);
+      }
+    }
+  }
+
+  /** The per-record error of a value whose look-up query was refused. */
+  private static refusedError(f: FieldMapping, value: string, reason: string): LookupResolution {
+    return { error: `${f.bcCaption} '${value}' could not be looked up (${reason})` };
+  }
+
   /** Resolves every lookup value of a page (call before `resolve`). */
   async prefetch(
     records: JsonRecord[],
@@ -147,21 +196,21 @@ export class LookupResolver {
     const out = new Map<string, LookupResolution>();
     // 1. BC code -> BC record id.
     const bcIdByValue = new Map<string, string>();
+    const refused = new Map<string, string>();
     if (lk.bcKeyField === 'id') for (const v of values) bcIdByValue.set(v, v);
     else {
-      for (let i = 0; i < values.length; i += CHUNK) {
-        const chunk = values.slice(i, i + CHUNK);
-        const filter = orFilter(
-          lk.bcKeyField,
-          chunk.map((v) => v.toUpperCase()),
-        );
-        for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
-          for (const r of page.records) {
-            const code = String(r[lk.bcKeyField] ?? '').toLowerCase();
-            if (typeof r.id === 'string') bcIdByValue.set(code, r.id.toLowerCase());
-          }
-        }
-      }
+      await this.readWhere(
+        this.deps.bc,
+        mapping.bc.entitySet,
+        lk.bcKeyField,
+        values.map((v) => v.toUpperCase()),
+        {},
+        refused,
+        (r) => {
+          const code = String(r[lk.bcKeyField] ?? '').toLowerCase();
+          if (typeof r.id === 'string') bcIdByValue.set(code, r.id.toLowerCase());
+        },
+      );
     }
     // 2. BC id -> coupling.
     const couplings = await this.couplingsByBc(mapping.name, [...new Set(bcIdByValue.values())]);
@@ -177,33 +226,34 @@ export class LookupResolver {
     }
     // 3. A code BC shows but has no record for (e.g. the local currency, which BC API v2.0 shows as
     //    `USD` for a blank Currency Code) resolves through the target mapping's match field on the CRM side.
-    const withoutBcRecord = unresolved.filter((v) => !bcIdByValue.has(v));
+    const withoutBcRecord = unresolved.filter((v) => !bcIdByValue.has(v) && !refused.has(v));
     if (withoutBcRecord.length > 0 && matchField && lk.bcKeyField !== 'id') {
       const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
-      for (let i = 0; i < withoutBcRecord.length; i += CHUNK) {
-        const chunk = withoutBcRecord.slice(i, i + CHUNK);
-        const filter = orFilter(
-          matchField.crmField!,
-          chunk.map((v) => v.toUpperCase()),
-        );
-        const found = new Map<string, string[]>();
-        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, {
-          filter,
-          select: [keyField, matchField.crmField!],
-        })) {
-          for (const r of page.records) {
-            const code = String(r[matchField.crmField!] ?? '').toLowerCase();
-            found.set(code, [...(found.get(code) ?? []), String(r[keyField]).toLowerCase()]);
-          }
-        }
-        for (const v of chunk) {
-          const ids = found.get(v);
-          if (ids?.length === 1) out.set(v, { id: ids[0]! });
-        }
+      const found = new Map<string, string[]>();
+      await this.readWhere(
+        this.deps.crm,
+        mapping.crm.entitySet,
+        matchField.crmField!,
+        withoutBcRecord.map((v) => v.toUpperCase()),
+        { select: [keyField, matchField.crmField!] },
+        refused,
+        (r) => {
+          const code = String(r[matchField.crmField!] ?? '').toLowerCase();
+          found.set(code, [...(found.get(code) ?? []), String(r[keyField]).toLowerCase()]);
+        },
+      );
+      for (const v of withoutBcRecord) {
+        const ids = found.get(v);
+        if (ids?.length === 1) out.set(v, { id: ids[0]! });
       }
     }
     for (const v of values) {
       if (out.has(v)) continue;
+      const reason = refused.get(v);
+      if (reason) {
+        out.set(v, LookupResolver.refusedError(f, v.toUpperCase(), reason));
+        continue;
+      }
       const bcId = bcIdByValue.get(v);
       const why = bcId
         ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first ${neededRecord('BC', bcId)} or couple it by hand`
@@ -227,40 +277,48 @@ export class LookupResolver {
       if (lk.bcKeyField === 'id') out.set(v, { id: bcId });
       else needCode.push(bcId);
     }
+    const refused = new Map<string, string>();
     if (needCode.length > 0) {
       const codeByBc = new Map<string, string>();
-      for (let i = 0; i < needCode.length; i += CHUNK) {
-        const filter = orFilter('id', needCode.slice(i, i + CHUNK), true);
-        for await (const page of this.deps.bc.readPages(mapping.bc.entitySet, { filter })) {
-          for (const r of page.records)
-            codeByBc.set(String(r.id).toLowerCase(), String(r[lk.bcKeyField] ?? ''));
-        }
-      }
+      const refusedBc = new Map<string, string>();
+      await this.readWhere(
+        this.deps.bc,
+        mapping.bc.entitySet,
+        'id',
+        needCode,
+        { guids: true },
+        refusedBc,
+        (r) => codeByBc.set(String(r.id).toLowerCase(), String(r[lk.bcKeyField] ?? '')),
+      );
       for (const v of values) {
         const bcId = bcByCrm.get(v);
         const code = bcId ? codeByBc.get(bcId) : undefined;
         if (code !== undefined) out.set(v, { id: code });
+        const reason = bcId ? refusedBc.get(bcId) : undefined;
+        if (reason) refused.set(v, reason);
       }
     }
     // Uncoupled rows that carry the match key (the local currency): use the CRM row's own code.
-    const rest = values.filter((v) => !out.has(v));
+    const rest = values.filter((v) => !out.has(v) && !refused.has(v));
     if (rest.length > 0 && matchField && lk.bcKeyField !== 'id') {
       const keyField = this.deps.crm.keyField(mapping.crm.entitySet);
-      for (let i = 0; i < rest.length; i += CHUNK) {
-        const filter = orFilter(keyField, rest.slice(i, i + CHUNK), true);
-        for await (const page of this.deps.crm.readPages(mapping.crm.entitySet, {
-          filter,
-          select: [keyField, matchField.crmField!],
-        })) {
-          for (const r of page.records) {
-            const code = r[matchField.crmField!];
-            if (typeof code === 'string' && code !== '')
-              out.set(String(r[keyField]).toLowerCase(), { id: code.toUpperCase() });
-          }
-        }
-      }
+      await this.readWhere(
+        this.deps.crm,
+        mapping.crm.entitySet,
+        keyField,
+        rest,
+        { guids: true, select: [keyField, matchField.crmField!] },
+        refused,
+        (r) => {
+          const code = r[matchField.crmField!];
+          if (typeof code === 'string' && code !== '')
+            out.set(String(r[keyField]).toLowerCase(), { id: code.toUpperCase() });
+        },
+      );
     }
     for (const v of values) {
+      const reason = refused.get(v);
+      if (reason && !out.has(v)) out.set(v, LookupResolver.refusedError(f, v, reason));
       if (!out.has(v)) {
         out.set(v, {
           error: `${f.crmField} ${v} is not coupled to a BC ${mapping.bc.entitySet} record: synchronize mapping ${mapping.name} first ${neededRecord('CRM', v)} or couple it by hand`,

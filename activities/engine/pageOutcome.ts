@@ -186,8 +186,16 @@ export class PageOutcome {
     this.tell(item, code === 'leftToOtherPass' ? 'skipped' : code, undefined, message);
   }
 
-  /** Rules 4.3 and 4.4: looked at and left alone without a count; only the lineage says so. */
+  /**
+   * Rules 4.3 and 4.4: looked at and left alone. A coupled record re-read unchanged (the watermark's overlap,
+   * or bcsync's own write read back) counts as Unchanged, so the job log accounts for every record read; an
+   * uncoupled one under Only Coupled is in the lineage only.
+   */
   ignore(item: Item, rule: 'onlyCoupled' | 'notChanged'): void {
+    if (rule === 'notChanged') {
+      this.count('Unchanged');
+      this.tell(item, 'unchanged');
+    }
     this.ctx.lineage?.record(item.id, this.otherId(item), item.label, 'Skipped', {
       code: rule,
       why: SKIP_WHY[rule],

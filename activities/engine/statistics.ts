@@ -12,7 +12,7 @@ import { retryKey, type RetryDoc } from '../store/retryQueue';
 import type { SyncErrorDoc } from '../store/syncErrors';
 import { deterministicId, passJobId } from './deterministicId';
 import { sameValue } from './fieldMapping';
-import { orFilter } from './odataFilters';
+import { orFilters } from './odataFilters';
 import type { PassStores } from './pageItem';
 import { errorFingerprint, retryAfterFailure } from './pageOutcome';
 import { DEFAULT_PAGE_SIZE, type SyncEngineDeps } from './types';
@@ -60,6 +60,8 @@ export async function runStatistics(
 
   const retries = new Map((await stores.retries.load(JOB, 'toCrm')).map((r) => [r.sourceId, r]));
   let maxSeen: Date | undefined;
+  // The BC server's time at the first page read (rule 4.5's cap on its own clock, docs/reading-changes.md).
+  let readStartedAt: Date | undefined;
   const handled = new Set<string>();
 
   const processRows = async (rows: JsonRecord[]) => {
@@ -83,9 +85,9 @@ export async function runStatistics(
     // Which accounts already point at their statistics row (link only the others: no needless account write).
     const linked = new Map<string, string | null>();
     const accountIds = work.map((w) => w.coupling!.crmId!);
-    for (let i = 0; i < accountIds.length; i += CHUNK) {
+    for (const chunk of orFilters(customerMapping.crm.key, accountIds, { guids: true, maxTerms: CHUNK })) {
       for await (const page of deps.crm.readPages(customerMapping.crm.entitySet, {
-        filter: orFilter(customerMapping.crm.key, accountIds.slice(i, i + CHUNK), true),
+        filter: chunk.filter,
         select: [customerMapping.crm.key, '_nav_accountstatisticsid_value'],
       })) {
         for (const a of page.records)
@@ -98,9 +100,9 @@ export async function runStatistics(
     // Rows already holding these figures are Unchanged (an overlap re-read writes nothing).
     const current = new Map<string, JsonRecord>();
     const statsIds = work.map((w) => deterministicId(JOB, w.coupling!.bcId));
-    for (let i = 0; i < statsIds.length; i += CHUNK) {
+    for (const chunk of orFilters(job.crm.key, statsIds, { guids: true, maxTerms: CHUNK })) {
       for await (const page of deps.crm.readPages(job.crm.entitySet, {
-        filter: orFilter(job.crm.key, statsIds.slice(i, i + CHUNK), true),
+        filter: chunk.filter,
       })) {
         for (const r of page.records) current.set(String(r[job.crm.key]).toLowerCase(), r);
       }
@@ -191,6 +193,7 @@ export async function runStatistics(
     modifiedSince: from?.toISOString(),
     pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE,
   })) {
+    readStartedAt ??= page.servedAt;
     for (const r of page.records) {
       const m = typeof r.lastModifiedDateTime === 'string' ? new Date(r.lastModifiedDateTime) : undefined;
       if (m && (!maxSeen || m > maxSeen)) maxSeen = m;
@@ -206,14 +209,14 @@ export async function runStatistics(
     for (const c of recent) pendingIds.add(c.bcId);
   }
   const ids = [...pendingIds].filter((id) => !handled.has(id));
-  for (let i = 0; i < ids.length; i += CHUNK) {
+  for (const chunk of orFilters('customerId', ids, { guids: true, maxTerms: CHUNK })) {
     for await (const page of deps.bc.readPages(job.bc.entitySet, {
-      filter: orFilter('customerId', ids.slice(i, i + CHUNK), true),
+      filter: chunk.filter,
     })) {
       await processRows(page.records);
     }
   }
-  const to = nextWatermark(maxSeen, started);
+  const to = nextWatermark(maxSeen, readStartedAt ?? started);
   if (to) await watermarks.advance(JOB, to);
   return finish();
 

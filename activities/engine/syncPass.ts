@@ -27,7 +27,7 @@ import { LookupResolver } from './lookups';
 import { destinationId } from './deterministicId';
 import { MatchIndex, matchSetsOf } from './matchCoupling';
 import { matchReviewKey, type MatchReviewDoc } from '../store/matchReviews';
-import { andFilter, orFilter } from './odataFilters';
+import { andFilter, orFilters } from './odataFilters';
 import type { Item, PassSetup } from './pageItem';
 import { PageLineage } from './pageLineage';
 import { countersOf, jobDirection, PageOutcome, summary } from './pageOutcome';
@@ -37,9 +37,6 @@ import { DEFAULT_PAGE_SIZE, type CrashPoint, type EngineLogger, type PassResult 
 import { nextWatermark, readWindowStart, watermarkSide, DEFAULT_OVERLAP_MS } from './watermarks';
 
 export type { PassSetup, PassStores } from './pageItem';
-
-/** Ids per `or` filter when records are fetched by id (URLs stay around 5 KB). */
-const ID_CHUNK = 100;
 
 const sourceIsBcOf = (side: Side): boolean => side.name === 'bc';
 
@@ -182,7 +179,11 @@ export class SyncPass {
     if (this.checkpoint.phase === 'changes') await this.changesPhase(retried);
     if (this.checkpoint.phase === 'watermark') {
       this.crash('beforeWatermark', this.checkpoint.pageSeq);
-      const to = nextWatermark(this.checkpoint.maxModifiedOn, this.runStartedAt);
+      // The server's clock caps it; the worker's only when the API sent no Date header.
+      const to = nextWatermark(
+        this.checkpoint.maxModifiedOn,
+        this.checkpoint.readStartedAt ?? this.runStartedAt,
+      );
       if (to) await stores.mappingStore.advanceWatermark(mapping.name, watermarkSide(direction), to);
       this.crash('afterWatermark', this.checkpoint.pageSeq);
       this.checkpoint = { ...this.checkpoint, phase: 'done' };
@@ -238,7 +239,8 @@ export class SyncPass {
     const { mapping, direction, deps } = this.s;
     const filter = direction === 'toCrm' ? mapping.tableFilter : mapping.integrationTableFilter;
     const pages = this.source.client.readPages(this.source.entity, {
-      filter: direction === 'fromCrm' ? andFilter(filter, this.notEchoFilter()) : filter,
+      filter,
+      changes: true,
       modifiedSince: this.checkpoint.readFrom?.toISOString(),
       pageSize: Math.min(deps.pageSize ?? DEFAULT_PAGE_SIZE, this.source.name === 'crm' ? 5000 : 20000),
       nextLink: this.checkpoint.nextLink,
@@ -258,6 +260,8 @@ export class SyncPass {
         const step = await ahead;
         if (step.done) break;
         const page = step.value;
+        if (!this.checkpoint.readStartedAt && page.servedAt)
+          this.checkpoint = { ...this.checkpoint, readStartedAt: page.servedAt };
         ahead = page.nextLink ? iterator.next() : Promise.resolve({ done: true as const, value: undefined });
         ahead.catch(() => undefined);
         for (const r of page.records) maxSeen = laterOf(maxSeen, recordModified(this.source, r));
@@ -289,22 +293,11 @@ export class SyncPass {
     return this.dest.name === 'crm' ? { returnColumns: crmColumns(this.s.mapping) } : {};
   }
 
-  /**
-   * Echo suppression, rule 4.4: rows last modified by the integration user are left out of the CRM -> BC
-   * read, so the engine's own writes are not even read back (after an initial sync of 100,000 records,
-   * the CRM -> BC pass would otherwise read all of them to find each unchanged).
-   */
-  private notEchoFilter(): string | undefined {
-    const user = this.s.deps.integrationUserId;
-    return /^[0-9a-f-]{36}$/i.test(user) ? `_modifiedby_value ne ${user}` : undefined;
-  }
-
   private async fetchByIds(side: Side, ids: string[], filter?: string): Promise<JsonRecord[]> {
     const out: JsonRecord[] = [];
-    for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      const idFilter = orFilter(side.keyField, ids.slice(i, i + ID_CHUNK), true);
+    for (const chunk of orFilters(side.keyField, ids, { guids: true })) {
       for await (const page of side.client.readPages(side.entity, {
-        filter: andFilter(filter, idFilter),
+        filter: andFilter(filter, chunk.filter),
         select: this.readSelect(side),
         expand: this.readExpand(side),
         signal: this.s.deps.signal,
@@ -379,7 +372,8 @@ export class SyncPass {
     if (inserts.length > 0) await this.matchBeforeInsert(inserts, updates, coupleOnly, outcome);
 
     // ---- lookups of the page, then destination rows of the updates --------------------------------
-    // A lookup query failing (API down) fails the run, not the records: retried by the activity.
+    // A look-up query the API refuses fails only the records that need it (lookups.ts); an outage fails
+    // the attempt, which the activity retries.
     await this.lookups.prefetch(
       [...inserts, ...updates].map((i) => i.rec),
       this.fields,

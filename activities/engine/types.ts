@@ -67,6 +67,8 @@ export interface SyncEngineDeps {
   logger?: EngineLogger;
   /** Records synced / failed per mapping and direction (activities/metrics.ts). */
   metrics?: Pick<SyncMetrics, 'passFinished'>;
+  /** One run of a mapping at a time (oneRunPerMapping.ts): lease time to live and poll interval (tests). */
+  mappingLease?: { ttlMs?: number; pollMs?: number };
   /** Called after every committed page (the activity heartbeats a checkpoint here). */
   heartbeat?: (progress: PassProgress) => void;
   /** Test hook: throw to simulate a crash at a point of a pass. */

@@ -10,6 +10,7 @@ import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
 import { LINEAGE_COLLECTION, type LineageDoc } from './lineage';
 import type { MatchReviewDoc } from './matchReviews';
+import type { MappingLeaseDoc } from './mappingLeases';
 
 export const collectionNames = {
   mappings: 'integrationTableMappings',
@@ -19,6 +20,7 @@ export const collectionNames = {
   jobQueueEntries: 'jobQueueEntries',
   lineage: LINEAGE_COLLECTION,
   matchReviews: 'matchReviews',
+  mappingLeases: 'mappingLeases',
 } as const;
 
 export interface Collections {
@@ -29,6 +31,7 @@ export interface Collections {
   jobQueueEntries: Collection<JobQueueEntryDoc>;
   lineage: Collection<LineageDoc>;
   matchReviews: Collection<MatchReviewDoc>;
+  mappingLeases: Collection<MappingLeaseDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -40,6 +43,7 @@ export function collections(db: Db): Collections {
     jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
     lineage: db.collection<LineageDoc>(collectionNames.lineage),
     matchReviews: db.collection<MatchReviewDoc>(collectionNames.matchReviews),
+    mappingLeases: db.collection<MappingLeaseDoc>(collectionNames.mappingLeases),
   };
 }
 
@@ -66,6 +70,8 @@ const indexes: Record<keyof Collections, IndexDescription[]> = {
     { key: { at: 1 }, name: 'at' },
   ],
   matchReviews: [{ key: { mapping: 1 }, name: 'mapping' }],
+  // A mapping's newest lease first (one run of a mapping at a time, mappingLeases.ts).
+  mappingLeases: [{ key: { mapping: 1, n: -1 }, name: 'mapping_n' }],
 };
 
 /**

@@ -59,6 +59,11 @@ export interface PassCheckpoint {
   maxModifiedOn?: Date;
   /** The watermark the pass reads from (kept so a resumed pass reads the same window). */
   readFrom?: Date;
+  /**
+   * The source API's own time when it answered the first page of changes (its `Date` header): the cap of
+   * the next watermark (rule 4.5), so a worker clock ahead of or behind the server moves nothing.
+   */
+  readStartedAt?: Date;
 }
 
 export class JobLogStore {

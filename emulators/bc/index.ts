@@ -247,7 +247,8 @@ export async function startBcEmulator(options: BcEmulatorOptions = {}): Promise<
       process.stderr.write(`BC emulator: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     },
   });
-  const server = await startHttpServer({ host: opts.host, port: opts.port, handler });
+  // Business Central documents no URL length limit: the request head keeps Node's 16 KB limit (431).
+  const server = await startHttpServer({ host: opts.host, port: opts.port, handler, now: () => clock.now() });
   origin = server.url;
   if (snapshotFile) {
     snapshotFile.startAutoSave(

@@ -117,9 +117,26 @@ export async function startHttpServer(options: {
   port?: number;
   handler: RequestHandler;
   onError?: (error: unknown) => void;
+  /** The service's clock, sent as the `Date` header (clients take watermarks from the server's time). */
+  now?: () => number;
+  /**
+   * Longest request URL (scheme, host, path and query) the service accepts; longer ones get 414 URI Too Long. Absent:
+   * Node's own limit on the request head (16 KB, request line included), answered with 431.
+   */
+  maxUrlLength?: number;
 }): Promise<RunningHttpServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer((req, res) => {
+  const { maxUrlLength, now } = options;
+  // Room for the longest accepted URL plus ordinary headers (a bearer token is about 2 KB).
+  const serverOptions = maxUrlLength ? { maxHeaderSize: maxUrlLength + 16 * 1024 } : {};
+  const server = createServer(serverOptions, (req, res) => {
+    if (now) res.setHeader('Date', new Date(now()).toUTCString());
+    // The whole URL counts (scheme and host too), as a client sees it.
+    const urlLength = `http://${req.headers.host ?? ''}${req.url ?? ''}`.length;
+    if (maxUrlLength && urlLength > maxUrlLength) {
+      sendText(res, 414, `The request URL is ${urlLength} characters long; the maximum is ${maxUrlLength}.`);
+      return;
+    }
     options.handler(req, res).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) {

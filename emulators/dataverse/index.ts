@@ -43,6 +43,12 @@ import { DataverseState } from './state';
 import { DataverseStore, type StoreSnapshot } from './store';
 import { DataverseApi, type ApiResponse } from './webApi';
 
+/**
+ * "The maximum length of URL accepted is 32 KB (32768 characters)"; longer ones only inside a $batch body
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#maximum-url-length).
+ */
+export const DATAVERSE_MAX_URL_LENGTH = 32_768;
+
 export { DataverseState } from './state';
 export type { SeedKind } from './seed';
 
@@ -350,6 +356,8 @@ export async function startDataverseEmulator(
     port: options.port ?? DEFAULT_DATAVERSE_PORT,
     handler,
     onError,
+    now,
+    maxUrlLength: DATAVERSE_MAX_URL_LENGTH,
   });
   serviceRoot = `${server.url}/api/data/v9.2`;
 

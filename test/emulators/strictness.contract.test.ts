@@ -374,3 +374,39 @@ describe('token audience', () => {
     expect((await dvGet('accounts?$top=1')).status).toBe(200);
   });
 });
+
+describe('URL length', () => {
+  const nameFilter = (length: number): string => {
+    const terms: string[] = [];
+    let filter = '';
+    for (let n = 0; encodeURIComponent(filter).length < length; n++) {
+      terms.push(`name eq 'Ελληνική εταιρεία ${n}'`);
+      filter = terms.join(' or ');
+    }
+    return filter;
+  };
+  // As fetch sends it (its URL parser also encodes `'`).
+  const dvUrl = (filter: string) =>
+    new URL(`${dv.apiUrl}/accounts?$select=name&$filter=${encodeURIComponent(filter)}`).href;
+
+  // "The maximum length of URL accepted is 32 KB (32768 characters) ... inside the body of a $batch request
+  // ... up to 64 KB". https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#maximum-url-length
+  it('Dataverse answers a URL of up to 32,768 characters and refuses a longer one with 414', async () => {
+    let accepted = nameFilter(32_000);
+    while (dvUrl(accepted).length > 32_768) accepted = accepted.slice(0, accepted.lastIndexOf(' or '));
+    expect(dvUrl(accepted).length).toBeGreaterThan(31_000);
+    const ok = await dvGet(dvUrl(accepted).slice(dv.apiUrl.length + 1));
+    expect(ok.status).toBe(200);
+    const long = await fetch(dvUrl(nameFilter(33_000)), {
+      headers: { Authorization: `Bearer ${dvToken}`, Accept: 'application/json' },
+    });
+    expect(long.status).toBe(414);
+  });
+
+  // Business Central publishes no URL limit (api-reference/v2.0/dynamics-current-limits lists none); the
+  // emulator keeps the request-head limit of its HTTP server (16 KB), as the issue's HTTP 431 showed.
+  it('Business Central refuses a 31 KB URL (431)', async () => {
+    const long = await bcFilter('customers', nameFilter(31_000).replace(/name eq/g, 'displayName eq'));
+    expect(long.status).toBe(431);
+  });
+});

@@ -24,6 +24,9 @@ async function run(): Promise<void> {
     taskQueue,
     workflowBundlePath,
     shutdownGraceTime: '1s',
+    // The test lowers the running activity's heartbeat timeout to 5 s; a retried attempt still believes the
+    // workflow's 2 minutes and would send its next heartbeat a minute later (failoverHarness.ts).
+    maxHeartbeatThrottleInterval: '1s',
     activities: {
       connectors: createConnectors(requireConnectors(settings)),
       engine: {
