@@ -109,6 +109,12 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
             dropRate: opts.dropRate ?? 0,
           },
         });
+        // Listening before anything is printed: a caller that stops us as soon as it reads the settings
+        // gets a clean stop, never the default signal action.
+        const stopped = new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
         console.log(`Business Central API v2.0: ${em.bc.apiUrl}`);
         console.log(`bcsync custom API:         ${em.bc.customApiUrl}`);
         console.log(`Dataverse Web API v9.2:    ${em.dataverse.apiUrl}`);
@@ -117,10 +123,7 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
         for (const [k, v] of Object.entries(printableEnv(emulatorConnectorEnv(em))))
           console.log(`export ${k}=${v}`);
         console.log('\nCtrl-C stops the emulators.');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await stopped;
         await em.stop();
       },
     );
