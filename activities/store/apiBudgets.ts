@@ -62,8 +62,6 @@ export class MongoBudgetStore implements BudgetStore {
   readonly pollMs: number;
   private readonly col: Collection<ApiBudgetDoc>;
   private head: Head | undefined;
-  /** This process's changes one at a time, so they never race each other for the next version. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     db: Db,
@@ -77,22 +75,6 @@ export class MongoBudgetStore implements BudgetStore {
 
   private key(version: number): string {
     return `${this.identity}|${version}`;
-  }
-
-  /**
-   * The version this process wrote or read last, without a read while it is fresh: a change decided on
-   * it is stored only if it is still the latest (the insert of the next version fails otherwise), so the
-   * common case - this worker changed the budget last - costs one insert and no read.
-   */
-  private async known(now: number): Promise<{ head: Head; probed: boolean }> {
-    const head = this.head;
-    if (head && Date.now() - head.readAt <= HEAD_FRESH_MS) return { head, probed: false };
-    return { head: await this.latest(now), probed: true };
-  }
-
-  /** The known version on a first try, the latest after a lost race. */
-  private async headFor(attempt: number, now: number): Promise<{ head: Head; probed: boolean }> {
-    return attempt === 0 ? this.known(now) : { head: await this.latest(now), probed: true };
   }
 
   /** The latest version: probed forward from the one this process saw last, or looked up. */
@@ -136,33 +118,18 @@ export class MongoBudgetStore implements BudgetStore {
   }
 
   /** Applies `change` to the latest version until it is stored; null from `change` means "no change". */
-  private transition(now: number, change: (state: BudgetState) => BudgetState | null): Promise<void> {
-    return this.serialized(async () => {
-      for (let attempt = 0; ; attempt++) {
-        const { head, probed } = await this.headFor(attempt, now);
-        const next = change(head.state);
-        // "No change" is only trusted on the latest version.
-        if (next === null ? probed : await this.append(head, next)) return;
-      }
-    });
+  private async transition(now: number, change: (state: BudgetState) => BudgetState | null): Promise<void> {
+    for (;;) {
+      const head = await this.latest(now);
+      const next = change(head.state);
+      if (next === null || (await this.append(head, next))) return;
+    }
   }
 
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(fn);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
-    return this.serialized(() => this.acquireOnce(req, now));
-  }
-
-  private async acquireOnce(req: AcquireRequest, now: number): Promise<BudgetDecision> {
+  async tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
     for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-      // A grant decided on the known version is checked by its insert; a denial only on the latest.
-      const { head, probed } = await this.headFor(attempt, now);
+      const head = await this.latest(now);
       const decision = decide(head.state, this.limits, now, req, this.pollMs);
-      if (!decision.grant && !probed) continue;
       if (!decision.grant) {
         const waiting = head.state.waiting[req.company];
         // Refresh the waiting mark only when it would go stale soon: one write per waiter per second.
