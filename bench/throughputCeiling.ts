@@ -414,7 +414,8 @@ async function bcsyncRun(o: {
     const env: Record<string, string> = {
       ...secrets,
       BCSYNC_DB_NAME: dbName,
-      BCSYNC_LOG_LEVEL: 'warn',
+      // Runs ended after the measured windows stop their activities: not worth a warning each.
+      BCSYNC_LOG_LEVEL: 'error',
       BCSYNC_MAPPINGS_FILE: o.mappings,
       BCSYNC_BC_REQUESTS_PER_WINDOW: perWindow,
       BCSYNC_BC_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
