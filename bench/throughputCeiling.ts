@@ -86,7 +86,7 @@ interface Taken {
 async function hostEmulators(records: number, orgCount: number, timeScale: number): Promise<void> {
   const { startBcEmulator } = await import('../emulators/bc');
   const { startDataverseEmulator } = await import('../emulators/dataverse');
-  // The concurrency limits too: they are real, and opt-in in the emulators only for the test suite's sake.
+  // Concurrency limits included (BC 5 + 95 queued, Dataverse 52): the real services enforce them.
   const limits: ServiceProtectionOverrides = { timeScale, concurrency: true };
   const bc = await startBcEmulator({ port: 0, records, limits });
   const orgs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
