@@ -9,6 +9,7 @@ const benchmarks: Record<string, string[]> = {
   lineageOverhead: ['--records', '100000'],
   populatedFirstSync: ['--records', '10000', '--overlap', '0.8'],
   wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
+  throughputCeiling: ['--records', '8000', '--workers', '1,2,3'],
   idleCost: ['--entries', '10000', '--seconds', '60', '--wakeups', '100'],
 };
 

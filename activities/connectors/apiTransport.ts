@@ -222,8 +222,9 @@ export class ApiTransport {
       }
       return new ApiResponse(response.status, response.headers, text);
     } finally {
-      // A lost release only costs the slot until its lease expires.
-      await lease.release().catch(() => undefined);
+      // Not awaited: the answer is the caller's now, and the slot is given back on the way (waiters of this
+      // process are woken when it is). A lost release only costs the slot until its lease expires.
+      void lease.release().catch(() => undefined);
     }
   }
 }

@@ -1,0 +1,523 @@
+// Benchmark (not a test): how close bcsync comes to the request ceiling of the real APIs, with 1, 2 and 3
+// workers sharing one throttling budget (docs/throttling.md). Both emulators enforce their service
+// protection limits at the real figures (6,000 requests per user per 5-minute sliding window, BC 5
+// concurrent + 95 queued, Dataverse 52 concurrent and 1,200 s execution time), with the window scaled by
+// `--time-scale` (0.05: 300 requests per 15 s - the same 20 requests per second), and bcsync's budget is
+// given the same scaled figures (BCSYNC_*_REQUESTS_PER_WINDOW / _WINDOW_SECONDS).
+//
+// Workload: three companies registered on one BC environment and app registration (so they share BC's
+// per-user ceiling; the BC emulator serves one company, which all three read), each with its own Dataverse
+// organization, run the first full sync of CUSTOMER at the same time; BC is the bottleneck. Measured at
+// the emulators (bench/support/admissionLog.ts) over the first `--windows` windows from the first BC
+// request: BC requests admitted as a share of what the service allows in that time, 429s answered,
+// requests sent while a Retry-After was still running; and the failed records. Runs still going after
+// the windows are ended there. Baselines, in the same run: a plain client that keeps 5 requests in flight
+// and waits out each Retry-After (what any client gets from the service), and bcsync with no limit
+// anywhere (what its engine does by itself on this machine: the most any budget could let through).
+//
+//   npm run build && node dist/bench/throughputCeiling.js [--records 8000] [--page-size 20]
+//     [--time-scale 0.05] [--windows 3] [--workers 1,2,3] [--companies 3] [--reference false]
+//
+// Temporal and MongoDB: fresh dev servers. Emulators in one child process, each worker in its own,
+// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof).
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import Table from 'cli-table3';
+import { createConnectors } from '../activities/connectors';
+import { companyConnectorConfig, companyDatabase } from '../activities/companyScope';
+import { loadMappings } from '../activities/mappings/mappingConfig';
+import { CompanyStore, type CompanyDoc } from '../activities/store/companies';
+import { connectDatabase } from '../activities/store/database';
+import { entryWorkflowId, searchAttributeKeys, type RunResult } from '../common/jobQueue';
+import { readSettings, type Settings } from '../config/settings';
+import { startEphemeralServers } from '../devservers/devServers';
+import type { ServiceProtectionOverrides } from '../emulators/common/serviceProtection';
+import { workerEnv, workerNodeArgs } from '../worker/processSettings';
+import { startWorker } from '../worker/worker';
+import type { jobQueueEntry } from '../workflows';
+import { runNowUpdate } from '../workflows/messages';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdmissionLog, admittedWithin, type AdmissionRecord } from './support/admissionLog';
+import { syncReferenceData } from './support/syncReferenceData';
+
+/** The services' own figures (apis.md): per user, per 5-minute sliding window. */
+const REQUESTS_PER_WINDOW = 6000;
+const WINDOW_SECONDS = 300;
+/**
+ * CUSTOMER one way, BC -> Dataverse: the companies read the same BC company, so the other direction would
+ * create each organization's CRM-only demo accounts in that one company again (an artifact of the bench).
+ */
+function mappingsFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bcsync-bench-ceiling-')), 'bcsync.json');
+  writeFileSync(file, JSON.stringify({ mappings: [{ name: 'CUSTOMER', direction: 'ToIntegrationTable' }] }));
+  return file;
+}
+
+const BC_SECRET_VARIABLE = 'BENCH_BC_CLIENT_SECRET';
+const DV_SECRET_VARIABLE = 'BENCH_DATAVERSE_CLIENT_SECRET';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+interface ServiceInfo {
+  url: string;
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+}
+interface HostInfo {
+  bc: ServiceInfo & { environment: string; companyId: string; apiUrl: string };
+  orgs: Array<ServiceInfo & { integrationUserId: string }>;
+}
+type HostCommand = { cmd: 'limits'; enabled: boolean } | { cmd: 'take' } | { cmd: 'stop' };
+interface Taken {
+  bc: AdmissionRecord;
+  orgs: AdmissionRecord[];
+}
+
+/** Child process: one BC emulator with N customers and a Dataverse organization per company and run. */
+async function hostEmulators(records: number, orgCount: number, timeScale: number): Promise<void> {
+  const { startBcEmulator } = await import('../emulators/bc');
+  const { startDataverseEmulator } = await import('../emulators/dataverse');
+  // Concurrency limits included (BC 5 + 95 queued, Dataverse 52): the real services enforce them.
+  const limits: ServiceProtectionOverrides = { timeScale, concurrency: true };
+  const bc = await startBcEmulator({ port: 0, records, limits });
+  const orgs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
+  for (let i = 0; i < orgCount; i++)
+    orgs.push(await startDataverseEmulator({ port: 0, seed: 'demo', limits, onError: () => undefined }));
+  const bcLog = new AdmissionLog(bc.limits);
+  const orgLogs = orgs.map((o) => new AdmissionLog(o.limits));
+  const info: HostInfo = {
+    bc: {
+      url: bc.url,
+      tenant: bc.tenant,
+      clientId: bc.clientId,
+      clientSecret: bc.clientSecret,
+      tokenUrl: bc.tokenUrl,
+      environment: bc.environment,
+      companyId: bc.companyId,
+      apiUrl: bc.apiUrl,
+    },
+    orgs: orgs.map((o) => ({
+      url: o.url,
+      tenant: o.tenant,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      tokenUrl: o.tokenUrl,
+      integrationUserId: o.integrationUserId,
+    })),
+  };
+  process.send!(info);
+  process.on('message', (m: HostCommand) => {
+    if (m.cmd === 'limits') {
+      // Setting the limits also starts every user's window afresh.
+      for (const e of [bc, ...orgs]) e.limits.set({ ...limits, enabled: m.enabled });
+      process.send!('ok');
+    } else if (m.cmd === 'take') {
+      const taken: Taken = { bc: bcLog.take(), orgs: orgLogs.map((l) => l.take()) };
+      process.send!(taken);
+    } else {
+      void Promise.all([bc.stop(), ...orgs.map((o) => o.stop())]).then(() => process.exit(0));
+    }
+  });
+}
+
+interface Host {
+  info: HostInfo;
+  ask<T>(command: HostCommand): Promise<T>;
+}
+
+async function startHost(records: number, orgCount: number, timeScale: number): Promise<Host> {
+  const child = fork(__filename, ['--emulator-host', String(records), String(orgCount), String(timeScale)], {
+    stdio: 'inherit',
+    execArgv: [],
+  });
+  const info = await new Promise<HostInfo>((resolve) => child.once('message', (m) => resolve(m as HostInfo)));
+  return {
+    info,
+    ask: <T>(command: HostCommand) =>
+      new Promise<T>((resolve) => {
+        if (command.cmd === 'stop') {
+          child.once('exit', () => resolve(undefined as T));
+        } else child.once('message', (m) => resolve(m as T));
+        child.send(command);
+      }),
+  };
+}
+
+interface WorkerJob {
+  temporalAddress: string;
+  mongodbUri: string;
+  taskQueue: string;
+  pageSize: number;
+  env: Record<string, string>;
+}
+
+/** The worker child: `startWorker` on the job's settings, until SIGTERM. */
+async function workerProcess(job: WorkerJob): Promise<void> {
+  const running = await startWorker({
+    settings: readSettings({ ...process.env, ...job.env }),
+    temporalAddress: job.temporalAddress,
+    mongodbUri: job.mongodbUri,
+    taskQueue: job.taskQueue,
+    shutdownGraceTime: '1s',
+    activities: { engine: { pageSize: job.pageSize } },
+  });
+  process.send!('ready');
+  await running.done;
+}
+
+function startBenchWorker(job: WorkerJob): Promise<() => Promise<void>> {
+  const child = fork(__filename, ['--worker-process'], {
+    stdio: 'inherit',
+    env: workerEnv(process.env),
+    // BENCH_WORKER_NODE_ARGS: more node flags for the workers, e.g. --cpu-prof.
+    execArgv: [
+      ...workerNodeArgs(process.env, []),
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`a worker exited (${code}) before it was ready`)));
+    child.once('message', () =>
+      resolve(async () => {
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    child.send(job);
+  });
+}
+
+/** The baseline: 5 requests in flight, each 429 waited out (Retry-After), for `ms`. */
+async function plainClient(bc: HostInfo['bc'], pageSize: number, ms: number): Promise<number> {
+  const tokenRes = await fetch(bc.tokenUrl, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: bc.clientId,
+      client_secret: bc.clientSecret,
+      scope: 'https://api.businesscentral.dynamics.com/.default',
+    }),
+  });
+  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const url = `${bc.apiUrl}/companies(${bc.companyId})/customers?$top=${pageSize}`;
+  const end = Date.now() + ms;
+  let throttled = 0;
+  const loop = async () => {
+    while (Date.now() < end) {
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      await res.arrayBuffer();
+      if (res.status === 429) {
+        throttled++;
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      } else if (!res.ok) throw new Error(`baseline request answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 5 }, loop));
+  return throttled;
+}
+
+interface Row {
+  run: string;
+  /** BC requests admitted in the measured windows, and what the service allows in them. */
+  admitted: number;
+  allowed: number;
+  /** Busiest Dataverse organization, as a share of its ceiling over the same time. */
+  dataverseShare: number;
+  failed: number | null;
+  refused: number;
+  refusedBy?: string;
+  early: number;
+  runSeconds: number;
+  /** The runs were ended after the measured windows (not done by then). */
+  ended: boolean;
+}
+
+const refusedCount = (r: AdmissionRecord) => Object.values(r.refused).reduce((a, b) => a + b, 0);
+
+async function main(): Promise<void> {
+  const records = Number(arg('records', '8000'));
+  const pageSize = Number(arg('page-size', '20'));
+  const timeScale = Number(arg('time-scale', '0.05'));
+  const windows = Number(arg('windows', '3'));
+  const workerCounts = arg('workers', '1,2,3').split(',').map(Number);
+  const companies = Number(arg('companies', '3'));
+  // The engine's own request rate on this machine, with no limit anywhere (`--reference false`: skip).
+  const reference = arg('reference', 'true') !== 'false';
+  const windowMs = WINDOW_SECONDS * 1000 * timeScale;
+  const perWindow = Math.round(REQUESTS_PER_WINDOW * timeScale);
+  const measuredMs = windows * windowMs;
+  const allowed = windows * perWindow;
+
+  const host = await startHost(records, companies * (workerCounts.length + (reference ? 1 : 0)), timeScale);
+  const settings = readSettings(process.env);
+  const servers = await startEphemeralServers(settings.dev, 'bcsync-bench-ceiling-');
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const client = new Client({ connection });
+  const rows: Row[] = [];
+  const mappings = mappingsFile();
+  try {
+    // Baseline: the plain client, with the windows started afresh.
+    await host.ask({ cmd: 'limits', enabled: true });
+    await host.ask({ cmd: 'take' });
+    const t = Date.now();
+    const baselineThrottled = await plainClient(host.info.bc, pageSize, measuredMs + 1000);
+    const baseline = await host.ask<Taken>({ cmd: 'take' });
+    const first = baseline.bc.admitted[0] ?? t;
+    rows.push({
+      run: 'baseline: plain client, 5 in flight, waits out each Retry-After',
+      admitted: admittedWithin(baseline.bc, first, measuredMs),
+      allowed,
+      dataverseShare: 0,
+      failed: null,
+      refused: baselineThrottled,
+      early: baseline.bc.early,
+      runSeconds: (Date.now() - t) / 1000,
+      ended: false,
+    });
+
+    const runs = [...workerCounts.map((workers) => ({ workers, unlimited: false }))];
+    if (reference) runs.unshift({ workers: 1, unlimited: true });
+    for (const [run, { workers, unlimited }] of runs.entries()) {
+      rows.push(
+        await bcsyncRun({
+          unlimited,
+          host,
+          client,
+          servers,
+          settings,
+          orgs: host.info.orgs.slice(run * companies, (run + 1) * companies),
+          workers,
+          pageSize,
+          timeScale,
+          measuredMs,
+          allowed,
+          perWindow,
+          mappings,
+        }),
+      );
+    }
+  } finally {
+    await connection.close();
+    await servers.stop();
+    await host.ask({ cmd: 'stop' });
+  }
+
+  console.log(
+    `\n${records} BC customers; ${companies} companies on one BC app registration, each with its own Dataverse ` +
+      `organization; CUSTOMER first full sync, page size ${pageSize}. Limits at the real figures with the window ` +
+      `scaled by ${timeScale}: ${perWindow} requests per ${windowMs / 1000} s per user (20 per second); ` +
+      `measured over the first ${windows} windows (${measuredMs / 1000} s) from the first BC request.\n`,
+  );
+  const table = new Table({
+    style: { head: [], border: [] },
+    head: [
+      'Run',
+      'BC requests / allowed',
+      'Share of ceiling',
+      'Busiest org',
+      'Failed records',
+      '429 answered',
+      'Sent during Retry-After',
+      'Run time',
+    ],
+  });
+  for (const r of rows) {
+    table.push([
+      r.run,
+      `${r.admitted} / ${r.allowed}`,
+      `${((r.admitted / r.allowed) * 100).toFixed(1)}%`,
+      r.failed === null ? '' : `${(r.dataverseShare * 100).toFixed(0)}%`,
+      r.failed ?? '',
+      r.refused,
+      r.early,
+      `${r.ended ? 'ended at ' : ''}${r.runSeconds.toFixed(0)} s`,
+    ]);
+  }
+  console.log(table.toString());
+  for (const r of rows) if (r.refused && r.refusedBy) console.log(`${r.run}: 429s by limit ${r.refusedBy}`);
+}
+
+async function bcsyncRun(o: {
+  host: Host;
+  client: Client;
+  servers: { temporalAddress: string; mongodbUri: string };
+  settings: Settings;
+  orgs: HostInfo['orgs'];
+  workers: number;
+  pageSize: number;
+  timeScale: number;
+  measuredMs: number;
+  allowed: number;
+  perWindow: number;
+  mappings: string;
+  /** No limit in the emulators and none in bcsync's budget: what the engine does by itself. */
+  unlimited: boolean;
+}): Promise<Row> {
+  const { host, client } = o;
+  const dbName = `bench_ceiling_${o.workers}_${randomUUID().slice(0, 6)}`;
+  const base = await connectDatabase(o.servers.mongodbUri, { dbName });
+  const taskQueue = `ceiling-${randomUUID().slice(0, 8)}`;
+  const stops: Array<() => Promise<void>> = [];
+  const secrets: Record<string, string> = {
+    [BC_SECRET_VARIABLE]: host.info.bc.clientSecret,
+    [DV_SECRET_VARIABLE]: o.orgs[0]!.clientSecret,
+  };
+  const names = o.orgs.map((_, i) => `company-${i + 1}`);
+  try {
+    // Set-up without limits (reference data; the budget's state in MongoDB starts with this run's database).
+    await host.ask({ cmd: 'limits', enabled: false });
+    const store = new CompanyStore(base.db);
+    for (const [i, org] of o.orgs.entries()) {
+      const doc: CompanyDoc = await store.add({
+        name: names[i]!,
+        bc: {
+          apiUrl: host.info.bc.url,
+          tenant: host.info.bc.tenant,
+          environment: host.info.bc.environment,
+          companyId: host.info.bc.companyId,
+          clientId: host.info.bc.clientId,
+          clientSecret: `env:${BC_SECRET_VARIABLE}`,
+          tokenUrl: host.info.bc.tokenUrl,
+        },
+        dataverse: {
+          url: org.url,
+          tenant: org.tenant,
+          clientId: org.clientId,
+          clientSecret: `env:${DV_SECRET_VARIABLE}`,
+          tokenUrl: org.tokenUrl,
+        },
+      });
+      const connectors = createConnectors(
+        companyConnectorConfig(doc, (v) => secrets[v], {
+          http: o.settings.http,
+          limits: o.settings.limits,
+        }),
+      );
+      await syncReferenceData({
+        db: await companyDatabase(base, dbName, doc._id),
+        connectors,
+        mappings: loadMappings(o.mappings),
+        integrationUserId: org.integrationUserId,
+      });
+    }
+    const perWindow = String(o.unlimited ? 1_000_000_000 : o.perWindow);
+    const env: Record<string, string> = {
+      ...secrets,
+      BCSYNC_DB_NAME: dbName,
+      // Runs ended after the measured windows stop their activities: not worth a warning each.
+      BCSYNC_LOG_LEVEL: 'error',
+      BCSYNC_MAPPINGS_FILE: o.mappings,
+      BCSYNC_BC_REQUESTS_PER_WINDOW: perWindow,
+      BCSYNC_BC_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
+      BCSYNC_DATAVERSE_REQUESTS_PER_WINDOW: perWindow,
+      BCSYNC_DATAVERSE_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
+    };
+    for (let i = 0; i < o.workers; i++)
+      stops.push(
+        await startBenchWorker({
+          temporalAddress: o.servers.temporalAddress,
+          mongodbUri: o.servers.mongodbUri,
+          taskQueue,
+          pageSize: o.pageSize,
+          env,
+        }),
+      );
+    const handles = [];
+    for (const name of names) {
+      handles.push(
+        await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
+          taskQueue,
+          workflowId: entryWorkflowId('CUSTOMER', name),
+          args: [{ entry: 'CUSTOMER', company: name, mappings: ['CUSTOMER'], startOnHold: true }],
+          typedSearchAttributes: [{ key: searchAttributeKeys.company, value: name }],
+        }),
+      );
+    }
+    await host.ask({ cmd: 'limits', enabled: !o.unlimited });
+    await host.ask({ cmd: 'take' });
+    const t = Date.now();
+    // The full syncs run until the measured windows are over (plus a margin for the start); a run that is
+    // not done by then is ended: what it did is counted, failed records included.
+    let finished = 0;
+    const runs = Promise.all(
+      handles.map((h) =>
+        h
+          .executeUpdate<RunResult, [object]>(runNowUpdate.name, { args: [{ fullSync: true }] })
+          .then(() => finished++),
+      ),
+    );
+    await Promise.race([runs, sleep(o.measuredMs + 5_000)]);
+    const runSeconds = (Date.now() - t) / 1000;
+    const taken = await host.ask<Taken>({ cmd: 'take' });
+    await Promise.all(handles.map((h) => h.terminate('benchmark finished').catch(() => undefined)));
+    await runs.catch(() => undefined);
+    let failed = 0;
+    for (const name of names) {
+      const db = await companyDatabase(base, dbName, name);
+      failed += await db.cols.syncErrors.countDocuments({});
+      for (const f of await db.cols.syncErrors.find({}).limit(2).toArray())
+        console.error(`${name}: failed: ${f.source.label}: ${f.message}`);
+    }
+    const first = taken.bc.admitted[0] ?? t;
+    const busiest = Math.max(...taken.orgs.map((r) => admittedWithin(r, first, o.measuredMs)));
+    if (finished === handles.length && runSeconds * 1000 < o.measuredMs + (first - t))
+      console.error(`warning: the runs ended before the measured windows did: raise --records`);
+    return {
+      run: o.unlimited
+        ? 'reference: bcsync, 1 worker, no limit anywhere (the engine alone on this machine)'
+        : `bcsync, ${o.workers} worker${o.workers > 1 ? 's' : ''} sharing the budget`,
+      admitted: admittedWithin(taken.bc, first, o.measuredMs),
+      allowed: o.allowed,
+      dataverseShare: busiest / o.allowed,
+      failed,
+      refused: refusedCount(taken.bc) + taken.orgs.reduce((n, r) => n + refusedCount(r), 0),
+      refusedBy: JSON.stringify({ bc: taken.bc.refused, orgs: taken.orgs.map((r) => r.refused) }),
+      early: taken.bc.early + taken.orgs.reduce((n, r) => n + r.early, 0),
+      runSeconds,
+      ended: finished < handles.length,
+    };
+  } finally {
+    for (const stop of stops) await stop();
+    for (const name of names)
+      await base.client
+        .db(`${dbName}-${name}`)
+        .dropDatabase()
+        .catch(() => undefined);
+    await base.db.dropDatabase().catch(() => undefined);
+    await base.close();
+  }
+}
+
+if (process.argv.includes('--emulator-host')) {
+  const at = process.argv.indexOf('--emulator-host');
+  const [records, orgs, timeScale] = process.argv.slice(at + 1, at + 4).map(Number);
+  hostEmulators(records!, orgs!, timeScale!).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--worker-process')) {
+  process.once('message', (job) => {
+    workerProcess(job as WorkerJob).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
