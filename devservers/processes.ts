@@ -60,12 +60,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A user to run a server as (PostgreSQL refuses to run as root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /** Starts a detached process (it outlives the CLI that started it), output to a log file. */
 export function startDetached(
   cmd: string,
   args: string[],
   logFile: string,
   env: NodeJS.ProcessEnv = {},
+  runAs?: RunAs,
 ): number {
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
@@ -73,6 +80,7 @@ export function startDetached(
     detached: true,
     stdio: ['ignore', out, out],
     env: childEnvironment(env),
+    ...runAs,
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);

@@ -1,0 +1,237 @@
+// The full Temporal server (not the CLI's dev server): `temporal-server` and `temporal-sql-tool` built
+// from the Go module proxy (go.temporal.io/server), PostgreSQL for persistence and SQL visibility, the
+// frontend behind TLS. What a self-hosted cluster runs, on one machine: the local cluster of
+// `bcsync servers up --cluster` and of the cluster system test.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onPath } from './binaryLookup';
+import { cacheDir } from './paths';
+import type { PostgresInstance } from './postgres';
+import { freePort, startDetached } from './processes';
+
+/**
+ * The newest release whose go.mod the installed Go accepts: v1.32.2 asks for go >= 1.26.10, the machines
+ * have go 1.26.8 (GOTOOLCHAIN=local), so v1.32.1.
+ */
+export const TEMPORAL_SERVER_VERSION = 'v1.32.1';
+
+export const temporalServerBinaries = {
+  server: () => join(cacheDir(), 'bin', `temporal-server-${TEMPORAL_SERVER_VERSION}`),
+  sqlTool: () => join(cacheDir(), 'bin', `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`),
+};
+
+const goEnv = () => ({
+  GOMODCACHE: join(cacheDir(), 'go', 'mod'),
+  GOCACHE: join(cacheDir(), 'go', 'build'),
+  CGO_ENABLED: '0',
+});
+
+/**
+ * Builds both binaries from the released module, as the server's Makefile does (tag
+ * disable_grpc_modules, no cgo): tens of minutes of CPU the first time, then cached.
+ */
+export function buildTemporalServer(log: (line: string) => void = console.log): void {
+  const go = onPath('go');
+  if (!go)
+    throw new Error(
+      'Go is needed to build the Temporal server for the local cluster (go.temporal.io/server from the Go module proxy): install golang',
+    );
+  const mod = `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`;
+  log(`building the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy (long the first time)...`);
+  const env = { ...process.env, ...goEnv() };
+  const dl = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: cacheDir(), env, encoding: 'utf8' });
+  const info = dl.stdout ? (JSON.parse(dl.stdout) as { Dir?: string; Error?: string }) : {};
+  if (dl.status !== 0 || !info.Dir)
+    throw new Error(`\`go mod download ${mod}\` failed: ${info.Error ?? dl.stderr ?? dl.error?.message}`);
+  // Into a scratch folder, renamed when both are there: a cut-off build leaves no half install.
+  const out = join(cacheDir(), 'bin', `.temporal-server-${TEMPORAL_SERVER_VERSION}.build`);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const build = spawnSync(
+    go,
+    ['build', '-tags', 'disable_grpc_modules', '-o', `${out}/`, './cmd/server', './cmd/tools/sql'],
+    { cwd: info.Dir, env, stdio: 'inherit' },
+  );
+  if (build.status !== 0)
+    throw new Error(`building ${mod} failed (${build.error?.message ?? `exit ${build.status}`})`);
+  renameSync(join(out, 'sql'), temporalServerBinaries.sqlTool());
+  renameSync(join(out, 'server'), temporalServerBinaries.server());
+  rmSync(out, { recursive: true, force: true });
+}
+
+function sqlTool(pg: PostgresInstance, database: string, args: string[]): void {
+  const res = spawnSync(temporalServerBinaries.sqlTool(), args, {
+    encoding: 'utf8',
+    // The password through the environment, not the command line (`ps` shows that).
+    env: {
+      ...process.env,
+      SQL_PLUGIN: 'postgres12',
+      SQL_HOST: '127.0.0.1',
+      SQL_PORT: String(pg.port),
+      SQL_USER: pg.user,
+      SQL_PASSWORD: pg.password,
+      SQL_DATABASE: database,
+    },
+  });
+  if (res.status !== 0)
+    throw new Error(`temporal-sql-tool ${args.join(' ')} (database ${database}) failed: ${res.stderr || res.stdout}`);
+}
+
+/** Creates the databases and brings their schemas to the server's version (idempotent). */
+export function setupTemporalSchemas(pg: PostgresInstance): void {
+  for (const [database, schema] of [
+    ['temporal', 'postgresql/v12/temporal'],
+    ['temporal_visibility', 'postgresql/v12/visibility'],
+  ] as const) {
+    const created = spawnSync(temporalServerBinaries.sqlTool(), ['create-database'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        SQL_PLUGIN: 'postgres12',
+        SQL_HOST: '127.0.0.1',
+        SQL_PORT: String(pg.port),
+        SQL_USER: pg.user,
+        SQL_PASSWORD: pg.password,
+        SQL_DATABASE: database,
+      },
+    });
+    if (created.status !== 0 && !/already exists/.test(created.stderr + created.stdout))
+      throw new Error(`temporal-sql-tool create-database ${database} failed: ${created.stderr || created.stdout}`);
+    sqlTool(pg, database, ['setup-schema', '-v', '0.0']);
+    sqlTool(pg, database, ['update-schema', '--schema-name', schema]);
+  }
+}
+
+export interface FrontendTls {
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  serverName: string;
+  /** Require client certificates of the same CA (mTLS); the cluster's own worker presents this one. */
+  requireClientCert?: { cert: string; key: string };
+}
+
+export interface TemporalServerPorts {
+  frontend: number;
+  frontendHttp: number;
+  history: number;
+  matching: number;
+  worker: number;
+  membership: [number, number, number, number];
+}
+
+export async function freeTemporalServerPorts(frontend?: number): Promise<TemporalServerPorts> {
+  const p = async () => freePort();
+  return {
+    frontend: frontend ?? (await p()),
+    frontendHttp: await p(),
+    history: await p(),
+    matching: await p(),
+    worker: await p(),
+    membership: [await p(), await p(), await p(), await p()],
+  };
+}
+
+/**
+ * The server's configuration (JSON is YAML): one process with all four services on loopback, history
+ * and visibility on `pg`, the frontend behind `tls`. Written 0600 (it holds the database password).
+ */
+export function writeTemporalServerConfig(
+  dir: string,
+  pg: PostgresInstance,
+  ports: TemporalServerPorts,
+  tls: FrontendTls,
+): string {
+  const datastore = (databaseName: string, maxConns: number) => ({
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `127.0.0.1:${pg.port}`,
+      connectProtocol: 'tcp',
+      user: pg.user,
+      password: pg.password,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
+  });
+  const service = (grpcPort: number, membershipPort: number, extra = {}) => ({
+    rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra },
+  });
+  const frontendClient = { serverName: tls.serverName, rootCaFiles: [tls.caCert] };
+  const dynamicConfigFile = join(dir, 'dynamicconfig.yaml');
+  writeFileSync(
+    dynamicConfigFile,
+    JSON.stringify({
+      // Registered search attributes are visible at once (as on the dev server), not after a cache refresh.
+      'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
+      'limit.maxIDLength': [{ value: 255, constraints: {} }],
+    }),
+  );
+  const config = {
+    log: { stdout: true, level: 'warn' },
+    persistence: {
+      defaultStore: 'postgres-default',
+      visibilityStore: 'postgres-visibility',
+      numHistoryShards: 4,
+      datastores: {
+        'postgres-default': datastore('temporal', 20),
+        'postgres-visibility': datastore('temporal_visibility', 4),
+      },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      tls: {
+        frontend: {
+          server: {
+            certFile: tls.serverCert,
+            keyFile: tls.serverKey,
+            requireClientAuth: tls.requireClientCert !== undefined,
+            ...(tls.requireClientCert ? { clientCaFiles: [tls.caCert] } : {}),
+          },
+          client: frontendClient,
+        },
+        // The cluster's own worker service (system workflows) is a client of the frontend too.
+        ...(tls.requireClientCert
+          ? {
+              systemWorker: {
+                certFile: tls.requireClientCert.cert,
+                keyFile: tls.requireClientCert.key,
+                client: frontendClient,
+              },
+            }
+          : {}),
+      },
+    },
+    services: {
+      frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
+      history: service(ports.history, ports.membership[1]),
+      matching: service(ports.matching, ports.membership[2]),
+      worker: service(ports.worker, ports.membership[3]),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` },
+      },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    publicClient: { hostPort: `127.0.0.1:${ports.frontend}` },
+    dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
+  };
+  const file = join(dir, 'temporal-server.yaml');
+  writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return file;
+}
+
+export function startTemporalServer(configFile: string, logFile: string): number {
+  return startDetached(
+    temporalServerBinaries.server(),
+    ['--config-file', configFile, '--allow-no-auth', 'start'],
+    logFile,
+  );
+}
