@@ -3,7 +3,17 @@
 // cluster keeps its history and its SQL visibility there, and FerretDB its documents.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isExecutable, onPath } from './binaryLookup';
 import { isAlive, startDetached, type RunAs } from './processes';
@@ -130,12 +140,17 @@ export async function waitForPostgres(pg: PostgresInstance, timeoutMs = 60_000):
     if (!isAlive(pg.pid))
       throw new Error(`PostgreSQL exited before it accepted connections; see ${pg.logFile}`);
     if (Date.now() > deadline)
-      throw new Error(`PostgreSQL did not accept connections within ${timeoutMs / 1000} s; see ${pg.logFile}`);
+      throw new Error(
+        `PostgreSQL did not accept connections within ${timeoutMs / 1000} s; see ${pg.logFile}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /** A postgres:// URL for `database` (contains the password: never print it). */
-export function postgresUrl(pg: Pick<PostgresInstance, 'user' | 'password' | 'port'>, database: string): string {
+export function postgresUrl(
+  pg: Pick<PostgresInstance, 'user' | 'password' | 'port'>,
+  database: string,
+): string {
   return `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}/${database}`;
 }

@@ -38,7 +38,9 @@ export function buildTemporalServer(log: (line: string) => void = console.log): 
       'Go is needed to build the Temporal server for the local cluster (go.temporal.io/server from the Go module proxy): install golang',
     );
   const mod = `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`;
-  log(`building the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy (long the first time)...`);
+  log(
+    `building the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy (long the first time)...`,
+  );
   const env = { ...process.env, ...goEnv() };
   const dl = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: cacheDir(), env, encoding: 'utf8' });
   const info = dl.stdout ? (JSON.parse(dl.stdout) as { Dir?: string; Error?: string }) : {};
@@ -60,8 +62,8 @@ export function buildTemporalServer(log: (line: string) => void = console.log): 
   rmSync(out, { recursive: true, force: true });
 }
 
-function sqlTool(pg: PostgresInstance, database: string, args: string[]): void {
-  const res = spawnSync(temporalServerBinaries.sqlTool(), args, {
+function sqlTool(pg: PostgresInstance, database: string, args: string[]) {
+  return spawnSync(temporalServerBinaries.sqlTool(), args, {
     encoding: 'utf8',
     // The password through the environment, not the command line (`ps` shows that).
     env: {
@@ -74,8 +76,21 @@ function sqlTool(pg: PostgresInstance, database: string, args: string[]): void {
       SQL_DATABASE: database,
     },
   });
+}
+
+function mustSqlTool(pg: PostgresInstance, database: string, args: string[]): void {
+  const res = sqlTool(pg, database, args);
   if (res.status !== 0)
-    throw new Error(`temporal-sql-tool ${args.join(' ')} (database ${database}) failed: ${res.stderr || res.stdout}`);
+    throw new Error(
+      `temporal-sql-tool ${args.join(' ')} (database ${database}) failed: ${res.stderr || res.stdout}`,
+    );
+}
+
+/** Creates `database` unless it exists. */
+export function createDatabase(pg: PostgresInstance, database: string): void {
+  const res = sqlTool(pg, database, ['create-database']);
+  if (res.status !== 0 && !/already exists/.test(`${res.stderr}${res.stdout}`))
+    throw new Error(`temporal-sql-tool create-database ${database} failed: ${res.stderr || res.stdout}`);
 }
 
 /** Creates the databases and brings their schemas to the server's version (idempotent). */
@@ -84,22 +99,9 @@ export function setupTemporalSchemas(pg: PostgresInstance): void {
     ['temporal', 'postgresql/v12/temporal'],
     ['temporal_visibility', 'postgresql/v12/visibility'],
   ] as const) {
-    const created = spawnSync(temporalServerBinaries.sqlTool(), ['create-database'], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        SQL_PLUGIN: 'postgres12',
-        SQL_HOST: '127.0.0.1',
-        SQL_PORT: String(pg.port),
-        SQL_USER: pg.user,
-        SQL_PASSWORD: pg.password,
-        SQL_DATABASE: database,
-      },
-    });
-    if (created.status !== 0 && !/already exists/.test(created.stderr + created.stdout))
-      throw new Error(`temporal-sql-tool create-database ${database} failed: ${created.stderr || created.stdout}`);
-    sqlTool(pg, database, ['setup-schema', '-v', '0.0']);
-    sqlTool(pg, database, ['update-schema', '--schema-name', schema]);
+    createDatabase(pg, database);
+    mustSqlTool(pg, database, ['setup-schema', '-v', '0.0']);
+    mustSqlTool(pg, database, ['update-schema', '--schema-name', schema]);
   }
 }
 
@@ -216,7 +218,12 @@ export function writeTemporalServerConfig(
       masterClusterName: 'active',
       currentClusterName: 'active',
       clusterInformation: {
-        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` },
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `127.0.0.1:${ports.frontend}`,
+        },
       },
     },
     dcRedirectionPolicy: { policy: 'noop' },
