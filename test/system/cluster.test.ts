@@ -1,0 +1,236 @@
+// The whole path on a production-like cluster instead of the dev servers (issue 11, item 5): the full
+// Temporal server built from go.temporal.io/server with PostgreSQL for persistence and SQL visibility,
+// its frontend behind TLS with a CA this test makes, and FerretDB on the same PostgreSQL - all started
+// by the project's own `servers up --cluster` code. The real `bcsync` binary does the rest as an operator
+// would: `setup` (which must register the BcSync* search attributes itself: nothing else does here),
+// a worker and the webhook receiver as processes, a change in BC that wakes the CUSTOMER entry, the run
+// that carries it to the CRM, then the worker killed (SIGKILL) and replaced, and the next change carried
+// by the new worker.
+//
+// Needs PostgreSQL (Debian's `postgresql`) and the server build (`npm run dev-servers:install --
+// --cluster`); .ci/run installs both. Elsewhere the test is skipped with a note unless CI or
+// BCSYNC_CLUSTER_TEST=1 asks for it, and then a missing part fails it.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { makeClusterCertificates } from '../../devservers/certificates';
+import { clusterMissing } from '../../devservers/cluster';
+import { down, up, type ServersState } from '../../devservers/devServers';
+import { freePort } from '../../devservers/processes';
+import { startEmulators, type RunningEmulators } from '../../emulators';
+import { emulatorConnectorEnv } from '../../client/emulatorConnection';
+import { searchAttributeDefinitions, type EntryStatus } from '../../common/jobQueue';
+import type { JsonRecord } from '../../activities/connectors/types';
+import { bcClient, type BcClient } from '../emulators/bcTestClient';
+
+const exec = promisify(execFile);
+const cli = join(__dirname, '..', '..', 'bin', 'bcsync.js');
+
+const missing = clusterMissing();
+const required = process.env.CI === 'true' || process.env.BCSYNC_CLUSTER_TEST === '1';
+if (missing.length > 0 && !required)
+  console.warn(`cluster system test skipped: it needs ${missing.join('; ')}`);
+const describeCluster = missing.length === 0 || required ? describe : describe.skip;
+
+interface Proc {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+describeCluster(
+  'a production-like cluster: Temporal server on PostgreSQL with TLS, FerretDB on PostgreSQL',
+  () => {
+    let dir: string;
+    let servers: ServersState;
+    let em: RunningEmulators;
+    let bc: BcClient;
+    let env: NodeJS.ProcessEnv;
+    let connection: Connection;
+    const procs: Proc[] = [];
+
+    const bcsync = async (args: string[]) => {
+      try {
+        const { stdout, stderr } = await exec(process.execPath, [cli, ...args], { env });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+
+    /** A long-running `bcsync` command (worker, webhooks) until killed; its output kept for failures. */
+    const start = (args: string[]): Proc => {
+      const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const output: string[] = [];
+      child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
+      child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+        child.once('exit', (code, signal) => resolve(signal ?? code)),
+      );
+      const proc = { child, output, exited };
+      procs.push(proc);
+      return proc;
+    };
+
+    /** Polls until `probe` gives a value; the message names what was awaited and the processes' output. */
+    async function until<T>(
+      what: string,
+      probe: () => Promise<T | undefined>,
+      timeoutMs = 90_000,
+    ): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe().catch(() => undefined);
+        if (value !== undefined) return value;
+        for (const p of procs)
+          if (p.child.exitCode !== null && p.child.signalCode === null)
+            throw new Error(`${what}: a bcsync process exited (${p.child.exitCode}):\n${p.output.join('')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}\n${procs.map((p) => p.output.join('')).join('\n---\n')}`,
+          );
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+
+    const customerStatus = async (): Promise<EntryStatus | undefined> => {
+      const r = await bcsync(['status', 'CUSTOMER', '--json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as EntryStatus) : undefined;
+    };
+
+    const accountNamed = async (name: string): Promise<JsonRecord | undefined> => {
+      const res = await fetch(`${em.dataverse.url}/_admin/records/accounts`);
+      const accounts = ((await res.json()) as { value: JsonRecord[] }).value;
+      return accounts.find((a) => a.name === name);
+    };
+
+    /** Renames a BC customer through the API, as a BC user would; BC then sends its webhook. */
+    const renameCustomer = async (from: string, to: string): Promise<void> => {
+      const found = await bc.get(`customers?$filter=displayName eq '${from}'`);
+      const customer = (found.json as { value: JsonRecord[] }).value[0]!;
+      const res = await bc.request('PATCH', `customers(${String(customer.id)})`, {
+        body: { displayName: to },
+        headers: { 'If-Match': String(customer['@odata.etag']) },
+      });
+      expect(res.status).toBe(200);
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'bcsync-cluster-'));
+      const certificates = makeClusterCertificates(join(dir, 'test-ca'));
+      servers = await up({
+        stateDir: join(dir, 'servers'),
+        cluster: true,
+        ephemeral: true,
+        temporalPort: 0,
+        mongoPort: 0,
+        certificates,
+      });
+      em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 200 });
+      bc = await bcClient(em.bc);
+      env = {
+        ...process.env,
+        ...emulatorConnectorEnv(em),
+        TEMPORAL_ADDRESS: servers.temporal.address,
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: certificates.caCert,
+        TEMPORAL_TLS_SERVER_NAME: certificates.serverName,
+        MONGODB_URI: servers.mongo.address,
+        BCSYNC_WEBHOOK_PORT: String(await freePort()),
+        BCSYNC_LOG_LEVEL: 'warn',
+      };
+      connection = await Connection.connect({
+        address: servers.temporal.address,
+        tls: {
+          serverNameOverride: certificates.serverName,
+          serverRootCACertificate: readFileSync(certificates.caCert),
+        },
+      });
+    }, 300_000);
+
+    afterAll(async () => {
+      for (const p of procs) {
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        await p.exited;
+      }
+      await connection?.close();
+      await em?.stop();
+      if (dir) {
+        await down({ stateDir: join(dir, 'servers') });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses plaintext: the frontend serves TLS only', async () => {
+      const plain = await Connection.connect({ address: servers.temporal.address, connectTimeout: '3s' })
+        .then(async (c) => {
+          try {
+            await c.workflowService.getSystemInfo({});
+            return 'answered';
+          } finally {
+            await c.close();
+          }
+        })
+        .catch(() => 'refused');
+      expect(plain).toBe('refused');
+      expect(servers.temporal.route).toBe('temporal-server');
+      expect(servers.mongo.route).toBe('ferretdb-postgresql');
+    });
+
+    it('setup registers the search attributes, a BC change wakes CUSTOMER, a killed worker is replaced', async () => {
+      const client = new Client({ connection });
+      const registered = async () =>
+        Object.keys(
+          (await connection.operatorService.listSearchAttributes({ namespace: 'default' }))
+            .customAttributes ?? {},
+        );
+      // A fresh cluster knows none of them.
+      expect(await registered()).not.toContain('BcSyncState');
+
+      const setup = await bcsync(['setup']);
+      expect({ code: setup.code, stderr: setup.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(await registered()).toEqual(
+        expect.arrayContaining(searchAttributeDefinitions.map((d) => d.name)),
+      );
+
+      const first = start(['worker']);
+      start(['webhooks', '--crm-poll-seconds', '0', '--bc-poll-seconds', '0']);
+
+      // The run that setup scheduled: the demo customers reach the CRM.
+      const firstRun = await until('the first CUSTOMER run', async () => {
+        const s = await customerStatus();
+        return s?.lastRun ? s : undefined;
+      });
+      expect(firstRun.lastRun?.outcome).toBe('Changes');
+      expect(await accountNamed('Adatum Corporation')).toBeDefined();
+      // SQL visibility on PostgreSQL answers a query on bcsync's own search attributes.
+      const listed = [];
+      for await (const wf of client.workflow.list({ query: `BcSyncMapping = 'CUSTOMER'` })) listed.push(wf);
+      expect(listed.map((w) => w.workflowId)).toEqual([expect.stringContaining('CUSTOMER')]);
+
+      // A change in BC: webhook -> `bcsync webhooks` -> signal -> run -> the account is renamed.
+      await renameCustomer('Adatum Corporation', 'Adatum Corporation (cluster 1)');
+      await until('the first rename in the CRM', () => accountNamed('Adatum Corporation (cluster 1)'));
+      const woken = await customerStatus();
+      expect(woken?.changeSignals.bc).toBeGreaterThanOrEqual(1);
+
+      // The worker dies without a goodbye; a new one takes over the same task queue.
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toBe('SIGKILL');
+      start(['worker']);
+      await renameCustomer('Adatum Corporation (cluster 1)', 'Adatum Corporation (cluster 2)');
+      const renamed = await until('the second rename in the CRM', () =>
+        accountNamed('Adatum Corporation (cluster 2)'),
+      );
+      expect(renamed).toBeDefined();
+      const after = await until('a status answered by the new worker', customerStatus);
+      expect(after.runs).toBeGreaterThan(woken!.runs);
+      expect(after.lastRun?.outcome).toBe('Changes');
+      expect(after.lastRun?.result?.modified).toBeGreaterThanOrEqual(1);
+    }, 300_000);
+  },
+);
