@@ -208,9 +208,13 @@ describeCluster(
       expect(firstRun.lastRun?.outcome).toBe('Changes');
       expect(await accountNamed('Adatum Corporation')).toBeDefined();
       // SQL visibility on PostgreSQL answers a query on bcsync's own search attributes.
-      const listed = [];
-      for await (const wf of client.workflow.list({ query: `BcSyncMapping = 'CUSTOMER'` })) listed.push(wf);
-      expect(listed.map((w) => w.workflowId)).toEqual([expect.stringContaining('CUSTOMER')]);
+      const listed = await until('the CUSTOMER entry in visibility', async () => {
+        const ids: string[] = [];
+        for await (const wf of client.workflow.list({ query: `BcSyncMapping = 'CUSTOMER'` }))
+          ids.push(wf.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      });
+      expect(listed).toEqual([expect.stringContaining('CUSTOMER')]);
 
       // A change in BC: webhook -> `bcsync webhooks` -> signal -> run -> the account is renamed.
       await renameCustomer('Adatum Corporation', 'Adatum Corporation (cluster 1)');
