@@ -74,11 +74,17 @@ const NAMESPACE = 'default';
  * Registers the `default` namespace (a new cluster has none) and waits until the frontend serves it.
  * The frontend may refuse calls for a while after its port opens (membership, namespace cache).
  */
-async function ensureNamespace(address: string, tls: ClusterTls, deadline: number): Promise<void> {
+async function ensureNamespace(
+  address: string,
+  tls: ClusterTls,
+  deadline: number,
+  server: { pid: number; logFile: string },
+): Promise<void> {
   let connection: Connection | undefined;
   let lastError: unknown;
   try {
     while (Date.now() < deadline) {
+      if (!isAlive(server.pid)) throw new Error(`the Temporal server exited; see ${server.logFile}`);
       try {
         connection ??= await Connection.connect({
           address,
@@ -170,8 +176,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     started.push(temporalPid);
     const address = `127.0.0.1:${ports.frontend}`;
     await waitForPort(ports.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
-    await ensureNamespace(address, tls, Date.now() + 120_000);
-    if (!isAlive(temporalPid)) throw new Error(`the Temporal server exited; see ${temporalLog}`);
+    await ensureNamespace(address, tls, Date.now() + 120_000, { pid: temporalPid, logFile: temporalLog });
     log(`Temporal server ${address} (TLS, server name ${certs.serverName})`);
 
     const mongoPort = opts.mongoPort || (await freePort());

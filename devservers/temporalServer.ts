@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { onPath } from './binaryLookup';
 import { cacheDir } from './paths';
 import type { PostgresInstance } from './postgres';
-import { freePort, startDetached } from './processes';
+import { freePort, freePortBetween, startDetached } from './processes';
 
 /**
  * The newest release whose go.mod the installed Go accepts: v1.32.2 asks for go >= 1.26.10, the machines
@@ -125,13 +125,15 @@ export interface TemporalServerPorts {
 
 export async function freeTemporalServerPorts(frontend?: number): Promise<TemporalServerPorts> {
   const p = async () => freePort();
+  const m = async () => freePortBetween(20000, 32767);
   return {
     frontend: frontend ?? (await p()),
     frontendHttp: await p(),
     history: await p(),
     matching: await p(),
     worker: await p(),
-    membership: [await p(), await p(), await p(), await p()],
+    // cluster_membership.rpc_port is a smallint: ports above 32767 fail the server's start.
+    membership: [await m(), await m(), await m(), await m()],
   };
 }
 
