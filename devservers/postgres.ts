@@ -12,6 +12,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -63,6 +64,19 @@ function postgresRunAs(): RunAs | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/** Every folder above `dir` lets `runAs` through; else a message naming the one that does not. */
+function assertReachable(dir: string, runAs: RunAs): void {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statSync(d);
+    const through = st.uid === runAs.uid ? 0o100 : st.gid === runAs.gid ? 0o010 : 0o001;
+    if ((st.mode & through) === 0)
+      throw new Error(
+        `PostgreSQL runs as the postgres user, which cannot enter ${d}: set BCSYNC_STATE_DIR to a folder it can reach (e.g. under /var/tmp), or \`chmod o+x ${d}\``,
+      );
+    if (d === dirname(d)) return;
+  }
+}
+
 function giveTo(runAs: RunAs | undefined, ...paths: string[]): void {
   if (runAs) for (const p of paths) chownSync(p, runAs.uid, runAs.gid);
 }
@@ -78,8 +92,11 @@ export function startPostgres(opts: { dir: string; port: number; throwAway?: boo
   const dataDir = join(opts.dir, 'data');
   const passwordFile = join(opts.dir, 'password');
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  // The postgres user must reach its folder through ours.
-  if (runAs) chmodSync(join(opts.dir, '..'), 0o711);
+  if (runAs) {
+    // The postgres user must reach its folder through ours (traverse only, no listing).
+    chmodSync(dirname(opts.dir), statSync(dirname(opts.dir)).mode | 0o111);
+    assertReachable(dirname(dirname(opts.dir)), runAs);
+  }
   giveTo(runAs, opts.dir);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     rmSync(dataDir, { recursive: true, force: true });

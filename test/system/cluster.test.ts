@@ -123,7 +123,7 @@ describeCluster(
       dir = mkdtempSync(join(tmpdir(), 'bcsync-cluster-'));
       const certificates = makeClusterCertificates(join(dir, 'test-ca'));
       servers = await up({
-        stateDir: join(dir, 'servers'),
+        stateDir: dir,
         cluster: true,
         ephemeral: true,
         temporalPort: 0,
@@ -160,7 +160,7 @@ describeCluster(
       await connection?.close();
       await em?.stop();
       if (dir) {
-        await down({ stateDir: join(dir, 'servers') });
+        await down({ stateDir: dir });
         rmSync(dir, { recursive: true, force: true });
       }
     });
