@@ -193,7 +193,12 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
       ],
       mongoLog,
       // The URL holds the password: through the environment, not the command line.
-      { FERRETDB_POSTGRESQL_URL: postgresUrl(pg, 'ferretdb') },
+      {
+        // FerretDB's default pool (50) runs dry under a worker, the webhook receiver and the CLI at once,
+        // and then every command waits, ping included (measured: the first runs of setup's 10 entries
+        // hung with 48 idle PostgreSQL sessions).
+        FERRETDB_POSTGRESQL_URL: `${postgresUrl(pg, 'ferretdb')}?pool_max_conns=200`,
+      },
     );
     started.push(mongoPid);
     await waitForPort(mongoPort, 'FerretDB (PostgreSQL)', 30_000, mongoPid, mongoLog);

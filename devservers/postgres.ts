@@ -130,7 +130,7 @@ export function startPostgres(opts: { dir: string; port: number; throwAway?: boo
   const settings = [
     'listen_addresses=127.0.0.1',
     'unix_socket_directories=',
-    'max_connections=200',
+    'max_connections=300',
     ...(opts.throwAway ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
   ];
   const pid = startDetached(
