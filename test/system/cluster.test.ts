@@ -37,6 +37,8 @@ const describeCluster = missing.length === 0 || required ? describe : describe.s
 
 interface Proc {
   child: ChildProcess;
+  /** Signals the whole process group. */
+  kill(signal: NodeJS.Signals): void;
   output: string[];
   exited: Promise<NodeJS.Signals | number | null>;
 }
@@ -64,14 +66,20 @@ describeCluster(
 
     /** A long-running `bcsync` command (worker, webhooks) until killed; its output kept for failures. */
     const start = (args: string[]): Proc => {
-      const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group: `bcsync worker` runs the worker in a child process, and a kill must take
+      // both, as a crash of the machine or container would.
+      const child = spawn(process.execPath, [cli, ...args], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       const output: string[] = [];
       child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
       child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
         child.once('exit', (code, signal) => resolve(signal ?? code)),
       );
-      const proc = { child, output, exited };
+      const proc: Proc = { child, output, exited, kill: (signal) => process.kill(-child.pid!, signal) };
       procs.push(proc);
       return proc;
     };
@@ -154,7 +162,11 @@ describeCluster(
 
     afterAll(async () => {
       for (const p of procs) {
-        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        try {
+          p.kill('SIGTERM');
+        } catch {
+          /* the group is gone */
+        }
         await p.exited;
       }
       await connection?.close();
@@ -226,8 +238,16 @@ describeCluster(
       expect(woken?.changeSignals.bc).toBeGreaterThanOrEqual(1);
 
       // The worker dies without a goodbye; a new one takes over the same task queue.
-      first.child.kill('SIGKILL');
+      first.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
+      await until('the killed worker gone', async () => {
+        try {
+          process.kill(-first.child.pid!, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      });
       start(['worker']);
       await renameCustomer('Adatum Corporation (cluster 1)', 'Adatum Corporation (cluster 2)');
       const renamed = await until('the second rename in the CRM', () =>
