@@ -20,8 +20,8 @@ export interface ClusterCertificates {
 
 export const DEFAULT_FRONTEND_SERVER_NAME = 'frontend.temporal.bcsync.test';
 
-function openssl(args: string[], cwd: string): void {
-  const bin = onPath('openssl');
+function openssl(args: string[], cwd: string, path: string): void {
+  const bin = onPath('openssl', path);
   if (!bin) throw new Error('the `openssl` command is needed to make the test CA: apt-get install openssl');
   const res = spawnSync(bin, args, { cwd, encoding: 'utf8' });
   if (res.status !== 0)
@@ -29,7 +29,7 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /** A P-256 key and a certificate for `subject`, signed by the CA in `dir`, with the given extensions. */
-function issue(dir: string, name: string, subject: string, extensions: string[]): void {
+function issue(dir: string, path: string, name: string, subject: string, extensions: string[]): void {
   openssl(
     [
       'req',
@@ -47,6 +47,7 @@ function issue(dir: string, name: string, subject: string, extensions: string[])
       subject,
     ],
     dir,
+    path,
   );
   writeFileSync(join(dir, `${name}.ext`), `${extensions.join('\n')}\n`);
   openssl(
@@ -69,6 +70,7 @@ function issue(dir: string, name: string, subject: string, extensions: string[])
       `${name}.pem`,
     ],
     dir,
+    path,
   );
   chmodSync(join(dir, `${name}.key`), 0o600);
 }
@@ -79,6 +81,8 @@ function issue(dir: string, name: string, subject: string, extensions: string[])
  */
 export function makeClusterCertificates(
   dir: string,
+  /** PATH, to find `openssl` (DevSettings.path). */
+  path: string,
   serverName = DEFAULT_FRONTEND_SERVER_NAME,
 ): ClusterCertificates {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -106,16 +110,17 @@ export function makeClusterCertificates(
       'keyUsage=critical,keyCertSign,cRLSign',
     ],
     dir,
+    path,
   );
   chmodSync(join(dir, 'ca.key'), 0o600);
-  issue(dir, 'frontend', `/O=bcsync/CN=${serverName}`, [
+  issue(dir, path, 'frontend', `/O=bcsync/CN=${serverName}`, [
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature',
     // The cluster's own services connect to the frontend with this certificate too.
     'extendedKeyUsage=serverAuth,clientAuth',
     `subjectAltName=DNS:${serverName},DNS:localhost,IP:127.0.0.1`,
   ]);
-  issue(dir, 'client', '/O=bcsync/CN=bcsync worker', [
+  issue(dir, path, 'client', '/O=bcsync/CN=bcsync worker', [
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature',
     'extendedKeyUsage=clientAuth',

@@ -10,6 +10,7 @@ import { isExecutable } from './binaryLookup';
 import { makeClusterCertificates, type ClusterCertificates } from './certificates';
 import { installFerretDb } from './install';
 import { binaries } from './paths';
+import type { DevSettings } from '../config/settings';
 import { POSTGRES_MISSING, postgresBinDir, postgresUrl, startPostgres, waitForPostgres } from './postgres';
 import { freePort, isAlive, startDetached, stopProcess, waitForPort } from './processes';
 import {
@@ -37,6 +38,8 @@ export interface ClusterRecords {
 }
 
 export interface ClusterOptions {
+  /** Folders and PATH (config/settings.ts). */
+  dev: DevSettings;
   stateDir: string;
   /** Certificates made by the caller (a test); else a CA is made under `<stateDir>/tls` once. */
   certificates?: ClusterCertificates;
@@ -52,20 +55,21 @@ export interface ClusterOptions {
 }
 
 /** What the cluster needs that is not there, with how to get it. */
-export function clusterMissing(): string[] {
+export function clusterMissing(dev: DevSettings): string[] {
+  const server = temporalServerBinaries(dev.cacheDir);
   const out: string[] = [];
-  if (!postgresBinDir()) out.push(POSTGRES_MISSING);
-  if (!isExecutable(temporalServerBinaries.server()) || !isExecutable(temporalServerBinaries.sqlTool()))
+  if (!postgresBinDir(dev.path)) out.push(POSTGRES_MISSING);
+  if (!isExecutable(server.server) || !isExecutable(server.sqlTool))
     out.push('the Temporal server: `npm run dev-servers:install -- --cluster` builds it (needs Go)');
-  if (!isExecutable(binaries.ferretdb()))
+  if (!isExecutable(binaries(dev.cacheDir).ferretdb))
     out.push('FerretDB: `npm run dev-servers:install` builds it (needs Go)');
   return out;
 }
 
-export function installCluster(log: (line: string) => void = console.log): void {
-  if (!isExecutable(temporalServerBinaries.server()) || !isExecutable(temporalServerBinaries.sqlTool()))
-    buildTemporalServer(log);
-  installFerretDb();
+export function installCluster(dev: DevSettings, log: (line: string) => void = console.log): void {
+  const server = temporalServerBinaries(dev.cacheDir);
+  if (!isExecutable(server.server) || !isExecutable(server.sqlTool)) buildTemporalServer(dev, log);
+  installFerretDb(dev);
 }
 
 const NAMESPACE = 'default';
@@ -124,8 +128,10 @@ async function ensureNamespace(
 /** Starts PostgreSQL, the Temporal server and FerretDB; stops what it started if a later step fails. */
 export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords> {
   const log = opts.log ?? (() => undefined);
-  if (opts.install && clusterMissing().length > 0) installCluster(log);
-  const missing = clusterMissing();
+  const { dev } = opts;
+  if (opts.install && clusterMissing(dev).length > 0) installCluster(dev, log);
+  const missing = clusterMissing(dev);
+  const server = temporalServerBinaries(dev.cacheDir);
   if (missing.length > 0) throw new Error(`the local Temporal cluster needs ${missing.join('; ')}`);
 
   const dir = opts.stateDir;
@@ -141,7 +147,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
           clientCert: join(dir, 'tls', 'client.pem'),
           clientKey: join(dir, 'tls', 'client.key'),
         }
-      : makeClusterCertificates(join(dir, 'tls')));
+      : makeClusterCertificates(join(dir, 'tls'), dev.path));
   const tls: ClusterTls = {
     caCert: certs.caCert,
     serverName: certs.serverName,
@@ -151,6 +157,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
   const started: number[] = [];
   try {
     const pg = startPostgres({
+      path: dev.path,
       dir: join(dir, 'postgres'),
       port: await freePort(),
       throwAway: opts.throwAway,
@@ -158,8 +165,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     started.push(pg.pid);
     await waitForPostgres(pg);
     log(`PostgreSQL on 127.0.0.1:${pg.port}`);
-    setupTemporalSchemas(pg);
-    createDatabase(pg, 'ferretdb');
+    setupTemporalSchemas(server.sqlTool, pg);
+    createDatabase(server.sqlTool, pg, 'ferretdb');
 
     const ports = await freeTemporalServerPorts(opts.temporalPort || undefined);
     const configFile = writeTemporalServerConfig(dir, pg, ports, {
@@ -172,7 +179,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
         : {}),
     });
     const temporalLog = join(dir, 'temporal-server.log');
-    const temporalPid = startTemporalServer(configFile, temporalLog);
+    const temporalPid = startTemporalServer(server.server, configFile, temporalLog);
     started.push(temporalPid);
     const address = `127.0.0.1:${ports.frontend}`;
     await waitForPort(ports.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
@@ -182,7 +189,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     const mongoPort = opts.mongoPort || (await freePort());
     const mongoLog = join(dir, 'ferretdb-postgresql.log');
     const mongoPid = startDetached(
-      binaries.ferretdb(),
+      binaries(dev.cacheDir).ferretdb,
       [
         '--handler=postgresql',
         `--listen-addr=127.0.0.1:${mongoPort}`,

@@ -28,12 +28,14 @@ export interface PostgresInstance {
   password: string;
   dataDir: string;
   logFile: string;
+  /** initdb, postgres, pg_isready. */
+  binDir: string;
 }
 
 /** The folder with initdb and postgres: PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */
-export function postgresBinDir(): string | undefined {
+export function postgresBinDir(path: string): string | undefined {
   // Through symlinks (some images link initdb and postgres alone into /usr/local/bin).
-  const initdb = onPath('initdb');
+  const initdb = onPath('initdb', path);
   if (initdb) return dirname(realpathSync(initdb));
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
@@ -85,8 +87,14 @@ function giveTo(runAs: RunAs | undefined, ...paths: string[]): void {
  * Creates the data folder on first use (initdb, UTF8, a random password kept in `<dir>/password`, 0600)
  * and starts the server on `port`. `throwAway`: no fsync (tests; a crash may lose the data).
  */
-export function startPostgres(opts: { dir: string; port: number; throwAway?: boolean }): PostgresInstance {
-  const bin = postgresBinDir();
+export function startPostgres(opts: {
+  dir: string;
+  port: number;
+  throwAway?: boolean;
+  /** PATH (DevSettings.path). */
+  path: string;
+}): PostgresInstance {
+  const bin = postgresBinDir(opts.path);
   if (!bin) throw new Error(POSTGRES_MISSING);
   const runAs = postgresRunAs();
   const dataDir = join(opts.dir, 'data');
@@ -140,12 +148,12 @@ export function startPostgres(opts: { dir: string; port: number; throwAway?: boo
     {},
     runAs,
   );
-  return { pid, port: opts.port, user: POSTGRES_USER, password, dataDir, logFile };
+  return { pid, port: opts.port, user: POSTGRES_USER, password, dataDir, logFile, binDir: bin };
 }
 
 /** Waits until the server accepts connections (its port opens before it does). */
 export async function waitForPostgres(pg: PostgresInstance, timeoutMs = 60_000): Promise<void> {
-  const bin = postgresBinDir()!;
+  const bin = pg.binDir;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = spawnSync(

@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnvironment, type DevSettings } from '../config/settings';
 import { onPath } from './binaryLookup';
-import { cacheDir } from './paths';
 import type { PostgresInstance } from './postgres';
 import { freePort, freePortBetween, startDetached } from './processes';
 
@@ -16,14 +16,14 @@ import { freePort, freePortBetween, startDetached } from './processes';
  */
 export const TEMPORAL_SERVER_VERSION = 'v1.32.1';
 
-export const temporalServerBinaries = {
-  server: () => join(cacheDir(), 'bin', `temporal-server-${TEMPORAL_SERVER_VERSION}`),
-  sqlTool: () => join(cacheDir(), 'bin', `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`),
-};
+export const temporalServerBinaries = (cacheDir: string) => ({
+  server: join(cacheDir, 'bin', `temporal-server-${TEMPORAL_SERVER_VERSION}`),
+  sqlTool: join(cacheDir, 'bin', `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`),
+});
 
-const goEnv = () => ({
-  GOMODCACHE: join(cacheDir(), 'go', 'mod'),
-  GOCACHE: join(cacheDir(), 'go', 'build'),
+const goEnv = (cacheDir: string) => ({
+  GOMODCACHE: join(cacheDir, 'go', 'mod'),
+  GOCACHE: join(cacheDir, 'go', 'build'),
   CGO_ENABLED: '0',
 });
 
@@ -31,8 +31,8 @@ const goEnv = () => ({
  * Builds both binaries from the released module, as the server's Makefile does (tag
  * disable_grpc_modules, no cgo): tens of minutes of CPU the first time, then cached.
  */
-export function buildTemporalServer(log: (line: string) => void = console.log): void {
-  const go = onPath('go');
+export function buildTemporalServer(dev: DevSettings, log: (line: string) => void = console.log): void {
+  const go = onPath('go', dev.path);
   if (!go)
     throw new Error(
       'Go is needed to build the Temporal server for the local cluster (go.temporal.io/server from the Go module proxy): install golang',
@@ -41,13 +41,14 @@ export function buildTemporalServer(log: (line: string) => void = console.log): 
   log(
     `building the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy (long the first time)...`,
   );
-  const env = { ...process.env, ...goEnv() };
-  const dl = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: cacheDir(), env, encoding: 'utf8' });
+  const env = childEnvironment(goEnv(dev.cacheDir));
+  const dl = spawnSync(go, ['mod', 'download', '-json', mod], { cwd: dev.cacheDir, env, encoding: 'utf8' });
   const info = dl.stdout ? (JSON.parse(dl.stdout) as { Dir?: string; Error?: string }) : {};
   if (dl.status !== 0 || !info.Dir)
     throw new Error(`\`go mod download ${mod}\` failed: ${info.Error ?? dl.stderr ?? dl.error?.message}`);
   // Into a scratch folder, renamed when both are there: a cut-off build leaves no half install.
-  const out = join(cacheDir(), 'bin', `.temporal-server-${TEMPORAL_SERVER_VERSION}.build`);
+  const bins = temporalServerBinaries(dev.cacheDir);
+  const out = join(dev.cacheDir, 'bin', `.temporal-server-${TEMPORAL_SERVER_VERSION}.build`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const build = spawnSync(
@@ -57,29 +58,28 @@ export function buildTemporalServer(log: (line: string) => void = console.log): 
   );
   if (build.status !== 0)
     throw new Error(`building ${mod} failed (${build.error?.message ?? `exit ${build.status}`})`);
-  renameSync(join(out, 'sql'), temporalServerBinaries.sqlTool());
-  renameSync(join(out, 'server'), temporalServerBinaries.server());
+  renameSync(join(out, 'sql'), bins.sqlTool);
+  renameSync(join(out, 'server'), bins.server);
   rmSync(out, { recursive: true, force: true });
 }
 
-function sqlTool(pg: PostgresInstance, database: string, args: string[]) {
-  return spawnSync(temporalServerBinaries.sqlTool(), args, {
+function sqlTool(tool: string, pg: PostgresInstance, database: string, args: string[]) {
+  return spawnSync(tool, args, {
     encoding: 'utf8',
     // The password through the environment, not the command line (`ps` shows that).
-    env: {
-      ...process.env,
+    env: childEnvironment({
       SQL_PLUGIN: 'postgres12',
       SQL_HOST: '127.0.0.1',
       SQL_PORT: String(pg.port),
       SQL_USER: pg.user,
       SQL_PASSWORD: pg.password,
       SQL_DATABASE: database,
-    },
+    }),
   });
 }
 
-function mustSqlTool(pg: PostgresInstance, database: string, args: string[]): void {
-  const res = sqlTool(pg, database, args);
+function mustSqlTool(tool: string, pg: PostgresInstance, database: string, args: string[]): void {
+  const res = sqlTool(tool, pg, database, args);
   if (res.status !== 0)
     throw new Error(
       `temporal-sql-tool ${args.join(' ')} (database ${database}) failed: ${res.stderr || res.stdout}`,
@@ -87,21 +87,21 @@ function mustSqlTool(pg: PostgresInstance, database: string, args: string[]): vo
 }
 
 /** Creates `database` unless it exists. */
-export function createDatabase(pg: PostgresInstance, database: string): void {
-  const res = sqlTool(pg, database, ['create-database']);
+export function createDatabase(tool: string, pg: PostgresInstance, database: string): void {
+  const res = sqlTool(tool, pg, database, ['create-database']);
   if (res.status !== 0 && !/already exists/.test(`${res.stderr}${res.stdout}`))
     throw new Error(`temporal-sql-tool create-database ${database} failed: ${res.stderr || res.stdout}`);
 }
 
 /** Creates the databases and brings their schemas to the server's version (idempotent). */
-export function setupTemporalSchemas(pg: PostgresInstance): void {
+export function setupTemporalSchemas(tool: string, pg: PostgresInstance): void {
   for (const [database, schema] of [
     ['temporal', 'postgresql/v12/temporal'],
     ['temporal_visibility', 'postgresql/v12/visibility'],
   ] as const) {
-    createDatabase(pg, database);
-    mustSqlTool(pg, database, ['setup-schema', '-v', '0.0']);
-    mustSqlTool(pg, database, ['update-schema', '--schema-name', schema]);
+    createDatabase(tool, pg, database);
+    mustSqlTool(tool, pg, database, ['setup-schema', '-v', '0.0']);
+    mustSqlTool(tool, pg, database, ['update-schema', '--schema-name', schema]);
   }
 }
 
@@ -237,10 +237,6 @@ export function writeTemporalServerConfig(
   return file;
 }
 
-export function startTemporalServer(configFile: string, logFile: string): number {
-  return startDetached(
-    temporalServerBinaries.server(),
-    ['--config-file', configFile, '--allow-no-auth', 'start'],
-    logFile,
-  );
+export function startTemporalServer(server: string, configFile: string, logFile: string): number {
+  return startDetached(server, ['--config-file', configFile, '--allow-no-auth', 'start'], logFile);
 }

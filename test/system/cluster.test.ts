@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { readSettings } from '../../config/settings';
 import { makeClusterCertificates } from '../../devservers/certificates';
 import { clusterMissing } from '../../devservers/cluster';
 import { down, up, type ServersState } from '../../devservers/devServers';
@@ -29,7 +30,8 @@ import { bcClient, type BcClient } from '../emulators/bcTestClient';
 const exec = promisify(execFile);
 const cli = join(__dirname, '..', '..', 'bin', 'bcsync.js');
 
-const missing = clusterMissing();
+const { dev } = readSettings(process.env);
+const missing = clusterMissing(dev);
 const required = process.env.CI === 'true' || process.env.BCSYNC_CLUSTER_TEST === '1';
 if (missing.length > 0 && !required)
   console.warn(`cluster system test skipped: it needs ${missing.join('; ')}`);
@@ -129,8 +131,9 @@ describeCluster(
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'bcsync-cluster-'));
-      const certificates = makeClusterCertificates(join(dir, 'test-ca'));
+      const certificates = makeClusterCertificates(join(dir, 'test-ca'), dev.path);
       servers = await up({
+        dev,
         stateDir: dir,
         cluster: true,
         ephemeral: true,
