@@ -45,6 +45,11 @@ export interface ClusterOptions {
   certificates?: ClusterCertificates;
   /** The frontend requires client certificates (mTLS). */
   requireClientCert?: boolean;
+  /**
+   * The frontend checks API keys (JWTs verified with `jwksFile`, devservers/jwtKeys.ts); `adminToken`
+   * is the key the cluster registers its namespace with.
+   */
+  auth?: { jwksFile: string; adminToken: string };
   /** 0 or unset: a free port. */
   temporalPort?: number;
   mongoPort?: number;
@@ -83,6 +88,7 @@ async function ensureNamespace(
   tls: ClusterTls,
   deadline: number,
   server: { pid: number; logFile: string },
+  apiKey?: string,
 ): Promise<void> {
   let connection: Connection | undefined;
   let lastError: unknown;
@@ -99,6 +105,7 @@ async function ensureNamespace(
               ? { clientCertPair: { crt: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) } }
               : {}),
           },
+          ...(apiKey ? { apiKey } : {}),
           connectTimeout: '5s',
         });
         await connection.workflowService
@@ -169,22 +176,36 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     createDatabase(server.sqlTool, pg, 'ferretdb');
 
     const ports = await freeTemporalServerPorts(opts.temporalPort || undefined);
-    const configFile = writeTemporalServerConfig(dir, pg, ports, {
-      caCert: certs.caCert,
-      serverCert: certs.serverCert,
-      serverKey: certs.serverKey,
-      serverName: certs.serverName,
-      ...(opts.requireClientCert
-        ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
-        : {}),
-    });
+    const configFile = writeTemporalServerConfig(
+      dir,
+      pg,
+      ports,
+      {
+        caCert: certs.caCert,
+        serverCert: certs.serverCert,
+        serverKey: certs.serverKey,
+        serverName: certs.serverName,
+        ...(opts.requireClientCert
+          ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
+          : {}),
+      },
+      opts.auth,
+    );
     const temporalLog = join(dir, 'temporal-server.log');
     const temporalPid = startTemporalServer(server.server, configFile, temporalLog);
     started.push(temporalPid);
     const address = `127.0.0.1:${ports.frontend}`;
     await waitForPort(ports.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
-    await ensureNamespace(address, tls, Date.now() + 120_000, { pid: temporalPid, logFile: temporalLog });
-    log(`Temporal server ${address} (TLS, server name ${certs.serverName})`);
+    await ensureNamespace(
+      address,
+      tls,
+      Date.now() + 120_000,
+      { pid: temporalPid, logFile: temporalLog },
+      opts.auth?.adminToken,
+    );
+    log(
+      `Temporal server ${address} (TLS${opts.requireClientCert ? ' with client certificates' : ''}${opts.auth ? ', API keys' : ''}, server name ${certs.serverName})`,
+    );
 
     const mongoPort = opts.mongoPort || (await freePort());
     const mongoLog = join(dir, 'ferretdb-postgresql.log');

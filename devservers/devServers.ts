@@ -56,6 +56,8 @@ export interface UpOptions {
   certificates?: ClusterCertificates;
   /** With `cluster`: the frontend requires client certificates (mTLS). */
   requireClientCert?: boolean;
+  /** With `cluster`: the frontend checks API keys (devservers/cluster.ts). */
+  auth?: { jwksFile: string; adminToken: string };
   log?: (line: string) => void;
 }
 
@@ -178,6 +180,7 @@ async function upCluster(dir: string, opts: UpOptions, previous?: ServersState):
     stateDir: dir,
     certificates: opts.certificates,
     requireClientCert: opts.requireClientCert,
+    auth: opts.auth,
     temporalPort: opts.temporalPort ?? opts.dev.temporalPort,
     mongoPort: opts.mongoPort ?? opts.dev.mongoPort,
     dev: opts.dev,

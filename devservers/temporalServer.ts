@@ -117,10 +117,17 @@ export interface FrontendTls {
 export interface TemporalServerPorts {
   frontend: number;
   frontendHttp: number;
+  /** The frontend of the cluster's own services (no authorization), used when `auth` is on. */
+  internalFrontend: number;
   history: number;
   matching: number;
   worker: number;
-  membership: [number, number, number, number];
+  membership: [number, number, number, number, number];
+}
+
+/** The frontend checks API keys: JWTs verified with the keys of a JWKS file (devservers/jwtKeys.ts). */
+export interface FrontendAuth {
+  jwksFile: string;
 }
 
 export async function freeTemporalServerPorts(frontend?: number): Promise<TemporalServerPorts> {
@@ -129,23 +136,28 @@ export async function freeTemporalServerPorts(frontend?: number): Promise<Tempor
   return {
     frontend: frontend ?? (await p()),
     frontendHttp: await p(),
+    internalFrontend: await p(),
     history: await p(),
     matching: await p(),
     worker: await p(),
     // cluster_membership.rpc_port is a smallint: ports above 32767 fail the server's start.
-    membership: [await m(), await m(), await m(), await m()],
+    membership: [await m(), await m(), await m(), await m(), await m()],
   };
 }
 
 /**
  * The server's configuration (JSON is YAML): one process with all four services on loopback, history
  * and visibility on `pg`, the frontend behind `tls`. Written 0600 (it holds the database password).
+ * With `auth`, the frontend authorizes every call by its API key (the default JWT claim mapper and
+ * authorizer, as the server's development-jwt.yaml), and the cluster's own worker service reaches an
+ * internal frontend instead, which does not.
  */
 export function writeTemporalServerConfig(
   dir: string,
   pg: PostgresInstance,
   ports: TemporalServerPorts,
   tls: FrontendTls,
+  auth?: FrontendAuth,
 ): string {
   const datastore = (databaseName: string, maxConns: number) => ({
     sql: {
@@ -207,9 +219,19 @@ export function writeTemporalServerConfig(
             }
           : {}),
       },
+      ...(auth
+        ? {
+            authorization: {
+              authorizer: 'default',
+              claimMapper: 'default',
+              jwtKeyProvider: { keySourceURIs: [`file://${auth.jwksFile}`], refreshInterval: '1m' },
+            },
+          }
+        : {}),
     },
     services: {
       frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
+      ...(auth ? { 'internal-frontend': service(ports.internalFrontend, ports.membership[4]) } : {}),
       history: service(ports.history, ports.membership[1]),
       matching: service(ports.matching, ports.membership[2]),
       worker: service(ports.worker, ports.membership[3]),
