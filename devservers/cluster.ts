@@ -192,7 +192,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
       opts.auth,
     );
     const temporalLog = join(dir, 'temporal-server.log');
-    const temporalPid = startTemporalServer(server.server, configFile, temporalLog);
+    const temporalPid = startTemporalServer(server.server, configFile, temporalLog, !!opts.auth);
     started.push(temporalPid);
     const address = `127.0.0.1:${ports.frontend}`;
     await waitForPort(ports.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);

@@ -12,7 +12,7 @@ export interface JwtIssuer {
   jwksFile: string;
   /**
    * A signed token for `subject` with the default claim mapper's permissions, e.g. `default:write`
-   * (namespace `default`, role writer) or `system:admin`.
+   * (namespace `default`, role writer) or `temporal-system:admin` (every namespace).
    */
   token(subject: string, permissions: string[], ttlSeconds?: number): string;
 }

@@ -208,8 +208,9 @@ export function writeTemporalServerConfig(
           },
           client: frontendClient,
         },
-        // The cluster's own worker service (system workflows) is a client of the frontend too.
-        ...(tls.requireClientCert
+        // The cluster's own worker service (system workflows) is a client of the frontend too - unless
+        // it has the internal frontend (with `auth`), which speaks plaintext on loopback.
+        ...(tls.requireClientCert && !auth
           ? {
               systemWorker: {
                 certFile: tls.requireClientCert.cert,
@@ -251,7 +252,8 @@ export function writeTemporalServerConfig(
       },
     },
     dcRedirectionPolicy: { policy: 'noop' },
-    publicClient: { hostPort: `127.0.0.1:${ports.frontend}` },
+    // With an internal frontend the server's own clients use it, and the server refuses a publicClient.
+    ...(auth ? {} : { publicClient: { hostPort: `127.0.0.1:${ports.frontend}` } }),
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
   };
   const file = join(dir, 'temporal-server.yaml');
@@ -259,6 +261,19 @@ export function writeTemporalServerConfig(
   return file;
 }
 
-export function startTemporalServer(server: string, configFile: string, logFile: string): number {
-  return startDetached(server, ['--config-file', configFile, '--allow-no-auth', 'start'], logFile);
+/** `internalFrontend`: also the internal frontend of the config (`auth`), which `start` leaves out by default. */
+export function startTemporalServer(
+  server: string,
+  configFile: string,
+  logFile: string,
+  internalFrontend = false,
+): number {
+  const services = internalFrontend
+    ? ['frontend', 'internal-frontend', 'history', 'matching', 'worker'].flatMap((s) => ['--service', s])
+    : [];
+  return startDetached(
+    server,
+    ['--config-file', configFile, '--allow-no-auth', 'start', ...services],
+    logFile,
+  );
 }

@@ -301,7 +301,7 @@ describeCluster('a cluster that requires client certificates and checks API keys
     keys = {
       admin: issuer.token('bcsync-admin', ['default:admin']),
       worker: issuer.token('bcsync-worker', ['default:write']),
-      forged: makeJwtIssuer(join(dir, 'other-jwt')).token('bcsync-admin', ['system:admin']),
+      forged: makeJwtIssuer(join(dir, 'other-jwt')).token('bcsync-admin', ['temporal-system:admin']),
     };
     servers = await up({
       dev,
@@ -312,7 +312,10 @@ describeCluster('a cluster that requires client certificates and checks API keys
       mongoPort: 0,
       certificates,
       requireClientCert: true,
-      auth: { jwksFile: issuer.jwksFile, adminToken: issuer.token('bcsync-cluster', ['system:admin']) },
+      auth: {
+        jwksFile: issuer.jwksFile,
+        adminToken: issuer.token('bcsync-cluster', ['temporal-system:admin']),
+      },
     });
     em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 200 });
     env = {
@@ -348,13 +351,16 @@ describeCluster('a cluster that requires client certificates and checks API keys
     expect(withoutCertificate.stderr).toMatch(
       /cannot reach Temporal at \S+ namespace default \(TLS, API key\)/,
     );
-    for (const key of ['', keys.forged]) {
-      const refused = await bcsync(['entries', '--json'], { TEMPORAL_API_KEY: key });
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toMatch(/unauthorized|permission denied|PermissionDenied/i);
-      // The key is never shown.
-      if (key) expect(refused.stderr).not.toContain(key);
-    }
+    // Without a key even reading the namespace's search attributes is refused.
+    const noKey = await bcsync(['setup'], { TEMPORAL_API_KEY: '' });
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.stderr).toMatch(/may not register them \(7 PERMISSION_DENIED: Request unauthorized\.\)/);
+    expect(noKey.stdout).not.toMatch(/: started/);
+    // A key signed by another key: the SDK's connection check is refused already.
+    const forged = await bcsync(['setup'], { TEMPORAL_API_KEY: keys.forged });
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toMatch(/cannot reach Temporal at \S+ namespace default \(mTLS, API key\)/);
+    expect(forged.stderr).not.toContain(keys.forged);
   });
 
   it("a namespace writer's key: setup names the administrator's command and starts nothing", async () => {
