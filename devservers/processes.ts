@@ -60,12 +60,36 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A user to run a server as (PostgreSQL refuses to run as root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * A free TCP port in [min, max] (tries random ones). For the Temporal server's membership ports, which
+ * its SQL schema keeps in a signed 16-bit column, below the system's ephemeral range.
+ */
+export async function freePortBetween(min: number, max: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${min} and ${max}`);
+}
+
 /** Starts a detached process (it outlives the CLI that started it), output to a log file. */
 export function startDetached(
   cmd: string,
   args: string[],
   logFile: string,
   env: NodeJS.ProcessEnv = {},
+  runAs?: RunAs,
 ): number {
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
@@ -73,6 +97,7 @@ export function startDetached(
     detached: true,
     stdio: ['ignore', out, out],
     env: childEnvironment(env),
+    ...runAs,
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
