@@ -104,7 +104,8 @@ test('a record changed on both sides, skipped, then fixed: `bcsync why` tells th
   expect(told).toEqual([
     // 40000 stands in the CRM demo too (a populated pair): the first sync couples it by match.
     ['toCrm', 'Coupled', null],
-    // The CRM -> BC pass of that full sync reads the row bcsync just wrote: its own write, not a change.
+    // The CRM -> BC pass reads back the account bcsync just wrote and recognises its own write by the
+    // row's version (docs/reading-changes.md).
     ['fromCrm', 'Skipped', 'notChanged'],
     ['toCrm', 'Failed', 'conflict'],
     ['fromCrm', 'Failed', 'conflict'],

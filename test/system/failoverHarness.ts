@@ -194,12 +194,14 @@ export async function killWorkerMidPass(
 
 /**
  * What a user checks after the crash: one CRM account per active BC customer (no duplicate), each customer
- * coupled exactly once to its own account, and the BC -> CRM job counting each customer once.
+ * coupled exactly once to its own account, and the run's BC -> CRM job (`jobIds`: the run's jobs; default
+ * all jobs) counting each customer once.
  */
 export async function expectEachCustomerOnce(
   stack: FailoverStack,
   customers: JsonRecord[],
   accountsBefore: JsonRecord[],
+  jobIds?: string[],
 ): Promise<void> {
   const accounts = await adminRecords(stack.em.dataverse.url, 'accounts');
   const accountsByName = new Map<string, number>();
@@ -219,7 +221,11 @@ export async function expectEachCustomerOnce(
   expect(new Set(couplings.map((c) => c.crmId)).size).toBe(couplings.length);
 
   const jobs = await stack.db.cols.jobLog
-    .find({ mapping: 'CUSTOMER', direction: 'ToIntegrationTable' })
+    .find({
+      mapping: 'CUSTOMER',
+      direction: 'ToIntegrationTable',
+      ...(jobIds ? { _id: { $in: jobIds } } : {}),
+    })
     .toArray();
   expect(jobs).toHaveLength(1);
   const [job] = jobs;

@@ -4,8 +4,13 @@
 // survivor must finish the full sync: no duplicate account, every customer coupled once, exact counts.
 // Before the re-check after a crash was batched and heartbeats were sent while a page is in flight, the
 // retry re-checked each created account with its own request and timed out at 300 ms.
+// At 300 ms the mapping's own entry is also asked to run right after the kill: it waits until the full sync
+// (its retried attempt, the same run) has finished, then runs (one run of a mapping at a time,
+// docs/one-run-per-mapping.md).
 import type { WorkflowHandle } from '@temporalio/client';
-import type { fullSynchronization } from '../../workflows';
+import { entryWorkflowId, type RunResult } from '../../common/jobQueue';
+import type { fullSynchronization, jobQueueEntry } from '../../workflows';
+import { runNowUpdate } from '../../workflows/messages';
 import type { FullSyncProgress } from '../../workflows/fullSynchronization';
 import {
   adminRecords,
@@ -18,12 +23,13 @@ import {
 
 // Sized so each case takes well under two minutes at its latency: a few seconds of pages before the kill.
 describe.each([
-  { latencyMs: 300, customers: 300, pageSize: 20 },
-  { latencyMs: 1000, customers: 160, pageSize: 20 },
-])('CRM at $latencyMs ms per request', ({ latencyMs, customers: size, pageSize }) => {
+  { latencyMs: 300, customers: 300, pageSize: 20, entryRun: true },
+  { latencyMs: 1000, customers: 160, pageSize: 20, entryRun: false },
+])('CRM at $latencyMs ms per request', ({ latencyMs, customers: size, pageSize, entryRun }) => {
   describeWithServers('a worker killed mid full sync', () => {
     let stack: FailoverStack;
     let handle: WorkflowHandle<typeof fullSynchronization> | undefined;
+    let entry: WorkflowHandle<typeof jobQueueEntry> | undefined;
 
     beforeAll(async () => {
       stack = await startFailoverStack({
@@ -36,6 +42,7 @@ describe.each([
 
     afterAll(async () => {
       await handle?.terminate('test finished').catch(() => undefined);
+      await entry?.terminate('test finished').catch(() => undefined);
       await stack?.stop();
     });
 
@@ -48,6 +55,16 @@ describe.each([
         args: [{ mappings: ['CUSTOMER'], dependsOn: {} }],
       });
       const { survivor, pagesAtKill } = await killWorkerMidPass(stack, handle, ' CUSTOMER toCrm ');
+      let entryResult: Promise<RunResult> | undefined;
+      if (entryRun) {
+        entry = await stack.client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
+          taskQueue: stack.taskQueue,
+          workflowId: entryWorkflowId('CUSTOMER', stack.taskQueue),
+          args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], startOnHold: true }],
+        });
+        entryResult = entry.executeUpdate(runNowUpdate, { args: [{}] });
+        entryResult.catch(() => undefined); // awaited below
+      }
       const progress: FullSyncProgress = await handle.result();
 
       expect(progress.results).toHaveLength(1);
@@ -61,7 +78,21 @@ describe.each([
         direction: 'FromIntegrationTable',
       });
       expect(fromCrm?.finishedAt).toBeInstanceOf(Date);
-      await expectEachCustomerOnce(stack, customers, accountsBefore);
+      await expectEachCustomerOnce(stack, customers, accountsBefore, progress.results[0]!.result!.jobIds);
+      if (entryResult) {
+        // The entry run waited for the full sync (the killed worker's lease did not lock it out for good)
+        // and found nothing left to do.
+        const ran = await entryResult;
+        expect(ran.message).toContain('Waited for FULL SYNC CUSTOMER to finish CUSTOMER first.');
+        expect(ran).toMatchObject({ inserted: 0, modified: 0, failed: 0 });
+        const fullEnd = Math.max(
+          ...(
+            await stack.db.cols.jobLog.find({ _id: { $in: progress.results[0]!.result!.jobIds } }).toArray()
+          ).map((j) => j.finishedAt!.getTime()),
+        );
+        for (const j of await stack.db.cols.jobLog.find({ _id: { $in: ran.jobIds } }).toArray())
+          expect(j.startedAt.getTime()).toBeGreaterThanOrEqual(fullEnd);
+      }
     }, 150_000);
   });
 });
