@@ -18,8 +18,10 @@ import { registerReview } from './commands/review';
 import { registerCodecServer } from './commands/codecServer';
 import { registerCompanies } from './commands/companies';
 import { companyOption } from './companySelection';
-import { CliError } from './output';
+import { CliError, terminalText } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
+import { failureReason, hasFailureType, INVALID_INPUT } from '../common/failureReason';
+import { maskSecrets } from '../common/secretMasking';
 
 export function buildProgram(base: CliContext): Command {
   const program = new Command('bcsync')
@@ -54,7 +56,27 @@ export function buildProgram(base: CliContext): Command {
   return program;
 }
 
+/** README "Commands": 0 ok, 1 failure, 2 usage error (a value the entry workflow rejected included). */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  return hasFailureType(err, INVALID_INPUT) ? 2 : 1;
+}
+
+/**
+ * A reader that stops early (`bcsync log --json | head`) closes the pipe: the rest of the output is not
+ * wanted, which is no failure of bcsync. The write errors that follow are dropped (no EPIPE stack trace)
+ * and the command ends with its own exit code.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
+
 async function run(): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   // The one place the CLI reads the environment (config/settings.ts validates it).
   await buildProgram(contextFromEnvironment(process.env)).parseAsync(process.argv);
 }
@@ -64,7 +86,8 @@ run().catch((err: unknown) => {
     // Help and version exit 0; usage errors were already printed by commander.
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  console.error(`bcsync: ${message}`);
-  process.exit(err instanceof CliError ? err.exitCode : 1);
+  // The reason, not a Temporal wrapper's "Workflow Update failed" (common/failureReason.ts); a URI in it
+  // loses its secrets, and a record name its terminal control characters.
+  console.error(`bcsync: ${terminalText(maskSecrets(failureReason(err)))}`);
+  process.exit(exitCodeOf(err));
 });

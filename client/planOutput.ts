@@ -1,7 +1,7 @@
 // How `--dry-run` shows a plan (docs/dry-run.md): one table of counts per mapping and direction, then the
 // first records of each kind; `--json` prints the plan as data.
 import { PLAN_KINDS, type MappingPlan, type PlanKind } from '../common/runPlan';
-import { printJson, printTable } from './output';
+import { printJson, printLine, printTable } from './output';
 
 const HEADINGS: Record<PlanKind, string> = {
   couple: 'Couple (match)',
@@ -36,7 +36,7 @@ export function printPlan(plan: MappingPlan[], json?: boolean): void {
         `\n${p.mapping} ${arrow(p.direction)}, ${HEADINGS[k]} (first ${samples.length} of ${p.counts[k]}):`,
       );
       for (const s of samples)
-        console.log(
+        printLine(
           `  ${s.label || s.sourceId} (${s.sourceId}${s.destId ? ` -> ${s.destId}` : ''})${s.message ? `: ${s.message}` : ''}`,
         );
     }

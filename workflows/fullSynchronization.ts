@@ -14,6 +14,7 @@ import {
   type RunResult,
 } from '../common/jobQueue';
 import { inDependencyOrder } from '../common/dependencyOrder';
+import { failureReason } from '../common/failureReason';
 
 // One-off jobs get at most 2 attempts (section 6).
 const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
@@ -71,7 +72,8 @@ export async function fullSynchronization(input: FullSyncInput): Promise<FullSyn
     } catch (err) {
       // A mapping that cannot run is reported; the ones after it still run (their records may not
       // depend on it), as BC's full sync continues with the next mapping.
-      progress.results.push({ mapping, result: null, error: (err as Error).message });
+      // The cause (the activity's own failure), not the wrapper's "Activity task failed".
+      progress.results.push({ mapping, result: null, error: failureReason(err) });
     }
     progress.done += 1;
   }

@@ -2,7 +2,6 @@
 // entry's mappings, then durably wait - the frequency, the inactivity timeout after an idle run, or the
 // rerun delay after a failed run - until the wait ends or a message changes the plan.
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -10,7 +9,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  rootCause,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -32,6 +30,7 @@ import {
   type RunResult,
 } from '../common/jobQueue';
 import { inDependencyOrder } from '../common/dependencyOrder';
+import { failureReason, INVALID_INPUT } from '../common/failureReason';
 import {
   changeNoticed,
   holdRequested,
@@ -79,17 +78,7 @@ interface ManualRunRequest {
 }
 
 function invalid(what: string, error: Parameters<typeof describeInvalidInput>[0]): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${what}: ${describeInvalidInput(error)}`, 'InvalidInput');
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) {
-    const cause = err.cause;
-    return cause instanceof ApplicationFailure && cause.type
-      ? `${cause.type}: ${cause.message}`
-      : cause.message;
-  }
-  return rootCause(err) ?? String(err);
+  return ApplicationFailure.nonRetryable(`${what}: ${describeInvalidInput(error)}`, INVALID_INPUT);
 }
 
 export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void> {
@@ -102,7 +91,7 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
   try {
     mappings = inDependencyOrder(input.mappings, input.dependsOn);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`Job queue entry ${input.entry}: ${String(err)}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(`Job queue entry ${input.entry}: ${String(err)}`, INVALID_INPUT);
   }
   const id: EntryIdentity = {
     entry: input.entry,
@@ -225,7 +214,7 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
       approved = false;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      const message = failureMessage(err);
+      const message = failureReason(err);
       apply(runFailed(s, { trigger, startedAt, message }, Date.now()));
       log.warn('Job queue entry run failed', {
         entry: id.entry,

@@ -8,13 +8,7 @@ import { startConsole, type RunningConsole } from '../console/consoleServer';
 import { CliError } from '../output';
 import { connectTemporal } from '../temporalClient';
 import { temporalUi } from '../temporalUiLinks';
-
-const portOption = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new CliError(`--port must be a port number, got "${v}"`, 2);
-  return n;
-};
+import { portNumber } from '../numericOptions';
 
 export function registerConsole(program: Command, ctx: CliContext): void {
   program
@@ -26,7 +20,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       '--host <address>',
       'address to listen on (default BCSYNC_CONSOLE_HOST or 127.0.0.1; others need the access token)',
     )
-    .option('--port <n>', 'port (default BCSYNC_CONSOLE_PORT or 8234; 0 = any free port)', portOption)
+    .option('--port <n>', 'port (default BCSYNC_CONSOLE_PORT or 8234; 0 = any free port)', portNumber)
     .action(async (opts: { host?: string; port?: number }) => {
       const settings = ctx.settings();
       // Without BC/Dataverse settings the console still shows everything; Find for Deleted, Restore and

@@ -5,13 +5,7 @@ import { startEmulators } from '../../emulators';
 import { emulatorConnectorEnv, printableEnv } from '../emulatorConnection';
 import { CliError } from '../output';
 import type { CliContext } from '../context';
-
-const number = (flag: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new CliError(`${flag} must be a number from ${min} to ${max}, got "${v}"`, 2);
-  return n;
-};
+import { decimalNumber, portNumber, wholeNumber } from '../numericOptions';
 
 export function registerEmulate(program: Command, ctx: CliContext): void {
   program
@@ -21,27 +15,23 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
     .option(
       '--records <n>',
       'sized data set: N records per main table (benchmarks)',
-      number('--records', 1, 10_000_000),
+      wholeNumber(1, 10_000_000),
     )
     .option(
       '--overlap <share>',
       'with --records: share (0..1) of the CRM accounts and contacts that stand for BC records',
-      number('--overlap', 0, 1),
+      decimalNumber(0, 1),
     )
-    .option('--bc-port <port>', 'Business Central port', number('--bc-port', 0, 65535), 7048)
-    .option('--dataverse-port <port>', 'Dataverse port', number('--dataverse-port', 0, 65535), 7049)
+    .option('--bc-port <port>', 'Business Central port', portNumber, 7048)
+    .option('--dataverse-port <port>', 'Dataverse port', portNumber, 7049)
     .option('--persist', 'keep state in .bcsync/emulators so it survives a restart')
     .option(
       '--webhook-coalesce-ms <ms>',
       'BC webhook coalescing window (BC: 30000)',
-      number('--webhook-coalesce-ms', 0, 3_600_000),
+      wholeNumber(0, 3_600_000),
       30_000,
     )
-    .option(
-      '--latency-ms <ms>',
-      'fault injection: added latency per request',
-      number('--latency-ms', 0, 60_000),
-    )
+    .option('--latency-ms <ms>', 'fault injection: added latency per request', wholeNumber(0, 60_000))
     .option(
       '--realistic-latency',
       'each request takes about as long as on the real service (docs/emulator-limits.md)',
@@ -49,24 +39,12 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
     .option(
       '--limits-time-scale <s>',
       'service protection limits: shrink the 5-minute windows and budgets by this factor (0..1, default 1)',
-      number('--limits-time-scale', 0.0001, 1),
+      decimalNumber(0.0001, 1),
     )
     .option('--no-limits', 'turn the service protection limits off (measuring the emulators only)')
-    .option(
-      '--rate-429 <r>',
-      'fault injection: share of requests answered 429 (0..1)',
-      number('--rate-429', 0, 1),
-    )
-    .option(
-      '--rate-5xx <r>',
-      'fault injection: share of requests answered 503 (0..1)',
-      number('--rate-5xx', 0, 1),
-    )
-    .option(
-      '--drop-rate <r>',
-      'fault injection: share of connections dropped (0..1)',
-      number('--drop-rate', 0, 1),
-    )
+    .option('--rate-429 <r>', 'fault injection: share of requests answered 429 (0..1)', decimalNumber(0, 1))
+    .option('--rate-5xx <r>', 'fault injection: share of requests answered 503 (0..1)', decimalNumber(0, 1))
+    .option('--drop-rate <r>', 'fault injection: share of connections dropped (0..1)', decimalNumber(0, 1))
     .action(
       async (opts: {
         seed: string;

@@ -24,13 +24,14 @@ import {
   resolveEntry,
   type EntryDefinition,
 } from '../jobQueueEntries';
-import { CliError, printJson, printTable } from '../output';
+import { CliError, printJson, printLine, printTable, terminalText } from '../output';
 import { tableTime } from '../tableTime';
 import type { CliContext } from '../context';
 import { entryQueryLinks, temporalUi } from '../temporalUiLinks';
 import { printPlan } from '../planOutput';
 import { startDryRun } from './fullSync';
 import { entryCompany } from '../companySelection';
+import { wholeNumber } from '../numericOptions';
 
 const definitions = (ctx: CliContext): EntryDefinition[] =>
   entryDefinitions(ctx.mappings(), entryCompany(ctx));
@@ -43,7 +44,7 @@ function printCounts(entry: string, r: RunResult, json?: boolean): void {
     ['Entry', 'Inserted', 'Modified', 'Deleted', 'Unchanged', 'Skipped', 'Failed', 'Coupled'],
     [[entry, r.inserted, r.modified, r.deleted, r.unchanged, r.skipped, r.failed, r.coupled]],
   );
-  if (r.message) console.log(r.message);
+  if (r.message) printLine(r.message);
   if (r.failed > 0) console.log(`${r.failed} record(s) failed: see \`bcsync errors\``);
 }
 
@@ -69,11 +70,9 @@ function printStatus(s: EntryStatus, json?: boolean): void {
     console.log(
       `last run: inserted ${r.inserted}, modified ${r.modified}, deleted ${r.deleted}, unchanged ${r.unchanged}, skipped ${r.skipped}, failed ${r.failed}`,
     );
-  if (s.holdReason) console.log(`on hold: ${s.holdReason}`);
+  if (s.holdReason) printLine(`on hold: ${s.holdReason}`);
   if (s.lastError)
-    console.log(
-      `last error (${when(s.lastError.at)}, attempt ${s.lastError.attempt}): ${s.lastError.message}`,
-    );
+    printLine(`last error (${when(s.lastError.at)}, attempt ${s.lastError.attempt}): ${s.lastError.message}`);
 }
 
 /** Seeds MongoDB with the mappings and entry settings, then starts (or updates) every entry workflow. */
@@ -231,7 +230,7 @@ export function registerEntries(program: Command, ctx: CliContext): void {
       );
       printCounts(def.entry, result, opts.json);
       if (result.guard) {
-        if (!opts.json) console.error(`bcsync: ${result.guard.message}`);
+        if (!opts.json) console.error(`bcsync: ${terminalText(result.guard.message)}`);
         process.exitCode = 1;
       }
     });
@@ -272,22 +271,14 @@ export function registerEntries(program: Command, ctx: CliContext): void {
       );
     });
 
-  const minutes = (flag: string) => (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new CliError(`${flag} must be a whole number of minutes, got "${v}"`, 2);
-    return n;
-  };
+  // The CLI checks the form; the entry workflow checks the values (its reason is printed, exit 2).
+  const minutes = wholeNumber(0, 1_000_000, 'a whole number of minutes');
   program
     .command('set <entry>')
     .description('change how often the entry runs and how long it sleeps when idle')
-    .option('--frequency <min>', 'No. of Minutes between Runs', minutes('--frequency'))
-    .option(
-      '--inactivity-timeout <min>',
-      'Inactivity Timeout Period (0 = never sleep)',
-      minutes('--inactivity-timeout'),
-    )
-    .option('--max-attempts <n>', 'Maximum No. of Attempts to Run', minutes('--max-attempts'))
+    .option('--frequency <min>', 'No. of Minutes between Runs', minutes)
+    .option('--inactivity-timeout <min>', 'Inactivity Timeout Period (0 = never sleep)', minutes)
+    .option('--max-attempts <n>', 'Maximum No. of Attempts to Run', wholeNumber(0, 1_000_000))
     .option('--crm-wake <on|off>', 'wake on CRM-side changes (off by default, as in BC)')
     .option('--json', 'machine-readable output')
     .action(

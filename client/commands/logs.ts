@@ -7,6 +7,7 @@ import { withDatabase } from '../database';
 import { CliError, printJson, printTable } from '../output';
 import { tableTime } from '../tableTime';
 import type { CliContext } from '../context';
+import { wholeNumber } from '../numericOptions';
 
 function mappingFilter(ctx: CliContext, name?: string): string | undefined {
   if (!name) return undefined;
@@ -18,12 +19,7 @@ function mappingFilter(ctx: CliContext, name?: string): string | undefined {
   return m.name;
 }
 
-const limitOption = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new CliError(`--limit must be a positive whole number, got "${v}"`, 2);
-  return n;
-};
+const limitOption = wholeNumber(1, 100_000);
 const iso = (d?: Date) => d?.toISOString() ?? null;
 const ref = (r?: RecordRef) =>
   r ? `${r.system}:${r.entity}${r.label ? ` ${r.label}` : ''}${r.id ? ` (${r.id})` : ''}` : '';

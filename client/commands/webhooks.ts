@@ -19,13 +19,16 @@ import type { CliContext } from '../context';
 import { connectTemporal } from '../temporalClient';
 import { entryCompany } from '../companySelection';
 import { CliError } from '../output';
+import { portNumber, wholeNumber } from '../numericOptions';
+
+const pollSeconds = wholeNumber(0, 24 * 3600, 'whole seconds');
 
 interface WebhooksOptions {
-  port?: string;
+  port?: number;
   host?: string;
   publicUrl?: string;
-  crmPollSeconds?: string;
-  bcPollSeconds?: string;
+  crmPollSeconds?: number;
+  bcPollSeconds?: number;
   list?: boolean;
   unsubscribe?: boolean;
   json?: boolean;
@@ -52,6 +55,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option(
       '--port <n>',
       `port of the webhook receiver (env BCSYNC_WEBHOOK_PORT, default ${DEFAULT_WEBHOOK_PORT})`,
+      portNumber,
     )
     .option('--host <address>', 'interface to listen on (env BCSYNC_WEBHOOK_HOST, default 127.0.0.1)')
     .option(
@@ -61,10 +65,12 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option(
       '--crm-poll-seconds <n>',
       `seconds between Dataverse change polls, 0 = off (env BCSYNC_CRM_POLL_SECONDS, default ${DEFAULT_CRM_POLL_SECONDS})`,
+      pollSeconds,
     )
     .option(
       '--bc-poll-seconds <n>',
       `seconds between polls of BC entity sets that have no webhooks, 0 = off (env BCSYNC_BC_POLL_SECONDS, default ${DEFAULT_BC_POLL_SECONDS})`,
+      pollSeconds,
     )
     .option('--list', 'list the stored BC webhook subscriptions and exit')
     .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")

@@ -5,7 +5,7 @@ import type { EntryStatus } from '../../common/jobQueue';
 import { withDatabase } from '../database';
 import { describeEntry, entryDefinitions, resolveEntry } from '../jobQueueEntries';
 import type { CliContext } from '../context';
-import { CliError, printJson, printTable } from '../output';
+import { CliError, printJson, printLine, printTable } from '../output';
 import { readRecordStory, type RecordStory } from '../recordStory';
 import { decisionText, directionArrow as arrow, eventText, runText } from '../recordStoryText';
 import { tableTime } from '../tableTime';
@@ -25,13 +25,14 @@ async function entryStatusOf(ctx: CliContext, entry: string): Promise<EntryStatu
 }
 
 function printStory(s: RecordStory): void {
-  console.log(
+  // Labels and messages come from BC and Dataverse: printLine escapes terminal control characters.
+  printLine(
     `${s.mapping}: BC ${s.bcId ?? '(none)'} <-> CRM ${s.crmId ?? '(none)'}${s.label ? `  "${s.label}"` : ''}`,
   );
-  console.log(`verdict: ${s.verdict}`);
+  printLine(`verdict: ${s.verdict}`);
   if (s.coupling) {
     const c = s.coupling;
-    console.log(
+    printLine(
       `coupling: ${c.state}${c.skipped ? ', SKIPPED' : ''}; BC -> CRM ${c.toCrm.lastResult ?? 'never'}, CRM -> BC ${c.fromCrm.lastResult ?? 'never'} (updated ${tableTime(c.updatedAt)})`,
     );
   } else console.log('coupling: none');

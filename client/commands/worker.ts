@@ -3,6 +3,7 @@ import { startWorker } from '../../worker/worker';
 import { listenAddress } from '../../config/settings';
 import type { CliContext } from '../context';
 import { CliError } from '../output';
+import { wholeNumber } from '../numericOptions';
 
 function address(option: string, value: string): string {
   const parsed = listenAddress.safeParse(value);
@@ -14,8 +15,10 @@ export function registerWorker(program: Command, ctx: CliContext): void {
   program
     .command('worker')
     .description('run a worker on the bcsync task queue until SIGINT/SIGTERM (start as many as you need)')
-    .option('--concurrency <n>', 'maximum concurrent activities (MongoDB pool is sized to match)', (v) =>
-      Number(v),
+    .option(
+      '--concurrency <n>',
+      'maximum concurrent activities (MongoDB pool is sized to match)',
+      wholeNumber(1, 1000),
     )
     .option(
       '--metrics <host:port>',

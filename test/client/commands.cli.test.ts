@@ -173,5 +173,5 @@ test('console: serves the entries page on loopback; a bad port is a usage error'
   expect(await ui.stop()).toBe(0);
   const bad = await bcsync(['console', '--port', 'x'], env);
   expect(bad.code).toBe(2);
-  expect(bad.stderr).toMatch(/--port must be a port number, got "x"/);
+  expect(bad.stderr).toMatch(/option '--port <n>' argument 'x' is invalid\. It must be a port number/);
 });

@@ -12,8 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { SearchAttributeType } from '@temporalio/common';
-import { msToTs } from '@temporalio/common/lib/time';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { normalizeMatchValue } from '../../activities/engine/matchCoupling';
@@ -22,7 +20,6 @@ import {
   JOB_QUEUE_TASK_QUEUE,
   LastResult,
   entryWorkflowId,
-  searchAttributeKeyList,
   searchAttributeKeys,
   type EntryStatus,
 } from '../../common/jobQueue';
@@ -33,6 +30,7 @@ import { startEngineStack, type EngineStack } from '../engine/engineHarness';
 import { emulatorWrites } from '../engine/engineTestData';
 import { assertBuilt, bcsync } from './bcsyncBinary';
 import { testSettings, withDbName } from '../support/settings';
+import { registerNamespace } from '../support/temporalNamespace';
 
 const namespace = `firstsync-${randomUUID().slice(0, 8)}`;
 let stack: EngineStack;
@@ -41,41 +39,6 @@ let connection: Connection;
 let client: Client;
 let env: Record<string, string>;
 let configDir: string;
-
-// IndexedValueType of the operator API (temporal.api.enums.v1), by the SDK's search attribute type.
-const indexedValueType: Record<SearchAttributeType, number> = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-};
-
-async function registerNamespace(): Promise<void> {
-  await connection.workflowService.registerNamespace({
-    namespace,
-    workflowExecutionRetentionPeriod: msToTs('1 day'),
-  });
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(
-      searchAttributeKeyList.map((k) => [k.name, indexedValueType[k.type]]),
-    ),
-  });
-  // A new namespace reaches the server's namespace cache within seconds.
-  for (let i = 0; ; i++) {
-    try {
-      for await (const _ of client.workflow.list({ query: `${searchAttributeKeys.state.name} = 'On Hold'` }))
-        break;
-      return;
-    } catch (err) {
-      if (i > 60) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 
 beforeAll(async () => {
   assertBuilt();
@@ -93,7 +56,7 @@ beforeAll(async () => {
   );
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   client = new Client({ connection, namespace });
-  await registerNamespace();
+  await registerNamespace(connection, namespace);
   const bundle = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
   worker = await startWorker({
     temporalAddress: process.env.TEMPORAL_ADDRESS!,

@@ -218,7 +218,9 @@ describe('bcsync emulate', () => {
   it('refuses a time scale outside 0..1 with exit code 2, naming the option', async () => {
     const run = await bcsync(['emulate', '--limits-time-scale', '2']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--limits-time-scale must be a number from 0.0001 to 1, got "2"');
+    expect(run.stderr).toContain(
+      "option '--limits-time-scale <s>' argument '2' is invalid. It must be a number from 0.0001 to 1.",
+    );
   });
 
   it('serves both emulators with the limits scaled down and realistic latency', async () => {
