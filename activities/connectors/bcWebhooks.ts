@@ -170,10 +170,14 @@ export function needsRenewal(
 }
 
 export interface ValidationAnswer {
-  status: 200;
-  headers: { 'Content-Type': 'text/plain; charset=utf-8' };
+  status: 200 | 400;
+  headers: { 'Content-Type': 'text/plain; charset=utf-8'; 'X-Content-Type-Options': 'nosniff' };
   body: string;
 }
+
+// Microsoft documents no length for the token (apis.md A: an opaque value on the query string); BC's are
+// short. 1,024 characters leaves room for any real one and keeps the receiver from reflecting bulk text.
+export const MAX_VALIDATION_TOKEN_LENGTH = 1024;
 
 /**
  * The receiver's side of the handshake: BC calls `notificationUrl?validationToken=<token>` and expects
@@ -184,7 +188,15 @@ export function answerValidation(requestUrl: string | URL): ValidationAnswer | u
   const url = typeof requestUrl === 'string' ? new URL(requestUrl, 'http://receiver.invalid') : requestUrl;
   const token = url.searchParams.get('validationToken');
   if (token === null) return undefined;
-  return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: token };
+  // The token is echoed to whoever calls: as plain text that no browser may sniff into HTML or script,
+  // and only as long as a real one (anything longer is not BC: refused, not reflected).
+  const headers = {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+  } as const;
+  if (token.length > MAX_VALIDATION_TOKEN_LENGTH)
+    return { status: 400, headers, body: 'validationToken is too long' };
+  return { status: 200, headers, body: token };
 }
 
 /** Parses a notification body; throws a ZodError naming the bad field if it is not one. */

@@ -16,7 +16,10 @@ export const DEFAULT_NOTIFICATION_PATH = '/bc/notifications';
 
 // A `collection` notification replaces more than 1,000 entries (apis.md A), so real bodies stay well
 // below this; anything larger is not BC.
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+// An oversized body is answered 413 at once and the rest read into nothing (closing the connection
+// while the caller still sends makes it see a reset, not the answer); past this much it is closed.
+const MAX_DISCARDED_BYTES = 16 * MAX_BODY_BYTES;
 
 // The receiver's own schema (validated at the boundary): every entry must carry a known change type and
 // a resource; extra properties BC may add are kept.
@@ -66,6 +69,12 @@ export interface RunningWebhookReceiver {
   close(): Promise<void>;
 }
 
+const CODES: Record<number, string> = {
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  500: 'InternalError',
+};
+
 class HttpFailure extends Error {
   constructor(
     readonly status: number,
@@ -81,15 +90,32 @@ function sameSecret(expected: Buffer, given: string | null | undefined): boolean
   return timingSafeEqual(expected, createHash('sha256').update(given).digest());
 }
 
+/** Reads the rest of the request into nothing, so the caller gets the answer instead of a reset. */
+function discardRest(req: IncomingMessage, alreadyRead: number): void {
+  let discarded = alreadyRead;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) req.destroy();
+  });
+  req.resume();
+}
+
+const tooLarge = () => new HttpFailure(413, `notification body larger than ${MAX_BODY_BYTES} bytes`);
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      discardRest(req, 0);
+      return reject(tooLarge());
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new HttpFailure(413, `notification body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        discardRest(req, size);
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
@@ -99,11 +125,18 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** BC posts notifications as JSON (apis.md A); any other media type is not BC. */
+function isJson(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json';
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
+    'X-Content-Type-Options': 'nosniff',
   });
   res.end(text);
 }
@@ -140,7 +173,23 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const expectedSecret = createHash('sha256').update(options.clientState).digest();
   const stats: ReceiverStats = { notifications: 0, rejected: 0, wakeups: 0 };
 
+  /** Every entry echoes our secret: only such a caller is told what is wrong with its notification. */
+  const authenticated = (raw: unknown): boolean => {
+    const value = (raw as { value?: unknown } | null)?.value;
+    return (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((item) =>
+        sameSecret(expectedSecret, (item as { clientState?: unknown } | null)?.clientState as string),
+      )
+    );
+  };
+
   const handleNotification = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!isJson(req)) {
+      discardRest(req, 0);
+      throw new HttpFailure(415, 'notifications are application/json');
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(await readBody(req));
@@ -150,7 +199,15 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     }
     const parsed = NotificationBody.safeParse(raw);
     if (!parsed.success) {
-      throw new HttpFailure(400, `not a Business Central notification: ${z.prettifyError(parsed.error)}`);
+      const details = z.prettifyError(parsed.error);
+      logger.warn({ remoteAddress: req.socket.remoteAddress, details }, 'webhook notification malformed');
+      // The schema's details help BC's owner, not a stranger probing the endpoint.
+      throw new HttpFailure(
+        400,
+        authenticated(raw)
+          ? `not a Business Central notification: ${details}`
+          : 'not a Business Central notification',
+      );
     }
     // A notification is trusted only if every entry echoes our secret; nothing of it is signalled otherwise.
     // (To BC itself a non-success answer deletes the subscription, apis.md A: right for a stale one.)
@@ -194,11 +251,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpFailure ? err.status : 500;
-      if (status === 500)
-        logger.error({ err: (err as Error).message }, 'webhook receiver failed on a request');
-      if (!res.headersSent)
-        send(res, status, { error: { code: 'BadRequest', message: (err as Error).message } });
+      const known = err instanceof HttpFailure;
+      if (!known) logger.error({ err: (err as Error).message }, 'webhook receiver failed on a request');
+      // Our own failures say what is wrong with the request; anything else stays in the log.
+      const status = known ? err.status : 500;
+      const message = known ? err.message : 'the receiver failed; see its log';
+      if (!res.headersSent) send(res, status, { error: { code: CODES[status] ?? 'BadRequest', message } });
       else res.end();
     });
   });

@@ -68,13 +68,19 @@ describe('connector configuration from the environment', () => {
 });
 
 describe('BC webhook receiver helpers', () => {
-  it('answers the validation handshake with the token as plain text', () => {
+  it('answers the validation handshake with the token as plain text, never sniffed, never too long', () => {
+    const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
     expect(answerValidation('/hooks/bc?validationToken=abc%20123')).toEqual({
       status: 200,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      headers,
       body: 'abc 123',
     });
     expect(answerValidation('https://receiver.example/hooks/bc')).toBeUndefined();
+    expect(answerValidation(`/hooks/bc?validationToken=${'x'.repeat(1025)}`)).toEqual({
+      status: 400,
+      headers,
+      body: 'validationToken is too long',
+    });
   });
 
   it('parses a notification and rejects a malformed one', () => {
