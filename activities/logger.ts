@@ -1,7 +1,7 @@
 // One structured logger (pino) for worker, CLI and activities. Secrets are redacted by path, so a
 // client secret or bearer token passed in an object never reaches the output; a URI or message with a
 // secret in it (a connection string in an error) is masked by common/secretMasking.ts.
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { maskSecrets } from '../common/secretMasking';
 
 export type { Logger };
@@ -21,9 +21,9 @@ export const redactedPaths = [
   'password',
 ];
 
-/** `level`: the BCSYNC_LOG_LEVEL setting (config/settings.ts). */
-export function createLogger(name: string, level: string): Logger {
-  return pino({
+/** `level`: the BCSYNC_LOG_LEVEL setting (config/settings.ts); `destination`: stdout unless given (tests). */
+export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
@@ -33,7 +33,8 @@ export function createLogger(name: string, level: string): Logger {
       },
     },
     formatters: { log: (fields) => maskedFields(fields) as Record<string, unknown> },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** String values of a log line's fields, two levels deep (`{ err: { message } }`), masked. */

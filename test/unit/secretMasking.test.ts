@@ -1,6 +1,7 @@
 // The one masking function (common/secretMasking.ts): every secret a URI can carry is masked, in a bare
 // URI and inside messages, and nothing else of the URI is lost (a person still sees which server).
 import { maskSecrets } from '../../common/secretMasking';
+import { createLogger } from '../../activities/logger';
 
 test('the password of the user info is masked, the user name and hosts stay', () => {
   expect(maskSecrets('mongodb://admin:s3cret@db.example:27017/bcsync')).toBe(
@@ -69,4 +70,18 @@ test('secrets are masked inside messages and form bodies; bearer tokens too; mas
   expect(maskSecrets('keyword=on; monkey=1; tlsCertificateKeyFile=/a.pem')).toBe(
     'keyword=on; monkey=1; tlsCertificateKeyFile=/a.pem',
   );
+});
+
+test('the logger masks URIs in its messages and fields', () => {
+  const lines: string[] = [];
+  const logger = createLogger('test', 'info', { write: (line: string) => void lines.push(line) });
+  const uri = 'mongodb://bcsync:hunter22@db:27017/?tlsCertificateKeyFilePassword=k3y-pass';
+  logger.warn({ uri, err: new Error(`cannot reach ${uri}`) }, `connecting to ${uri}`);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).not.toContain('hunter22');
+  expect(lines[0]).not.toContain('k3y-pass');
+  expect(JSON.parse(lines[0]!)).toMatchObject({
+    msg: 'connecting to mongodb://bcsync:***@db:27017/?tlsCertificateKeyFilePassword=***',
+    uri: 'mongodb://bcsync:***@db:27017/?tlsCertificateKeyFilePassword=***',
+  });
 });
