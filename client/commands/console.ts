@@ -51,9 +51,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
           throw new CliError(`console: port ${port} is in use; give --port <n> or set BCSYNC_CONSOLE_PORT`);
         throw err;
       }
-      console.log(`Console:      ${running.openUrl}`);
-      const ui = temporalUi(ctx).base;
-      if (ui) console.log(`Temporal UI:  ${ui}`);
+      // Listening before the address is printed: whoever reads it may stop us at once.
       const stop = () => {
         running
           .close()
@@ -64,6 +62,9 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      console.log(`Console:      ${running.openUrl}`);
+      const ui = temporalUi(ctx).base;
+      if (ui) console.log(`Temporal UI:  ${ui}`);
       await new Promise(() => undefined);
     });
 }

@@ -87,8 +87,7 @@ export function registerEmulate(program: Command, ctx: CliContext): void {
             dropRate: opts.dropRate ?? 0,
           },
         });
-        // Listening before anything is printed: a caller that stops us as soon as it reads the settings
-        // gets a clean stop, never the default signal action.
+        // Listening before the addresses are printed: whoever reads them may stop us at once.
         const stopped = new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

@@ -112,6 +112,8 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
             mappingsFile: ctx.settings().mappingsFile,
             logger: createLogger('wakeups', ctx.settings().logLevel),
           });
+          // Listening before the address is printed: whoever reads it may stop us at once.
+          const signalled = untilSignal();
           console.log(
             `bcsync webhooks: listening on ${service.receiver.url}, BC calls ${service.notificationUrl}; ` +
               `webhooks for ${service
@@ -121,7 +123,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
                 .join(', ')}; ` +
               `polling ${service.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s; MongoDB ${maskSecrets(mongodbUri)}. Ctrl+C stops.`,
           );
-          await untilSignal();
+          await signalled;
           await service.stop();
         } finally {
           await close();
