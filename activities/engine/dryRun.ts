@@ -17,14 +17,7 @@ import type {
   WriteOperation,
   WriteResult,
 } from '../connectors/types';
-import {
-  CouplingConflictError,
-  CouplingStore,
-  couplingKey,
-  newCoupling,
-  type CouplingDoc,
-  type CouplingWrite,
-} from '../store/couplings';
+import { CouplingStore, couplingKey, type CouplingDoc, type CouplingWrite } from '../store/couplings';
 import {
   JobLogStore,
   zeroCounters,
@@ -304,21 +297,7 @@ export class DryRunCouplingStore extends CouplingStore {
     crmId: Parameters<CouplingStore['couple']>[2],
     now = new Date(),
   ): Promise<CouplingDoc> {
-    const holder = await this.findByCrm(mapping, crmId);
-    if (holder && holder.bcId !== bcId) {
-      throw new CouplingConflictError(
-        `${mapping}: CRM record ${crmId} is already coupled to BC record ${holder.bcId}; uncouple it first`,
-      );
-    }
-    const existing = await this.findByBc(mapping, bcId);
-    if (existing?.crmId && existing.crmId !== crmId) {
-      throw new CouplingConflictError(
-        `${mapping}: BC record ${bcId} is already coupled to CRM record ${existing.crmId}; uncouple it first`,
-      );
-    }
-    const doc: CouplingDoc = existing
-      ? { ...existing, crmId, state: 'coupled', updatedAt: now }
-      : newCoupling(mapping, bcId, crmId, now);
+    const doc = await this.coupledDoc(mapping, bcId, crmId, now);
     this.written.push({ kind: 'insert', doc });
     this.put(doc);
     return doc;

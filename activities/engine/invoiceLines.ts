@@ -10,11 +10,11 @@ import type { JsonRecord, TableClient, WriteOperation } from '../connectors/type
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import type { CouplingStore } from '../store/couplings';
 import { deterministicId } from './deterministicId';
-import { orFilter } from './odataFilters';
+import { orFilters } from './odataFilters';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 const BLANK_GUID = '00000000-0000-0000-0000-000000000000';
-/** Values per `or` filter: URLs stay short. */
+/** Values per `or` filter (the filters are also cut by URL length). */
 const CHUNK = 40;
 
 /** The Dataverse product (and its default unit) an invoice line refers to. */
@@ -44,10 +44,8 @@ async function readAll(
   select: string[],
 ): Promise<JsonRecord[]> {
   const out: JsonRecord[] = [];
-  for (let i = 0; i < values.length; i += CHUNK) {
-    const filter = orFilter(field, values.slice(i, i + CHUNK), guids);
+  for (const { filter } of orFilters(field, values, { guids, maxTerms: CHUNK }))
     for await (const page of client.readPages(entity, { filter, select })) out.push(...page.records);
-  }
   return out;
 }
 

@@ -163,6 +163,21 @@ export class CouplingStore {
     crmId: CrmRecordId,
     now = new Date(),
   ): Promise<CouplingDoc> {
+    const doc = await this.coupledDoc(mapping, bcId, crmId, now);
+    await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    return doc;
+  }
+
+  /**
+   * The coupling a `couple` writes, after the one-to-one check (section 3) against what `findByCrm` and
+   * `findByBc` see (a dry run's in-memory couplings see their own writes too).
+   */
+  protected async coupledDoc(
+    mapping: MappingName,
+    bcId: BcRecordId,
+    crmId: CrmRecordId,
+    now: Date,
+  ): Promise<CouplingDoc> {
     const existingCrm = await this.findByCrm(mapping, crmId);
     if (existingCrm && existingCrm.bcId !== bcId) {
       throw new CouplingConflictError(
@@ -175,11 +190,9 @@ export class CouplingStore {
         `${mapping}: BC record ${bcId} is already coupled to CRM record ${existingBc.crmId}; uncouple it first`,
       );
     }
-    const doc: CouplingDoc = existingBc
+    return existingBc
       ? { ...existingBc, crmId, state: 'coupled', updatedAt: now }
       : newCoupling(mapping, bcId, crmId, now);
-    await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
-    return doc;
   }
 
   async uncouple(mapping: MappingName, ids: { bcId?: BcRecordId; crmId?: CrmRecordId }): Promise<boolean> {
