@@ -25,14 +25,18 @@ export function startEntryStateGauge(
     'entries',
     'Running job queue entries by state (Temporal visibility, namespace-wide)',
   );
+  // Every state is counted before any is set: a scrape never sees half of a refresh (the first one
+  // included, where the states not yet counted would be missing).
   const refresh = async () => {
+    const counts: Array<[string, number]> = [];
     for (const state of Object.values(EntryState)) {
       const { count } = await connection.workflowService.countWorkflowExecutions({
         namespace,
         query: `WorkflowType = 'jobQueueEntry' AND ExecutionStatus = 'Running' AND ${searchAttributeKeys.state.name} = '${state}'`,
       });
-      gauge.set(Number(count ?? 0), { state });
+      counts.push([state, Number(count ?? 0)]);
     }
+    for (const [state, count] of counts) gauge.set(count, { state });
   };
   const tick = () => void refresh().catch((err: unknown) => onError(err as Error));
   tick();
