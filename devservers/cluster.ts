@@ -2,7 +2,7 @@
 // servers - PostgreSQL (Debian's package), the full Temporal server on it (persistence and SQL
 // visibility) with its frontend behind TLS, and FerretDB on the same PostgreSQL. Nothing registers the
 // BcSync* search attributes here: `bcsync setup` does, as it must on any cluster.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -21,6 +21,7 @@ import {
   startTemporalServer,
   temporalServerBinaries,
   writeTemporalServerConfig,
+  type TemporalServerPorts,
 } from './temporalServer';
 
 export interface ClusterTls {
@@ -175,27 +176,44 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     setupTemporalSchemas(server.sqlTool, pg);
     createDatabase(server.sqlTool, pg, 'ferretdb');
 
-    const ports = await freeTemporalServerPorts(opts.temporalPort || undefined);
-    const configFile = writeTemporalServerConfig(
-      dir,
-      pg,
-      ports,
-      {
-        caCert: certs.caCert,
-        serverCert: certs.serverCert,
-        serverKey: certs.serverKey,
-        serverName: certs.serverName,
-        ...(opts.requireClientCert
-          ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
-          : {}),
-      },
-      opts.auth,
-    );
+    // A port of ours taken by another process between the pick and the server's bind makes the server
+    // exit at once ("address already in use"): pick new ports and start it again, a few times.
     const temporalLog = join(dir, 'temporal-server.log');
-    const temporalPid = startTemporalServer(server.server, configFile, temporalLog, !!opts.auth);
+    let ports: TemporalServerPorts | undefined;
+    let temporalPid = 0;
+    for (let attempt = 1; !ports; attempt++) {
+      const candidate = await freeTemporalServerPorts(opts.temporalPort || undefined);
+      const configFile = writeTemporalServerConfig(
+        dir,
+        pg,
+        candidate,
+        {
+          caCert: certs.caCert,
+          serverCert: certs.serverCert,
+          serverKey: certs.serverKey,
+          serverName: certs.serverName,
+          ...(opts.requireClientCert
+            ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
+            : {}),
+        },
+        opts.auth,
+      );
+      const logStart = existsSync(temporalLog) ? statSync(temporalLog).size : 0;
+      temporalPid = startTemporalServer(server.server, configFile, temporalLog, !!opts.auth);
+      try {
+        await waitForPort(candidate.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
+        ports = candidate;
+      } catch (err) {
+        const portTaken = readFileSync(temporalLog).subarray(logStart).toString().includes('address already in use');
+        if (!portTaken || attempt >= 3 || isAlive(temporalPid)) {
+          started.push(temporalPid);
+          throw err;
+        }
+        log(`Temporal server: a port was taken before it could bind it; starting again (attempt ${attempt + 1})`);
+      }
+    }
     started.push(temporalPid);
     const address = `127.0.0.1:${ports.frontend}`;
-    await waitForPort(ports.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
     await ensureNamespace(
       address,
       tls,

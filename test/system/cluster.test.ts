@@ -256,8 +256,14 @@ describeCluster(
       // A change in BC: webhook -> `bcsync webhooks` -> signal -> run -> the account is renamed.
       await renameCustomer('Adatum Corporation', 'Adatum Corporation (cluster 1)');
       await until('the first rename in the CRM', () => accountNamed('Adatum Corporation (cluster 1)'));
-      const woken = await customerStatus();
-      expect(woken?.changeSignals.bc).toBeGreaterThanOrEqual(1);
+      // The kill comes after the run that carried the change has ended: a run killed midway waits out its
+      // heartbeat timeout (2 minutes) before another worker retries it, which the failover tests cover
+      // (test/system/workerFailover*.test.ts); this one is about a replacement worker on the cluster.
+      const woken = await until('the CUSTOMER run to end', async () => {
+        const st = await customerStatus();
+        return st && st.state !== 'In Process' ? st : undefined;
+      });
+      expect(woken.changeSignals.bc).toBeGreaterThanOrEqual(1);
 
       // The worker dies without a goodbye; a new one takes over the same task queue.
       first.kill('SIGKILL');
@@ -274,10 +280,17 @@ describeCluster(
       await renameCustomer('Adatum Corporation (cluster 1)', 'Adatum Corporation (cluster 2)');
       const renamed = await until('the second rename in the CRM', () =>
         accountNamed('Adatum Corporation (cluster 2)'),
-      );
+      ).catch(async (err: Error) => {
+        // What the entry was doing, for a failure that only shows on a loaded machine.
+        const described = await client.workflow.getHandle(listed[0]!).describe();
+        throw new Error(
+          `${err.message}\nCUSTOMER entry: ${JSON.stringify(await customerStatus())}\n` +
+            `pending activities: ${JSON.stringify(described.raw.pendingActivities)}`,
+        );
+      });
       expect(renamed).toBeDefined();
       const after = await until('a status answered by the new worker', customerStatus);
-      expect(after.runs).toBeGreaterThan(woken!.runs);
+      expect(after.runs).toBeGreaterThan(woken.runs);
       expect(after.lastRun?.outcome).toBe('Changes');
       expect(after.lastRun?.result?.modified).toBeGreaterThanOrEqual(1);
     }, 300_000);
