@@ -118,6 +118,19 @@ export interface JobQueueActivities {
 
 export const JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT = '2 minutes';
 
+/** A run's counts, all zero except what `over` sets. */
+export const runResult = (over: Partial<RunResult> = {}): RunResult => ({
+  inserted: 0,
+  modified: 0,
+  deleted: 0,
+  unchanged: 0,
+  skipped: 0,
+  failed: 0,
+  coupled: 0,
+  jobIds: [],
+  ...over,
+});
+
 /** Idle = Inserted + Modified + Deleted + Failed is 0; Unchanged and Skipped do not count (section 6). */
 export function isIdleRun(result: RunResult): boolean {
   return result.inserted + result.modified + result.deleted + result.failed === 0;

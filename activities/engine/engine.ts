@@ -3,7 +3,7 @@
 // connectors. Built once per worker by `createSyncEngine(deps)`; every method is safe to retry with the
 // same run key (the passes resume from their job log checkpoints).
 import { randomUUID } from 'node:crypto';
-import type { RunEntryInput, RunResult } from '../../common/jobQueue';
+import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
 import { dependencyOrder, findMapping } from '../mappings/mappingConfig';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import { CouplingStore } from '../store/couplings';
@@ -267,18 +267,11 @@ export function createSyncEngine(deps: SyncEngineDeps, storesOverride?: PassStor
       await ensureSeeded();
       const guard = await checkBlastRadius(input, runKey);
       if (guard) {
-        return {
-          inserted: 0,
-          modified: 0,
-          deleted: 0,
-          unchanged: 0,
-          skipped: 0,
-          failed: 0,
-          coupled: 0,
+        return runResult({
           jobIds: [`${runKey}|guard|${guard.mapping}`],
           message: guard.message,
           guard,
-        };
+        });
       }
     }
     const chosen = input.mappings.map(mappingNamed);

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { RunEntryInput, RunResult } from '../../common/jobQueue';
+import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, defaultBundlePath } from '../../worker/worker';
 
@@ -26,16 +26,7 @@ async function run(): Promise<void> {
         calls += 1;
         const id = Context.current().info.workflowExecution?.workflowId ?? '';
         process.stdout.write(`call ${id} ${Date.now()}\n`);
-        return {
-          inserted: 0,
-          modified: 0,
-          deleted: 0,
-          unchanged: 0,
-          skipped: 0,
-          failed: 0,
-          coupled: 0,
-          jobIds: [],
-        };
+        return runResult();
       },
     },
   });

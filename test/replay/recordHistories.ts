@@ -22,6 +22,7 @@ import {
   searchAttributeKeyList,
   type JobQueueEntryInput,
   type RunEntryInput,
+  runResult,
   type RunResult,
 } from '../../common/jobQueue';
 import type {
@@ -50,17 +51,7 @@ const only = process.argv.slice(2);
 const temporalCli = binaries(dev.cacheDir).temporal;
 const bundlePath = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
 
-const result = (over: Partial<RunResult> = {}): RunResult => ({
-  inserted: 0,
-  modified: 0,
-  deleted: 0,
-  unchanged: 0,
-  skipped: 0,
-  failed: 0,
-  coupled: 0,
-  jobIds: [],
-  ...over,
-});
+const result = runResult;
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;

@@ -21,10 +21,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { readSettings } from '../../config/settings';
-import { makeClusterCertificates } from '../../devservers/certificates';
+import { makeClusterCertificates, type ClusterCertificates } from '../../devservers/certificates';
 import { clusterMissing } from '../../devservers/cluster';
 import { makeJwtIssuer } from '../../devservers/jwtKeys';
-import { down, up, type ServersState } from '../../devservers/devServers';
+import { down, up, type ServersState, type UpOptions } from '../../devservers/devServers';
 import { freePort } from '../../devservers/processes';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
@@ -125,6 +125,43 @@ function processes(env: () => NodeJS.ProcessEnv) {
   return { procs, bcsync, start, until, stopAll };
 }
 
+/** A cluster (servers up --cluster) in a fresh folder, the demo emulators, and the env of its bcsync commands. */
+async function startClusterWorld(
+  prefix: string,
+  options: (dir: string) => Pick<UpOptions, 'requireClientCert' | 'auth'> = () => ({}),
+): Promise<{
+  dir: string;
+  servers: ServersState;
+  em: RunningEmulators;
+  env: NodeJS.ProcessEnv;
+  ca: ClusterCertificates;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const ca = makeClusterCertificates(join(dir, 'test-ca'), dev.path);
+  const servers = await up({
+    dev,
+    stateDir: dir,
+    cluster: true,
+    ephemeral: true,
+    temporalPort: 0,
+    mongoPort: 0,
+    certificates: ca,
+    ...options(dir),
+  });
+  const em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 200 });
+  const env = {
+    ...process.env,
+    ...emulatorConnectorEnv(em),
+    TEMPORAL_ADDRESS: servers.temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca.caCert,
+    TEMPORAL_TLS_SERVER_NAME: ca.serverName,
+    MONGODB_URI: servers.mongo.address,
+    BCSYNC_LOG_LEVEL: 'warn',
+  };
+  return { dir, servers, em, env, ca };
+}
+
 describeCluster(
   'a production-like cluster: Temporal server on PostgreSQL with TLS, FerretDB on PostgreSQL',
   () => {
@@ -156,30 +193,10 @@ describeCluster(
     };
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'bcsync-cluster-'));
-      const certificates = makeClusterCertificates(join(dir, 'test-ca'), dev.path);
-      servers = await up({
-        dev,
-        stateDir: dir,
-        cluster: true,
-        ephemeral: true,
-        temporalPort: 0,
-        mongoPort: 0,
-        certificates,
-      });
-      em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 200 });
+      let certificates: ClusterCertificates;
+      ({ dir, servers, em, env, ca: certificates } = await startClusterWorld('bcsync-cluster-'));
       bc = await bcClient(em.bc);
-      env = {
-        ...process.env,
-        ...emulatorConnectorEnv(em),
-        TEMPORAL_ADDRESS: servers.temporal.address,
-        TEMPORAL_NAMESPACE: 'default',
-        TEMPORAL_TLS_SERVER_CA_CERT_PATH: certificates.caCert,
-        TEMPORAL_TLS_SERVER_NAME: certificates.serverName,
-        MONGODB_URI: servers.mongo.address,
-        BCSYNC_WEBHOOK_PORT: String(await freePort()),
-        BCSYNC_LOG_LEVEL: 'warn',
-      };
+      env.BCSYNC_WEBHOOK_PORT = String(await freePort());
       connection = await Connection.connect({
         address: servers.temporal.address,
         tls: {
@@ -306,43 +323,28 @@ describeCluster('a cluster that requires client certificates and checks API keys
   const { bcsync, start, until, stopAll } = processes(() => env);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bcsync-cluster-auth-'));
-    const certificates = makeClusterCertificates(join(dir, 'test-ca'), dev.path);
-    const issuer = makeJwtIssuer(join(dir, 'jwt'));
-    // Keys as an identity provider issues them: an administrator of namespace `default`, and the narrower
-    // key a worker needs (writer: poll, complete, start); one signed by a key the server does not trust.
-    keys = {
-      admin: issuer.token('bcsync-admin', ['default:admin']),
-      worker: issuer.token('bcsync-worker', ['default:write']),
-      forged: makeJwtIssuer(join(dir, 'other-jwt')).token('bcsync-admin', ['temporal-system:admin']),
-    };
-    servers = await up({
-      dev,
-      stateDir: dir,
-      cluster: true,
-      ephemeral: true,
-      temporalPort: 0,
-      mongoPort: 0,
-      certificates,
-      requireClientCert: true,
-      auth: {
-        jwksFile: issuer.jwksFile,
-        adminToken: issuer.token('bcsync-cluster', ['temporal-system:admin']),
-      },
-    });
-    em = await startEmulators({ bcPort: 0, dataversePort: 0, seed: 'demo', webhookCoalesceMs: 200 });
-    env = {
-      ...process.env,
-      ...emulatorConnectorEnv(em),
-      TEMPORAL_ADDRESS: servers.temporal.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certificates.caCert,
-      TEMPORAL_TLS_SERVER_NAME: certificates.serverName,
-      TEMPORAL_TLS_CLIENT_CERT_PATH: certificates.clientCert,
-      TEMPORAL_TLS_CLIENT_KEY_PATH: certificates.clientKey,
-      MONGODB_URI: servers.mongo.address,
-      BCSYNC_LOG_LEVEL: 'warn',
-    };
+    let certificates: ClusterCertificates;
+    ({
+      dir,
+      servers,
+      em,
+      env,
+      ca: certificates,
+    } = await startClusterWorld('bcsync-cluster-auth-', (d) => {
+      const issuer = makeJwtIssuer(join(d, 'jwt'));
+      // Keys as an identity provider issues them: an administrator of namespace `default`, and the
+      // narrower key a worker needs (writer: poll, complete, start); one signed by a key the server does
+      // not trust.
+      keys = {
+        admin: issuer.token('bcsync-admin', ['default:admin']),
+        worker: issuer.token('bcsync-worker', ['default:write']),
+        forged: makeJwtIssuer(join(d, 'other-jwt')).token('bcsync-admin', ['temporal-system:admin']),
+      };
+      const adminToken = issuer.token('bcsync-cluster', ['temporal-system:admin']);
+      return { requireClientCert: true, auth: { jwksFile: issuer.jwksFile, adminToken } };
+    }));
+    env.TEMPORAL_TLS_CLIENT_CERT_PATH = certificates.clientCert;
+    env.TEMPORAL_TLS_CLIENT_KEY_PATH = certificates.clientKey;
   }, 300_000);
 
   afterAll(async () => {

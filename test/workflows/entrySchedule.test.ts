@@ -5,7 +5,7 @@ import {
   entryWorkflowId,
   searchAttributeDefinitions,
 } from '../../common/jobQueue';
-import type { RunResult } from '../../common/jobQueue';
+import { runResult, type RunResult } from '../../common/jobQueue';
 import { inDependencyOrder } from '../../common/dependencyOrder';
 import {
   changeNoticed,
@@ -22,17 +22,7 @@ import {
 
 const T0 = Date.parse('2025-03-01T08:00:00Z');
 const MIN = 60_000;
-const counts = (over: Partial<RunResult> = {}): RunResult => ({
-  inserted: 0,
-  modified: 0,
-  deleted: 0,
-  unchanged: 0,
-  skipped: 0,
-  failed: 0,
-  coupled: 0,
-  jobIds: [],
-  ...over,
-});
+const counts = runResult;
 
 const afterRun = (s: EntryMachine, result: RunResult, now = T0): EntryMachine =>
   runSucceeded(runStarted(s), { trigger: 'frequency', startedAt: now, result }, now);

@@ -1,19 +1,15 @@
 // Shared pieces of the entry workflow tests: a scripted engine activity and polling of the status query.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { EntryStatus, JobQueueActivities, RunEntryInput, RunResult } from '../../common/jobQueue';
-import { statusQuery } from '../../workflows/messages';
+import {
+  runResult,
+  type EntryStatus,
+  type JobQueueActivities,
+  type RunEntryInput,
+  type RunResult,
+} from '../../common/jobQueue';
 
-export const runResult = (over: Partial<RunResult> = {}): RunResult => ({
-  inserted: 0,
-  modified: 0,
-  deleted: 0,
-  unchanged: 0,
-  skipped: 0,
-  failed: 0,
-  coupled: 0,
-  jobIds: [],
-  ...over,
-});
+export { runResult };
+import { statusQuery } from '../../workflows/messages';
 
 /** The engine's activity, answering with whatever the test sets in `next`. */
 export function scriptedEngine(
