@@ -16,6 +16,11 @@ export interface ActivityHeartbeat<T> {
   beat(details: T): void;
   /** Stops the repeats (the activity has returned or failed). */
   stop(): void;
+  /**
+   * The longest stretch between two new details - one page, from the start to the first and from the last
+   * to now included (ms): what the next run's heartbeat timeout is sized from (common/activityPace.ts).
+   */
+  slowestBeatGapMs(): number;
 }
 
 /** The interval between repeats for a heartbeat timeout (the SDK throttles what it sends as well). */
@@ -27,18 +32,27 @@ export function heartbeatInterval(heartbeatTimeoutMs: number | undefined): numbe
 export function keepHeartbeating<T>(
   ctx: Pick<Context, 'heartbeat' | 'info'>,
   initial: T,
+  clock: () => number = () => performance.now(),
 ): ActivityHeartbeat<T> {
   let latest = initial;
+  let lastBeatAt = clock();
+  let slowest = 0;
   ctx.heartbeat(latest);
   const timer = setInterval(() => ctx.heartbeat(latest), heartbeatInterval(ctx.info.heartbeatTimeoutMs));
   timer.unref();
   return {
     beat(details) {
       latest = details;
+      const now = clock();
+      slowest = Math.max(slowest, now - lastBeatAt);
+      lastBeatAt = now;
       ctx.heartbeat(details);
     },
     stop() {
       clearInterval(timer);
+    },
+    slowestBeatGapMs() {
+      return Math.round(Math.max(slowest, clock() - lastBeatAt));
     },
   };
 }

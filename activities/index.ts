@@ -27,6 +27,8 @@ export interface ActivityDeps {
   engine?: Partial<Omit<SyncActivityDeps, 'db' | 'bc' | 'crm'>>;
   /** bcsync's metrics on the worker's Prometheus endpoint (activities/metrics.ts). */
   metrics?: SyncMetrics;
+  /** Floor of the sync activity's heartbeat timeout (setting BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS). */
+  heartbeatMinimumMs?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
       mappings,
       integrationUserId,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.heartbeatMinimumMs ? { heartbeatMinimumMs: deps.heartbeatMinimumMs } : {}),
     });
   };
   return {

@@ -10,6 +10,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError } from 'mongodb';
 import { z } from 'zod';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type RunPace } from '../common/activityPace';
 import { EntryKind, type JobQueueActivities, type RunEntryInput, type RunResult } from '../common/jobQueue';
 import { isApiError, toApplicationFailure } from './connectors';
 import { createSyncEngine, EngineConfigError } from './engine/engine';
@@ -21,6 +22,8 @@ import type { SyncMetrics } from './metrics';
 
 export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal' | 'metrics'> & {
   metrics?: Pick<SyncMetrics, 'passFinished' | 'runFinished'>;
+  /** The floor of the heartbeat timeout the workflow sizes from the pace (BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS). */
+  heartbeatMinimumMs?: number;
 };
 
 const RunEntryInputSchema = z.object({
@@ -92,7 +95,12 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
       try {
         const result = await engine.runEntry(input, runKey);
         deps.metrics?.runFinished(input.entry, 'succeeded', Date.now() - startedAt);
-        return result;
+        // A page is what lies between two checkpoint heartbeats (common/activityPace.ts).
+        const pace: RunPace = {
+          slowestPageMs: heartbeat.slowestBeatGapMs(),
+          heartbeatMinimumMs: deps.heartbeatMinimumMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        };
+        return { ...result, pace };
       } catch (err) {
         deps.metrics?.runFinished(input.entry, 'failed', Date.now() - startedAt);
         throw classifyFailure(err, input.entry);

@@ -4,6 +4,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { z } from 'zod';
+import type { RunPace } from './activityPace';
 import type { BlastRadiusStop, MappingPlan } from './runPlan';
 
 /** The one task queue every bcsync worker polls (workflows and activities). */
@@ -104,6 +105,8 @@ export interface RunResult {
   plan?: MappingPlan[];
   /** The blast-radius guard stopped the run before it wrote anything. */
   guard?: BlastRadiusStop;
+  /** How long its pages took: the workflow sizes the next run's heartbeat timeout from it. */
+  pace?: RunPace;
 }
 
 export interface JobQueueActivities {
@@ -111,11 +114,13 @@ export interface JobQueueActivities {
    * Runs the entry's mappings once. Per-record failures are counted in `failed`, never thrown (rule 6).
    * Throws (ApplicationFailure) only when the run itself fails, e.g. BC or Dataverse unreachable; use
    * `ApplicationFailure.nonRetryable(msg, 'BadConfig')` for errors a retry cannot fix.
-   * Must heartbeat at least every `JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT`.
+   * Must heartbeat at least every `JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT` on a first run, then as often as
+   * the heartbeat timeout sized from the reported pace asks (common/activityPace.ts).
    */
   runJobQueueEntry(input: RunEntryInput): Promise<RunResult>;
 }
 
+/** The first run's heartbeat timeout (= DEFAULT_HEARTBEAT_TIMEOUT_MS); later runs' are sized from pace. */
 export const JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT = '2 minutes';
 
 /** A run's counts, all zero except what `over` sets. */

@@ -15,6 +15,7 @@ import {
   type ConnectorConfig,
   type HttpConfig,
 } from '../activities/connectors/connectorConfig';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../common/activityPace';
 import { CODEC_KEYS_FILE_HINT, CODEC_KEYS_HINT, readCodecKeys, type CodecKey } from './codecKeys';
 import { EnvReader, type Env } from './envReader';
 import { readTemporalSettings, TEMPORAL_SETTING_HINTS, type TemporalSettings } from './temporalSettings';
@@ -44,6 +45,8 @@ export const SETTING_HINTS: Readonly<Record<string, string>> = {
   BCSYNC_WORKER_ACTIVITY_CONCURRENCY: 'a whole number of concurrent activities, at least 1 (default 20)',
   BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: 'a whole number of workflows kept in the sticky cache (default 100)',
   BCSYNC_WORKER_HEAP_MB: "a whole number of MB, at least 64, or 0 for V8's own default (default 512)",
+  BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS:
+    'whole seconds, at least 1: the least heartbeat timeout of a sync run (default 120)',
   BCSYNC_STATE_DIR: 'a directory for dev server data and logs (default <project>/.bcsync)',
   BCSYNC_CACHE_DIR: 'a directory for dev server binaries (default ~/.cache/bcsync)',
   BCSYNC_TEMPORAL_PORT: 'a TCP port 1-65535 (default 7233)',
@@ -142,6 +145,8 @@ export interface Settings {
     activityConcurrency: number;
     maxCachedWorkflows: number;
     heapMb: number;
+    /** Floor of a sync run's heartbeat timeout, which is sized from page times (common/activityPace.ts). */
+    heartbeatMinimumSeconds: number;
     /** `host:port` of the Prometheus exporter (worker/runtime.ts); none when undefined. */
     metricsAddress?: string;
     /** `host:port` of GET /health (worker/health.ts); none when undefined. */
@@ -217,6 +222,11 @@ export function readSettings(env: Env): Settings {
       activityConcurrency: r.optional('BCSYNC_WORKER_ACTIVITY_CONCURRENCY', whole(1), 20),
       maxCachedWorkflows: r.optional('BCSYNC_WORKER_MAX_CACHED_WORKFLOWS', whole(0), 100),
       heapMb,
+      heartbeatMinimumSeconds: r.optional(
+        'BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS',
+        whole(1, 3600),
+        DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000,
+      ),
       metricsAddress: r.optional('BCSYNC_METRICS_ADDRESS', listenAddress, undefined),
       healthAddress: r.optional('BCSYNC_HEALTH_ADDRESS', listenAddress, undefined),
     },

@@ -93,6 +93,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     activities: createActivities({
       database,
       settings: s,
+      heartbeatMinimumMs: s.worker.heartbeatMinimumSeconds * 1000,
       ...settings.activities,
       ...(meter ? { metrics: createSyncMetrics(meter) } : {}),
     }),

@@ -15,6 +15,7 @@ import {
   type ScheduleChange,
   type WaitKind,
 } from '../common/jobQueue';
+import { withPace, type RunPace } from '../common/activityPace';
 
 /** The whole state of an entry; plain JSON so continue-as-new can carry it. Times are epoch ms. */
 export interface EntryMachine {
@@ -38,6 +39,8 @@ export interface EntryMachine {
   generation: number;
   /** Why the entry is On Hold when a rule (not a user) put it there: the blast-radius guard. */
   holdReason?: string | null;
+  /** How long the pages of the last runs took: the next run's heartbeat timeout (common/activityPace.ts). */
+  recentPaces?: RunPace[];
 }
 
 /** BC moves a woken entry only when its next run is more than 60 s away (section 6). */
@@ -120,6 +123,7 @@ export function runSucceeded(
   // A successful run resets the attempt count; record failures never fail the entry (section 6).
   const done: EntryMachine = {
     ...s,
+    ...pacedBy(s, run.result),
     attempts: 0,
     runs: s.runs + 1,
     lastRun,
@@ -223,6 +227,11 @@ export function changeNoticed(
  * The blast-radius guard stopped the run before it wrote anything: On Hold with the reason, until a user
  * approves (docs/blast-radius-guard.md). Not a failed attempt, not an idle run.
  */
+/** The recent paces with this run's; untouched (absent) when the result has none - an older worker's. */
+function pacedBy(s: EntryMachine, result: RunResult): Pick<EntryMachine, 'recentPaces'> {
+  return result.pace ? { recentPaces: withPace(s.recentPaces ?? [], result.pace) } : {};
+}
+
 export function runStoppedByGuard(
   s: EntryMachine,
   run: { trigger: LastRun['trigger']; startedAt: number; result: RunResult; reason: string },

@@ -4,24 +4,21 @@
 import {
   ApplicationFailure,
   defineQuery,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
+  type ActivityOptions,
 } from '@temporalio/workflow';
-import {
-  JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
-  type JobQueueActivities,
-  type RunResult,
-} from '../common/jobQueue';
+import { withPace, type RunPace } from '../common/activityPace';
+import type { RunResult } from '../common/jobQueue';
 import { inDependencyOrder } from '../common/dependencyOrder';
 import { failureReason } from '../common/failureReason';
+import { runJobQueueEntry } from './syncActivity';
 
-// One-off jobs get at most 2 attempts (section 6).
-const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
+// One-off jobs get at most 2 attempts (section 6). The heartbeat timeout: syncActivity.ts.
+const activityOptions: ActivityOptions = {
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { maximumAttempts: 2, initialInterval: '30 seconds', nonRetryableErrorTypes: ['BadConfig'] },
-});
+};
 
 export interface FullSyncInput {
   mappings: string[];
@@ -56,11 +53,13 @@ export async function fullSynchronization(input: FullSyncInput): Promise<FullSyn
   }
   const progress: FullSyncProgress = { total: order.length, done: 0, current: null, results: [] };
   setHandler(fullSyncProgressQuery, () => progress);
+  // How long the pages of the mappings before took: the next mapping's heartbeat timeout.
+  let paces: RunPace[] = [];
   for (const mapping of order) {
     progress.current = mapping;
     setCurrentDetails(`Full synchronization: **${mapping}** (${progress.done + 1} of ${progress.total})`);
     try {
-      const result = await runJobQueueEntry({
+      const result = await runJobQueueEntry(activityOptions, paces, {
         entry: `FULL SYNC ${mapping}`,
         ...(input.company ? { company: input.company } : {}),
         mappings: [mapping],
@@ -68,6 +67,7 @@ export async function fullSynchronization(input: FullSyncInput): Promise<FullSyn
         fullSync: true,
         ...(input.force ? { force: true } : {}),
       });
+      paces = withPace(paces, result.pace);
       progress.results.push({ mapping, result, error: result.guard ? result.guard.message : null });
     } catch (err) {
       // A mapping that cannot run is reported; the ones after it still run (their records may not

@@ -8,24 +8,22 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
 import {
   ChangeNotice,
   DEFAULT_ENTRY_SCHEDULE,
   EntryState,
-  JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   JobQueueEntryInput,
   RunNowRequest,
   ScheduleChange,
   describeInvalidInput,
   mergeSchedule,
-  type JobQueueActivities,
   type LastRun,
   type RunResult,
 } from '../common/jobQueue';
@@ -43,6 +41,7 @@ import {
   scheduleChanged,
   type EntryMachine,
 } from './entrySchedule';
+import { runJobQueueEntry } from './syncActivity';
 import { currentDetails, searchAttributeValues, toEntryStatus, type EntryIdentity } from './entryStatusView';
 import {
   approveUpdate,
@@ -57,9 +56,9 @@ import {
 
 // Activity retries cover only short transient errors inside one run (a dropped connection); whether and
 // when a failed run is tried again is the entry's own Rerun Delay / Maximum No. of Attempts (section 6).
-const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
+// The heartbeat timeout is sized from the pace of the recent runs (syncActivity.ts).
+const activityOptions: ActivityOptions = {
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
@@ -67,7 +66,7 @@ const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
     maximumAttempts: 3,
     nonRetryableErrorTypes: ['BadConfig'],
   },
-});
+};
 
 /** A `runNow` caller waiting for the next run to finish. */
 interface ManualRunRequest {
@@ -202,7 +201,7 @@ export async function jobQueueEntry(rawInput: JobQueueEntryInput): Promise<void>
     apply(runStarted(s));
     let result: RunResult;
     try {
-      result = await runJobQueueEntry({
+      result = await runJobQueueEntry(activityOptions, s.recentPaces ?? [], {
         entry: id.entry,
         // Only when set: the default company's activity input stays what it always was.
         ...(id.company ? { company: id.company } : {}),

@@ -31,6 +31,7 @@ import type {
   WriteResult,
 } from './types';
 import { orFilterChunks } from './filterChunks';
+import { recordsMatching } from './recordsMatching';
 import { bodyIsApplied } from './writeApplied';
 import { failedResult, itemError, needsSecondChance, opLabel, recordOf, settle } from './writeResults';
 
@@ -387,14 +388,9 @@ export class DataverseClient implements TableClient {
       const key = this.keyField(entity);
       const found = new Map<string, JsonRecord>();
       const ids = members.map((i) => ops[i]!.id!.toLowerCase());
-      for (const chunk of orFilterChunks(ids, (id) => `${key} eq ${id}`, ADOPT_CHUNK)) {
-        for await (const page of this.readPages(entity, {
-          filter: chunk.filter,
-          signal,
-        })) {
-          for (const r of page.records) found.set(String(r[key]).toLowerCase(), r);
-        }
-      }
+      const chunks = orFilterChunks(ids, (id) => `${key} eq ${id}`, ADOPT_CHUNK);
+      for (const r of await recordsMatching(this, entity, chunks, { signal }))
+        found.set(String(r[key]).toLowerCase(), r);
       for (const i of members) {
         const id = ops[i]!.id!;
         const record = found.get(id.toLowerCase());

@@ -7,13 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { bcRecordId, crmRecordId, mappingName } from '../../common/ids';
 import { isApiError } from '../connectors/apiError';
-import type { JsonRecord, TableClient } from '../connectors/types';
+import type { TableClient } from '../connectors/types';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import { CouplingStore, type CouplingDoc } from '../store/couplings';
 import type { Database } from '../store/database';
 import { LineageStore, type LineageDoc } from '../store/lineage';
 import { RetryQueueStore, retryKey } from '../store/retryQueue';
 import { orFilters } from './odataFilters';
+import { recordsMatching } from '../connectors/recordsMatching';
 
 export type ActionOrigin = 'cli' | 'console';
 
@@ -85,14 +86,10 @@ export function coupledRecordActions(deps: CoupledRecordActionDeps) {
   async function existing(client: TableClient, entity: string, ids: string[]): Promise<Set<string>> {
     const key = client.keyField(entity);
     const found = new Set<string>();
-    for (const chunk of orFilters(key, ids, { guids: true })) {
-      for await (const page of client.readPages(entity, {
-        filter: chunk.filter,
-        select: [key],
-      })) {
-        for (const r of page.records) found.add(String((r as JsonRecord)[key]).toLowerCase());
-      }
-    }
+    for (const r of await recordsMatching(client, entity, orFilters(key, ids, { guids: true }), {
+      select: [key],
+    }))
+      found.add(String(r[key]).toLowerCase());
     return found;
   }
 

@@ -11,6 +11,7 @@ import type { IntegrationTableMapping } from '../mappings/integrationTableMappin
 import type { CouplingStore } from '../store/couplings';
 import { deterministicId } from './deterministicId';
 import { orFilters } from './odataFilters';
+import { recordsMatching } from '../connectors/recordsMatching';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 const BLANK_GUID = '00000000-0000-0000-0000-000000000000';
@@ -43,10 +44,7 @@ async function readAll(
   guids: boolean,
   select: string[],
 ): Promise<JsonRecord[]> {
-  const out: JsonRecord[] = [];
-  for (const { filter } of orFilters(field, values, { guids, maxTerms: CHUNK }))
-    for await (const page of client.readPages(entity, { filter, select })) out.push(...page.records);
-  return out;
+  return recordsMatching(client, entity, orFilters(field, values, { guids, maxTerms: CHUNK }), { select });
 }
 
 /**

@@ -13,6 +13,7 @@ import type { SyncErrorDoc } from '../store/syncErrors';
 import { deterministicId, passJobId } from './deterministicId';
 import { sameValue } from './fieldMapping';
 import { orFilters } from './odataFilters';
+import { recordsMatching } from '../connectors/recordsMatching';
 import type { PassStores } from './pageItem';
 import { errorFingerprint, retryAfterFailure } from './pageOutcome';
 import { DEFAULT_PAGE_SIZE, type SyncEngineDeps } from './types';
@@ -85,28 +86,25 @@ export async function runStatistics(
     // Which accounts already point at their statistics row (link only the others: no needless account write).
     const linked = new Map<string, string | null>();
     const accountIds = work.map((w) => w.coupling!.crmId!);
-    for (const chunk of orFilters(customerMapping.crm.key, accountIds, { guids: true, maxTerms: CHUNK })) {
-      for await (const page of deps.crm.readPages(customerMapping.crm.entitySet, {
-        filter: chunk.filter,
-        select: [customerMapping.crm.key, '_nav_accountstatisticsid_value'],
-      })) {
-        for (const a of page.records)
-          linked.set(
-            String(a[customerMapping.crm.key]).toLowerCase(),
-            (a._nav_accountstatisticsid_value as string | null) ?? null,
-          );
-      }
-    }
+    for (const a of await recordsMatching(
+      deps.crm,
+      customerMapping.crm.entitySet,
+      orFilters(customerMapping.crm.key, accountIds, { guids: true, maxTerms: CHUNK }),
+      { select: [customerMapping.crm.key, '_nav_accountstatisticsid_value'] },
+    ))
+      linked.set(
+        String(a[customerMapping.crm.key]).toLowerCase(),
+        (a._nav_accountstatisticsid_value as string | null) ?? null,
+      );
     // Rows already holding these figures are Unchanged (an overlap re-read writes nothing).
     const current = new Map<string, JsonRecord>();
     const statsIds = work.map((w) => deterministicId(JOB, w.coupling!.bcId));
-    for (const chunk of orFilters(job.crm.key, statsIds, { guids: true, maxTerms: CHUNK })) {
-      for await (const page of deps.crm.readPages(job.crm.entitySet, {
-        filter: chunk.filter,
-      })) {
-        for (const r of page.records) current.set(String(r[job.crm.key]).toLowerCase(), r);
-      }
-    }
+    for (const r of await recordsMatching(
+      deps.crm,
+      job.crm.entitySet,
+      orFilters(job.crm.key, statsIds, { guids: true, maxTerms: CHUNK }),
+    ))
+      current.set(String(r[job.crm.key]).toLowerCase(), r);
     const ops: WriteOperation[] = [];
     const owners: string[] = [];
     const unchanged = new Set<string>();

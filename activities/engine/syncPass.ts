@@ -5,6 +5,7 @@
 // update per page, so memory stays bounded and a crash anywhere loses at most the page in flight - which
 // the retry re-reads and recognises (exactly-once: the replay rule in classify.ts). The per-record rules
 // live in classify.ts (4.3, 4.4, 4.6), planWrites.ts (4.6, 4.7) and pageOutcome.ts (section 3, Skipped).
+import { recordsMatching } from '../connectors/recordsMatching';
 import type { JsonRecord, TableClient, WriteOperation, WriteResult } from '../connectors/types';
 import type { FieldMapping } from '../mappings/integrationTableMapping';
 import type { CouplingWrite } from '../store/couplings';
@@ -294,18 +295,12 @@ export class SyncPass {
   }
 
   private async fetchByIds(side: Side, ids: string[], filter?: string): Promise<JsonRecord[]> {
-    const out: JsonRecord[] = [];
-    for (const chunk of orFilters(side.keyField, ids, { guids: true })) {
-      for await (const page of side.client.readPages(side.entity, {
-        filter: andFilter(filter, chunk.filter),
-        select: this.readSelect(side),
-        expand: this.readExpand(side),
-        signal: this.s.deps.signal,
-      })) {
-        out.push(...page.records);
-      }
-    }
-    return out;
+    return recordsMatching(
+      side.client,
+      side.entity,
+      orFilters(side.keyField, ids, { guids: true }).map((chunk) => andFilter(filter, chunk.filter)!),
+      { select: this.readSelect(side), expand: this.readExpand(side), signal: this.s.deps.signal },
+    );
   }
 
   /**
@@ -623,27 +618,56 @@ export class SyncPass {
       }
       return;
     }
-    const bcIds = pendings.map((i) => i.coupling!.bcId);
-    const existing = new Map<string, JsonRecord>();
-    for (const r of await this.fetchByIds(this.dest, bcIds)) existing.set(recordId(this.dest, r), r);
+    // By the intended id first, then - for the intents not found, where BC may have ignored the id - by
+    // natural key: one query per page of ids and one per page of keys, not one request per record.
+    const byId = new Map<string, JsonRecord>();
+    for (const r of await this.fetchByIds(
+      this.dest,
+      pendings.map((i) => i.coupling!.bcId),
+    ))
+      byId.set(recordId(this.dest, r), r);
+    const byKey = await this.findByNaturalKeys(pendings.filter((i) => !byId.has(i.coupling!.bcId)));
     for (const item of pendings) {
       const c = item.coupling!;
-      let found = existing.get(c.bcId);
-      if (!found && c.intent?.naturalKey) {
-        const [field, value] = Object.entries(c.intent.naturalKey)[0]!;
-        for await (const page of this.dest.client.readPages(this.dest.entity, {
-          filter: `${field} eq '${value.replace(/'/g, "''")}'`,
-        })) {
-          found = page.records[0];
-          break;
-        }
-      }
+      const found = byId.get(c.bcId) ?? byKey.get(c.bcId);
       if (found) outcome.succeed(item, 'Inserted', found, recordId(this.dest, found));
       else {
         item.destId = c.bcId;
         inserts.push(item);
       }
     }
+  }
+
+  /**
+   * BC records of pending intents found by the natural key the intent holds (Code fields, stored
+   * upper-cased), keyed by the intent's BC id; the first match per key, as a look-up of one key would.
+   */
+  private async findByNaturalKeys(pendings: Item[]): Promise<Map<string, JsonRecord>> {
+    const wanted = new Map<string, Map<string, string>>(); // field -> key value -> intended BC id
+    for (const item of pendings) {
+      const key = item.coupling!.intent?.naturalKey;
+      const [field, value] = key ? (Object.entries(key)[0] ?? []) : [];
+      if (!field || !value) continue;
+      const values = wanted.get(field) ?? new Map<string, string>();
+      if (!values.has(value)) values.set(value, item.coupling!.bcId);
+      wanted.set(field, values);
+    }
+    const found = new Map<string, JsonRecord>();
+    for (const [field, values] of wanted) {
+      const rows = await recordsMatching(
+        this.dest.client,
+        this.dest.entity,
+        orFilters(field, [...values.keys()]),
+        {
+          signal: this.s.deps.signal,
+        },
+      );
+      for (const r of rows) {
+        const bcId = values.get(String(r[field] ?? '').toUpperCase());
+        if (bcId && !found.has(bcId)) found.set(bcId, r);
+      }
+    }
+    return found;
   }
 
   /**

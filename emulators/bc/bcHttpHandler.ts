@@ -265,7 +265,7 @@ export function createBcHandler(
       }
     }
     if (!response) return;
-    deps.state.stats.recordResponse(response.status);
+    deps.state.stats.recordResponse(response.status, { method: req.method, url: req.url });
     send(res, response);
   };
 }

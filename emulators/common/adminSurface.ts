@@ -78,6 +78,7 @@ export async function handleAdminRequest(
     }
   }
   if (method === 'GET' && sub === 'stats') return sendJson(res, 200, target.stats.snapshot());
+  if (method === 'GET' && sub === 'requests') return sendJson(res, 200, { value: target.stats.requestLog() });
   if (method === 'GET' && sub.startsWith('records/')) {
     const entitySet = decodeURIComponent(sub.slice('records/'.length));
     const rows = target.records(entitySet);

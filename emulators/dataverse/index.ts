@@ -328,7 +328,7 @@ export async function startDataverseEmulator(
       const result = batch.execute(headers['content-type'], body, headers, caller);
       for (const entitySet of result.writes) stats.recordWrite(entitySet);
       await sleep(faults.processingMs(result.operations));
-      stats.recordResponse(result.status);
+      stats.recordResponse(result.status, { method: req.method, url: req.url });
       return sendText(res, result.status, result.body, result.contentType, {
         'OData-Version': '4.0',
         REQ_ID: randomUUID(),
@@ -347,7 +347,7 @@ export async function startDataverseEmulator(
     });
     for (const entitySet of response.writes) stats.recordWrite(entitySet);
     await sleep(faults.processingMs());
-    stats.recordResponse(response.status);
+    stats.recordResponse(response.status, { method: req.method, url: req.url });
     respond(res, { ...response, headers: { ...rateHeaders, ...response.headers } });
   };
 

@@ -35,3 +35,19 @@ test('the interval follows the timeout within bounds', () => {
   expect(heartbeatInterval(100)).toBe(200);
   expect(heartbeatInterval(undefined)).toBe(30_000);
 });
+
+test('the slowest page is the longest stretch between checkpoints, the last one up to the end included', () => {
+  const { ctx } = fakeContext(2_000);
+  let now = 1_000;
+  const hb = keepHeartbeating(ctx, { page: 0 }, () => now);
+  now += 300; // page 1
+  hb.beat({ page: 1 });
+  now += 2_500; // page 2, the slow one
+  hb.beat({ page: 2 });
+  now += 400; // page 3
+  hb.beat({ page: 3 });
+  expect(hb.slowestBeatGapMs()).toBe(2_500);
+  now += 4_000; // the watermark and the end of the run
+  expect(hb.slowestBeatGapMs()).toBe(4_000);
+  hb.stop();
+});
