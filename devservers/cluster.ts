@@ -204,12 +204,17 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
         await waitForPort(candidate.frontend, 'Temporal server', 120_000, temporalPid, temporalLog);
         ports = candidate;
       } catch (err) {
-        const portTaken = readFileSync(temporalLog).subarray(logStart).toString().includes('address already in use');
+        const portTaken = readFileSync(temporalLog)
+          .subarray(logStart)
+          .toString()
+          .includes('address already in use');
         if (!portTaken || attempt >= 3 || isAlive(temporalPid)) {
           started.push(temporalPid);
           throw err;
         }
-        log(`Temporal server: a port was taken before it could bind it; starting again (attempt ${attempt + 1})`);
+        log(
+          `Temporal server: a port was taken before it could bind it; starting again (attempt ${attempt + 1})`,
+        );
       }
     }
     started.push(temporalPid);
