@@ -16,6 +16,7 @@ import { sharedBudgetStores } from './store/apiBudgets';
 import type { Database } from './store/database';
 import type { Settings } from '../config/settings';
 import type { SyncMetrics } from './metrics';
+import { withIds, type IdLogger } from './logger';
 
 export interface ActivityDeps {
   database: Database;
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   engine?: Partial<Omit<SyncActivityDeps, 'db' | 'bc' | 'crm'>>;
   /** bcsync's metrics on the worker's Prometheus endpoint (activities/metrics.ts). */
   metrics?: SyncMetrics;
+  /** The worker's logger (pino, secrets masked); activities give it their ids (withIds). */
+  logger?: IdLogger;
   /** Floor of the sync activity's heartbeat timeout (setting BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS). */
   heartbeatMinimumMs?: number;
 }
@@ -60,10 +63,13 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
             deps.settings,
           );
         }
+        const connectorLogger = withIds(deps.logger, { company });
         connectors = createConnectors(config, {
           bcCustomEntities: customEntitySets(mappings),
           budgets,
           company,
+          // Retries and throttling waits are logged, not dropped.
+          ...(connectorLogger ? { logger: connectorLogger } : {}),
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
         });
       } catch (err) {
@@ -83,6 +89,7 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
       integrationUserId,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.heartbeatMinimumMs ? { heartbeatMinimumMs: deps.heartbeatMinimumMs } : {}),
+      ...(deps.engine?.logger || deps.logger ? { logger: deps.engine?.logger ?? deps.logger } : {}),
     });
   };
   return {

@@ -18,6 +18,7 @@ import { FieldMappingError } from './engine/fieldMapping';
 import type { PassProgress, SyncEngineDeps } from './engine/types';
 import { MappingConfigError } from './mappings/mappingConfig';
 import { keepHeartbeating } from './activityHeartbeat';
+import { withIds } from './logger';
 import type { SyncMetrics } from './metrics';
 
 export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal' | 'metrics'> & {
@@ -85,8 +86,17 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
         ...(previous?.progress ? { progress: previous.progress } : {}),
       });
       const execution = info.workflowExecution;
+      // Every line this run logs names the entry and the Temporal run; the passes add their ids.
+      const logger = withIds(deps.logger, {
+        entry: input.entry,
+        company: input.company,
+        workflowId: execution?.workflowId,
+        runId: execution?.runId,
+        activityAttempt: info.attempt,
+      });
       const engine = createSyncEngine({
         ...deps,
+        ...(logger ? { logger } : {}),
         ...(execution ? { temporalRun: { workflowId: execution.workflowId, runId: execution.runId } } : {}),
         signal: ctx.cancellationSignal,
         heartbeat: (progress) => heartbeat.beat({ runKey, progress }),

@@ -94,6 +94,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       database,
       settings: s,
       heartbeatMinimumMs: s.worker.heartbeatMinimumSeconds * 1000,
+      logger: log.child({ component: 'activity' }),
       ...settings.activities,
       ...(meter ? { metrics: createSyncMetrics(meter) } : {}),
     }),

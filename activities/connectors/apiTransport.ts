@@ -14,7 +14,7 @@ import { abortReason, sleep } from './waiting';
 /** pino-compatible; the connectors log retries and never log tokens, secrets or bodies. */
 export interface ConnectorLogger {
   warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
+  debug?(obj: object, msg?: string): void;
 }
 
 export interface TransportOptions {

@@ -16,7 +16,8 @@ import type { LineageReason } from '../store/lineage';
 import type { PassStores, Item } from './pageItem';
 import { fieldChanges, type PageLineage } from './pageLineage';
 import { laterOf, recordModified, recordVersion, type SideShape } from './recordVersion';
-import type { PassDirection } from './types';
+import type { EngineLogger, PassDirection } from './types';
+import { withIds } from '../logger';
 import { dependencyOfFailure } from './dependencyFirst';
 import type { RecordOutcome } from './dryRun';
 
@@ -104,6 +105,16 @@ export const jobDirection = (d: PassDirection): JobDirection =>
 
 // ---- the page's outcome -----------------------------------------------------------------------------
 
+function counterpartId(sourceIsBc: boolean, item: Item, destId?: string): string | undefined {
+  return destId ?? item.destId ?? (sourceIsBc ? item.coupling?.crmId : item.coupling?.bcId);
+}
+
+/** A record's ids on both sides, as far as its page knows them: what its log lines carry. */
+export function recordIds(source: SideShape, item: Item, destId?: string): { bcId?: string; crmId?: string } {
+  const other = counterpartId(source.name === 'bc', item, destId);
+  return source.name === 'bc' ? { bcId: item.id, crmId: other } : { bcId: other, crmId: item.id };
+}
+
 export interface PageContext {
   mapping: string;
   direction: PassDirection;
@@ -118,6 +129,8 @@ export interface PageContext {
   lineage?: PageLineage;
   /** Told each record's outcome (the dry-run report, the blast-radius guard). */
   observe?: (o: RecordOutcome) => void;
+  /** The pass's logger (its lines carry the run, mapping and job ids); failures are logged per record. */
+  logger?: EngineLogger;
 }
 
 const PLAN_KIND_OF_ACTION = {
@@ -173,7 +186,7 @@ export class PageOutcome {
 
   /** The counterpart's id, as far as the page knows it. */
   private otherId(item: Item, destId?: string): string | undefined {
-    return destId ?? item.destId ?? (this.sourceIsBc ? item.coupling?.crmId : item.coupling?.bcId);
+    return counterpartId(this.sourceIsBc, item, destId);
   }
 
   /** Rule 4.6 Skip (a Skipped coupling, or the other pass decides an update conflict). */
@@ -341,6 +354,10 @@ export class PageOutcome {
   fail(item: Item, message: string, detail?: string, destId?: string, code?: LineageReason): void {
     const { mapping, now, direction, jobId, source, dest } = this.ctx;
     const fingerprint = errorFingerprint(message);
+    withIds(this.ctx.logger, recordIds(source, item, destId))?.warn(
+      { record: item.label || undefined, reason: code, ...(detail ? { detail } : {}) },
+      `record failed: ${message}`,
+    );
     this.errors.push({
       _id: `${jobId}|${item.id}`,
       jobId,

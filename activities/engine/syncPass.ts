@@ -6,6 +6,7 @@
 // the retry re-reads and recognises (exactly-once: the replay rule in classify.ts). The per-record rules
 // live in classify.ts (4.3, 4.4, 4.6), planWrites.ts (4.6, 4.7) and pageOutcome.ts (section 3, Skipped).
 import { recordsMatching } from '../connectors/recordsMatching';
+import { withIds } from '../logger';
 import type { JsonRecord, TableClient, WriteOperation, WriteResult } from '../connectors/types';
 import type { FieldMapping } from '../mappings/integrationTableMapping';
 import type { CouplingWrite } from '../store/couplings';
@@ -31,7 +32,7 @@ import { matchReviewKey, type MatchReviewDoc } from '../store/matchReviews';
 import { andFilter, orFilters } from './odataFilters';
 import type { Item, PassSetup } from './pageItem';
 import { PageLineage } from './pageLineage';
-import { countersOf, jobDirection, PageOutcome, summary } from './pageOutcome';
+import { countersOf, jobDirection, PageOutcome, recordIds, summary } from './pageOutcome';
 import { planInsert, planUpdate, type PlanContext } from './planWrites';
 import { laterOf, recordId, recordModified, type Side } from './recordVersion';
 import { DEFAULT_PAGE_SIZE, type CrashPoint, type EngineLogger, type PassResult } from './types';
@@ -80,7 +81,7 @@ export class SyncPass {
     this.source = s.direction === 'toCrm' ? bc : crm;
     this.dest = s.direction === 'toCrm' ? crm : bc;
     this.fields = activeFields(mapping, s.direction);
-    this.logger = deps.logger;
+    this.logger = withIds(deps.logger, { mapping: mapping.name, direction: s.direction, jobId: s.jobId });
     this.now = deps.now ?? (() => new Date());
     this.lookups = new LookupResolver({
       bc: deps.bc,
@@ -93,10 +94,7 @@ export class SyncPass {
 
   /** Engine progress at debug level, with the ids an operator needs (BCSYNC_LOG_LEVEL=debug). */
   private debug(fields: object, msg: string): void {
-    this.logger?.debug?.(
-      { mapping: this.s.mapping.name, direction: this.s.direction, jobId: this.s.jobId, ...fields },
-      msg,
-    );
+    this.logger?.debug?.(fields, msg);
   }
 
   private crash(point: CrashPoint, pageSeq: number, writes?: number): void {
@@ -333,6 +331,7 @@ export class SyncPass {
         ? { lineage: new PageLineage({ mapping: mapping.name, direction, jobId, now }) }
         : {}),
       ...(this.s.deps.onOutcome ? { observe: this.s.deps.onOutcome } : {}),
+      ...(this.logger ? { logger: this.logger } : {}),
     });
     for (const id of gone) outcome.gone(id);
 
@@ -576,12 +575,13 @@ export class SyncPass {
   }
 
   private payloadFor(item: Item): FieldValue[] {
+    const logger = withIds(this.logger, recordIds(this.source, item));
     return buildPayload(item.rec, this.fields, {
       direction: this.s.direction,
       resolveLookup: (f, v) => this.lookups.resolve(f, v),
       ...(this.bcFieldsKnown ? { bcFieldsKnown: this.bcFieldsKnown } : {}),
       ...(this.bcSample ? { destinationSample: this.bcSample } : {}),
-      ...(this.logger ? { logger: this.logger } : {}),
+      ...(logger ? { logger } : {}),
       warned: this.warned,
       recordLabel: `${this.source.entity} ${item.label || item.id}`,
     });

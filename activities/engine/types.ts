@@ -1,4 +1,5 @@
 // Shared vocabulary of the sync engine: pass directions, dependencies, crash points and outcomes.
+import type { IdLogger } from '../logger';
 import type { Database } from '../store/database';
 import type { TableClient } from '../connectors/types';
 import type { EffectiveMappings } from '../mappings/mappingConfig';
@@ -30,12 +31,8 @@ export interface CrashContext {
   writes?: number;
 }
 
-export interface EngineLogger {
-  debug?(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The engine's logger; give it ids with withIds (activities/logger.ts). */
+export type EngineLogger = IdLogger;
 
 export interface PassProgress {
   mapping: string;
