@@ -371,7 +371,13 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     direction: 'ToIntegrationTable',
     dependencyFilter: ['CURRENCY', 'ITEM-PRODUCT'],
     matchFieldSets: matchOn([['code', 'name']]),
-    fieldMappings: [to('Code', 'code', 'name')],
+    fieldMappings: [
+      to('Code', 'code', 'name'),
+      to('Currency Code', 'currencyCode', 'transactioncurrencyid', {
+        lookup: currencyLookup,
+        note: "A price list's items have its currency: the currency of the group's prices, else the local currency (docs/product-units.md).",
+      }),
+    ],
     jobQueue: weekly('CUSTPRCGRP-PRICE', 1440),
   },
   {
