@@ -317,7 +317,13 @@ export class LookupResolver {
         out.set(value, r);
         continue;
       }
-      const id = found.get(r.id.toLowerCase());
+      // A row a dry run would have created cannot be read back: the row found from it (its base unit, its
+      // default unit) would exist too, and the dry run's bind is never sent, so the coupled id stands in.
+      const simulated = this.deps.crm.wouldHaveWritten?.(
+        via === 'baseUnitOfGroup' ? 'uomschedules' : 'products',
+        r.id,
+      );
+      const id = found.get(r.id.toLowerCase()) ?? (simulated ? r.id : undefined);
       const reason = refused.get(r.id.toLowerCase());
       out.set(
         value,
