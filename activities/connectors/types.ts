@@ -146,6 +146,11 @@ export interface TableClient {
   readOptions?(entity: string, attribute: string, options?: CallOptions): Promise<ChoiceOption[]>;
   /** Adds an option to a choice column's local option set (Dataverse only); returns its value. */
   insertOption?(entity: string, attribute: string, label: string, options?: CallOptions): Promise<number>;
+  /**
+   * Dry run only (docs/dry-run.md): whether this run would have written the row - it cannot be read back,
+   * and rows the server would have made with it (a unit group's base unit) do not exist either.
+   */
+  wouldHaveWritten?(entity: string, id: string): boolean;
 }
 
 /** One option of a Dataverse choice column. */

@@ -59,6 +59,9 @@ export class DryRunTableClient implements TableClient {
   }
   /** Ids this dry run wrote, per entity set. */
   private readonly written = new Map<string, Set<string>>();
+  wouldHaveWritten(entity: string, id: string): boolean {
+    return this.written.get(entity)?.has(id.toLowerCase()) ?? false;
+  }
 
   readPages(entity: string, query: ReadQuery): AsyncIterable<EntityPage> {
     const pages = this.inner.readPages(entity, query);

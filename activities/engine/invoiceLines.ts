@@ -179,7 +179,8 @@ export function invoiceLineOperations(
         quantity: num(line.quantity),
         priceperunit: num(line.unitPrice),
         manualdiscountamount: num(line.discountAmount),
-        tax: num(line.totalTaxAmount),
+        // The tax after the invoice discount: Dataverse adds the lines' tax to the invoice total.
+        tax: num(line.netTaxAmount ?? line.totalTaxAmount),
         lineitemnumber: Math.round(num(line.sequence)),
       },
     };

@@ -101,7 +101,8 @@ export class LookupResolver {
   }
 
   private cacheFor(f: FieldMapping): Map<string, LookupResolution> {
-    const key = `${f.lookup!.mapping}|${f.lookup!.bcKeyField}`;
+    const via = 'via' in f.lookup! ? (f.lookup.via ?? '') : '';
+    const key = `${f.lookup!.mapping}|${f.lookup!.bcKeyField}|${via}`;
     let c = this.cache.get(key);
     if (!c || c.size > CACHE_LIMIT) {
       c = new Map();
@@ -174,7 +175,7 @@ export class LookupResolver {
       if (wanted.size === 0) continue;
       const resolved =
         this.deps.direction === 'toCrm'
-          ? await this.resolveToCrm(f, [...wanted])
+          ? await this.resolveVia(f, await this.resolveToCrm(f, [...wanted]))
           : await this.resolveFromCrm(f, [...wanted]);
       for (const [k, v] of resolved) cache.set(k, v);
     }
@@ -259,6 +260,81 @@ export class LookupResolver {
         ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first ${neededRecord('BC', bcId)} or couple it by hand`
         : `does not exist in BC ${mapping.bc.entitySet}`;
       out.set(v, { error: `${f.bcCaption} '${v.toUpperCase()}' ${why}` });
+    }
+    return out;
+  }
+
+  /**
+   * For a lookup `via` a coupled row (a unit group's base unit, a product's default unit): replaces each
+   * resolved coupled row id by the row found from it, one query per page (docs/product-units.md).
+   */
+  private async resolveVia(
+    f: FieldMapping,
+    resolved: Map<string, LookupResolution>,
+  ): Promise<Map<string, LookupResolution>> {
+    const via = 'via' in f.lookup! ? f.lookup.via : undefined;
+    if (!via) return resolved;
+    const ids = [
+      ...new Set(
+        [...resolved.values()].flatMap((r) => ('id' in r && r.id !== null ? [r.id.toLowerCase()] : [])),
+      ),
+    ];
+    const found = new Map<string, string>();
+    const refused = new Map<string, string>();
+    if (ids.length > 0) {
+      if (via === 'baseUnitOfGroup') {
+        await this.readWhere(
+          this.deps.crm,
+          'uoms',
+          '_uomscheduleid_value',
+          ids,
+          { guids: true, select: ['uomid', '_uomscheduleid_value', 'isschedulebaseuom'] },
+          refused,
+          (u) => {
+            if (u.isschedulebaseuom === true)
+              found.set(String(u._uomscheduleid_value).toLowerCase(), String(u.uomid).toLowerCase());
+          },
+        );
+      } else {
+        await this.readWhere(
+          this.deps.crm,
+          'products',
+          'productid',
+          ids,
+          { guids: true, select: ['productid', '_defaultuomid_value'] },
+          refused,
+          (p) => {
+            if (typeof p._defaultuomid_value === 'string')
+              found.set(String(p.productid).toLowerCase(), p._defaultuomid_value.toLowerCase());
+          },
+        );
+      }
+    }
+    const what = via === 'baseUnitOfGroup' ? 'unit group has no base unit' : 'product has no default unit';
+    const out = new Map<string, LookupResolution>();
+    for (const [value, r] of resolved) {
+      if (!('id' in r) || r.id === null) {
+        out.set(value, r);
+        continue;
+      }
+      // A row a dry run would have created cannot be read back: the row found from it (its base unit, its
+      // default unit) would exist too, and the dry run's bind is never sent, so the coupled id stands in.
+      const simulated = this.deps.crm.wouldHaveWritten?.(
+        via === 'baseUnitOfGroup' ? 'uomschedules' : 'products',
+        r.id,
+      );
+      const id = found.get(r.id.toLowerCase()) ?? (simulated ? r.id : undefined);
+      const reason = refused.get(r.id.toLowerCase());
+      out.set(
+        value,
+        id
+          ? { id }
+          : reason
+            ? LookupResolver.refusedError(f, value.toUpperCase(), reason)
+            : {
+                error: `${f.bcCaption} '${value.toUpperCase()}': the coupled ${what} (${r.id}); set it in Dataverse or synchronize mapping ${f.lookup!.mapping} again`,
+              },
+      );
     }
     return out;
   }

@@ -39,6 +39,21 @@ const addressFields = [
 /** product statecode Active with its status reason Active: publishing a Draft product. */
 const PUBLISH_PRODUCT = { statecode: 0, statuscode: 1 };
 
+/** An item's or resource's base unit of measure -> the coupled unit group (UNIT OF MEASURE). */
+const unitGroupLookup = {
+  mapping: 'UNIT OF MEASURE',
+  bcKeyField: 'code',
+  crmEntitySet: 'uomschedules',
+  crmNavigationProperty: 'defaultuomscheduleid',
+};
+/** ... and that unit group's base unit, the product's default unit. */
+const defaultUnitLookup = {
+  ...unitGroupLookup,
+  crmEntitySet: 'uoms',
+  crmNavigationProperty: 'defaultuomid',
+  via: 'baseUnitOfGroup' as const,
+};
+
 type MatchSetInput = { priority: number; fields: Array<{ bcField: string; crmField: string }> };
 const matchOn = (...sets: Array<Array<[bcField: string, crmField: string]>>): MatchSetInput[] =>
   sets.map((fields, i) => ({
@@ -308,12 +323,11 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
       to('Vendor Item No.', 'vendorItemNumber', 'vendorpartnumber'),
       to('Inventory', 'inventory', 'quantityonhand'),
       both('Base Unit of Measure', 'baseUnitOfMeasureCode', 'defaultuomscheduleid', {
-        lookup: {
-          mapping: 'UNIT OF MEASURE',
-          bcKeyField: 'code',
-          crmEntitySet: 'uomschedules',
-          crmNavigationProperty: 'defaultuomscheduleid',
-        },
+        lookup: unitGroupLookup,
+      }),
+      to('Base Unit of Measure', 'baseUnitOfMeasureCode', 'defaultuomid', {
+        lookup: defaultUnitLookup,
+        note: 'The base unit of the unit group, as BC sets it: Dataverse publishes a product only with a default unit (docs/product-units.md).',
       }),
     ],
     jobQueue: weekly('ITEM-PRODUCT', 1440),
@@ -328,11 +342,18 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     direction: 'ToIntegrationTable',
     // producttypecode Services (3).
     integrationTableFilter: 'producttypecode eq 3',
+    dependencyFilter: ['UNIT OF MEASURE'],
     crmTemplate: { producttypecode: 3, quantitydecimal: 2 },
     matchFieldSets: matchOn([['number', 'productnumber']]),
     fieldMappings: [
       to('No.', 'number', 'productnumber'),
       to('Name', 'name', 'name'),
+      // As for items: BC gives a resource's product the unit group of its base unit and that group's
+      // base unit, so invoice lines of the resource refer to the product (docs/product-units.md).
+      to('Base Unit of Measure', 'baseUnitOfMeasureCode', 'defaultuomscheduleid', {
+        lookup: unitGroupLookup,
+      }),
+      to('Base Unit of Measure', 'baseUnitOfMeasureCode', 'defaultuomid', { lookup: defaultUnitLookup }),
       to('Unit Price', 'unitPrice', 'price'),
       to('Unit Cost', 'unitCost', 'standardcost'),
       to('Unit Cost', 'unitCost', 'currentcost'),
@@ -350,7 +371,13 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
     direction: 'ToIntegrationTable',
     dependencyFilter: ['CURRENCY', 'ITEM-PRODUCT'],
     matchFieldSets: matchOn([['code', 'name']]),
-    fieldMappings: [to('Code', 'code', 'name')],
+    fieldMappings: [
+      to('Code', 'code', 'name'),
+      to('Currency Code', 'currencyCode', 'transactioncurrencyid', {
+        lookup: currencyLookup,
+        note: "A price list's items have its currency: the currency of the group's prices, else the local currency (docs/product-units.md).",
+      }),
+    ],
     jobQueue: weekly('CUSTPRCGRP-PRICE', 1440),
   },
   {
@@ -383,6 +410,17 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
         notNull: true,
       }),
       to('Item No.', 'itemNumber', 'productnumber'),
+      to('Item No.', 'itemNumber', 'uomid', {
+        lookup: {
+          mapping: 'ITEM-PRODUCT',
+          bcKeyField: 'number',
+          crmEntitySet: 'uoms',
+          crmNavigationProperty: 'uomid',
+          via: 'defaultUnitOfProduct',
+        },
+        notNull: true,
+        note: "Dataverse requires a unit of the product's unit group on a price list item: the product's default unit (docs/product-units.md).",
+      }),
       to('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
       // Currency Amount (1).
       {
@@ -443,8 +481,14 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
         status: 'Disabled',
         note: 'BC API v2.0 salesInvoices does not expose Shipment Date.',
       }),
-      to('Amount', 'totalAmountExcludingTax', 'totalamountlessfreight'),
-      to('Amount Including VAT', 'totalAmountIncludingTax', 'totalamount'),
+      to('Amount', 'totalAmountExcludingTax', 'totalamountlessfreight', {
+        status: 'Disabled',
+        note: 'Dataverse computes the invoice totals from the lines and the invoice discount (docs/invoice-lines.md).',
+      }),
+      to('Amount Including VAT', 'totalAmountIncludingTax', 'totalamount', {
+        status: 'Disabled',
+        note: 'Dataverse computes the invoice totals from the lines and the invoice discount (docs/invoice-lines.md).',
+      }),
       to('Invoice Discount Amount', 'discountAmount', 'discountamount'),
       to('Shipping Agent Code', 'shippingAgentCode', 'shippingmethodcode', {
         status: 'Disabled',

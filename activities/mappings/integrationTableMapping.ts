@@ -34,6 +34,12 @@ export const RowLookup = z.strictObject({
   crmEntitySet: z.string().min(1),
   /** Single-valued navigation property used in `@odata.bind`, e.g. `transactioncurrencyid`. */
   crmNavigationProperty: z.string().min(1),
+  /**
+   * The referenced row is not the coupled row but one found from it: `baseUnitOfGroup` = the base unit
+   * (uom) of the coupled unit group; `defaultUnitOfProduct` = the default unit of the coupled product
+   * (docs/product-units.md).
+   */
+  via: z.enum(['baseUnitOfGroup', 'defaultUnitOfProduct']).optional(),
 });
 /**
  * A lookup whose CRM side is a choice column (e.g. `paymenttermscode`) instead of a reference: the BC

@@ -35,6 +35,13 @@ page 50101 "BCSync Cust. Price Groups API"
                 {
                     Caption = 'Description';
                 }
+                field(currencyCode; CurrencyCode)
+                {
+                    // Not a table field: the currency of the group's sales prices when they all have the
+                    // same one, else the local currency. Its Dataverse price list has this currency.
+                    Caption = 'Currency Code';
+                    Editable = false;
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt)
                 {
                     Caption = 'Last Modified Date Time';
@@ -43,6 +50,11 @@ page 50101 "BCSync Cust. Price Groups API"
             }
         }
     }
+
+    trigger OnAfterGetRecord()
+    begin
+        SetCurrencyCode();
+    end;
 
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
@@ -69,5 +81,25 @@ page 50101 "BCSync Cust. Price Groups API"
     end;
 
     var
+        CurrencyCode: Code[10];
         CodeRequiredErr: Label 'The "code" must be provided.', Comment = 'code is a field name and should not be translated.';
+
+    local procedure SetCurrencyCode()
+    var
+        SalesPrice: Record "Sales Price";
+        GeneralLedgerSetup: Record "General Ledger Setup";
+    begin
+        CurrencyCode := '';
+        SalesPrice.SetRange("Sales Type", SalesPrice."Sales Type"::"Customer Price Group");
+        SalesPrice.SetRange("Sales Code", Rec.Code);
+        if SalesPrice.FindFirst() then begin
+            SalesPrice.SetFilter("Currency Code", '<>%1', SalesPrice."Currency Code");
+            if SalesPrice.IsEmpty() then
+                CurrencyCode := SalesPrice."Currency Code";
+        end;
+        if CurrencyCode = '' then begin
+            GeneralLedgerSetup.Get();
+            CurrencyCode := GeneralLedgerSetup."LCY Code";
+        end;
+    end;
 }

@@ -30,6 +30,7 @@ permissionset 50100 "BCSYNC INTEGRATION"
         tabledata "Shipment Method" = RIMD,
         tabledata Currency = RIMD,
         tabledata "Currency Exchange Rate" = R,
+        tabledata "General Ledger Setup" = R,
         tabledata "Unit of Measure" = RIMD,
         tabledata "Salesperson/Purchaser" = RIMD,
         tabledata "Sales Invoice Header" = R,

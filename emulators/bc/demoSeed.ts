@@ -401,17 +401,25 @@ export function seedDemo(state: BcState): void {
     for (let n = 0; n < count; n++) {
       const day = String(1 + ((i * 3 + n * 7) % 27)).padStart(2, '0');
       const month = String(1 + ((i + n) % 9)).padStart(2, '0');
+      // Some customers get an invoice discount (spread over the lines with rounding) and line discounts.
+      const discounted = n === 0 && i % 4 === 2;
       const invoice = post('salesInvoices', {
         customerNumber: customer.number,
         invoiceDate: `2025-${month}-${day}`,
         externalDocumentNumber: `PO-${4711 + i * 10 + n}`,
+        ...(discounted ? { discountAmount: 25 } : {}),
       });
-      const lineCount = 1 + ((i + n) % 4);
+      const lineCount = discounted ? 3 : 1 + ((i + n) % 4);
       for (let l = 0; l < lineCount; l++) {
         const item = items[(i * 5 + n * 3 + l) % items.length];
         post(
           'salesInvoiceLines',
-          { lineType: 'Item', lineObjectNumber: item.number, quantity: 1 + ((i + l) % 6) },
+          {
+            lineType: 'Item',
+            lineObjectNumber: item.number,
+            quantity: 1 + ((i + l) % 6),
+            ...(discounted && l === 1 ? { discountPercent: 7.5 } : {}),
+          },
           String(invoice.id),
         );
       }

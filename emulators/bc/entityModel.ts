@@ -477,6 +477,8 @@ const customerPriceGroups: EntityDef = {
     id,
     code: code(10, 'Code'),
     description: text(100, 'Description'),
+    // Not a table field: the currency of the group's prices, else the local currency (docs/bc-custom-api.md).
+    currencyCode: code(10, 'Currency Code', true),
     lastModifiedDateTime: modifiedAt,
   },
 };

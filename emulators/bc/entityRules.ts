@@ -3,7 +3,7 @@
 // exist, derived fields, and cascades. Invoices live in invoiceRules.ts.
 import { bcErrors } from './bcErrors';
 import { blankStatistics, refreshStatistics } from './customerStatistics';
-import { BLANK_DATE, BLANK_GUID } from './entityModel';
+import { BLANK_DATE, BLANK_GUID, LCY_CODE } from './entityModel';
 import type { BcState } from './bcState';
 import type { JsonRow } from './entityTable';
 import { salesInvoiceLineRules, salesInvoiceRules } from './invoiceRules';
@@ -163,7 +163,51 @@ const resourceRules: EntityRules = {
   },
 };
 
+/**
+ * A customer price group's currency as the bcsync extension shows it (docs/bc-custom-api.md): the currency
+ * of the group's sales prices when they all have the same one, else the local currency. Dataverse keeps a
+ * price list's items in the price list's currency (docs/product-units.md).
+ */
+function priceGroupCurrency(state: BcState, groupCode: string): string {
+  const prices = state.table('salesPrices');
+  const currencies = new Set(
+    prices
+      .idsWhere('salesCode', groupCode)
+      .map((id) => prices.get(id)?.data)
+      .filter((p): p is JsonRow => p?.salesType === 'Customer Price Group')
+      .map((p) => String(p.currencyCode)),
+  );
+  const only = currencies.size === 1 ? [...currencies][0]! : '';
+  return only === '' ? LCY_CODE : only;
+}
+
+function refreshPriceGroupCurrency(state: BcState, price: JsonRow | undefined): void {
+  if (price?.salesType !== 'Customer Price Group') return;
+  const group = findByCode(state, 'customerPriceGroups', 'code', String(price.salesCode));
+  if (group) {
+    state.patchDerived('customerPriceGroups', String(group.id), {
+      currencyCode: priceGroupCurrency(state, String(price.salesCode)),
+    });
+  }
+}
+
+const customerPriceGroupRules: EntityRules = {
+  apply({ state }, row) {
+    row.currencyCode = priceGroupCurrency(state, String(row.code));
+  },
+};
+
 const salesPriceRules: EntityRules = {
+  afterInsert({ state }, row) {
+    refreshPriceGroupCurrency(state, row);
+  },
+  afterUpdate({ state }, before, after) {
+    refreshPriceGroupCurrency(state, before);
+    refreshPriceGroupCurrency(state, after);
+  },
+  afterDelete({ state }, row) {
+    refreshPriceGroupCurrency(state, row);
+  },
   apply({ state }, row) {
     requireRelated(
       state,
@@ -221,6 +265,7 @@ const RULES: Readonly<Record<string, EntityRules>> = {
   salesInvoiceLines: salesInvoiceLineRules,
   resources: resourceRules,
   salesPrices: salesPriceRules,
+  customerPriceGroups: customerPriceGroupRules,
 };
 
 const NO_RULES: EntityRules = {};

@@ -203,8 +203,15 @@ export function computeTotals(state: BcState, header: JsonRow): void {
   const discount = Math.min(Number(header.discountAmount), gross);
   let excl = 0;
   let tax = 0;
+  // The discount is spread in proportion to the line amounts, each share rounded and the rounding carried
+  // to the next line, so the shares add up to the invoice discount exactly.
+  let discountLeft = discount;
+  let grossLeft = gross;
   for (const line of lines) {
-    const share = gross === 0 ? 0 : round2((discount * Number(line.amountExcludingTax)) / gross);
+    const amount = Number(line.amountExcludingTax);
+    const share = grossLeft === 0 ? 0 : round2((discountLeft * amount) / grossLeft);
+    discountLeft = round2(discountLeft - share);
+    grossLeft = round2(grossLeft - amount);
     const net = round2(Number(line.amountExcludingTax) - share);
     const netTax = round2((net * Number(line.taxPercent)) / 100);
     excl += net;

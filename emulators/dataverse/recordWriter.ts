@@ -14,6 +14,7 @@ import {
   type LookupDef,
 } from './schema';
 import { alternateKeyValue, type DataverseStore, type Row } from './store';
+import { applyPriceListItemRules, checkProductUnits, invoiceTotals } from './productCatalog';
 
 export interface WriteContext {
   /** systemuserid written to createdby/modifiedby (the caller, or the impersonated user). */
@@ -147,6 +148,8 @@ export class RecordWriter {
       row.statuscode = def.states!.defaultStatus[PRODUCT_DRAFT];
     }
 
+    this.applyCatalogRules(entitySet, row, undefined);
+
     for (const attribute of def.attributes) {
       if (attribute.systemRequired && (row[attribute.name] === undefined || row[attribute.name] === null)) {
         throw dvErrors.requiredMissing(def.logicalName, attribute.name);
@@ -176,6 +179,7 @@ export class RecordWriter {
     this.checkAlternateKeys(model, id, row);
     this.store.put(entitySet, id, row);
     this.afterCreate(entitySet, row, ctx);
+    this.afterLineChange(entitySet, row, ctx);
     return row;
   }
 
@@ -208,11 +212,14 @@ export class RecordWriter {
       if (typeof row._ownerid_value !== 'string') this.setUser(row, 'ownerid', ctx.userId);
       this.setUser(row, 'owninguser', row._ownerid_value as string);
     }
+    this.applyCatalogRules(entitySet, row, current);
     // Every update gets a new version and modified time, even when no value changed (real platform).
     this.stampModified(row, ctx);
     this.applyComputed(model, row, changes, false);
     this.checkAlternateKeys(model, id, row);
     this.store.put(entitySet, id, row);
+    this.afterLineChange(entitySet, row, ctx);
+    this.afterLineChange(entitySet, current, ctx);
     return row;
   }
 
@@ -231,7 +238,27 @@ export class RecordWriter {
     if (entitySet === 'transactioncurrencies' && id === this.org.baseCurrencyId()) {
       throw dvErrors.badRequest('The base currency cannot be deleted.');
     }
+    const before = this.store.get(entitySet, id);
     this.deleteCascade(entitySet, id, ctx, new Set());
+    this.afterLineChange(entitySet, before, ctx);
+  }
+
+  /** Product catalog rules (productCatalog.ts) on the row about to be stored. */
+  private applyCatalogRules(entitySet: string, row: Row, before: Row | undefined): void {
+    if (entitySet === 'products') checkProductUnits(this.store, row, before);
+    if (entitySet === 'productpricelevels') applyPriceListItemRules(this.store, row);
+  }
+
+  /** A written or deleted invoice line changes its invoice's totals, which the server recomputes. */
+  private afterLineChange(entitySet: string, line: Row | undefined, ctx: WriteContext): void {
+    if (entitySet !== 'invoicedetails' || typeof line?._invoiceid_value !== 'string') return;
+    const invoice = this.store.get('invoices', line._invoiceid_value);
+    if (!invoice) return;
+    const totals = invoiceTotals(this.store, invoice);
+    if (Object.entries(totals).every(([k, v]) => invoice[k] === v)) return;
+    const row: Row = { ...invoice, ...totals };
+    this.stampModified(row, ctx);
+    this.store.put('invoices', line._invoiceid_value, row);
   }
 
   private deleteCascade(entitySet: string, id: string, ctx: WriteContext, visited: Set<string>): void {
@@ -327,6 +354,7 @@ export class RecordWriter {
       const suffix = (n * 7919).toString(36).toUpperCase().padStart(6, '0').slice(-6);
       row.invoicenumber = `INV-${String(n).padStart(5, '0')}-${suffix}`;
     }
+    if (entitySet === 'invoices') Object.assign(row, invoiceTotals(this.store, row));
     if (entitySet === 'productpricelevels' && typeof row._productid_value === 'string') {
       row.productnumber = this.store.get('products', row._productid_value)?.productnumber ?? null;
     }
@@ -338,6 +366,16 @@ export class RecordWriter {
       // Only a published (Active) product can be sold; a Draft or Retired one is refused.
       if (product && product.statecode !== 0 && changes.lookups.has('productid')) {
         throw dvErrors.productNotActive(String(product.productnumber ?? row._productid_value));
+      }
+      // A line of a catalog product is sold in one of the product's units (invoicedetail reference: UoMId).
+      if (product && (changes.lookups.has('productid') || changes.lookups.has('uomid'))) {
+        const unit =
+          typeof row._uomid_value === 'string' ? this.store.get('uoms', row._uomid_value) : undefined;
+        if (!unit || unit._uomscheduleid_value !== product._defaultuomscheduleid_value) {
+          throw dvErrors.badRequest(
+            `The invoice line's unit is not a unit of product ${String(product.productnumber)}'s unit group: set uomid to one of its units (its default unit is defaultuomid).`,
+          );
+        }
       }
       row.productname = product?.name ?? row.productdescription ?? null;
       // The server's own line amounts (invoicedetail reference: Amount "based on the price per unit,

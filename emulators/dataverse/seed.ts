@@ -530,7 +530,8 @@ function seedDemo(store: DataverseStore, builder: SeedBuilder): void {
       'products',
       nameBasedGuid(`bcsync:demo:product:${number}`),
       { name, productnumber: number, price, producttypecode: 1, quantitydecimal: 2 },
-      { defaultuomscheduleid: ['uomschedule', PIECES_UNIT_GROUP_ID] },
+      // Entered in the Sales app, which requires a unit group and a default unit.
+      { defaultuomscheduleid: ['uomschedule', PIECES_UNIT_GROUP_ID], defaultuomid: ['uom', PIECES_UNIT_ID] },
       next(),
     );
   }

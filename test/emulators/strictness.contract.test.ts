@@ -3,6 +3,7 @@
 // does not fail against a tenant. Each case cites the Microsoft page it follows.
 import { startBcEmulator, type RunningBcEmulator } from '../../emulators/bc';
 import { startDataverseEmulator, type RunningDataverseEmulator } from '../../emulators/dataverse';
+import { BASE_CURRENCY_ID, PIECES_UNIT_GROUP_ID, PIECES_UNIT_ID } from '../../emulators/dataverse/seed';
 import { bcClient, type BcClient } from './bcTestClient';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -54,6 +55,12 @@ async function dvGet(path: string, auth = dvToken): Promise<{ status: number; js
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
 }
+
+/** The demo organization's "PCS" unit group and its base unit, as a product is entered in the Sales app. */
+const PIECES = {
+  'defaultuomscheduleid@odata.bind': `/uomschedules(${PIECES_UNIT_GROUP_ID})`,
+  'defaultuomid@odata.bind': `/uoms(${PIECES_UNIT_ID})`,
+};
 
 const bcFilter = (entitySet: string, filter: string) =>
   api.get(`${entitySet}?$filter=${encodeURIComponent(filter)}`);
@@ -291,6 +298,7 @@ describe('Dataverse keys and products', () => {
       name: 'Draft chair',
       productnumber: 'DRAFT-1',
       statecode: 0,
+      ...PIECES,
     });
     expect(product.status).toBe(201);
     expect(product.json).toMatchObject({ statecode: 2, statuscode: 0 });
@@ -310,6 +318,7 @@ describe('Dataverse keys and products', () => {
     const line = {
       'invoiceid@odata.bind': `/invoices(${invoice.json.invoiceid})`,
       'productid@odata.bind': `/products(${product.json.productid})`,
+      'uomid@odata.bind': `/uoms(${PIECES_UNIT_ID})`,
       quantity: 1,
     };
     const refused = await dvCall('POST', 'invoicedetails', line);
@@ -348,6 +357,166 @@ describe('Dataverse keys and products', () => {
     });
     expect(line.status).toBe(201);
     expect(line.json).toMatchObject({ baseamount: 30, extendedamount: 27.5 });
+  });
+});
+
+describe('Dataverse product catalog and invoice totals', () => {
+  const publish = (productId: string) =>
+    dvCall('PATCH', `products(${productId})`, { statecode: 0, statuscode: 1 }, { 'If-Match': '*' });
+  const newGroup = async (name: string) => {
+    const group = await dvCall('POST', 'uomschedules', { name, baseuomname: name });
+    const base = (
+      await dvGet(
+        `uoms?$filter=_uomscheduleid_value eq ${group.json.uomscheduleid} and isschedulebaseuom eq true`,
+      )
+    ).json.value[0];
+    return { groupId: String(group.json.uomscheduleid), unitId: String(base.uomid) };
+  };
+
+  // Product table reference: DefaultUoMScheduleId (Unit Group) and DefaultUoMId (Default Unit) are
+  // ApplicationRequired - the Web API accepts a product without them (apis.md findings), but the default
+  // unit is chosen among the units of the product's unit group, and a product is sold (published) in them.
+  // https://learn.microsoft.com/dynamics365/sales/developer/entities/product
+  // https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products
+  it('keeps a Draft product without units, publishes only one with a unit group and its default unit', async () => {
+    const bare = await dvCall('POST', 'products', { name: 'Unitless', productnumber: 'UNITLESS-1' });
+    expect(bare.status).toBe(201);
+    const refused = await publish(bare.json.productid);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain('UNITLESS-1');
+    expect(refused.json.error.message).toContain('defaultuomid');
+
+    const hours = await newGroup('HOURS-TEST');
+    const mismatched = await dvCall('POST', 'products', {
+      name: 'Mismatched unit',
+      productnumber: 'MISMATCH-1',
+      'defaultuomscheduleid@odata.bind': `/uomschedules(${PIECES_UNIT_GROUP_ID})`,
+      'defaultuomid@odata.bind': `/uoms(${hours.unitId})`,
+    });
+    expect(mismatched.status).toBe(400);
+    expect(mismatched.json.error.message).toContain('does not belong to its unit group');
+
+    const good = await dvCall(
+      'PATCH',
+      `products(${bare.json.productid})`,
+      {
+        'defaultuomscheduleid@odata.bind': `/uomschedules(${hours.groupId})`,
+        'defaultuomid@odata.bind': `/uoms(${hours.unitId})`,
+      },
+      { 'If-Match': '*' },
+    );
+    expect(good.status).toBe(200);
+    expect((await publish(bare.json.productid)).json).toMatchObject({ statecode: 0 });
+  });
+
+  // ProductPriceLevel (price list item) reference: UoMId is SystemRequired and must be a unit of the
+  // product's unit group (UoMScheduleId is the product's); the item's currency is its price list's.
+  // https://learn.microsoft.com/dynamics365/sales/developer/entities/productpricelevel
+  it("prices a product only in a unit of its group and in the price list's currency", async () => {
+    const product = await dvCall('POST', 'products', {
+      name: 'Priced chair',
+      productnumber: 'PRICED-1',
+      ...PIECES,
+    });
+    const priceList = await dvCall('POST', 'pricelevels', {
+      name: 'Contract prices',
+      'transactioncurrencyid@odata.bind': `/transactioncurrencies(${BASE_CURRENCY_ID})`,
+    });
+    const euro = await dvCall('POST', 'transactioncurrencies', {
+      isocurrencycode: 'EUR',
+      currencyname: 'Euro',
+      currencysymbol: '€',
+      exchangerate: 0.9,
+    });
+    const item = (extra: Json) => ({
+      'pricelevelid@odata.bind': `/pricelevels(${priceList.json.pricelevelid})`,
+      'productid@odata.bind': `/products(${product.json.productid})`,
+      amount: 120,
+      ...extra,
+    });
+    const noUnit = await dvCall('POST', 'productpricelevels', item({}));
+    expect(noUnit.status).toBe(400);
+    expect(noUnit.json.error.message).toContain('uomid');
+    const otherGroup = await newGroup('BOX-TEST');
+    const wrongUnit = await dvCall(
+      'POST',
+      'productpricelevels',
+      item({ 'uomid@odata.bind': `/uoms(${otherGroup.unitId})` }),
+    );
+    expect(wrongUnit.status).toBe(400);
+    expect(wrongUnit.json.error.message).toContain("not a unit of the product's unit group");
+    const wrongCurrency = await dvCall(
+      'POST',
+      'productpricelevels',
+      item({
+        'uomid@odata.bind': `/uoms(${PIECES_UNIT_ID})`,
+        'transactioncurrencyid@odata.bind': `/transactioncurrencies(${euro.json.transactioncurrencyid})`,
+      }),
+    );
+    expect(wrongCurrency.status).toBe(400);
+    expect(wrongCurrency.json.error.message).toContain('EUR');
+
+    const priced = await dvCall(
+      'POST',
+      'productpricelevels',
+      item({ 'uomid@odata.bind': `/uoms(${PIECES_UNIT_ID})` }),
+    );
+    expect(priced.status).toBe(201);
+    expect(priced.json).toMatchObject({
+      _transactioncurrencyid_value: BASE_CURRENCY_ID,
+      _uomscheduleid_value: PIECES_UNIT_GROUP_ID,
+      amount: 120,
+    });
+  });
+
+  // Invoice reference: the totals (Detail Amount totallineitemamount, Pre-Freight Amount
+  // totalamountlessfreight, Total Tax, Total Amount ...) are calculated by the system pricing from the
+  // invoice products, the invoice discount and freight; a value sent for them does not stay.
+  // https://learn.microsoft.com/dynamics365/sales/developer/entities/invoice
+  // https://learn.microsoft.com/dynamics365/sales/configure-pricing-sales
+  it('computes the invoice totals from its lines and ignores totals sent in the body', async () => {
+    const account = await dvCall('POST', 'accounts', { name: 'Totals buyer' });
+    const invoice = await dvCall('POST', 'invoices', {
+      name: 'INV totals',
+      'customerid_account@odata.bind': `/accounts(${account.json.accountid})`,
+      discountamount: 10,
+      totalamount: 5000,
+      totallineitemamount: 5000,
+    });
+    expect(invoice.status).toBe(201);
+    expect(invoice.json.totallineitemamount).toBe(0);
+    expect(invoice.json.totalamount).not.toBe(5000);
+    const writeIn = (description: string, quantity: number, price: number, discount: number, tax: number) =>
+      dvCall('POST', 'invoicedetails', {
+        'invoiceid@odata.bind': `/invoices(${invoice.json.invoiceid})`,
+        isproductoverridden: true,
+        productdescription: description,
+        quantity,
+        priceperunit: price,
+        manualdiscountamount: discount,
+        tax,
+      });
+    expect((await writeIn('Chairs', 4, 25, 5, 17.1)).status).toBe(201);
+    const desk = await writeIn('Desk', 1, 300, 0, 57);
+    expect(desk.status).toBe(201);
+    const totals = (await dvGet(`invoices(${invoice.json.invoiceid})`)).json;
+    expect(totals).toMatchObject({
+      totallineitemamount: 395,
+      totallineitemdiscountamount: 5,
+      totaldiscountamount: 10,
+      totalamountlessfreight: 385,
+      totaltax: 74.1,
+      totalamount: 459.1,
+    });
+    const patched = await dvCall(
+      'PATCH',
+      `invoices(${invoice.json.invoiceid})`,
+      { totalamount: 1, freightamount: 20 },
+      { 'If-Match': '*' },
+    );
+    expect(patched.json.totalamount).toBe(479.1);
+    await dvCall('DELETE', `invoicedetails(${desk.json.invoicedetailid})`, undefined, { 'If-Match': '*' });
+    expect((await dvGet(`invoices(${invoice.json.invoiceid})`)).json.totalamount).toBe(122.1);
   });
 });
 

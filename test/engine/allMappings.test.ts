@@ -81,6 +81,33 @@ test('UNIT OF MEASURE, ITEM-PRODUCT and RESOURCE-PRODUCT create unit groups and 
       producttypecode: 3,
     });
   }
+  // Every product bcsync wrote (items and resources) is published in the unit group of its base unit of
+  // measure, with that group's base unit as its default unit, as BC sets it (docs/product-units.md).
+  const units = await stack.crmRecords('uoms');
+  const unitsOfMeasure = await stack.bcRecords('unitsOfMeasure');
+  const sources = [
+    ...(await stack.bcRecords('items'))
+      .filter((i) => i.blocked === false)
+      .map((i) => ({ mapping: 'ITEM-PRODUCT', record: i })),
+    ...(await stack.bcRecords('resources')).map((r) => ({ mapping: 'RESOURCE-PRODUCT', record: r })),
+  ];
+  for (const { mapping, record } of sources) {
+    const product = products.get((await crmIdOf(mapping, String(record.id)))!)!;
+    const unitOfMeasure = unitsOfMeasure.find((u) => u.code === record.baseUnitOfMeasureCode)!;
+    const group = await crmIdOf('UNIT OF MEASURE', String(unitOfMeasure.id));
+    const baseUnit = units.find((u) => u._uomscheduleid_value === group && u.isschedulebaseuom);
+    expect({
+      number: record.number,
+      group: product._defaultuomscheduleid_value,
+      unit: product._defaultuomid_value,
+      state: product.statecode,
+    }).toEqual({
+      number: record.number,
+      group,
+      unit: baseUnit!.uomid,
+      state: 0,
+    });
+  }
 });
 
 test('SALESPEOPLE: CRM users reach BC salespeople', async () => {
@@ -107,13 +134,25 @@ test('CUSTPRCGRP-PRICE and SALESPRC-PRODPRICE build price lists and their produc
     (p) => p.salesType === 'Customer Price Group' && p.salesCode !== '',
   );
   const rows = byId(await stack.crmRecords('productpricelevels'), 'productpricelevelid');
+  const products = byId(await stack.crmRecords('products'), 'productid');
+  const currencies = byId(await stack.crmRecords('transactioncurrencies'), 'transactioncurrencyid');
   expect(passOf(first, 'SALESPRC-PRODPRICE').counters.inserted).toBe(prices.length);
   for (const p of prices) {
     const row = rows.get((await crmIdOf('SALESPRC-PRODPRICE', String(p.id)))!);
     const group = groups.find((g) => g.code === p.salesCode)!;
     expect(row).toMatchObject({ amount: p.unitPrice, productnumber: p.itemNumber, pricingmethodcode: 1 });
     expect(row!._pricelevelid_value).toBe(await crmIdOf('CUSTPRCGRP-PRICE', String(group.id)));
+    // Priced in the product's default unit and in the price list's currency (docs/product-units.md).
+    const product = products.get(String(row!._productid_value))!;
+    expect(row!._uomid_value).toBe(product._defaultuomid_value);
+    expect(row!._transactioncurrencyid_value).toBe(
+      levels.get(String(row!._pricelevelid_value))!._transactioncurrencyid_value,
+    );
+    // The group's price list is in the currency of its prices (EXPORT: euros), else the local currency.
+    const currency = currencies.get(String(row!._transactioncurrencyid_value));
+    expect([p.itemNumber, currency?.isocurrencycode]).toEqual([p.itemNumber, p.currencyCode || 'USD']);
   }
+  expect(prices.some((p) => p.currencyCode === 'EUR')).toBe(true);
 });
 
 test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / CUSTOMER are coupled', async () => {
@@ -125,8 +164,13 @@ test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / 
   for (const inv of invoices) {
     const crmId = (await crmIdOf('POSTEDSALESINV-INV', String(inv.id)))!;
     crmInvoiceIdOf.set(String(inv.id), crmId);
+    // The totals are Dataverse's own, computed from the lines and the invoice discount (bcsync does not
+    // send them), and they equal BC's posted totals.
     expect(crmInvoices.get(crmId)).toMatchObject({
       invoicenumber: inv.number,
+      discountamount: inv.discountAmount,
+      totalamountlessfreight: inv.totalAmountExcludingTax,
+      totaltax: inv.totalTaxAmount,
       totalamount: inv.totalAmountIncludingTax,
     });
     expect(crmInvoices.get(crmId)!._customerid_value).toBe(await crmIdOf('CUSTOMER', String(inv.customerId)));
@@ -175,9 +219,26 @@ test('POSTEDSALESINV-INV writes posted invoices with their lines, and CONTACT / 
       expect(detail).toMatchObject({ _productid_value: null, isproductoverridden: true });
       expect(String(detail!.productdescription)).toContain(String(line.lineObjectNumber));
     }
-    expect(detail!.extendedamount).toBeCloseTo(Number(line.amountIncludingTax), 2);
+    expect(detail!.extendedamount).toBeCloseTo(
+      Number(line.amountExcludingTax) + Number(line.netTaxAmount),
+      2,
+    );
   }
   expect(linked).toBeGreaterThan(0);
+  // The demo data hold invoice discounts, line discounts and resource lines: all of them were checked.
+  expect(invoices.some((i) => Number(i.discountAmount) > 0)).toBe(true);
+  expect(postedLines.some((l) => Number(l.discountAmount) > 0)).toBe(true);
+  const resourceLines = postedLines.filter((l) => l.lineType === 'Resource');
+  expect(resourceLines.length).toBeGreaterThan(0);
+  // Resources have a unit group and a default unit too, so their lines refer to their products.
+  for (const line of resourceLines) {
+    const detail = details.find(
+      (d) =>
+        d.lineitemnumber === line.sequence &&
+        d._invoiceid_value === crmInvoiceIdOf.get(String(line.documentId)),
+    );
+    expect(detail).toMatchObject({ isproductoverridden: false });
+  }
   expect(passOf(first, 'CONTACT').counters.inserted).toBeGreaterThan(0);
 });
 

@@ -57,3 +57,39 @@ test('ITEM-PRODUCT and RESOURCE-PRODUCT publish the products they create (Draft 
     });
   }
 });
+
+// docs/product-units.md: a price list has one currency, its items have that currency. A customer price
+// group whose prices mix currencies gets a price list in the local currency; its foreign-currency price
+// fails alone with Dataverse's message naming both currencies, and the group's other prices are written.
+test('a price in another currency than its price list fails alone, naming both currencies', async () => {
+  const items = await stack.bcRecords('items');
+  const item = items.find((i) => i.blocked === false)!;
+  await stack.connectors.bc.create('salesPrices', {
+    itemNumber: item.number,
+    salesType: 'Customer Price Group',
+    salesCode: 'RETAIL',
+    currencyCode: 'EUR',
+    unitPrice: 99.5,
+    unitOfMeasureCode: item.baseUnitOfMeasureCode,
+  });
+  const results = await stack.engine.fullSync([
+    'CURRENCY',
+    'UNIT OF MEASURE',
+    'ITEM-PRODUCT',
+    'CUSTPRCGRP-PRICE',
+    'SALESPRC-PRODPRICE',
+  ]);
+  const prices = results.find((r) => r.mapping === 'SALESPRC-PRODPRICE')!.passes[0]!;
+  const retail = (await stack.bcRecords('salesPrices')).filter(
+    (p) => p.salesType === 'Customer Price Group' && p.salesCode === 'RETAIL',
+  );
+  expect(retail.length).toBeGreaterThan(1);
+  expect(prices.counters.failed).toBe(1);
+  const failures = await stack.db.cols.syncErrors.find({ mapping: 'SALESPRC-PRODPRICE' }).toArray();
+  expect(failures).toHaveLength(1);
+  expect(failures[0]!.message).toMatch(/currency EUR .* differs from the currency USD of price list RETAIL/);
+  // The group's local-currency prices reached its price list.
+  const couplings = await stack.db.cols.couplings.find({ mapping: 'SALESPRC-PRODPRICE' }).toArray();
+  const coupled = new Set(couplings.filter((c) => c.state === 'coupled').map((c) => c.bcId));
+  expect(retail.filter((p) => p.currencyCode === '' && !coupled.has(String(p.id)))).toEqual([]);
+});
