@@ -1,5 +1,5 @@
 // Business rules of the Dynamics 365 Sales product catalog and invoices that a stock organization enforces
-// on the rows bcsync writes (docs/strict-apis.md, "Product catalog rules"):
+// on the rows bcsync writes (docs/product-units.md, docs/invoice-lines.md):
 // - a product's default unit belongs to its unit group, and a product is published only with both
 //   (Product table reference: DefaultUoMScheduleId and DefaultUoMId are ApplicationRequired,
 //   https://learn.microsoft.com/dynamics365/sales/developer/entities/product; product lifecycle:
@@ -7,8 +7,9 @@
 // - a price list item has a unit of its product's unit group, and the currency of its price list
 //   (ProductPriceLevel reference: UoMId ApplicationRequired, TransactionCurrencyId not valid for create,
 //   https://learn.microsoft.com/dynamics365/sales/developer/entities/productpricelevel);
-// - an invoice's totals are computed by the server from its lines (system pricing calculation:
-//   https://learn.microsoft.com/dynamics365/sales/configure-pricing-sales).
+// - an invoice's totals are computed by the server from its lines (listed as writable in the Invoice
+//   reference, but recalculated by system pricing, Organization.OOBPriceCalculationEnabled:
+//   https://learn.microsoft.com/dynamics365/sales/developer/use-custom-pricing-products).
 import { dvErrors } from './errors';
 import type { DataverseStore, Row } from './store';
 

@@ -462,10 +462,13 @@ describe('Dataverse product catalog and invoice totals', () => {
   });
 
   // Invoice reference: the totals (Detail Amount totallineitemamount, Pre-Freight Amount
-  // totalamountlessfreight, Total Tax, Total Amount ...) are calculated by the system pricing from the
-  // invoice products, the invoice discount and freight; a value sent for them does not stay.
+  // totalamountlessfreight, Total Tax, Total Amount ...) are listed as writable, but with system pricing
+  // on (Organization.OOBPriceCalculationEnabled, the default) the pricing engine calculates them every time
+  // the invoice or its products are created or changed: from the products, the invoice discount
+  // (DiscountPercentage "applied to the Detail Amount field, for use in calculating the Pre-Freight Amount
+  // and Total Amount") and freight. A value sent for them does not stay.
   // https://learn.microsoft.com/dynamics365/sales/developer/entities/invoice
-  // https://learn.microsoft.com/dynamics365/sales/configure-pricing-sales
+  // https://learn.microsoft.com/dynamics365/sales/developer/use-custom-pricing-products
   it('computes the invoice totals from its lines and ignores totals sent in the body', async () => {
     const account = await dvCall('POST', 'accounts', { name: 'Totals buyer' });
     const invoice = await dvCall('POST', 'invoices', {
