@@ -284,7 +284,36 @@ export function buildPayload(source: JsonRecord, fields: FieldMapping[], ctx: Pa
       bidirectional,
     });
   }
-  return out;
+  return agreedColumns(source, out, direction);
+}
+
+/**
+ * Field mappings that write the same column must agree, e.g. a sales price's Currency Code and the currency
+ * of the price list its Sales Code stands for (docs/product-units.md). A blank value gives way to a set
+ * one; two different values fail the record, naming both source values.
+ */
+function agreedColumns(source: JsonRecord, values: FieldValue[], direction: PassDirection): FieldValue[] {
+  const byKey = new Map<string, FieldValue>();
+  const norm = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
+  for (const v of values) {
+    const prev = byKey.get(v.writeKey);
+    if (!prev || (prev.compareValue === null && v.compareValue !== null)) {
+      byKey.set(v.writeKey, v);
+      continue;
+    }
+    if (v.compareValue === null || norm(prev.compareValue) === norm(v.compareValue)) continue;
+    const named = (x: FieldValue) => {
+      const key = sourceKey(x.field, direction);
+      return `${x.field.bcCaption} '${String(key === undefined ? x.field.constant : source[key])}'`;
+    };
+    const column = direction === 'toCrm' ? v.field.crmField : v.field.bcField;
+    throw new FieldMappingError(
+      `${named(prev)} and ${named(v)} give ${String(column)} different values${v.field.note ? ` (${v.field.note})` : ''}`,
+      v.field.bcCaption,
+    );
+  }
+  const kept = new Set(byKey.values());
+  return values.filter((v) => kept.has(v));
 }
 
 function blankFor(bcField: string, ctx: PayloadContext): unknown {

@@ -26,6 +26,39 @@ function refusedQuery(error: unknown): string | undefined {
   const { kind, status, code, message } = error.info;
   return kind === 'validation' || kind === 'notFound' ? `HTTP ${status} ${code}: ${message}` : undefined;
 }
+/**
+ * How a lookup `via` a coupled row finds the row it refers to (docs/product-units.md): the rows of
+ * `entitySet` whose `matchField` is the coupled row's id, and the reference taken from each.
+ */
+const VIA_STEPS = {
+  baseUnitOfGroup: {
+    coupledEntitySet: 'uomschedules',
+    entitySet: 'uoms',
+    matchField: '_uomscheduleid_value',
+    select: ['uomid', '_uomscheduleid_value', 'isschedulebaseuom'],
+    target: (u: JsonRecord) => (u.isschedulebaseuom === true ? String(u.uomid) : undefined),
+    missing: 'unit group has no base unit',
+  },
+  defaultUnitOfProduct: {
+    coupledEntitySet: 'products',
+    entitySet: 'products',
+    matchField: 'productid',
+    select: ['productid', '_defaultuomid_value'],
+    target: (p: JsonRecord) =>
+      typeof p._defaultuomid_value === 'string' ? p._defaultuomid_value : undefined,
+    missing: 'product has no default unit',
+  },
+  currencyOfPriceList: {
+    coupledEntitySet: 'pricelevels',
+    entitySet: 'pricelevels',
+    matchField: 'pricelevelid',
+    select: ['pricelevelid', '_transactioncurrencyid_value'],
+    target: (l: JsonRecord) =>
+      typeof l._transactioncurrencyid_value === 'string' ? l._transactioncurrencyid_value : undefined,
+    missing: 'price list has no currency',
+  },
+} as const;
+
 /** Entries kept per lookup table before the cache is cleared (bounded memory). */
 const CACHE_LIMIT = 50_000;
 
@@ -279,62 +312,40 @@ export class LookupResolver {
         [...resolved.values()].flatMap((r) => ('id' in r && r.id !== null ? [r.id.toLowerCase()] : [])),
       ),
     ];
+    const step = VIA_STEPS[via];
     const found = new Map<string, string>();
     const refused = new Map<string, string>();
     if (ids.length > 0) {
-      if (via === 'baseUnitOfGroup') {
-        await this.readWhere(
-          this.deps.crm,
-          'uoms',
-          '_uomscheduleid_value',
-          ids,
-          { guids: true, select: ['uomid', '_uomscheduleid_value', 'isschedulebaseuom'] },
-          refused,
-          (u) => {
-            if (u.isschedulebaseuom === true)
-              found.set(String(u._uomscheduleid_value).toLowerCase(), String(u.uomid).toLowerCase());
-          },
-        );
-      } else {
-        await this.readWhere(
-          this.deps.crm,
-          'products',
-          'productid',
-          ids,
-          { guids: true, select: ['productid', '_defaultuomid_value'] },
-          refused,
-          (p) => {
-            if (typeof p._defaultuomid_value === 'string')
-              found.set(String(p.productid).toLowerCase(), p._defaultuomid_value.toLowerCase());
-          },
-        );
-      }
+      await this.readWhere(
+        this.deps.crm,
+        step.entitySet,
+        step.matchField,
+        ids,
+        { guids: true, select: [...step.select] },
+        refused,
+        (row) => {
+          const target = step.target(row);
+          if (target) found.set(String(row[step.matchField]).toLowerCase(), target.toLowerCase());
+        },
+      );
     }
-    const what = via === 'baseUnitOfGroup' ? 'unit group has no base unit' : 'product has no default unit';
     const out = new Map<string, LookupResolution>();
     for (const [value, r] of resolved) {
       if (!('id' in r) || r.id === null) {
         out.set(value, r);
         continue;
       }
-      // A row a dry run would have created cannot be read back: the row found from it (its base unit, its
-      // default unit) would exist too, and the dry run's bind is never sent, so the coupled id stands in.
-      const simulated = this.deps.crm.wouldHaveWritten?.(
-        via === 'baseUnitOfGroup' ? 'uomschedules' : 'products',
-        r.id,
-      );
-      const id = found.get(r.id.toLowerCase()) ?? (simulated ? r.id : undefined);
+      const id = found.get(r.id.toLowerCase());
       const reason = refused.get(r.id.toLowerCase());
-      out.set(
-        value,
-        id
-          ? { id }
-          : reason
-            ? LookupResolver.refusedError(f, value.toUpperCase(), reason)
-            : {
-                error: `${f.bcCaption} '${value.toUpperCase()}': the coupled ${what} (${r.id}); set it in Dataverse or synchronize mapping ${f.lookup!.mapping} again`,
-              },
-      );
+      // A row a dry run would have created cannot be read back, nor what the server would have made with
+      // it (a unit group's base unit): the dry run leaves the reference blank; it sends nothing anyway.
+      if (!id && this.deps.crm.wouldHaveWritten?.(step.coupledEntitySet, r.id)) out.set(value, { id: null });
+      else if (id) out.set(value, { id });
+      else if (reason) out.set(value, LookupResolver.refusedError(f, value.toUpperCase(), reason));
+      else
+        out.set(value, {
+          error: `${f.bcCaption} '${value.toUpperCase()}': the coupled ${step.missing} (${r.id}); set it in Dataverse or synchronize mapping ${f.lookup!.mapping} again`,
+        });
     }
     return out;
   }

@@ -422,6 +422,17 @@ export const defaultMappings: IntegrationTableMappingInput[] = [
         note: "Dataverse requires a unit of the product's unit group on a price list item: the product's default unit (docs/product-units.md).",
       }),
       to('Currency Code', 'currencyCode', 'transactioncurrencyid', { lookup: currencyLookup }),
+      to('Sales Code', 'salesCode', 'transactioncurrencyid', {
+        lookup: {
+          mapping: 'CUSTPRCGRP-PRICE',
+          bcKeyField: 'code',
+          crmEntitySet: 'transactioncurrencies',
+          crmNavigationProperty: 'transactioncurrencyid',
+          via: 'currencyOfPriceList',
+        },
+        notNull: true,
+        note: "a price list item has its price list's currency: keep one currency per customer price group, docs/product-units.md",
+      }),
       // Currency Amount (1).
       {
         bcCaption: 'Pricing Method',

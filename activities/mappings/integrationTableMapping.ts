@@ -37,9 +37,9 @@ export const RowLookup = z.strictObject({
   /**
    * The referenced row is not the coupled row but one found from it: `baseUnitOfGroup` = the base unit
    * (uom) of the coupled unit group; `defaultUnitOfProduct` = the default unit of the coupled product
-   * (docs/product-units.md).
+   * (docs/product-units.md); `currencyOfPriceList` = the currency of the coupled price list.
    */
-  via: z.enum(['baseUnitOfGroup', 'defaultUnitOfProduct']).optional(),
+  via: z.enum(['baseUnitOfGroup', 'defaultUnitOfProduct', 'currencyOfPriceList']).optional(),
 });
 /**
  * A lookup whose CRM side is a choice column (e.g. `paymenttermscode`) instead of a reference: the BC

@@ -1,14 +1,15 @@
 // Business rules of the Dynamics 365 Sales product catalog and invoices that a stock organization enforces
-// on the rows bcsync writes (docs/strict-apis.md, "Product catalog rules"):
+// on the rows bcsync writes (docs/product-units.md, docs/invoice-lines.md):
 // - a product's default unit belongs to its unit group, and a product is published only with both
 //   (Product table reference: DefaultUoMScheduleId and DefaultUoMId are ApplicationRequired,
 //   https://learn.microsoft.com/dynamics365/sales/developer/entities/product; product lifecycle:
 //   https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products);
 // - a price list item has a unit of its product's unit group, and the currency of its price list
-//   (ProductPriceLevel reference: UoMId SystemRequired, TransactionCurrencyId taken from the price list,
+//   (ProductPriceLevel reference: UoMId ApplicationRequired, TransactionCurrencyId not valid for create,
 //   https://learn.microsoft.com/dynamics365/sales/developer/entities/productpricelevel);
-// - an invoice's totals are computed by the server from its lines (system pricing calculation:
-//   https://learn.microsoft.com/dynamics365/sales/configure-pricing-sales).
+// - an invoice's totals are computed by the server from its lines (listed as writable in the Invoice
+//   reference, but recalculated by system pricing, Organization.OOBPriceCalculationEnabled:
+//   https://learn.microsoft.com/dynamics365/sales/developer/use-custom-pricing-products).
 import { dvErrors } from './errors';
 import type { DataverseStore, Row } from './store';
 
@@ -60,32 +61,30 @@ export function checkProductUnits(store: DataverseStore, row: Row, before: Row |
 
 /**
  * A price list item: its unit must be one of its product's unit group (the group is copied onto the item),
- * and its currency is its price list's (taken from the price list when absent, refused when different).
+ * and a new item has its price list's currency.
  */
-export function applyPriceListItemRules(store: DataverseStore, row: Row): void {
+export function applyPriceListItemRules(store: DataverseStore, row: Row, creating: boolean): void {
   const product = store.get('products', ref(row, 'productid') ?? '');
   const priceList = store.get('pricelevels', ref(row, 'pricelevelid') ?? '');
   const number = String(product?.productnumber ?? ref(row, 'productid'));
+  // UoMId is ApplicationRequired (the Sales app asks for it; the API does not), but a unit that is given
+  // must be one of the product's unit group.
   const unitId = ref(row, 'uomid');
-  if (unitId === undefined) throw dvErrors.requiredMissing('productpricelevel', 'uomid');
   const groupId = ref(product, 'defaultuomscheduleid');
-  const unit = store.get('uoms', unitId);
-  if (groupId === undefined || ref(unit, 'uomscheduleid') !== groupId) {
+  const unit = unitId === undefined ? undefined : store.get('uoms', unitId);
+  if (unitId !== undefined && (groupId === undefined || ref(unit, 'uomscheduleid') !== groupId)) {
     throw dvErrors.badRequest(
       `The unit ${String(unit?.name ?? unitId)} of the price list item for product ${number} is not a unit of the product's unit group: use the product's default unit (defaultuomid).`,
     );
   }
-  row._uomscheduleid_value = groupId;
-  row['_uomscheduleid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] = 'uomschedule';
-  const listCurrency = ref(priceList, 'transactioncurrencyid');
-  const itemCurrency = ref(row, 'transactioncurrencyid');
-  if (listCurrency === undefined) return;
-  if (itemCurrency !== undefined && itemCurrency !== listCurrency) {
-    const code = (id: string) => String(store.get('transactioncurrencies', id)?.isocurrencycode ?? id);
-    throw dvErrors.badRequest(
-      `The currency ${code(itemCurrency)} of the price list item for product ${number} differs from the currency ${code(listCurrency)} of price list ${String(priceList?.name)}: a price list item has its price list's currency.`,
-    );
+  if (groupId !== undefined) {
+    row._uomscheduleid_value = groupId;
+    row['_uomscheduleid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] = 'uomschedule';
   }
+  // TransactionCurrencyId is not valid for create: a new item takes its price list's currency, whatever
+  // the body says (an amount sent in another currency is then read in the price list's).
+  const listCurrency = ref(priceList, 'transactioncurrencyid');
+  if (!creating || listCurrency === undefined) return;
   row._transactioncurrencyid_value = listCurrency;
   row['_transactioncurrencyid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] = 'transactioncurrency';
 }

@@ -246,7 +246,7 @@ export class RecordWriter {
   /** Product catalog rules (productCatalog.ts) on the row about to be stored. */
   private applyCatalogRules(entitySet: string, row: Row, before: Row | undefined): void {
     if (entitySet === 'products') checkProductUnits(this.store, row, before);
-    if (entitySet === 'productpricelevels') applyPriceListItemRules(this.store, row);
+    if (entitySet === 'productpricelevels') applyPriceListItemRules(this.store, row, before === undefined);
   }
 
   /** A written or deleted invoice line changes its invoice's totals, which the server recomputes. */

@@ -58,9 +58,11 @@ test('ITEM-PRODUCT and RESOURCE-PRODUCT publish the products they create (Draft 
   }
 });
 
-// docs/product-units.md: a price list has one currency, its items have that currency. A customer price
-// group whose prices mix currencies gets a price list in the local currency; its foreign-currency price
-// fails alone with Dataverse's message naming both currencies, and the group's other prices are written.
+// docs/product-units.md: a price list has one currency and Dataverse gives each new item that currency
+// whatever is sent (TransactionCurrencyId is not valid for create), so a euro price written into a dollar
+// price list would silently read as dollars. A customer price group whose prices mix currencies gets a
+// price list in the local currency; bcsync fails its foreign-currency price alone, naming both values, and
+// writes the group's other prices.
 test('a price in another currency than its price list fails alone, naming both currencies', async () => {
   const items = await stack.bcRecords('items');
   const item = items.find((i) => i.blocked === false)!;
@@ -87,7 +89,10 @@ test('a price in another currency than its price list fails alone, naming both c
   expect(prices.counters.failed).toBe(1);
   const failures = await stack.db.cols.syncErrors.find({ mapping: 'SALESPRC-PRODPRICE' }).toArray();
   expect(failures).toHaveLength(1);
-  expect(failures[0]!.message).toMatch(/currency EUR .* differs from the currency USD of price list RETAIL/);
+  expect(failures[0]!.message).toContain(
+    "Currency Code 'EUR' and Sales Code 'RETAIL' give transactioncurrencyid different values",
+  );
+  expect((await stack.crmRecords('productpricelevels')).some((r) => r.amount === 99.5)).toBe(false);
   // The group's local-currency prices reached its price list.
   const couplings = await stack.db.cols.couplings.find({ mapping: 'SALESPRC-PRODPRICE' }).toArray();
   const coupled = new Set(couplings.filter((c) => c.state === 'coupled').map((c) => c.bcId));
