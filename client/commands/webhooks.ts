@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Db } from 'mongodb';
 import { BudgetRegistry, createConnectors, type Connectors } from '../../activities/connectors';
 import { ConfigError, type ConnectorConfig } from '../../activities/connectors/connectorConfig';
-import { companyConnectorConfig, companyDatabase, registeredCompany } from '../../activities/companyScope';
+import { companyDatabase } from '../../activities/companyScope';
 import { CompanyStore, DEFAULT_COMPANY } from '../../activities/store/companies';
 import { sharedBudgetStores } from '../../activities/store/apiBudgets';
 import type { Database } from '../../activities/store/database';
@@ -23,6 +23,7 @@ import {
   type WakeupServiceOptions,
 } from '../wakeups/wakeupService';
 import { companyNotificationUrl } from '../wakeups/companyWakeups';
+import { companyRegistry } from '../wakeups/companyRegistry';
 import { withBaseDatabase } from '../database';
 import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
@@ -163,23 +164,12 @@ async function servedCompanies(
   base: Database,
   connectorsOf: (config: ConnectorConfig, company: string) => Connectors,
 ): Promise<Pick<WakeupServiceOptions, 'db' | 'connectors' | 'registeredCompanies'>> {
-  const store = new CompanyStore(base.db);
-  const registered = (names: () => Promise<string[]>): RegisteredCompanies => ({
-    names,
-    source: async (name) => {
-      const config = companyConnectorConfig(
-        await registeredCompany(base, name),
-        ctx.settings().secrets,
-        ctx.settings(),
-      );
-      const db = await companyDatabase(base, ctx.settings().mongo.dbName, name);
-      return { name, db: db.db, connectors: connectorsOf(config, name) };
-    },
-  });
   const only = entryCompany(ctx);
+  const registered = (one?: string): RegisteredCompanies =>
+    companyRegistry({ base, settings: ctx.settings(), connectorsOf, ...(one ? { only: one } : {}) });
   if (only) {
     await selectedCompany(ctx, base);
-    const companies = registered(async () => ((await store.get(only)) ? [only] : []));
+    const companies = registered(only);
     try {
       await companies.source(only); // a missing secret is this command's error, not a warning in its log
     } catch (err) {
@@ -188,17 +178,16 @@ async function servedCompanies(
     }
     return { registeredCompanies: companies };
   }
-  const names = async () => (await store.list()).map((c) => c._id);
   const settings = ctx.settings();
   if (!settings.connectors.ok) {
     // No default company here: fine when companies are registered, else say which settings are missing.
-    if ((await names()).length === 0) requireConnectors(settings);
-    return { registeredCompanies: registered(names) };
+    if ((await new CompanyStore(base.db).list()).length === 0) requireConnectors(settings);
+    return { registeredCompanies: registered() };
   }
   return {
     db: base.db,
     connectors: connectorsOf(settings.connectors.config, DEFAULT_COMPANY),
-    registeredCompanies: registered(names),
+    registeredCompanies: registered(),
   };
 }
 
