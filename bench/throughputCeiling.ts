@@ -16,7 +16,11 @@
 // anywhere (what its engine does by itself on this machine: the most any budget could let through).
 //
 //   npm run build && node dist/bench/throughputCeiling.js [--records 8000] [--page-size 20]
-//     [--time-scale 0.05] [--windows 3] [--workers 1,2,3] [--companies 3] [--reference false]
+//     [--time-scale 0.05] [--rate-scale 1] [--windows 3] [--workers 1,2,3] [--companies 3] [--reference false]
+//
+// `--rate-scale r` gives BC r times its real request budget (Dataverse keeps the real one): at the real
+// 20 requests per second the engine, not the budget, is what limits a loaded 2-core machine, so a ceiling
+// the machine can drive (e.g. 0.2: 4 per second) is what measures bcsync against the ceiling.
 //
 // Temporal and MongoDB: fresh dev servers. Emulators in one child process, each worker in its own,
 // started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof).
@@ -83,12 +87,19 @@ interface Taken {
 }
 
 /** Child process: one BC emulator with N customers and a Dataverse organization per company and run. */
-async function hostEmulators(records: number, orgCount: number, timeScale: number): Promise<void> {
+async function hostEmulators(
+  records: number,
+  orgCount: number,
+  timeScale: number,
+  rateScale: number,
+): Promise<void> {
   const { startBcEmulator } = await import('../emulators/bc');
   const { startDataverseEmulator } = await import('../emulators/dataverse');
   // Concurrency limits included (BC 5 + 95 queued, Dataverse 52): the real services enforce them.
   const limits: ServiceProtectionOverrides = { timeScale, concurrency: true };
-  const bc = await startBcEmulator({ port: 0, records, limits });
+  // --rate-scale lowers BC's request budget only (Dataverse keeps the real figure): see main().
+  const bcLimits: ServiceProtectionOverrides = { ...limits, requests: REQUESTS_PER_WINDOW * rateScale };
+  const bc = await startBcEmulator({ port: 0, records, limits: bcLimits });
   const orgs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
   for (let i = 0; i < orgCount; i++)
     orgs.push(await startDataverseEmulator({ port: 0, seed: 'demo', limits, onError: () => undefined }));
@@ -118,7 +129,8 @@ async function hostEmulators(records: number, orgCount: number, timeScale: numbe
   process.on('message', (m: HostCommand) => {
     if (m.cmd === 'limits') {
       // Setting the limits also starts every user's window afresh.
-      for (const e of [bc, ...orgs]) e.limits.set({ ...limits, enabled: m.enabled });
+      bc.limits.set({ ...bcLimits, enabled: m.enabled });
+      for (const e of orgs) e.limits.set({ ...limits, enabled: m.enabled });
       process.send!('ok');
     } else if (m.cmd === 'take') {
       const taken: Taken = { bc: bcLog.take(), orgs: orgLogs.map((l) => l.take()) };
@@ -134,8 +146,14 @@ interface Host {
   ask<T>(command: HostCommand): Promise<T>;
 }
 
-async function startHost(records: number, orgCount: number, timeScale: number): Promise<Host> {
-  const child = fork(__filename, ['--emulator-host', String(records), String(orgCount), String(timeScale)], {
+async function startHost(
+  records: number,
+  orgCount: number,
+  timeScale: number,
+  rateScale: number,
+): Promise<Host> {
+  const args = [records, orgCount, timeScale, rateScale].map(String);
+  const child = fork(__filename, ['--emulator-host', ...args], {
     stdio: 'inherit',
     execArgv: [],
   });
@@ -254,11 +272,21 @@ async function main(): Promise<void> {
   // The engine's own request rate on this machine, with no limit anywhere (`--reference false`: skip).
   const reference = arg('reference', 'true') !== 'false';
   const windowMs = WINDOW_SECONDS * 1000 * timeScale;
-  const perWindow = Math.round(REQUESTS_PER_WINDOW * timeScale);
+  // The real ceiling is 20 BC requests per second whatever the window's scale. `--rate-scale` lowers BC's
+  // request budget to a ceiling this machine can drive (e.g. 0.2: 4 per second), so the share measures
+  // bcsync against the ceiling and not the machine's CPU (README, bench section).
+  const rateScale = Number(arg('rate-scale', '1'));
+  const perWindow = Math.round(REQUESTS_PER_WINDOW * rateScale * timeScale);
+  const dataversePerWindow = Math.round(REQUESTS_PER_WINDOW * timeScale);
   const measuredMs = windows * windowMs;
   const allowed = windows * perWindow;
 
-  const host = await startHost(records, companies * (workerCounts.length + (reference ? 1 : 0)), timeScale);
+  const host = await startHost(
+    records,
+    companies * (workerCounts.length + (reference ? 1 : 0)),
+    timeScale,
+    rateScale,
+  );
   const settings = readSettings(process.env);
   const servers = await startEphemeralServers(settings.dev, 'bcsync-bench-ceiling-');
   const connection = await Connection.connect({ address: servers.temporalAddress });
@@ -302,6 +330,7 @@ async function main(): Promise<void> {
           measuredMs,
           allowed,
           perWindow,
+          dataversePerWindow,
           mappings,
         }),
       );
@@ -315,7 +344,8 @@ async function main(): Promise<void> {
   console.log(
     `\n${records} BC customers; ${companies} companies on one BC app registration, each with its own Dataverse ` +
       `organization; CUSTOMER first full sync, page size ${pageSize}. Limits at the real figures with the window ` +
-      `scaled by ${timeScale}: ${perWindow} requests per ${windowMs / 1000} s per user (20 per second); ` +
+      `scaled by ${timeScale}: ${perWindow} BC requests per ${windowMs / 1000} s per user ` +
+      `(${(perWindow / (windowMs / 1000)).toFixed(1)} per second${rateScale === 1 ? ', the real rate' : `, the real rate x ${rateScale} (--rate-scale)`}); ` +
       `measured over the first ${windows} windows (${measuredMs / 1000} s) from the first BC request.\n`,
   );
   const table = new Table({
@@ -359,6 +389,7 @@ async function bcsyncRun(o: {
   measuredMs: number;
   allowed: number;
   perWindow: number;
+  dataversePerWindow: number;
   mappings: string;
   /** No limit in the emulators and none in bcsync's budget: what the engine does by itself. */
   unlimited: boolean;
@@ -411,6 +442,7 @@ async function bcsyncRun(o: {
       });
     }
     const perWindow = String(o.unlimited ? 1_000_000_000 : o.perWindow);
+    const dataversePerWindow = String(o.unlimited ? 1_000_000_000 : o.dataversePerWindow);
     const env: Record<string, string> = {
       ...secrets,
       BCSYNC_DB_NAME: dbName,
@@ -419,7 +451,7 @@ async function bcsyncRun(o: {
       BCSYNC_MAPPINGS_FILE: o.mappings,
       BCSYNC_BC_REQUESTS_PER_WINDOW: perWindow,
       BCSYNC_BC_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
-      BCSYNC_DATAVERSE_REQUESTS_PER_WINDOW: perWindow,
+      BCSYNC_DATAVERSE_REQUESTS_PER_WINDOW: dataversePerWindow,
       BCSYNC_DATAVERSE_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
     };
     for (let i = 0; i < o.workers; i++)
@@ -478,7 +510,7 @@ async function bcsyncRun(o: {
         : `bcsync, ${o.workers} worker${o.workers > 1 ? 's' : ''} sharing the budget`,
       admitted: admittedWithin(taken.bc, first, o.measuredMs),
       allowed: o.allowed,
-      dataverseShare: busiest / o.allowed,
+      dataverseShare: busiest / ((o.allowed / o.perWindow) * o.dataversePerWindow),
       failed,
       refused: refusedCount(taken.bc) + taken.orgs.reduce((n, r) => n + refusedCount(r), 0),
       refusedBy: JSON.stringify({ bc: taken.bc.refused, orgs: taken.orgs.map((r) => r.refused) }),
@@ -500,8 +532,8 @@ async function bcsyncRun(o: {
 
 if (process.argv.includes('--emulator-host')) {
   const at = process.argv.indexOf('--emulator-host');
-  const [records, orgs, timeScale] = process.argv.slice(at + 1, at + 4).map(Number);
-  hostEmulators(records!, orgs!, timeScale!).catch((err) => {
+  const [records, orgs, timeScale, rateScale] = process.argv.slice(at + 1, at + 5).map(Number);
+  hostEmulators(records!, orgs!, timeScale!, rateScale!).catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -28,6 +28,7 @@ import { runNowUpdate, statusQuery } from '../workflows/messages';
 import { startEphemeralServers } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
 import { readSettings } from '../config/settings';
+import { DEFAULT_COMPANY } from '../activities/store/companies';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,8 +144,9 @@ async function main(): Promise<void> {
       crmPollSeconds: 0,
       logger: createLogger('wakeups', 'error'),
     });
-    const send = wakeups.signaller.send.bind(wakeups.signaller);
-    wakeups.signaller.send = async (entry, source, notice) => {
+    const signaller = wakeups.company(DEFAULT_COMPANY)!.signaller;
+    const send = signaller.send.bind(signaller);
+    signaller.send = async (entry, source, notice) => {
       if (entry === def.entry) stages.notified ??= performance.now();
       const outcome = await send(entry, source, notice);
       if (entry === def.entry) stages.signalled ??= performance.now();

@@ -15,6 +15,7 @@ import { createConnectors } from '../activities/connectors';
 import { customEntitySets } from '../activities/mappings/mappingConfig';
 import { startWakeupService, type WakeupService } from './wakeups/wakeupService';
 import { wakeupSettings } from './wakeups/wakeupSettings';
+import { companyRegistry } from './wakeups/companyRegistry';
 import { emulatorConnectorConfig } from './emulatorConnection';
 import { fixedContext } from './context';
 import { setupEntries } from './commands/entries';
@@ -183,6 +184,13 @@ async function run(): Promise<void> {
       temporal: client,
       db: r.database.db,
       connectors,
+      // Companies registered with `bcsync companies add` are woken too (docs/companies.md).
+      registeredCompanies: companyRegistry({
+        base: r.database,
+        settings,
+        connectorsOf: (config, company) =>
+          createConnectors(config, { bcCustomEntities: customEntitySets(ctx.mappings()), company }),
+      }),
       mappingsFile: settings.mappingsFile,
       logger: createLogger('wakeups', settings.logLevel),
     });

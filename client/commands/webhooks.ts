@@ -2,22 +2,34 @@
 // removes this installation's BC webhook subscriptions.
 import type { Command } from 'commander';
 import type { Db } from 'mongodb';
-import { createConnectors, type Connectors } from '../../activities/connectors';
+import { BudgetRegistry, createConnectors, type Connectors } from '../../activities/connectors';
+import { ConfigError, type ConnectorConfig } from '../../activities/connectors/connectorConfig';
+import { companyDatabase } from '../../activities/companyScope';
+import { CompanyStore, DEFAULT_COMPANY } from '../../activities/store/companies';
+import { sharedBudgetStores } from '../../activities/store/apiBudgets';
+import type { Database } from '../../activities/store/database';
 import { customEntitySets } from '../../activities/mappings/mappingConfig';
 import { requireConnectors } from '../../config/settings';
 import { createLogger } from '../../activities/logger';
-import { connectDatabase } from '../../activities/store/database';
 import { maskSecrets } from '../../common/secretMasking';
 import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
 import { printJson, printTable } from '../output';
 import { SubscriptionManager } from '../wakeups/subscriptionManager';
 import { DEFAULT_NOTIFICATION_PATH } from '../wakeups/webhookReceiver';
-import { startWakeupService } from '../wakeups/wakeupService';
+import {
+  DEFAULT_COMPANY_REFRESH_MS,
+  startWakeupService,
+  type RegisteredCompanies,
+  type WakeupServiceOptions,
+} from '../wakeups/wakeupService';
+import { companyNotificationUrl } from '../wakeups/companyWakeups';
+import { companyRegistry } from '../wakeups/companyRegistry';
+import { withBaseDatabase } from '../database';
 import { DEFAULT_BC_POLL_SECONDS } from '../wakeups/bcChangePoller';
 import { DEFAULT_CRM_POLL_SECONDS, DEFAULT_WEBHOOK_PORT, wakeupSettings } from '../wakeups/wakeupSettings';
 import type { CliContext } from '../context';
 import { connectTemporal } from '../temporalClient';
-import { entryCompany } from '../companySelection';
+import { entryCompany, selectedConnectorConfig } from '../companySelection';
 import { CliError } from '../output';
 import { portNumber, wholeNumber } from '../numericOptions';
 
@@ -76,34 +88,31 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option('--unsubscribe', "delete this installation's BC webhook subscriptions and exit")
     .option('--json', 'machine-readable output (with --list / --unsubscribe)')
     .action(async (opts: WebhooksOptions) => {
-      if (entryCompany(ctx)) {
-        throw new CliError(
-          `webhooks wake the default company's entries only; company ${entryCompany(ctx)} runs on its schedule (docs/companies.md)`,
-          2,
-        );
-      }
       const settings = wakeupSettings(opts, ctx.settings().wakeups);
       const { mongodbUri } = ctx.connection();
-      // Built as the worker builds them, so both use the same BC API route per entity set.
-      const connectors = createConnectors(requireConnectors(ctx.settings()), {
-        bcCustomEntities: customEntitySets(ctx.mappings()),
-      });
-      const database = await connectDatabase(mongodbUri, { dbName: ctx.settings().mongo.dbName });
-      try {
+      const mappings = ctx.mappings();
+      await withBaseDatabase(ctx, async (base) => {
+        // One throttling budget per API identity, shared with the workers (docs/throttling.md).
+        const budgets = new BudgetRegistry(sharedBudgetStores(base.db));
+        // Built as the worker builds them, so both use the same BC API route per entity set.
+        const connectorsOf = (config: ConnectorConfig, company: string): Connectors =>
+          createConnectors(config, { bcCustomEntities: customEntitySets(mappings), budgets, company });
+        const baseUrl = settings.publicUrl ?? defaultNotificationUrl(settings.port);
         if (opts.list || opts.unsubscribe) {
-          await manageSubscriptions(opts, settings.publicUrl ?? defaultNotificationUrl(settings.port), {
-            db: database.db,
-            connectors,
+          const company = await selectedCompany(ctx, base);
+          await manageSubscriptions(opts, companyNotificationUrl(baseUrl, company), {
+            db: (await companyDatabase(base, ctx.settings().mongo.dbName, company)).db,
+            connectors: connectorsOf(await selectedConnectorConfig(ctx, base), company),
             ctx,
           });
           return;
         }
+        const served = await servedCompanies(ctx, base, connectorsOf);
         const { client: temporal, close } = await connectTemporal(ctx);
         try {
           const service = await startWakeupService({
             temporal,
-            db: database.db,
-            connectors,
+            ...served,
             host: settings.host,
             port: settings.port,
             publicUrl: settings.publicUrl,
@@ -115,23 +124,71 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
           // Listening before the address is printed: whoever reads it may stop us at once.
           const signalled = untilSignal();
           console.log(
-            `bcsync webhooks: listening on ${service.receiver.url}, BC calls ${service.notificationUrl}; ` +
-              `webhooks for ${service
-                .routes()
-                .bcEntitySets()
-                .filter((s) => !service.bcPoller.polledEntitySets().includes(s))
-                .join(', ')}; ` +
-              `polling ${service.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s; MongoDB ${maskSecrets(mongodbUri)}. Ctrl+C stops.`,
+            `bcsync webhooks: listening on ${service.receiver.url}; MongoDB ${maskSecrets(mongodbUri)}. Ctrl+C stops.`,
           );
+          for (const company of service.companies()) {
+            console.log(
+              `  ${company.company}: BC calls ${maskSecrets(company.notificationUrl)}; ` +
+                `webhooks for ${company.subscribedEntitySets().join(', ') || 'nothing'}; ` +
+                `polling ${company.bcPoller.polledEntitySets().join(', ') || 'nothing'} every ${settings.bcPollSeconds} s`,
+            );
+          }
+          if (served.registeredCompanies) {
+            console.log(
+              `  companies registered later (bcsync companies add) are served within ${DEFAULT_COMPANY_REFRESH_MS / 1000} s`,
+            );
+          }
           await signalled;
           await service.stop();
         } finally {
           await close();
         }
-      } finally {
-        await database.close();
-      }
+      });
     });
+}
+
+/** The company --list / --unsubscribe work on: --company, else the default; an unregistered one is refused. */
+async function selectedCompany(ctx: CliContext, base: Database): Promise<string> {
+  const company = ctx.company();
+  if (company !== DEFAULT_COMPANY && !(await new CompanyStore(base.db).get(company)))
+    throw new CliError(`no company "${company}": see \`bcsync companies list\``, 2);
+  return company;
+}
+
+/**
+ * What the service serves: with --company that company only; else the default company (when its
+ * BCSYNC_* connector settings are given) and every registered company, read again while it runs.
+ */
+async function servedCompanies(
+  ctx: CliContext,
+  base: Database,
+  connectorsOf: (config: ConnectorConfig, company: string) => Connectors,
+): Promise<Pick<WakeupServiceOptions, 'db' | 'connectors' | 'registeredCompanies'>> {
+  const only = entryCompany(ctx);
+  const registered = (one?: string): RegisteredCompanies =>
+    companyRegistry({ base, settings: ctx.settings(), connectorsOf, ...(one ? { only: one } : {}) });
+  if (only) {
+    await selectedCompany(ctx, base);
+    const companies = registered(only);
+    try {
+      await companies.source(only); // a missing secret is this command's error, not a warning in its log
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message);
+      throw err;
+    }
+    return { registeredCompanies: companies };
+  }
+  const settings = ctx.settings();
+  if (!settings.connectors.ok) {
+    // No default company here: fine when companies are registered, else say which settings are missing.
+    if ((await new CompanyStore(base.db).list()).length === 0) requireConnectors(settings);
+    return { registeredCompanies: registered() };
+  }
+  return {
+    db: base.db,
+    connectors: connectorsOf(settings.connectors.config, DEFAULT_COMPANY),
+    registeredCompanies: registered(),
+  };
 }
 
 const defaultNotificationUrl = (port: number): string =>

@@ -1,53 +1,67 @@
-// Change-driven wake-ups as one service (`bcsync webhooks`, and part of `npm start`): the webhook
-// receiver, the BC subscriptions it needs, and the optional Dataverse change poller. Wake-ups only bring
-// a run forward; the scheduled runs stay the safety net for any change a lost signal did not announce.
+// Change-driven wake-ups as one service (`bcsync webhooks`, and part of `npm start`): one webhook receiver
+// for every company the deployment serves, and per company its BC subscriptions and change pollers
+// (companyWakeups.ts). Companies registered or removed while it runs are picked up at the next refresh.
+// Wake-ups only bring a run forward; the scheduled runs stay the safety net for any change a lost signal
+// did not announce.
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from '../../activities/logger';
-import { registerSecret } from '../../activities/connectors/apiError';
-import type { Connectors } from '../../activities/connectors';
 import { loadMappings } from '../../activities/mappings/mappingConfig';
-import { CrmDeltaLinkStore } from '../../activities/store/crmDeltaLinks';
+import { DEFAULT_COMPANY } from '../../activities/store/companies';
 import { collections } from '../../activities/store/database';
 import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
-import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
-import { BcChangePoller, DEFAULT_BC_POLL_SECONDS } from './bcChangePoller';
-import { CrmChangePoller } from './crmChangePoller';
-import { EntrySignaller } from './entrySignaller';
-import { SubscriptionManager, type MaintenanceReport } from './subscriptionManager';
+import {
+  companyOfPath,
+  startCompanyWakeups,
+  type CompanyWakeups,
+  type CompanyWakeupSettings,
+  type CompanyWakeupSource,
+} from './companyWakeups';
 import {
   DEFAULT_NOTIFICATION_PATH,
   startWebhookReceiver,
+  type ReceiverTarget,
   type RunningWebhookReceiver,
 } from './webhookReceiver';
 import { wakeRoutesFrom, type WakeRoutes } from './wakeRoutes';
 
-/** Subscriptions are checked hourly: BC may delete one at any time (a refused notification). */
-export const DEFAULT_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
-/** After a failed maintenance the next comes sooner. */
-const RETRY_MAINTENANCE_MS = 60 * 1000;
+export { DEFAULT_MAINTENANCE_INTERVAL_MS } from './companyWakeups';
+
+/** How often the company registry is read again, so a company added while the service runs is served. */
+export const DEFAULT_COMPANY_REFRESH_MS = 60 * 1000;
+
+/** The registered companies (`bcsync companies add`) the service serves besides the default company. */
+export interface RegisteredCompanies {
+  names(): Promise<string[]>;
+  /** The company's database and connectors; throws (naming what is missing) when they cannot be built. */
+  source(name: string): Promise<Omit<CompanyWakeupSource, 'loadRoutes'>>;
+}
 
 export interface WakeupServiceOptions {
   temporal: Client;
-  db: Db;
-  connectors: Pick<Connectors, 'bc' | 'bcWebhooks' | 'dataverse'>;
+  /** The default company's database; with `connectors`, absent when only registered companies are served. */
+  db?: Db;
+  connectors?: CompanyWakeupSource['connectors'];
+  /** Company part of the default company's entry workflow ids (tests isolate their entries with it). */
+  company?: string;
+  /** Where the default company's routes come from; default: the mappings and its stored entries. */
+  loadRoutes?: () => Promise<WakeRoutes>;
+  /** Registered companies to serve as well, each on `<public URL>/<company>`. */
+  registeredCompanies?: RegisteredCompanies;
   /** Listen address of the receiver (default 127.0.0.1). */
   host?: string;
   /** 0 = a free port. */
   port: number;
-  /** The notificationUrl BC calls; default `http://127.0.0.1:<port>/bc/notifications`. */
+  /** The notificationUrl BC calls for the default company; default `http://127.0.0.1:<port>/bc/notifications`. */
   publicUrl?: string;
   /** Seconds between Dataverse change polls; 0 = no CRM wake-ups. */
   crmPollSeconds: number;
   /** Seconds between polls of BC entity sets without webhooks (default 30); 0 = those wake no entry. */
   bcPollSeconds?: number;
-  /** Company part of the entry workflow ids, when entries run per company. */
-  company?: string;
-  /** Where the routes come from; default: the effective mappings and the stored entry settings. */
-  loadRoutes?: () => Promise<WakeRoutes>;
   /** The mapping config file (setting BCSYNC_MAPPINGS_FILE), re-read at every maintenance. */
   mappingsFile?: string;
   maintenanceIntervalMs?: number;
+  companyRefreshMs?: number;
   renewMarginMs?: number;
   /** Clock compared with BC's subscription expiry (tests move it with the emulator's clock). */
   now?: () => number;
@@ -56,17 +70,14 @@ export interface WakeupServiceOptions {
 
 export interface WakeupService {
   receiver: RunningWebhookReceiver;
+  /** The default company's notificationUrl; each registered company's is this plus `/<company>`. */
   notificationUrl: string;
-  subscriptions: SubscriptionManager;
-  crmPoller: CrmChangePoller;
-  bcPoller: BcChangePoller;
-  signaller: EntrySignaller;
-  /** The first maintenance pass, run at start. */
-  firstMaintenance: MaintenanceReport;
-  /** Current routes (refreshed at every maintenance). */
-  routes(): WakeRoutes;
-  /** Re-reads mappings and entry settings. */
-  refreshRoutes(): Promise<WakeRoutes>;
+  /** The wake-ups of every company served now, the default company first. */
+  companies(): CompanyWakeups[];
+  /** One company's wake-ups (`default` for the default company). */
+  company(name: string): CompanyWakeups | undefined;
+  /** Reads the company registry again: starts the wake-ups of added companies, stops removed ones'. */
+  refreshCompanies(): Promise<void>;
   /** Stops polling and maintenance, waits for signals in flight, closes the receiver. Subscriptions stay. */
   stop(): Promise<void>;
 }
@@ -86,128 +97,147 @@ export function routesFromConfig(db: Db, mappingsFile: string | undefined): () =
 
 export async function startWakeupService(options: WakeupServiceOptions): Promise<WakeupService> {
   const logger = options.logger;
-  const loadRoutes = options.loadRoutes ?? routesFromConfig(options.db, options.mappingsFile);
-  let routes = await loadRoutes();
-  const refreshRoutes = async (): Promise<WakeRoutes> => {
-    routes = await loadRoutes();
-    return routes;
+  const targets = new Map<string, ReceiverTarget>();
+  const basePaths = new Set([
+    DEFAULT_NOTIFICATION_PATH,
+    ...(options.publicUrl ? [new URL(options.publicUrl).pathname] : []),
+  ]);
+  const route = (company: string, target: ReceiverTarget | undefined): void => {
+    if (target) targets.set(company, target);
+    else targets.delete(company);
   };
-
-  const subscriptionStore = new WebhookSubscriptionStore(options.db);
-  const clientState = await subscriptionStore.clientState();
-  // BC echoes the body of a failed request in some errors; the secret must not reach a log that way.
-  registerSecret(clientState);
-
-  const signaller = new EntrySignaller({ client: options.temporal, company: options.company, logger });
-  const publicPath = options.publicUrl ? new URL(options.publicUrl).pathname : DEFAULT_NOTIFICATION_PATH;
   const receiver = await startWebhookReceiver({
     host: options.host,
     port: options.port,
-    paths: [DEFAULT_NOTIFICATION_PATH, publicPath],
-    clientState,
-    routes: () => routes,
-    signaller,
+    targetFor: (pathname) => {
+      const company = companyOfPath(pathname, basePaths);
+      return company === undefined ? undefined : targets.get(company);
+    },
     logger,
   });
   const notificationUrl =
     options.publicUrl ?? `http://127.0.0.1:${receiver.port}${DEFAULT_NOTIFICATION_PATH}`;
-
-  const subscriptions = new SubscriptionManager({
-    webhooks: options.connectors.bcWebhooks,
-    store: subscriptionStore,
-    notificationUrl,
-    clientState,
-    // BC sends webhooks for the documented entity sets only; the others are polled (bcChangePoller).
-    entitySets: () => routes.bcEntitySets().filter((s) => options.connectors.bcWebhooks.supports(s)),
-    logger,
+  const settings: CompanyWakeupSettings = {
+    temporal: options.temporal,
+    baseNotificationUrl: notificationUrl,
+    crmPollSeconds: options.crmPollSeconds,
+    bcPollSeconds: options.bcPollSeconds,
+    maintenanceIntervalMs: options.maintenanceIntervalMs,
     renewMarginMs: options.renewMarginMs,
     now: options.now,
-  });
-  const crmPoller = new CrmChangePoller({
-    dataverse: options.connectors.dataverse,
-    store: new CrmDeltaLinkStore(options.db),
-    signaller,
-    routes: refreshRoutes,
-    intervalSeconds: options.crmPollSeconds,
     logger,
-  });
-
-  const bcPoller = new BcChangePoller({
-    bc: options.connectors.bc,
-    signaller,
-    routes: () => routes,
-    hasWebhooks: (s) => options.connectors.bcWebhooks.supports(s),
-    intervalSeconds: options.bcPollSeconds ?? DEFAULT_BC_POLL_SECONDS,
-    logger,
-  });
-
-  let maintenanceTimer: NodeJS.Timeout | undefined;
-  let maintenanceRun: Promise<void> | undefined;
-  let stopped = false;
-  const interval = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
-  const scheduleMaintenance = (delayMs: number): void => {
-    if (stopped) return;
-    maintenanceTimer = setTimeout(() => {
-      maintenanceRun = refreshRoutes()
-        .then(() => subscriptions.maintain())
-        .then(
-          (report) =>
-            scheduleMaintenance(
-              report.failed.length > 0 ? Math.min(interval, RETRY_MAINTENANCE_MS) : interval,
-            ),
-          (err: unknown) => {
-            logger.warn({ err: (err as Error).message }, 'webhook subscription maintenance failed');
-            scheduleMaintenance(Math.min(interval, RETRY_MAINTENANCE_MS));
-          },
-        );
-    }, delayMs);
-    maintenanceTimer.unref();
   };
 
-  let firstMaintenance: MaintenanceReport;
+  const running = new Map<string, CompanyWakeups>();
+  const stopAll = async (): Promise<void> => {
+    for (const company of running.values()) await company.stop();
+    running.clear();
+  };
   try {
-    firstMaintenance = await subscriptions.maintain();
+    if (options.db && options.connectors) {
+      running.set(
+        DEFAULT_COMPANY,
+        await startCompanyWakeups(
+          {
+            name: DEFAULT_COMPANY,
+            db: options.db,
+            connectors: options.connectors,
+            entryCompany: options.company,
+            loadRoutes: options.loadRoutes ?? routesFromConfig(options.db, options.mappingsFile),
+          },
+          settings,
+          route,
+        ),
+      );
+    }
   } catch (err) {
     await receiver.close();
     throw err;
   }
-  scheduleMaintenance(
-    firstMaintenance.failed.length > 0 ? Math.min(interval, RETRY_MAINTENANCE_MS) : interval,
-  );
-  crmPoller.start();
-  bcPoller.start();
+
+  let refreshing: Promise<void> | undefined;
+  const refreshOnce = async (): Promise<void> => {
+    const registry = options.registeredCompanies;
+    if (!registry) return;
+    const names = new Set(await registry.names());
+    for (const [name, company] of running) {
+      if (name === DEFAULT_COMPANY || names.has(name)) continue;
+      // Its subscriptions stay in BC; BC deletes them once the receiver refuses their notifications.
+      await company.stop();
+      route(name, undefined);
+      running.delete(name);
+      logger.info({ company: name }, 'company removed: its wake-ups stopped');
+    }
+    for (const name of names) {
+      if (running.has(name)) continue;
+      try {
+        const source = await registry.source(name);
+        running.set(
+          name,
+          await startCompanyWakeups(
+            { ...source, loadRoutes: routesFromConfig(source.db, options.mappingsFile) },
+            settings,
+            route,
+          ),
+        );
+      } catch (err) {
+        // One company's missing secret or unreachable API never stops the others' wake-ups.
+        logger.warn(
+          { company: name, err: (err as Error).message },
+          "company's wake-ups could not start; its entries run on their schedule, tried again at the next refresh",
+        );
+      }
+    }
+  };
+  const refreshCompanies = (): Promise<void> => {
+    refreshing ??= refreshOnce().finally(() => (refreshing = undefined));
+    return refreshing;
+  };
+  try {
+    await refreshCompanies();
+  } catch (err) {
+    await stopAll();
+    await receiver.close();
+    throw err;
+  }
+
+  let stopped = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const scheduleRefresh = (): void => {
+    if (stopped || !options.registeredCompanies) return;
+    refreshTimer = setTimeout(() => {
+      refreshCompanies()
+        .catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'could not read the company registry'),
+        )
+        .finally(scheduleRefresh);
+    }, options.companyRefreshMs ?? DEFAULT_COMPANY_REFRESH_MS);
+    refreshTimer.unref();
+  };
+  scheduleRefresh();
   logger.info(
-    {
-      listening: receiver.url,
-      notificationUrl,
-      subscribed: routes.bcEntitySets().filter((s) => options.connectors.bcWebhooks.supports(s)),
-      bcPolled: bcPoller.polledEntitySets(),
-      bcPollSeconds: options.bcPollSeconds ?? DEFAULT_BC_POLL_SECONDS,
-      crmPollSeconds: options.crmPollSeconds,
-      crmWakeEntries: routes.crmRoutes().flatMap((r) => r.entries),
-    },
+    { listening: receiver.url, notificationUrl, companies: [...running.keys()] },
     'wake-up service started',
   );
 
   return {
     receiver,
     notificationUrl,
-    subscriptions,
-    crmPoller,
-    bcPoller,
-    signaller,
-    firstMaintenance,
-    routes: () => routes,
-    refreshRoutes,
+    companies: () => [...running.values()],
+    company: (name) => running.get(name),
+    refreshCompanies,
     stop: async () => {
       stopped = true;
-      if (maintenanceTimer) clearTimeout(maintenanceTimer);
-      await crmPoller.stop();
-      await bcPoller.stop();
-      // A renewal in progress needs the receiver for its handshake.
-      await maintenanceRun;
+      if (refreshTimer) clearTimeout(refreshTimer);
+      await refreshing?.catch(() => undefined);
+      const stopping = [...running.values()];
+      // The receiver keeps answering until every company stopped: a refused notification would make BC
+      // delete the subscription, which a restart is meant to reuse.
+      for (const company of stopping) await company.stop();
       await receiver.close();
-      await signaller.idle();
+      await Promise.all(stopping.map((c) => c.signaller.idle()));
+      running.clear();
+      targets.clear();
     },
   };
 }

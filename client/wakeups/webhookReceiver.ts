@@ -39,18 +39,27 @@ const NotificationBody = z.object({
 });
 type NotificationEntry = z.infer<typeof NotificationBody>['value'][number];
 
+/** What a notification path serves: one company's secret, routes and entries. */
+export interface ReceiverTarget {
+  /** The company whose entries the path wakes (for the log). */
+  company: string;
+  /** The secret every notification on this path must echo as `clientState`. */
+  clientState: string;
+  /** Current routes; read per notification so a refresh applies at once. */
+  routes: () => WakeRoutes;
+  signaller: EntrySignaller;
+}
+
 export interface WebhookReceiverOptions {
   /** Interface to listen on (default 127.0.0.1; 0.0.0.0 behind a reverse proxy or on a public host). */
   host?: string;
   /** 0 = a free port. */
   port: number;
-  /** Paths that take notifications (the local path and the public URL's path when they differ). */
-  paths?: string[];
-  /** The secret every notification must echo as `clientState`. */
-  clientState: string;
-  /** Current routes; read per notification so a refresh applies at once. */
-  routes: () => WakeRoutes;
-  signaller: EntrySignaller;
+  /**
+   * The company a notification path serves (each company has its own path and secret, so a notification
+   * can only wake the entries of the company whose subscription sent it); undefined = unknown path.
+   */
+  targetFor: (pathname: string) => ReceiverTarget | undefined;
   logger: Logger;
 }
 
@@ -83,6 +92,8 @@ class HttpFailure extends Error {
     super(message);
   }
 }
+
+const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
 function sameSecret(expected: Buffer, given: string | null | undefined): boolean {
   if (typeof given !== 'string') return false;
@@ -168,13 +179,11 @@ function wakeupsOf(
 }
 
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<RunningWebhookReceiver> {
-  const { logger, signaller } = options;
-  const paths = new Set(options.paths?.length ? options.paths : [DEFAULT_NOTIFICATION_PATH]);
-  const expectedSecret = createHash('sha256').update(options.clientState).digest();
+  const { logger } = options;
   const stats: ReceiverStats = { notifications: 0, rejected: 0, wakeups: 0 };
 
-  /** Every entry echoes our secret: only such a caller is told what is wrong with its notification. */
-  const authenticated = (raw: unknown): boolean => {
+  /** Every entry echoes the path's secret: only such a caller is told what is wrong with its notification. */
+  const authenticated = (expectedSecret: Buffer, raw: unknown): boolean => {
     const value = (raw as { value?: unknown } | null)?.value;
     return (
       Array.isArray(value) &&
@@ -185,7 +194,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     );
   };
 
-  const handleNotification = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handleNotification = async (
+    target: ReceiverTarget,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
+    const expectedSecret = digest(target.clientState);
     if (!isJson(req)) {
       discardRest(req, 0);
       throw new HttpFailure(415, 'notifications are application/json');
@@ -204,7 +218,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       // The schema's details help BC's owner, not a stranger probing the endpoint.
       throw new HttpFailure(
         400,
-        authenticated(raw)
+        authenticated(expectedSecret, raw)
           ? `not a Business Central notification: ${details}`
           : 'not a Business Central notification',
       );
@@ -214,7 +228,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     if (!parsed.data.value.every((item) => sameSecret(expectedSecret, item.clientState))) {
       stats.rejected++;
       logger.warn(
-        { remoteAddress: req.socket.remoteAddress, entries: parsed.data.value.length },
+        {
+          company: target.company,
+          remoteAddress: req.socket.remoteAddress,
+          entries: parsed.data.value.length,
+        },
         'webhook notification rejected: clientState missing or wrong',
       );
       send(res, 401, { error: { code: 'InvalidClientState', message: 'clientState does not match' } });
@@ -223,18 +241,18 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     stats.notifications++;
     // Answer first: BC retries slow answers, and the signals do not need BC to wait.
     res.writeHead(202).end();
-    const wakeups = wakeupsOf(parsed.data.value, options.routes(), logger);
+    const wakeups = wakeupsOf(parsed.data.value, target.routes(), logger);
     for (const [entry, notice] of wakeups) {
       stats.wakeups++;
-      signaller.wake(entry, 'bc', notice);
+      target.signaller.wake(entry, 'bc', notice);
     }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://receiver.invalid');
     if (url.pathname === '/health' && req.method === 'GET') return send(res, 200, { ok: true });
-    if (!paths.has(url.pathname))
-      return send(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
+    const target = options.targetFor(url.pathname);
+    if (!target) return send(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
     // BC calls notificationUrl?validationToken=... on create and on renew; answer with the token as plain text.
     const validation = answerValidation(url);
     if (validation && (req.method === 'GET' || req.method === 'POST')) {
@@ -246,7 +264,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       res.setHeader('Allow', 'POST');
       return send(res, 405, { error: { code: 'MethodNotAllowed', message: 'notifications are POSTed' } });
     }
-    await handleNotification(req, res);
+    await handleNotification(target, req, res);
   };
 
   const server: Server = createServer((req, res) => {

@@ -16,6 +16,8 @@ import { installRuntimeLogger } from '../../worker/runtime';
 import { jobQueueEntry } from '../../workflows';
 import { statusQuery } from '../../workflows/messages';
 import { startWakeupService, type WakeupService } from '../../client/wakeups/wakeupService';
+import type { CompanyWakeups } from '../../client/wakeups/companyWakeups';
+import { DEFAULT_COMPANY } from '../../activities/store/companies';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { registerWebhooks } from '../../client/commands/webhooks';
 import { testDatabase } from '../support/database';
@@ -46,6 +48,8 @@ let worker: Worker;
 let workerRun: Promise<void>;
 let connectors: Connectors;
 let service: WakeupService;
+/** The wake-ups of the company the test's entries belong to (served on the default path). */
+let wakeups: CompanyWakeups;
 const handles = new Map<string, WorkflowHandle>();
 const runs: RunEntryInput[] = [];
 
@@ -165,6 +169,7 @@ beforeAll(async () => {
     now: () => emulators.bc.clock.now(),
     logger: createLogger('wakeups-test', 'error'),
   });
+  wakeups = service.company(DEFAULT_COMPANY)!;
 });
 
 afterAll(async () => {
@@ -195,8 +200,8 @@ test('the receiver answers the validation handshake with the token as plain text
 });
 
 test('one subscription per BC resource the entries read, on the standard or the custom API', async () => {
-  expect(service.firstMaintenance.failed).toEqual([]);
-  const sets = service.routes().bcEntitySets();
+  expect(wakeups.firstMaintenance.failed).toEqual([]);
+  const sets = wakeups.routes().bcEntitySets();
   // SALESPEOPLE only writes to BC (CRM -> BC): its BC table gives it nothing to do.
   expect(sets).toEqual(
     expect.arrayContaining(['customers', 'items', 'resources', 'salesInvoices', 'customerStatistics']),
@@ -211,7 +216,7 @@ test('one subscription per BC resource the entries read, on the standard or the 
   // instead (bcChangePoller).
   const polled = ['currencyExchangeRates'];
   expect(live.map((s) => s.target.entitySet).sort()).toEqual(sets.filter((s) => !polled.includes(s)).sort());
-  expect(service.bcPoller.polledEntitySets().sort()).toEqual(polled);
+  expect(wakeups.bcPoller.polledEntitySets().sort()).toEqual(polled);
   const companyId = emulators.bc.companyId;
   const resourceOf = (set: string) => live.find((s) => s.target.entitySet === set)?.resource;
   expect(resourceOf('salesInvoices')).toBe(`api/v2.0/companies(${companyId})/salesInvoices`);
@@ -275,7 +280,7 @@ test('a notification with a wrong or missing clientState is refused and wakes no
     'the genuine signal',
     async () => (await status('ITEM-PRODUCT')).changeSignals.bc > signalsBefore,
   );
-  await service.signaller.idle();
+  await wakeups.signaller.idle();
   // Exactly the genuine one arrived: the refused notifications signalled nothing.
   expect((await status('ITEM-PRODUCT')).changeSignals.bc).toBe(signalsBefore + 1);
 });
@@ -313,12 +318,12 @@ test('subscriptions are renewed before they expire, and one BC deleted is made a
 
   // One day later nothing is due; at 2.5 days of 3 every subscription is renewed in place.
   emulators.bc.clock.advance(DAY_MS);
-  const early = await service.subscriptions.maintain();
+  const early = await wakeups.subscriptions.maintain();
   expect(early.renewed).toEqual([]);
   expect(early.unchanged.length).toBe(before.size);
 
   emulators.bc.clock.advance(1.5 * DAY_MS);
-  const due = await service.subscriptions.maintain();
+  const due = await wakeups.subscriptions.maintain();
   expect(due.failed).toEqual([]);
   expect(due.renewed.length).toBe(before.size);
   const after = mine();
@@ -329,7 +334,7 @@ test('subscriptions are renewed before they expire, and one BC deleted is made a
   // BC deletes a subscription whose notification was refused: the next maintenance makes a new one.
   const customers = after.find((s) => s.target.entitySet === 'customers')!;
   emulators.bc.webhooks.subscriptions.drop(customers.subscriptionId);
-  const healed = await service.subscriptions.maintain();
+  const healed = await wakeups.subscriptions.maintain();
   expect(healed.recreated).toEqual(['customers']);
   const replacement = mine().find((s) => s.target.entitySet === 'customers');
   expect(replacement?.subscriptionId).toBeDefined();
@@ -350,15 +355,15 @@ test('subscriptions are renewed before they expire, and one BC deleted is made a
 test("a Dataverse change wakes the entry that opted in, not the engine's own writes and not other entries", async () => {
   const { dataverse } = emulators;
   // Only CUSTOMER opted in (stored entry setting), so only its table is tracked.
-  expect(service.routes().crmRoutes()).toEqual([{ entitySet: 'accounts', entries: ['CUSTOMER'] }]);
-  const first = await service.crmPoller.pollOnce();
+  expect(wakeups.routes().crmRoutes()).toEqual([{ entitySet: 'accounts', entries: ['CUSTOMER'] }]);
+  const first = await wakeups.crmPoller.pollOnce();
   expect(first).toMatchObject([{ entitySet: 'accounts', kind: 'baseline', signalled: [] }]);
 
   const [account, other] = dataverse.state.list('accounts');
   const accountId = String(account.accountid);
   // The integration user's write is the engine's own (echo suppression, rule 4.4): no wake-up.
   await connectors.dataverse.update('accounts', accountId, { telephone1: '555-0199' }, '*');
-  const own = await service.crmPoller.pollOnce();
+  const own = await wakeups.crmPoller.pollOnce();
   expect(own).toMatchObject([{ entitySet: 'accounts', ownChanges: 1, foreignChanges: 0, signalled: [] }]);
 
   const runsBefore = runsOf('CUSTOMER');
@@ -378,7 +383,7 @@ test("a Dataverse change wakes the entry that opted in, not the engine's own wri
     { userId: salesperson },
   );
 
-  const changed = await service.crmPoller.pollOnce();
+  const changed = await wakeups.crmPoller.pollOnce();
   expect(changed).toMatchObject([{ entitySet: 'accounts', foreignChanges: 1, signalled: ['CUSTOMER'] }]);
   await eventually('CUSTOMER to run after the CRM change', () => runsOf('CUSTOMER') > runsBefore);
   expect((await status('CUSTOMER')).lastChange).toMatchObject({
@@ -411,10 +416,7 @@ test('`bcsync webhooks --list` shows the stored subscriptions and `--unsubscribe
   };
   try {
     const listed = (await bcsync('--list')) as { entitySet: string }[];
-    const subscribed = service
-      .routes()
-      .bcEntitySets()
-      .filter((s) => !service.bcPoller.polledEntitySets().includes(s));
+    const subscribed = wakeups.subscribedEntitySets();
     expect(listed.map((d) => d.entitySet).sort()).toEqual(subscribed);
 
     const removed = (await bcsync('--unsubscribe')) as { deleted: string[] };
