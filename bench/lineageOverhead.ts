@@ -11,7 +11,8 @@
 //
 // Temporal is not involved (the engine is called directly, as its activity does); MongoDB is
 // MONGODB_URI if set, else a fresh dev server. The emulators run in a child process, so this process
-// measures the engine alone (its CPU time is printed next to the wall time).
+// measures the engine alone (its CPU time is printed next to the wall time, and the database server's
+// when this benchmark started it: CPU time weighs less than wall time on a machine others load too).
 import { BSON } from 'mongodb';
 import { createSyncEngine } from '../activities/engine/engine';
 import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
@@ -20,6 +21,7 @@ import { LINEAGE_COLLECTION } from '../activities/store/lineage';
 import { readSettings } from '../config/settings';
 import { startEphemeralServers } from '../devservers/devServers';
 import { prepareDatabase, startWorld } from './support/benchWorld';
+import { cpuSeconds } from './support/processCpu';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +34,8 @@ interface Run {
   ms: number;
   /** CPU time of this process (the engine) during the sync. */
   cpuMs: number;
+  /** CPU time of the database server during the sync (when this benchmark started it). */
+  dbCpuMs: number | null;
   lookedAt: number;
   inserted: number;
   lineageDocs: number;
@@ -41,7 +45,14 @@ interface Run {
   indexBytes: number | null;
 }
 
-async function measure(lineage: boolean, round: number, records: number, pageSize: number, uri: string) {
+interface Setup {
+  records: number;
+  pageSize: number;
+  uri: string;
+  mongoPid?: number;
+}
+
+async function measure(lineage: boolean, round: number, { records, pageSize, uri, mongoPid }: Setup) {
   const world = await startWorld({ records, organizations: [{}], serviceProtection: 'off' });
   const { db, connectors, drop } = await prepareDatabase(
     world.info,
@@ -59,11 +70,14 @@ async function measure(lineage: boolean, round: number, records: number, pageSiz
       pageSize,
       lineage,
     });
+    const dbCpu = () => (mongoPid !== undefined ? cpuSeconds(mongoPid) * 1000 : Number.NaN);
+    const dbCpu0 = dbCpu();
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     const result = await engine.fullSync(['CUSTOMER']);
     const ms = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const dbCpuMs = dbCpu() - dbCpu0;
     const counters = result.flatMap((m) => m.passes.map((p) => p.counters));
     const sum = (k: keyof (typeof counters)[number]) => counters.reduce((n, c) => n + Number(c[k] ?? 0), 0);
     let bsonBytes = 0;
@@ -81,6 +95,7 @@ async function measure(lineage: boolean, round: number, records: number, pageSiz
       round,
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      dbCpuMs: Number.isNaN(dbCpuMs) ? null : dbCpuMs,
       lookedAt: sum('inserted') + sum('modified') + sum('unchanged') + sum('skipped') + sum('failed'),
       inserted: sum('inserted'),
       lineageDocs,
@@ -113,7 +128,8 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 ? [false, true] : [true, false];
-      for (const lineage of order) runs.push(await measure(lineage, round, records, pageSize, uri));
+      for (const lineage of order)
+        runs.push(await measure(lineage, round, { records, pageSize, uri, mongoPid: servers?.mongoPid }));
     }
   } finally {
     await servers?.stop();
@@ -123,11 +139,11 @@ async function main(): Promise<void> {
     `\nrecords: ${records}; page size: ${pageSize}; CUSTOMER full sync (both passes) by the engine; ${rounds} rounds, each run in a fresh world\n`,
   );
   console.log(
-    '| Round | Lineage | Inserted | Records looked at | Lineage entries | Time | Engine CPU |\n|---|---|---|---|---|---|---|',
+    '| Round | Lineage | Inserted | Records looked at | Lineage entries | Time | Engine CPU | Database CPU |\n|---|---|---|---|---|---|---|---|',
   );
   for (const r of runs)
     console.log(
-      `| ${r.round} | ${r.lineage ? 'on' : 'off'} | ${r.inserted} | ${r.lookedAt} | ${r.lineageDocs} | ${s(r.ms)} | ${s(r.cpuMs)} |`,
+      `| ${r.round} | ${r.lineage ? 'on' : 'off'} | ${r.inserted} | ${r.lookedAt} | ${r.lineageDocs} | ${s(r.ms)} | ${s(r.cpuMs)} | ${r.dbCpuMs === null ? '-' : s(r.dbCpuMs)} |`,
     );
   const off = runs.filter((r) => !r.lineage);
   const on = runs.filter((r) => r.lineage);
@@ -143,6 +159,11 @@ async function main(): Promise<void> {
     `\nMedian time: lineage off ${s(offMs)}, on ${s(onMs)}: on/off ${(onMs / offMs).toFixed(3)} (${pct(onMs, offMs)}; target < +10%)`,
   );
   console.log(`Median engine CPU: off ${s(offCpu)}, on ${s(onCpu)} (${pct(onCpu, offCpu)})`);
+  if (runs.every((r) => r.dbCpuMs !== null)) {
+    const offDb = median(off.map((r) => r.dbCpuMs!));
+    const onDb = median(on.map((r) => r.dbCpuMs!));
+    console.log(`Median database server CPU: off ${s(offDb)}, on ${s(onDb)} (${pct(onDb, offDb)})`);
+  }
   const last = on[on.length - 1]!;
   const perEntry = last.lineageDocs ? last.bsonBytes / last.lineageDocs : 0;
   const perRecordSync = last.lookedAt ? last.bsonBytes / last.lookedAt : 0;
