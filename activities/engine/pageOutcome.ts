@@ -18,6 +18,7 @@ import { fieldChanges, type PageLineage } from './pageLineage';
 import { laterOf, recordModified, recordVersion, type SideShape } from './recordVersion';
 import type { PassDirection } from './types';
 import { dependencyOfFailure } from './dependencyFirst';
+import { waitsForReview } from './reviewWait';
 import type { RecordOutcome } from './dryRun';
 
 // ---- the Skipped rule -------------------------------------------------------------------------------
@@ -362,8 +363,9 @@ export class PageOutcome {
     });
     const c = item.coupling;
     const prevRetry = this.ctx.retryDocs.get(item.id);
-    // Waiting for a dependency is not being stuck: the run syncs the dependency and retries it.
-    const waiting = dependencyOfFailure(message) !== undefined;
+    // Waiting for a dependency is not being stuck: the run syncs the dependency and retries it; one
+    // waiting in `bcsync review` is synchronized as soon as a person couples the right pair.
+    const waiting = dependencyOfFailure(message) !== undefined || waitsForReview(message);
     this.tell(item, failureKind(message), destId, message);
     let retryDoc = retryAfterFailure({
       prev: prevRetry,
