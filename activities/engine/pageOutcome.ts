@@ -453,8 +453,12 @@ export class PageOutcome {
     }
     hooks.afterCouplings?.();
     const remove = [...new Set(this.retryRemove)];
-    await stores.retries.applyPage(this.retryPut, remove);
+    // The lineage is final once the couplings are written (a lost coupling amends it): it is stored
+    // alongside the retry queue, not after it.
+    await Promise.all([
+      stores.retries.applyPage(this.retryPut, remove),
+      this.ctx.lineage ? stores.lineage?.add(this.ctx.lineage.list()) : undefined,
+    ]);
     for (const id of remove) this.ctx.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
-    if (this.ctx.lineage) await stores.lineage?.add(this.ctx.lineage.list());
   }
 }
