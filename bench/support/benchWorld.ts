@@ -13,7 +13,7 @@ import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { connectDatabase, type Database } from '../../activities/store/database';
 import { syncReferenceData } from './syncReferenceData';
 
-interface ServiceInfo {
+export interface ServiceInfo {
   url: string;
   tenant: string;
   clientId: string;
