@@ -6,22 +6,18 @@
 //   npm run build && node dist/bench/engineInitialSync.js [--records 100000] [--page-size 1000]
 //
 // Temporal and MongoDB: TEMPORAL_ADDRESS / MONGODB_URI if set, else fresh dev servers (devservers `up`).
-// The emulators run in one child process and the worker in another, started as `bcsync worker` starts it
-// (with its memory settings, worker/processSettings.ts), so the peak RSS printed (the kernel's
-// VmHWM) is the worker process alone. BENCH_ALLOC_PROFILE=<file> writes the worker's allocation profile;
+// The emulators run in one child process (bench/support/benchWorld.ts) and the worker in another,
+// started as `bcsync worker` starts it (with its memory settings, worker/processSettings.ts), so the peak
+// RSS printed (the kernel's VmHWM) is the worker process alone. BENCH_ALLOC_PROFILE=<file> writes the worker's allocation profile;
 // BENCH_VERBOSE=1 logs its memory every second.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { createConnectors, createDataverseClient, type Connectors } from '../activities/connectors';
+import { createDataverseClient, type Connectors } from '../activities/connectors';
 import type { JsonRecord, WriteOperation } from '../activities/connectors/types';
-import { createSyncEngine } from '../activities/engine/engine';
 import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
-import { loadMappings } from '../activities/mappings/mappingConfig';
-import { CouplingStore } from '../activities/store/couplings';
-import { connectDatabase, type Database } from '../activities/store/database';
-import { bcRecordId, crmRecordId, mappingName } from '../common/ids';
+import type { Database } from '../activities/store/database';
 import { entryWorkflowId, type RunResult } from '../common/jobQueue';
 import { startEphemeralServers } from '../devservers/devServers';
 import { workerEnv, workerNodeArgs } from '../worker/processSettings';
@@ -29,88 +25,20 @@ import { startWorker } from '../worker/worker';
 import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
 import { readSettings } from '../config/settings';
-
-interface EmulatorInfo {
-  bc: {
-    url: string;
-    tenant: string;
-    clientId: string;
-    clientSecret: string;
-    companyId: string;
-    environment: string;
-  };
-  dataverse: Array<{
-    url: string;
-    tenant: string;
-    clientId: string;
-    clientSecret: string;
-    integrationUserId: string;
-  }>;
-}
+import {
+  BENCH_HTTP,
+  prepareDatabase,
+  startWorld,
+  worldConnectors,
+  worldEnv,
+  type WorldInfo,
+} from './support/benchWorld';
 
 const SALES_USER = { clientId: 'bench-sales-user', clientSecret: 'bench-sales-secret' };
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** Child process: BC with N customers, two Dataverse emulators (engine target and baseline target). */
-async function hostEmulators(records: number): Promise<void> {
-  const { startBcEmulator } = await import('../emulators/bc');
-  const { startDataverseEmulator } = await import('../emulators/dataverse');
-  // The default service protection limits of both services apply (docs/emulator-limits.md).
-  const bc = await startBcEmulator({ port: 0, records });
-  const dvs = [
-    await startDataverseEmulator({
-      port: 0,
-      seed: 'demo',
-      additionalClients: [SALES_USER],
-    }),
-    await startDataverseEmulator({ port: 0, seed: 'demo' }),
-  ];
-  const info: EmulatorInfo = {
-    bc: {
-      url: bc.url,
-      tenant: bc.tenant,
-      clientId: bc.clientId,
-      clientSecret: bc.clientSecret,
-      companyId: bc.companyId,
-      environment: bc.environment,
-    },
-    dataverse: dvs.map((d) => ({
-      url: d.url,
-      tenant: d.tenant,
-      clientId: d.clientId,
-      clientSecret: d.clientSecret,
-      integrationUserId: d.integrationUserId,
-    })),
-  };
-  process.send!(info);
-  process.on('message', (m) => {
-    if (m === 'stop') void Promise.all([bc.stop(), ...dvs.map((d) => d.stop())]).then(() => process.exit(0));
-  });
-}
-
-function connectorsFor(info: EmulatorInfo, dvIndex: number): Connectors {
-  const tokenUrl = (e: { url: string; tenant: string }) => `${e.url}/${e.tenant}/oauth2/v2.0/token`;
-  const dv = info.dataverse[dvIndex]!;
-  return createConnectors(
-    {
-      bc: {
-        ...info.bc,
-        company: { id: info.bc.companyId },
-        apiUrl: info.bc.url,
-        tokenUrl: tokenUrl(info.bc),
-        scope: 'https://api.businesscentral.dynamics.com/.default',
-        tenantInUrl: false,
-        customApiPath: 'bcsync/integration/v1.0',
-      },
-      dataverse: { ...dv, tokenUrl: tokenUrl(dv), scope: `${dv.url}/.default` },
-      http: { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
-    },
-    {},
-  );
 }
 
 /** The raw-copy baseline: BC pages straight into Dataverse batches, the same fields, nothing else. */
@@ -244,38 +172,10 @@ function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
   });
 }
 
-/** Reference data the CUSTOMER mapping needs: salespeople coupled to users, currencies synced. */
-async function syncReference(db: Database, connectors: Connectors, integrationUserId: string): Promise<void> {
-  const couplings = new CouplingStore(db.cols.couplings);
-  const users: JsonRecord[] = [];
-  for await (const p of connectors.dataverse.readPages('systemusers', {})) users.push(...p.records);
-  const salespeople: JsonRecord[] = [];
-  for await (const p of connectors.bc.readPages('salespeoplePurchasers', {})) salespeople.push(...p.records);
-  const spare = users.filter(
-    (u) => !u.isintegrationuser && !u.isdisabled && !salespeople.some((sp) => sp.displayName === u.fullname),
-  );
-  for (const sp of salespeople) {
-    const user = users.find((u) => u.fullname === sp.displayName) ?? spare.shift();
-    await couplings.couple(
-      mappingName('SALESPEOPLE'),
-      bcRecordId(String(sp.id)),
-      crmRecordId(String(user!.systemuserid)),
-    );
-  }
-  const engine = createSyncEngine({
-    db,
-    bc: connectors.bc,
-    crm: connectors.dataverse,
-    mappings: loadMappings(),
-    integrationUserId,
-  });
-  await engine.fullSync(['CURRENCY']);
-}
-
 /** 1% of the customers changed in BC and another 1% of them changed in CRM by a sales user. */
 async function changeOnePercent(
   db: Database,
-  info: EmulatorInfo,
+  info: WorldInfo,
   connectors: Connectors,
   records: number,
 ): Promise<{ bc: number; crm: number }> {
@@ -308,10 +208,10 @@ async function changeOnePercent(
       url: dv.url,
       tenant: dv.tenant,
       ...SALES_USER,
-      tokenUrl: `${dv.url}/${dv.tenant}/oauth2/v2.0/token`,
+      tokenUrl: dv.tokenUrl,
       scope: `${dv.url}/.default`,
     },
-    { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
+    BENCH_HTTP,
   );
   await sales.writeBatch(
     crmIds.map((id, i) => ({
@@ -322,26 +222,6 @@ async function changeOnePercent(
     })),
   );
   return { bc: bcIds.length, crm: crmIds.length };
-}
-
-/** The BCSYNC_* settings (README) that point a worker at the emulators. */
-function connectorEnv(info: EmulatorInfo): Record<string, string> {
-  const dv = info.dataverse[0]!;
-  return {
-    BCSYNC_BC_TENANT: info.bc.tenant,
-    BCSYNC_BC_ENVIRONMENT: info.bc.environment,
-    BCSYNC_BC_COMPANY_ID: info.bc.companyId,
-    BCSYNC_BC_CLIENT_ID: info.bc.clientId,
-    BCSYNC_BC_CLIENT_SECRET: info.bc.clientSecret,
-    BCSYNC_BC_API_URL: info.bc.url,
-    BCSYNC_BC_TOKEN_URL: `${info.bc.url}/${info.bc.tenant}/oauth2/v2.0/token`,
-    BCSYNC_DATAVERSE_URL: dv.url,
-    BCSYNC_DATAVERSE_TENANT: dv.tenant,
-    BCSYNC_DATAVERSE_CLIENT_ID: dv.clientId,
-    BCSYNC_DATAVERSE_CLIENT_SECRET: dv.clientSecret,
-    BCSYNC_DATAVERSE_TOKEN_URL: `${dv.url}/${dv.tenant}/oauth2/v2.0/token`,
-    BCSYNC_LOG_LEVEL: 'warn',
-  };
 }
 
 async function jobMessages(db: Database, result: RunResult): Promise<string> {
@@ -356,27 +236,29 @@ const log = (m: string) => {
 async function main(): Promise<void> {
   const records = arg('records', 100_000);
   const pageSize = arg('page-size', DEFAULT_PAGE_SIZE);
-  // The emulators hold every record in memory: they get their own process and heap.
-  const host = fork(__filename, ['--emulator-host', String(records)], { stdio: 'inherit', execArgv: [] });
-  const info = await new Promise<EmulatorInfo>((resolve) =>
-    host.once('message', (m) => resolve(m as EmulatorInfo)),
-  );
+  // Organization 0 is the engine's target, 1 the baseline's; the services' own limits apply
+  // (docs/emulator-limits.md).
+  const world = await startWorld({
+    records,
+    organizations: [{ additionalClients: [SALES_USER] }, {}],
+    serviceProtection: 'real',
+  });
+  const { info } = world;
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-engine-');
   const dbName = `bench_${Date.now()}`;
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-  let db: Database | undefined;
+  let prepared: Awaited<ReturnType<typeof prepareDatabase>> | undefined;
   let worker: BenchWorker | undefined;
   let connection: Connection | undefined;
   try {
     // Baseline first (same BC emulator, its own empty-ish Dataverse).
     const t0 = Date.now();
-    const copied = await rawCopy(connectorsFor(info, 1), pageSize);
+    const copied = await rawCopy(worldConnectors(info, 1), pageSize);
     const baselineMs = Date.now() - t0;
     log(`baseline: ${copied} in ${baselineMs} ms`);
 
-    db = await connectDatabase(servers.mongodbUri, { dbName });
-    const connectors = connectorsFor(info, 0);
-    await syncReference(db, connectors, info.dataverse[0]!.integrationUserId);
+    prepared = await prepareDatabase(info, 0, servers.mongodbUri, dbName);
+    const { db, connectors } = prepared;
 
     worker = await startBenchWorker({
       temporalAddress: servers.temporalAddress,
@@ -384,7 +266,7 @@ async function main(): Promise<void> {
       dbName,
       taskQueue,
       pageSize,
-      env: connectorEnv(info),
+      env: worldEnv(info, 0),
     });
     const rssAtStartMb = currentRssMb(worker.pid);
     connection = await Connection.connect({ address: servers.temporalAddress });
@@ -448,19 +330,13 @@ async function main(): Promise<void> {
   } finally {
     await connection?.close();
     await worker?.stop();
-    await db?.db.dropDatabase().catch(() => undefined);
-    await db?.close();
+    await prepared?.drop();
     await servers.stop();
-    host.send('stop');
+    await world.stop();
   }
 }
 
-if (process.argv.includes('--emulator-host')) {
-  hostEmulators(Number(process.argv[process.argv.indexOf('--emulator-host') + 1])).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else if (process.argv.includes('--worker-process')) {
+if (process.argv.includes('--worker-process')) {
   process.once('message', (job) => {
     workerProcess(job as WorkerJob).then(
       () => process.exit(0),

@@ -1,124 +1,84 @@
 // Benchmark (not a test): what record lineage (docs/lineage.md) costs. The same initial synchronization of
-// N BC customers (CUSTOMER full sync, both passes, the engine as a worker runs it) twice, each into its
-// own fresh Dataverse emulator and MongoDB database: once with lineage off (the baseline), once with it
-// on. Prints the time added and the bytes one record-sync adds (BSON size of the lineage documents, and
-// the server's own figure for the collection when it gives one).
+// N BC customers (CUSTOMER full sync, both passes, the engine as a worker runs it) with lineage off (the
+// baseline) and on, interleaved and repeated: round 1 off then on, round 2 on then off, ... so that a
+// machine that gets busier or quieter weighs on both alike. Every run gets its own fresh emulator world
+// (the same seeds: bench/support/benchWorld.ts) and its own fresh MongoDB database. Prints each run, the
+// median of each variant and their ratio, and the bytes lineage adds: BSON per entry and per record-sync
+// (and the server's own figures for the collection and its indexes when it gives them).
 //
-//   npm run build && node dist/bench/lineageOverhead.js [--records 100000] [--page-size 1000] [--lineage-first]
+//   npm run build && nice -n 10 node dist/bench/lineageOverhead.js [--records 20000] [--rounds 3]
+//     [--page-size 1000]
 //
 // Temporal is not involved (the engine is called directly, as its activity does); MongoDB is
-// MONGODB_URI if set, else a fresh dev server. The emulators run in a child process (they hold every
-// record in memory), so the engine's process measures the engine alone.
-import { fork } from 'node:child_process';
+// MONGODB_URI if set, else a fresh dev server. The emulators run in a child process, so this process
+// measures the engine alone (its CPU time is printed next to the wall time, and the database server's
+// when this benchmark started it: CPU time weighs less than wall time on a machine others load too).
 import { BSON } from 'mongodb';
-import { createConnectors, type Connectors } from '../activities/connectors';
 import { createSyncEngine } from '../activities/engine/engine';
 import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
 import { loadMappings } from '../activities/mappings/mappingConfig';
-import { connectDatabase, type Database } from '../activities/store/database';
 import { LINEAGE_COLLECTION } from '../activities/store/lineage';
-import { startEphemeralServers } from '../devservers/devServers';
 import { readSettings } from '../config/settings';
-import { syncReferenceData } from './support/syncReferenceData';
-
-interface Api {
-  url: string;
-  tenant: string;
-  clientId: string;
-  clientSecret: string;
-}
-interface Emulators {
-  bc: Api & { companyId: string; environment: string };
-  dataverse: (Api & { integrationUserId: string })[];
-}
+import { startEphemeralServers } from '../devservers/devServers';
+import { prepareDatabase, startWorld } from './support/benchWorld';
+import { cpuSeconds } from './support/processCpu';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Child process: BC with N customers and one demo Dataverse per variant. */
-async function hostEmulators(records: number, variants: number): Promise<void> {
-  const { startBcEmulator } = await import('../emulators/bc');
-  const { startDataverseEmulator } = await import('../emulators/dataverse');
-  // Service protection out of the way: this measures bcsync's own work, not the API's limits.
-  const budget = { requests: 10_000_000, windowSeconds: 300 };
-  const bc = await startBcEmulator({ port: 0, records, faults: { budget } });
-  const dvs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
-  for (let i = 0; i < variants; i++)
-    dvs.push(await startDataverseEmulator({ port: 0, seed: 'demo', faults: { budget } }));
-  const api = (e: Api): Api => ({
-    url: e.url,
-    tenant: e.tenant,
-    clientId: e.clientId,
-    clientSecret: e.clientSecret,
-  });
-  const info: Emulators = {
-    bc: { ...api(bc), companyId: bc.companyId, environment: bc.environment },
-    dataverse: dvs.map((d) => ({ ...api(d), integrationUserId: d.integrationUserId })),
-  };
-  process.send!(info);
-  process.on('message', (m) => {
-    if (m === 'stop') void Promise.all([bc.stop(), ...dvs.map((d) => d.stop())]).then(() => process.exit(0));
-  });
-}
-
-function connectorsFor(info: Emulators, dv: number): Connectors {
-  const tokenUrl = (e: Api) => `${e.url}/${e.tenant}/oauth2/v2.0/token`;
-  const d = info.dataverse[dv]!;
-  return createConnectors({
-    bc: {
-      ...info.bc,
-      company: { id: info.bc.companyId },
-      apiUrl: info.bc.url,
-      tokenUrl: tokenUrl(info.bc),
-      scope: 'https://api.businesscentral.dynamics.com/.default',
-      tenantInUrl: false,
-      customApiPath: 'bcsync/integration/v1.0',
-    },
-    dataverse: { ...d, tokenUrl: tokenUrl(d), scope: `${d.url}/.default` },
-    http: { timeoutMs: 300_000, retry: { maxAttempts: 8, maxElapsedMs: 300_000, baseDelayMs: 200 } },
-  });
-}
-
-interface Variant {
+interface Run {
   lineage: boolean;
+  round: number;
   ms: number;
+  /** CPU time of this process (the engine) during the sync. */
+  cpuMs: number;
+  /** CPU time of the database server during the sync (when this benchmark started it). */
+  dbCpuMs: number | null;
   lookedAt: number;
   inserted: number;
   lineageDocs: number;
   bsonBytes: number;
-  storageBytes: number | null;
+  /** The server's figures for the lineage collection (collStats), when it gives them. */
+  dataBytes: number | null;
+  indexBytes: number | null;
 }
 
-async function runVariant(
-  info: Emulators,
-  dv: number,
-  uri: string,
-  lineage: boolean,
-  pageSize: number,
-): Promise<Variant> {
-  const db: Database = await connectDatabase(uri, {
-    dbName: `bench_lineage_${lineage ? 'on' : 'off'}_${Date.now()}`,
-  });
+interface Setup {
+  records: number;
+  pageSize: number;
+  uri: string;
+  mongoPid?: number;
+}
+
+async function measure(lineage: boolean, round: number, { records, pageSize, uri, mongoPid }: Setup) {
+  const world = await startWorld({ records, organizations: [{}], serviceProtection: 'off' });
+  const { db, connectors, drop } = await prepareDatabase(
+    world.info,
+    0,
+    uri,
+    `bench_lineage_${round}_${lineage ? 'on' : 'off'}_${Date.now()}`,
+  );
   try {
-    const connectors = connectorsFor(info, dv);
-    const mappings = loadMappings();
-    const integrationUserId = info.dataverse[dv]!.integrationUserId;
-    await syncReferenceData({ db, connectors, mappings, integrationUserId });
     const engine = createSyncEngine({
       db,
       bc: connectors.bc,
       crm: connectors.dataverse,
-      mappings,
-      integrationUserId,
+      mappings: loadMappings(),
+      integrationUserId: world.info.dataverse[0]!.integrationUserId,
       pageSize,
       lineage,
     });
+    const dbCpu = () => (mongoPid !== undefined ? cpuSeconds(mongoPid) * 1000 : Number.NaN);
+    const dbCpu0 = dbCpu();
+    const cpu0 = process.cpuUsage();
     const t0 = Date.now();
-    const run = await engine.fullSync(['CUSTOMER']);
+    const result = await engine.fullSync(['CUSTOMER']);
     const ms = Date.now() - t0;
-    const counters = run.flatMap((m) => m.passes.map((p) => p.counters));
+    const cpu = process.cpuUsage(cpu0);
+    const dbCpuMs = dbCpu() - dbCpu0;
+    const counters = result.flatMap((m) => m.passes.map((p) => p.counters));
     const sum = (k: keyof (typeof counters)[number]) => counters.reduce((n, c) => n + Number(c[k] ?? 0), 0);
     let bsonBytes = 0;
     let lineageDocs = 0;
@@ -128,74 +88,97 @@ async function runVariant(
     }
     const stats = (await db.db.command({ collStats: LINEAGE_COLLECTION }).catch(() => null)) as {
       size?: number;
+      totalIndexSize?: number;
     } | null;
-    return {
+    const run: Run = {
       lineage,
+      round,
       ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      dbCpuMs: Number.isNaN(dbCpuMs) ? null : dbCpuMs,
       lookedAt: sum('inserted') + sum('modified') + sum('unchanged') + sum('skipped') + sum('failed'),
       inserted: sum('inserted'),
       lineageDocs,
       bsonBytes,
-      storageBytes: lineage && typeof stats?.size === 'number' ? stats.size : null,
+      dataBytes: lineage && typeof stats?.size === 'number' ? stats.size : null,
+      indexBytes: lineage && typeof stats?.totalIndexSize === 'number' ? stats.totalIndexSize : null,
     };
+    return run;
   } finally {
-    await db.db.dropDatabase().catch(() => undefined);
-    await db.close();
+    await drop();
+    await world.stop();
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 async function main(): Promise<void> {
-  const records = arg('records', 100_000);
+  const records = arg('records', 20_000);
+  const rounds = arg('rounds', 3);
   const pageSize = arg('page-size', DEFAULT_PAGE_SIZE);
-  const host = fork(__filename, ['--emulator-host', String(records)], { stdio: 'inherit', execArgv: [] });
-  const info = await new Promise<Emulators>((resolve) =>
-    host.once('message', (m) => resolve(m as Emulators)),
-  );
   const servers = process.env.MONGODB_URI
     ? undefined
     : await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-lineage-');
   const uri = process.env.MONGODB_URI ?? servers!.mongodbUri;
+  const runs: Run[] = [];
   try {
-    // --lineage-first: the other order, to see how much the order (a machine busier later) weighs.
-    const lineageFirst = process.argv.includes('--lineage-first');
-    const on0 = lineageFirst ? await runVariant(info, 1, uri, true, pageSize) : undefined;
-    const off = await runVariant(info, 0, uri, false, pageSize);
-    const on = on0 ?? (await runVariant(info, 1, uri, true, pageSize));
-    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    console.log(
-      `\nrecords: ${records}; page size: ${pageSize}; CUSTOMER full sync (both passes) by the engine\n`,
-    );
-    console.log('| Run | Inserted | Records looked at | Lineage entries | Time |\n|---|---|---|---|---|');
-    console.log(
-      `| Lineage off (baseline) | ${off.inserted} | ${off.lookedAt} | ${off.lineageDocs} | ${s(off.ms)} |`,
-    );
-    console.log(`| Lineage on | ${on.inserted} | ${on.lookedAt} | ${on.lineageDocs} | ${s(on.ms)} |`);
-    const added = ((on.ms - off.ms) / off.ms) * 100;
-    console.log(`\nTime added by lineage: ${added >= 0 ? '+' : ''}${added.toFixed(1)}% (target < 10%)`);
-    const perEntry = on.lineageDocs ? on.bsonBytes / on.lineageDocs : 0;
-    console.log(
-      `Bytes per record-sync: ${perEntry.toFixed(0)} B of BSON per lineage entry (${(on.bsonBytes / 1024 / 1024).toFixed(1)} MB for ${on.lineageDocs} entries)` +
-        (on.storageBytes !== null
-          ? `; the server reports ${(on.storageBytes / 1024 / 1024).toFixed(1)} MB for the collection`
-          : ''),
-    );
-    console.log(
-      `At 30 days' retention a mapping with ${records} records each synchronized once a day keeps about ${((perEntry * records * 30) / 1024 / 1024 / 1024).toFixed(2)} GB of lineage.`,
-    );
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 ? [false, true] : [true, false];
+      for (const lineage of order)
+        runs.push(await measure(lineage, round, { records, pageSize, uri, mongoPid: servers?.mongoPid }));
+    }
   } finally {
     await servers?.stop();
-    host.send('stop');
   }
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    `\nrecords: ${records}; page size: ${pageSize}; CUSTOMER full sync (both passes) by the engine; ${rounds} rounds, each run in a fresh world\n`,
+  );
+  console.log(
+    '| Round | Lineage | Inserted | Records looked at | Lineage entries | Time | Engine CPU | Database CPU |\n|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of runs)
+    console.log(
+      `| ${r.round} | ${r.lineage ? 'on' : 'off'} | ${r.inserted} | ${r.lookedAt} | ${r.lineageDocs} | ${s(r.ms)} | ${s(r.cpuMs)} | ${r.dbCpuMs === null ? '-' : s(r.dbCpuMs)} |`,
+    );
+  const off = runs.filter((r) => !r.lineage);
+  const on = runs.filter((r) => r.lineage);
+  const offMs = median(off.map((r) => r.ms));
+  const onMs = median(on.map((r) => r.ms));
+  const offCpu = median(off.map((r) => r.cpuMs));
+  const onCpu = median(on.map((r) => r.cpuMs));
+  const pct = (a: number, b: number) => {
+    const p = ((a - b) / b) * 100;
+    return `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`;
+  };
+  console.log(
+    `\nMedian time: lineage off ${s(offMs)}, on ${s(onMs)}: on/off ${(onMs / offMs).toFixed(3)} (${pct(onMs, offMs)}; target < +10%)`,
+  );
+  console.log(`Median engine CPU: off ${s(offCpu)}, on ${s(onCpu)} (${pct(onCpu, offCpu)})`);
+  if (runs.every((r) => r.dbCpuMs !== null)) {
+    const offDb = median(off.map((r) => r.dbCpuMs!));
+    const onDb = median(on.map((r) => r.dbCpuMs!));
+    console.log(`Median database server CPU: off ${s(offDb)}, on ${s(onDb)} (${pct(onDb, offDb)})`);
+  }
+  const last = on[on.length - 1]!;
+  const perEntry = last.lineageDocs ? last.bsonBytes / last.lineageDocs : 0;
+  const perRecordSync = last.lookedAt ? last.bsonBytes / last.lookedAt : 0;
+  const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+  console.log(
+    `Bytes: ${perEntry.toFixed(0)} B of BSON per lineage entry, ${perRecordSync.toFixed(0)} B per record-sync (${mb(last.bsonBytes)} for ${last.lineageDocs} entries, ${last.lookedAt} records looked at)` +
+      (last.dataBytes !== null ? `; the server reports ${mb(last.dataBytes)} of data` : '') +
+      (last.indexBytes !== null ? ` and ${mb(last.indexBytes)} of indexes` : ''),
+  );
+  console.log(
+    `At 30 days' retention a mapping with ${records} records each synchronized once a day keeps about ${((perRecordSync * records * 30) / 1024 / 1024 / 1024).toFixed(2)} GB of lineage BSON.`,
+  );
 }
 
-if (process.argv.includes('--emulator-host')) {
-  hostEmulators(Number(process.argv[process.argv.indexOf('--emulator-host') + 1]), 2).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

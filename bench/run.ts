@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const benchmarks: Record<string, string[]> = {
   emulatorThroughput: ['100000'],
   engineInitialSync: ['--records', '100000'],
-  lineageOverhead: ['--records', '100000'],
+  lineageOverhead: ['--records', '20000', '--rounds', '3'],
   populatedFirstSync: ['--records', '10000', '--overlap', '0.8'],
   wakeLatency: ['--changes', '100', '--debounce-ms', '0'],
   throughputCeiling: ['--records', '8000', '--workers', '1,2,3'],

@@ -8,6 +8,7 @@ import type { JobLogDoc } from '../activities/store/jobLog';
 import { LineageStore, type FieldChange, type LineageDoc } from '../activities/store/lineage';
 import { RetryQueueStore, type RetryDoc } from '../activities/store/retryQueue';
 import type { SyncErrorDoc } from '../activities/store/syncErrors';
+import { waitsForReview } from '../activities/engine/reviewWait';
 import { EntryState, type EntryStatus } from '../common/jobQueue';
 import { workflowRunUrl, type TemporalUi } from './temporalUiLinks';
 
@@ -213,6 +214,8 @@ export function verdictOf(s: Omit<RecordStory, 'verdict'>, mapping: IntegrationT
     return `skipped (${arrow(skipped?.direction ?? 'toCrm')}): ${why}; fix the cause, then \`bcsync retry ${mapping.name} ${id}\``;
   }
   const failing = s.openErrors.find((e) => e.jobId);
+  if (failing && waitsForReview(failing.message))
+    return withClause(`waiting (${arrow(failing.direction)}): ${failing.message}`);
   if (failing)
     return withClause(
       `failing (${arrow(failing.direction)}): ${failing.message}; tried again at the next run (once more and it is skipped)`,

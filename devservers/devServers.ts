@@ -293,6 +293,8 @@ export interface EphemeralServers {
   /** The dev server's embedded Temporal UI (absent for an external server). */
   temporalUiUrl?: string;
   mongodbUri: string;
+  /** The MongoDB-compatible server's process, when `up` started it (benchmarks read its CPU time). */
+  mongoPid?: number;
   stop(): Promise<void>;
 }
 
@@ -316,6 +318,7 @@ export async function startEphemeralServers(dev: DevSettings, prefix = 'bcsync-'
     temporalAddress: state.temporal.address,
     ...(state.temporal.uiUrl ? { temporalUiUrl: state.temporal.uiUrl } : {}),
     mongodbUri: state.mongo.address,
+    ...(state.mongo.pid !== undefined ? { mongoPid: state.mongo.pid } : {}),
     async stop() {
       await down({ stateDir: dir });
       rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,7 @@ import {
   type PassCheckpoint,
 } from '../store/jobLog';
 import { MappingStore, type MappingDoc, type Watermarks } from '../store/mappingStore';
-import { MatchReviewStore, type MatchReviewDoc } from '../store/matchReviews';
+import { MatchReviewStore, matchReviewKey, type MatchReviewDoc, type MatchSide } from '../store/matchReviews';
 import { RetryQueueStore, type RetryDoc } from '../store/retryQueue';
 import { SyncErrorStore, type SyncErrorDoc } from '../store/syncErrors';
 import type { PassDirection } from './types';
@@ -433,6 +433,12 @@ export class DryRunMatchReviewStore extends MatchReviewStore {
   }
   override async remove(ids: string[]): Promise<void> {
     for (const id of ids) this.docs.delete(id);
+  }
+  /** The reviews this dry run would have written, then those already stored. */
+  override async find(mapping: string, side: MatchSide, ids: string[]): Promise<MatchReviewDoc[]> {
+    const planned = ids.map((id) => this.docs.get(matchReviewKey(mapping, side, id)));
+    const rest = ids.filter((_, i) => !planned[i]);
+    return [...planned.filter((d): d is MatchReviewDoc => !!d), ...(await super.find(mapping, side, rest))];
   }
 }
 

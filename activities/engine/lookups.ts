@@ -10,6 +10,8 @@ import { ApiError } from '../connectors/apiError';
 import { orFilters } from './odataFilters';
 import type { PassDirection } from './types';
 import { neededRecord } from './dependencyFirst';
+import type { MatchReviewDoc, MatchReviewStore, MatchSide } from '../store/matchReviews';
+import { reviewWaitMessage } from './reviewWait';
 
 export type LookupResolution = { id: string | null } | { error: string };
 
@@ -84,8 +86,21 @@ export class LookupResolver {
        * coupling query scans the whole collection (see couplingIndex.ts), so one scan beats one per page.
        */
       wholeTables?: boolean;
+      /** Looked-up records waiting in `bcsync review` (their failure says so: reviewWait.ts). */
+      reviews?: Pick<MatchReviewStore, 'find'>;
     },
   ) {}
+
+  /** The open reviews of the uncoupled looked-up records `ids` (their ids on `side`), by id. */
+  private async reviewsOf(
+    mapping: string,
+    side: MatchSide,
+    ids: string[],
+  ): Promise<Map<string, MatchReviewDoc>> {
+    if (!this.deps.reviews || ids.length === 0) return new Map();
+    const docs = await this.deps.reviews.find(mapping, side, [...new Set(ids)]);
+    return new Map(docs.map((d) => [d.source.id.toLowerCase(), d]));
+  }
 
   private readonly tables = new Map<string, Promise<CouplingDoc[] | undefined>>();
 
@@ -281,6 +296,13 @@ export class LookupResolver {
         if (ids?.length === 1) out.set(v, { id: ids[0]! });
       }
     }
+    const reviews = await this.reviewsOf(
+      mapping.name,
+      'bc',
+      values
+        .filter((v) => !out.has(v) && !refused.has(v) && bcIdByValue.has(v))
+        .map((v) => bcIdByValue.get(v)!),
+    );
     for (const v of values) {
       if (out.has(v)) continue;
       const reason = refused.get(v);
@@ -289,6 +311,11 @@ export class LookupResolver {
         continue;
       }
       const bcId = bcIdByValue.get(v);
+      const review = bcId ? reviews.get(bcId) : undefined;
+      if (review) {
+        out.set(v, { error: reviewWaitMessage(f.bcCaption, v.toUpperCase(), review) });
+        continue;
+      }
       const why = bcId
         ? `is not coupled to a ${mapping.integrationTableCaption} row: synchronize mapping ${mapping.name} first ${neededRecord('BC', bcId)} or couple it by hand`
         : `does not exist in BC ${mapping.bc.entitySet}`;
@@ -403,9 +430,16 @@ export class LookupResolver {
         },
       );
     }
+    const reviews = await this.reviewsOf(
+      mapping.name,
+      'crm',
+      values.filter((v) => !out.has(v) && !refused.has(v)),
+    );
     for (const v of values) {
       const reason = refused.get(v);
       if (reason && !out.has(v)) out.set(v, LookupResolver.refusedError(f, v, reason));
+      const review = reviews.get(v);
+      if (review && !out.has(v)) out.set(v, { error: reviewWaitMessage(f.crmField!, v, review) });
       if (!out.has(v)) {
         out.set(v, {
           error: `${f.crmField} ${v} is not coupled to a BC ${mapping.bc.entitySet} record: synchronize mapping ${mapping.name} first ${neededRecord('CRM', v)} or couple it by hand`,

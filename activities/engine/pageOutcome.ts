@@ -19,6 +19,7 @@ import { laterOf, recordModified, recordVersion, type SideShape } from './record
 import type { EngineLogger, PassDirection } from './types';
 import { withIds } from '../logger';
 import { dependencyOfFailure } from './dependencyFirst';
+import { waitsForReview } from './reviewWait';
 import type { RecordOutcome } from './dryRun';
 
 // ---- the Skipped rule -------------------------------------------------------------------------------
@@ -379,8 +380,9 @@ export class PageOutcome {
     });
     const c = item.coupling;
     const prevRetry = this.ctx.retryDocs.get(item.id);
-    // Waiting for a dependency is not being stuck: the run syncs the dependency and retries it.
-    const waiting = dependencyOfFailure(message) !== undefined;
+    // Waiting for a dependency is not being stuck: the run syncs the dependency and retries it; one
+    // waiting in `bcsync review` is synchronized as soon as a person couples the right pair.
+    const waiting = dependencyOfFailure(message) !== undefined || waitsForReview(message);
     this.tell(item, failureKind(message), destId, message);
     let retryDoc = retryAfterFailure({
       prev: prevRetry,
@@ -468,8 +470,12 @@ export class PageOutcome {
     }
     hooks.afterCouplings?.();
     const remove = [...new Set(this.retryRemove)];
-    await stores.retries.applyPage(this.retryPut, remove);
+    // The lineage is final once the couplings are written (a lost coupling amends it): it is stored
+    // alongside the retry queue, not after it.
+    await Promise.all([
+      stores.retries.applyPage(this.retryPut, remove),
+      this.ctx.lineage ? stores.lineage?.add(this.ctx.lineage.list()) : undefined,
+    ]);
     for (const id of remove) this.ctx.retryDocs.delete(id.slice(id.lastIndexOf('|') + 1));
-    if (this.ctx.lineage) await stores.lineage?.add(this.ctx.lineage.list());
   }
 }

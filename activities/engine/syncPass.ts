@@ -89,6 +89,7 @@ export class SyncPass {
       couplings: s.stores.couplings,
       mappings: s.allMappings,
       direction: s.direction,
+      reviews: s.stores.reviews,
     });
   }
 
@@ -165,6 +166,7 @@ export class SyncPass {
         mappings: this.s.allMappings,
         direction,
         wholeTables: true,
+        reviews: stores.reviews,
       });
     }
     for (const r of await stores.retries.load(mapping.name, direction)) this.retryDocs.set(r.sourceId, r);

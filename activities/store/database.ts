@@ -8,7 +8,7 @@ import type { JobLogDoc } from './jobLog';
 import type { SyncErrorDoc } from './syncErrors';
 import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
-import { LINEAGE_COLLECTION, type LineageDoc } from './lineage';
+import { LINEAGE_COLLECTION, type StoredLineageDoc } from './lineage';
 import type { MatchReviewDoc } from './matchReviews';
 import type { MappingLeaseDoc } from './mappingLeases';
 
@@ -29,7 +29,7 @@ export interface Collections {
   jobLog: Collection<JobLogDoc>;
   syncErrors: Collection<SyncErrorDoc>;
   jobQueueEntries: Collection<JobQueueEntryDoc>;
-  lineage: Collection<LineageDoc>;
+  lineage: Collection<StoredLineageDoc>;
   matchReviews: Collection<MatchReviewDoc>;
   mappingLeases: Collection<MappingLeaseDoc>;
 }
@@ -41,7 +41,7 @@ export function collections(db: Db): Collections {
     jobLog: db.collection<JobLogDoc>(collectionNames.jobLog),
     syncErrors: db.collection<SyncErrorDoc>(collectionNames.syncErrors),
     jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
-    lineage: db.collection<LineageDoc>(collectionNames.lineage),
+    lineage: db.collection<StoredLineageDoc>(collectionNames.lineage),
     matchReviews: db.collection<MatchReviewDoc>(collectionNames.matchReviews),
     mappingLeases: db.collection<MappingLeaseDoc>(collectionNames.mappingLeases),
   };

@@ -3,7 +3,7 @@
 // and for every action a person takes on a record (retry, restore, delete, remove coupling). Read by
 // mapping + record id, newest first. FerretDB has no TTL indexes, so old entries are removed by the
 // scheduled retention activity (activities/lineageRetention.ts), not by the database.
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import { z } from 'zod';
 
 export const LINEAGE_COLLECTION = 'recordLineage';
@@ -84,6 +84,22 @@ export interface LineageDoc {
   by?: string;
 }
 
+/**
+ * The stored form: `changes` as one JSON text. FerretDB converts every nested value of a document it
+ * stores, and an Inserted entry's field list is most of its values: as one string an entry costs the
+ * server half the CPU (bench/lineageOverhead.ts). No query looks inside `changes`.
+ */
+export type StoredLineageDoc = Omit<LineageDoc, 'changes'> & { changes?: string | FieldChange[] };
+
+const stored = ({ changes, ...doc }: LineageDoc): StoredLineageDoc =>
+  changes?.length ? { ...doc, changes: JSON.stringify(changes) } : doc;
+
+/** Entries written before `changes` was stored as text hold the array itself. */
+const read = ({ changes, ...doc }: StoredLineageDoc): LineageDoc =>
+  changes === undefined
+    ? doc
+    : { ...doc, changes: typeof changes === 'string' ? (JSON.parse(changes) as FieldChange[]) : changes };
+
 export interface LineageQuery {
   mapping: string;
   bcId?: string;
@@ -92,10 +108,10 @@ export interface LineageQuery {
 }
 
 export class LineageStore {
-  readonly col: Collection<LineageDoc>;
+  readonly col: Collection<StoredLineageDoc>;
 
   constructor(db: Db) {
-    this.col = db.collection<LineageDoc>(LINEAGE_COLLECTION);
+    this.col = db.collection<StoredLineageDoc>(LINEAGE_COLLECTION);
   }
 
   /**
@@ -105,7 +121,7 @@ export class LineageStore {
   async add(entries: LineageDoc[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.col.insertMany(entries, { ordered: false });
+      await this.col.insertMany(entries.map(stored), { ordered: false });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
       const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
@@ -113,10 +129,15 @@ export class LineageStore {
     }
   }
 
+  /** Entries matching `filter` (fields of the entry other than `changes`). */
+  async find(filter: Filter<StoredLineageDoc>): Promise<LineageDoc[]> {
+    return (await this.col.find(filter).toArray()).map(read);
+  }
+
   /** A record's history, newest first: by BC id, CRM id, or both (entries of either side). */
   async history(q: LineageQuery): Promise<LineageDoc[]> {
     const limit = q.limit ?? 100;
-    const parts: LineageDoc[][] = [];
+    const parts: StoredLineageDoc[][] = [];
     if (q.bcId)
       parts.push(
         await this.col.find({ mapping: q.mapping, bcId: q.bcId }).sort({ at: -1 }).limit(limit).toArray(),
@@ -126,7 +147,10 @@ export class LineageStore {
         await this.col.find({ mapping: q.mapping, crmId: q.crmId }).sort({ at: -1 }).limit(limit).toArray(),
       );
     const byId = new Map(parts.flat().map((d) => [d._id, d]));
-    return [...byId.values()].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
+    return [...byId.values()]
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
+      .slice(0, limit)
+      .map(read);
   }
 
   /**

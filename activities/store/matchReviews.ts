@@ -43,6 +43,12 @@ export class MatchReviewStore {
     await this.col.deleteMany({ _id: { $in: ids } });
   }
 
+  /** The reviews whose source is one of `ids` on `side` (by `_id`: one indexed query). */
+  find(mapping: string, side: MatchSide, ids: string[]): Promise<MatchReviewDoc[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.col.find({ _id: { $in: ids.map((id) => matchReviewKey(mapping, side, id)) } }).toArray();
+  }
+
   list(filter: { mapping?: string; limit?: number } = {}): Promise<MatchReviewDoc[]> {
     return this.col
       .find(filter.mapping ? { mapping: filter.mapping } : {})

@@ -29,9 +29,12 @@ async function recordOutcome(
   id: string,
   ui: TemporalUi,
 ): Promise<StoryEvent | null> {
-  const docs = await new LineageStore(db.db).col
-    .find({ mapping, [direction === 'toCrm' ? 'bcId' : 'crmId']: id, jobId: { $in: run.jobIds }, direction })
-    .toArray();
+  const docs = await new LineageStore(db.db).find({
+    mapping,
+    [direction === 'toCrm' ? 'bcId' : 'crmId']: id,
+    jobId: { $in: run.jobIds },
+    direction,
+  });
   const [event] = await storyEvents(db, docs, ui);
   return event ?? null;
 }

@@ -185,6 +185,52 @@ test('`bcsync review` lists the ambiguous pairs with both candidates', async () 
   expect(table.stdout).toMatch(/bcsync couple/);
 });
 
+test('a contact whose customer waits in `bcsync review` says so in `errors` and `why`, names the candidates, and is never Skipped', async () => {
+  // Lisa Andrews works at Fabrikam, Inc. (Buffalo), which the CRM holds twice: customer 70000 waits in
+  // `bcsync review`, and synchronizing CUSTOMER first cannot help her; only a person can.
+  const fabrikam = (await stack.bcRecords('customers')).find((c) => c.displayName === 'Fabrikam, Inc.')!;
+  const candidates = (await stack.crmRecords('accounts'))
+    .filter((a) => key(a.name, a.address1_city) === key('Fabrikam, Inc.', 'Buffalo'))
+    .map((a) => String(a.accountid));
+  expect(candidates).toHaveLength(2);
+  const lisa = (await stack.bcRecords('contacts')).find((c) => c.displayName === 'Lisa Andrews')!;
+  const errors = json<Array<{ source: { id: string }; message: string }>>(
+    (await bcsync(['errors', '--mapping', 'CONTACT', '--json'], env)).stdout,
+  ).filter((e) => e.source.id.toLowerCase() === String(lisa.id).toLowerCase());
+  expect(errors.length).toBeGreaterThan(0);
+  for (const e of errors) {
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Company No\\. '${String(fabrikam.id).toUpperCase()}' waits for \`bcsync review\`: CUSTOMER BC ${String(fabrikam.number)} \\(${String(fabrikam.id)}\\) matches CRM .+ and CRM .+ equally on `,
+      ),
+    );
+    for (const id of candidates) expect(e.message).toContain(`(${id})`);
+    expect(e.message).toMatch(/bcsync couple CUSTOMER /);
+    expect(e.message).not.toMatch(/synchronize mapping CUSTOMER first/);
+  }
+
+  const why = async () => {
+    const run = await bcsync(['why', 'CONTACT', '--bc', String(lisa.id), '--json'], env);
+    expect(run.code).toBe(0);
+    return json<{ verdict: string; openErrors: Array<{ skipped: boolean; failures: number }> }>(run.stdout);
+  };
+  const story = await why();
+  expect(story.verdict).toMatch(
+    /^waiting \(BC -> CRM\): Company No\. '.+' waits for `bcsync review`: CUSTOMER BC 70000/,
+  );
+  expect(story.openErrors.map((e) => e.skipped)).toEqual([false]);
+  const table = await bcsync(['why', 'CONTACT', '--bc', String(lisa.id)], env);
+  expect(table.stdout).toMatch(/verdict: waiting \(BC -> CRM\): .*waits for `bcsync review`/);
+
+  // The same failure again on the next run: still waiting, not Skipped (the same error twice would be).
+  const again = await bcsync(['full-sync', '--mapping', 'CONTACT', '--json'], env);
+  expect(again.code).toBe(0);
+  const later = await why();
+  expect(later.openErrors).toEqual([expect.objectContaining({ skipped: false })]);
+  expect(later.openErrors[0]!.failures).toBeGreaterThan(story.openErrors[0]!.failures);
+  expect(later.verdict).toMatch(/^waiting \(BC -> CRM\): .*waits for `bcsync review`/);
+});
+
 describe('the blast-radius guard on the CUSTOMER entry', () => {
   let entry: WorkflowHandle;
   const status = async (): Promise<EntryStatus> => {

@@ -2,63 +2,34 @@
 // both sides, skipped, then fixed - synchronized by the CUSTOMER entry's workflow on a real worker, so every
 // pass names the Temporal run that did it.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { couplingKey } from '../../activities/store/couplings';
-import { entryWorkflowId } from '../../common/jobQueue';
 import type { RecordStory } from '../../client/recordStory';
-import { runNowUpdate } from '../../workflows/messages';
-import { startWorker, type RunningWorker } from '../../worker/worker';
-import { startEngineStack, type EngineStack } from '../engine/engineHarness';
-import { prepareReferenceData } from '../engine/engineTestData';
+import type { EngineStack } from '../engine/engineHarness';
+import { startCustomerEntry, type CustomerEntry } from '../support/customerEntry';
 import { assertBuilt, bcsync } from './bcsyncBinary';
-import { testSettings, withDbName } from '../support/settings';
 
+let world: CustomerEntry;
 let stack: EngineStack;
-let worker: RunningWorker;
-let connection: Connection;
-let entry: WorkflowHandle;
+let entry: WorkflowHandleWithFirstExecutionRunId;
 let entryRunId: string;
 let env: Record<string, string>;
-const taskQueue = `why-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   assertBuilt();
-  stack = await startEngineStack();
-  await prepareReferenceData(stack);
-  worker = await startWorker({
-    temporalAddress: process.env.TEMPORAL_ADDRESS!,
-    mongodbUri: process.env.MONGODB_URI!,
-    settings: withDbName(testSettings(), stack.db.db.databaseName),
-    taskQueue,
-    shutdownGraceTime: '1s',
-    activities: {
-      connectors: { bc: stack.connectors.bc, dataverse: stack.connectors.dataverse },
-      engine: { integrationUserId: stack.integrationUserId, mappings: stack.mappings, pageSize: 50 },
-    },
-  });
-  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection });
-  // The id `bcsync why` looks the entry up by; the run is this test's, on this test's task queue.
-  const started = await client.workflow.start('jobQueueEntry', {
-    taskQueue,
-    workflowId: entryWorkflowId('CUSTOMER'),
-    // On hold: it runs only when the test says so (runNow), never on its own schedule.
-    args: [{ entry: 'CUSTOMER', mappings: ['CUSTOMER'], startOnHold: true }],
-  });
-  entry = started;
-  entryRunId = started.firstExecutionRunId;
+  // `bcsync why` looks the entry up by its id, `entryWorkflowId('CUSTOMER')`; the run is this test's, on
+  // this test's task queue.
+  world = await startCustomerEntry({ entry: 'CUSTOMER', taskQueue: `why-${randomUUID().slice(0, 8)}` });
+  ({ stack, entry } = world);
+  entryRunId = entry.firstExecutionRunId;
   env = { BCSYNC_DB_NAME: stack.db.db.databaseName, ...emulatorConnectorEnv(stack.emulators) };
 });
 afterAll(async () => {
-  await entry?.terminate('test finished').catch(() => undefined);
-  worker?.worker.shutdown();
-  await worker?.done;
-  await connection?.close();
-  await stack?.stop();
+  await world?.stop();
 });
 
-const runNow = (fullSync = false) => entry.executeUpdate(runNowUpdate, { args: [{ fullSync }] });
+const runNow = (fullSync = false) => world.runNow(fullSync);
 
 test('a record changed on both sides, skipped, then fixed: `bcsync why` tells the story in order', async () => {
   await runNow(true);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
 import { couplingKey } from '../../activities/store/couplings';
 import type { EffectiveMappings } from '../../activities/mappings/mappingConfig';
@@ -13,12 +13,9 @@ import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { startConsole, type RunningConsole } from '../../client/console/consoleServer';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { entryWorkflowId } from '../../common/jobQueue';
-import { runNowUpdate } from '../../workflows/messages';
-import { startWorker, type RunningWorker } from '../../worker/worker';
-import { startEngineStack, type EngineStack } from '../engine/engineHarness';
-import { prepareReferenceData } from '../engine/engineTestData';
+import type { EngineStack } from '../engine/engineHarness';
 import { launchBrowser } from '../support/browser';
-import { testSettings, withDbName } from '../support/settings';
+import { startCustomerEntry, type CustomerEntry } from '../support/customerEntry';
 
 // Links point at the test server's UI, which the tests open.
 const temporalUiAt = { base: process.env.BCSYNC_TEMPORAL_UI_URL ?? null, namespace: 'default' };
@@ -40,39 +37,19 @@ const mappings: EffectiveMappings = {
 };
 const taskQueue = `console-${suffix}`;
 
+let world: CustomerEntry;
 let stack: EngineStack;
-let worker: RunningWorker;
-let connection: Connection;
 let entry: WorkflowHandle;
 let ui: RunningConsole;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  stack = await startEngineStack({ mappings });
-  await prepareReferenceData(stack);
-  worker = await startWorker({
-    temporalAddress: process.env.TEMPORAL_ADDRESS!,
-    mongodbUri: process.env.MONGODB_URI!,
-    settings: withDbName(testSettings(), stack.db.db.databaseName),
-    taskQueue,
-    shutdownGraceTime: '1s',
-    activities: {
-      connectors: { bc: stack.connectors.bc, dataverse: stack.connectors.dataverse },
-      engine: { integrationUserId: stack.integrationUserId, mappings: stack.mappings, pageSize: 50 },
-    },
-  });
-  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection });
-  entry = await client.workflow.start('jobQueueEntry', {
-    taskQueue,
-    workflowId: entryWorkflowId(entryName),
-    // On hold: it runs when the test (or a button) says so, never on its own schedule.
-    args: [{ entry: entryName, mappings: ['CUSTOMER'], startOnHold: true }],
-  });
+  world = await startCustomerEntry({ entry: entryName, taskQueue, mappings });
+  ({ stack, entry } = world);
   ui = await startConsole(
     {
-      temporal: client,
+      temporal: world.client,
       database: stack.db,
       mappings,
       connectors: { bc: stack.connectors.bc, crm: stack.connectors.dataverse },
@@ -87,14 +64,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await ui?.close();
-  await entry?.terminate('test finished').catch(() => undefined);
-  worker?.worker.shutdown();
-  await worker?.done;
-  await connection?.close();
-  await stack?.stop();
+  await world?.stop();
 });
 
-const runNow = (fullSync = false) => entry.executeUpdate(runNowUpdate, { args: [{ fullSync }] });
+const runNow = (fullSync = false) => world.runNow(fullSync);
 const customerNo = async (no: string) => {
   const c = (await stack.bcRecords('customers')).find((x) => x.number === no)!;
   return { bcId: String(c.id).toLowerCase(), crmId: (await couplingOf(String(c.id)))!.crmId! };
@@ -321,7 +294,7 @@ test('access: loopback by Host only, forms from other sites refused, a token whe
 
   const token = `test-token-${randomUUID()}`;
   const open = await startConsole(
-    { temporal: new Client({ connection }), database: stack.db, mappings, ui: temporalUiAt },
+    { temporal: world.client, database: stack.db, mappings, ui: temporalUiAt },
     { host: '0.0.0.0', port: 0, token },
   );
   try {

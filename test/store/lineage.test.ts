@@ -53,6 +53,24 @@ test('a record’s history is found by either id, newest first, and a replayed p
   expect(await store.findByLabel('CUSTOMER', 'Ada.um')).toEqual([]);
 });
 
+test('the fields a write changed come back as written, from entries stored before and after they were kept as text', async () => {
+  const store = new LineageStore(db.db);
+  const bcId = randomUUID();
+  const changes = [
+    { field: 'Name', old: 'Adatum', new: 'Adatum Corporation' },
+    { field: 'Credit Limit (LCY)', old: null, new: 25000 },
+  ];
+  await store.add([entry({ _id: `job1|${bcId}`, bcId, decision: 'Modified', changes })]);
+  // An entry written by an earlier version, with the list itself.
+  await store.col.insertOne({
+    ...entry({ _id: `job0|${bcId}`, bcId, at: new Date(Date.now() - 1000) }),
+    changes,
+  });
+  const history = await store.history({ mapping: 'CUSTOMER', bcId });
+  expect(history.map((h) => h.changes)).toEqual([changes, changes]);
+  expect((await store.find({ _id: `job1|${bcId}` }))[0]!.changes).toEqual(changes);
+});
+
 test('retention: default 30 days, configurable, a bad value is named', () => {
   expect(readSettings({}).lineage.retentionDays).toBe(30);
   expect(readSettings({ BCSYNC_LINEAGE_RETENTION_DAYS: '7' }).lineage.retentionDays).toBe(7);
