@@ -33,12 +33,18 @@ export function keepHeartbeating<T>(
   ctx: Pick<Context, 'heartbeat' | 'info'>,
   initial: T,
   clock: () => number = () => performance.now(),
+  /**
+   * Repeat at least this often, whatever the attempt was told: an attempt retried after its heartbeat
+   * timeout was lowered from outside (`temporal activity update-options`) is still told the old one.
+   */
+  maxIntervalMs?: number,
 ): ActivityHeartbeat<T> {
   let latest = initial;
   let lastBeatAt = clock();
   let slowest = 0;
   ctx.heartbeat(latest);
-  const timer = setInterval(() => ctx.heartbeat(latest), heartbeatInterval(ctx.info.heartbeatTimeoutMs));
+  const interval = Math.min(heartbeatInterval(ctx.info.heartbeatTimeoutMs), maxIntervalMs ?? Infinity);
+  const timer = setInterval(() => ctx.heartbeat(latest), interval);
   timer.unref();
   return {
     beat(details) {

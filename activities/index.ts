@@ -107,7 +107,12 @@ function lazySyncActivities(deps: ActivityDeps): JobQueueActivities {
       // the shared budget, and a retried attempt on a fresh worker builds first. The previous attempt's
       // details (its checkpoint) are repeated unchanged.
       const ctx = Context.current();
-      const early = keepHeartbeating(ctx, ctx.info.heartbeatDetails as unknown);
+      const early = keepHeartbeating(
+        ctx,
+        ctx.info.heartbeatDetails as unknown,
+        undefined,
+        deps.engine?.heartbeatRepeatMaxMs,
+      );
       let activities: JobQueueActivities;
       try {
         activities = await building;

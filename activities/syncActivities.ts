@@ -25,6 +25,8 @@ export type SyncActivityDeps = Omit<SyncEngineDeps, 'heartbeat' | 'signal' | 'me
   metrics?: Pick<SyncMetrics, 'passFinished' | 'runFinished'>;
   /** The floor of the heartbeat timeout the workflow sizes from the pace (BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS). */
   heartbeatMinimumMs?: number;
+  /** Repeat heartbeats at least this often (activityHeartbeat.ts maxIntervalMs; the failover tests). */
+  heartbeatRepeatMaxMs?: number;
 };
 
 const RunEntryInputSchema = z.object({
@@ -81,10 +83,12 @@ export function createSyncActivities(deps: SyncActivityDeps): JobQueueActivities
         previous?.runKey ??
         `${info.workflowExecution?.workflowId ?? 'standalone'}|${info.workflowExecution?.runId ?? ''}|${info.activityId}`;
       // Repeated while a page is in flight and through statistics runs (activityHeartbeat.ts).
-      const heartbeat = keepHeartbeating<SyncHeartbeat>(ctx, {
-        runKey,
-        ...(previous?.progress ? { progress: previous.progress } : {}),
-      });
+      const heartbeat = keepHeartbeating<SyncHeartbeat>(
+        ctx,
+        { runKey, ...(previous?.progress ? { progress: previous.progress } : {}) },
+        undefined,
+        deps.heartbeatRepeatMaxMs,
+      );
       const execution = info.workflowExecution;
       // Every line this run logs names the entry and the Temporal run; the passes add their ids.
       const logger = withIds(deps.logger, {

@@ -1,19 +1,16 @@
 // Dry-run (docs/dry-run.md) as a one-off workflow: one activity run of the given mappings (a full sync
 // or a scheduled run) on dry-run connectors and stores. It writes nothing, so a dry run may go while the
 // entries keep running; the result is the plan the CLI prints.
-import { ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import { inDependencyOrder } from '../common/dependencyOrder';
-import {
-  JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
-  type JobQueueActivities,
-  type RunResult,
-} from '../common/jobQueue';
+import { setCurrentDetails, type ActivityOptions } from '@temporalio/workflow';
+import type { RunResult } from '../common/jobQueue';
+import { mappingsInOrder } from './mappingOrder';
+import { runJobQueueEntry } from './syncActivity';
 
-const { runJobQueueEntry } = proxyActivities<JobQueueActivities>({
+// One run, so nothing measured before it: the fixed heartbeat timeout (syncActivity.ts).
+const activityOptions: ActivityOptions = {
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: JOB_QUEUE_ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { maximumAttempts: 2, initialInterval: '10 seconds', nonRetryableErrorTypes: ['BadConfig'] },
-});
+};
 
 export interface DryRunInput {
   /** The entry it stands for (`CUSTOMER`), or `FULL SYNC`. */
@@ -26,14 +23,9 @@ export interface DryRunInput {
 }
 
 export async function dryRun(input: DryRunInput): Promise<RunResult> {
-  let mappings: string[];
-  try {
-    mappings = inDependencyOrder(input.mappings, input.dependsOn);
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'BadConfig');
-  }
+  const mappings = mappingsInOrder(input.mappings, input.dependsOn);
   setCurrentDetails(`Dry run of **${input.entry}** (${mappings.join(', ')}): nothing is written.`);
-  return runJobQueueEntry({
+  return runJobQueueEntry(activityOptions, [], {
     entry: `DRY RUN ${input.entry}`,
     ...(input.company ? { company: input.company } : {}),
     mappings,

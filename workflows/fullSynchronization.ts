@@ -1,17 +1,11 @@
 // Run Full Synchronization (section 7): a one-off job that runs every given mapping with both
 // watermarks cleared and Sync Only Coupled Records off, in dependency order, so a new installation
 // couples its existing data. Re-running it never duplicates: the engine updates coupled records.
-import {
-  ApplicationFailure,
-  defineQuery,
-  setCurrentDetails,
-  setHandler,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { defineQuery, setCurrentDetails, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import { withPace, type RunPace } from '../common/activityPace';
 import type { RunResult } from '../common/jobQueue';
-import { inDependencyOrder } from '../common/dependencyOrder';
 import { failureReason } from '../common/failureReason';
+import { mappingsInOrder } from './mappingOrder';
 import { runJobQueueEntry } from './syncActivity';
 
 // One-off jobs get at most 2 attempts (section 6). The heartbeat timeout: syncActivity.ts.
@@ -45,12 +39,7 @@ export interface FullSyncProgress {
 export const fullSyncProgressQuery = defineQuery<FullSyncProgress>('progress');
 
 export async function fullSynchronization(input: FullSyncInput): Promise<FullSyncProgress> {
-  let order: string[];
-  try {
-    order = inDependencyOrder(input.mappings, input.dependsOn);
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'BadConfig');
-  }
+  const order = mappingsInOrder(input.mappings, input.dependsOn);
   const progress: FullSyncProgress = { total: order.length, done: 0, current: null, results: [] };
   setHandler(fullSyncProgressQuery, () => progress);
   // How long the pages of the mappings before took: the next mapping's heartbeat timeout.

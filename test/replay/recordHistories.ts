@@ -159,6 +159,15 @@ async function run(): Promise<void> {
       await runs(woken, 4);
       await save('entry-woken', woken);
 
+      // Paced: the runs report how long their pages took, so the second run gets a heartbeat timeout sized
+      // from the first one's slowest page (patched 'heartbeat-timeout-from-page-times').
+      next = () => result({ modified: 1, pace: { slowestPageMs: 45_000, heartbeatMinimumMs: 60_000 } });
+      const paced = await entry('replay-paced');
+      await runs(paced, 1);
+      await paced.executeUpdate(runNowUpdate, { args: [{}] });
+      await runs(paced, 2);
+      await save('entry-paced', paced);
+
       // Failed: every attempt fails, retries after the rerun delay, Error after the maximum attempts,
       // then a resume that succeeds.
       next = () => {

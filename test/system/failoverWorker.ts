@@ -31,6 +31,9 @@ async function run(): Promise<void> {
       connectors: createConnectors(requireConnectors(settings)),
       engine: {
         pageSize: Number(pageSize),
+        // ... and would repeat its heartbeats every 30 s (a quarter of 2 minutes) while a page is in
+        // flight: a page slower than 5 s at 1 s per CRM request failed the retried attempt under load.
+        heartbeatRepeatMaxMs: 1_000,
         crashAt: (point, ctx) => {
           if (point === 'afterPageCommit')
             process.stdout.write(`page ${process.pid} ${ctx.mapping} ${ctx.direction} ${ctx.pageSeq}\n`);

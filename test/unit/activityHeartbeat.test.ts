@@ -51,3 +51,12 @@ test('the slowest page is the longest stretch between checkpoints, the last one 
   expect(hb.slowestBeatGapMs()).toBe(4_000);
   hb.stop();
 });
+
+test('a maximum repeat interval wins over the interval the attempt was told', () => {
+  const { sent, ctx } = fakeContext(120_000);
+  const hb = keepHeartbeating(ctx, { page: 0 }, undefined, 1_000);
+  jest.advanceTimersByTime(5_000);
+  // Told 2 minutes (a repeat every 30 s), repeated every second.
+  expect(sent).toHaveLength(1 + 5);
+  hb.stop();
+});
