@@ -8,7 +8,7 @@
 // Baseline, measured in the same run: the same worker process polling an empty task queue.
 // The worker runs with a real worker's node options and environment (worker/processSettings.ts).
 // Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
-//   [--cache 100]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS).
+//   [--cache 20]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default its default).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { bcChangedSignal, statusQuery } from '../workflows/messages';
 import { readState, startEphemeralServers } from '../devservers/devServers';
 import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
-import { readSettings } from '../config/settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, readSettings } from '../config/settings';
 
 const ENTRIES_PER_COMPANY = 11;
 
@@ -144,7 +144,7 @@ async function run(): Promise<void> {
   const entries = arg('entries', 10_000);
   const seconds = arg('seconds', 60);
   const wakeups = arg('wakeups', 100);
-  const cache = arg('cache', 100);
+  const cache = arg('cache', DEFAULT_MAX_CACHED_WORKFLOWS);
   const companies = Math.ceil(entries / ENTRIES_PER_COMPANY);
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
   const serverPid = readState(servers.stateDir)?.temporal.pid;

@@ -44,13 +44,7 @@ export interface WorkerSettings {
   healthAddress?: string;
 }
 
-/**
- * Workflows kept in the worker's sticky cache (setting BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default 100).
- * Entries sleep for hours; keeping all of them in memory costs about 1.5 MB and some GC time each, while
- * replaying a short history on wake costs milliseconds. So the cache is small (bench/idleCost.ts measures
- * the difference).
- */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+export { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/settings';
 
 /** The pre-built bundle written by `npm run build` (scripts/bundleWorkflows). */
 export const defaultBundlePath = join(__dirname, '..', 'workflow-bundle.js');
