@@ -37,6 +37,11 @@ export function createLogger(name: string, level: string, destination?: Destinat
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** An appending log file (its folder made if missing), for a process whose terminal shows something else. */
+export function logFileDestination(path: string): DestinationStream {
+  return pino.destination({ dest: path, mkdir: true, append: true, sync: false });
+}
+
 /** String values of a log line's fields, two levels deep (`{ err: { message } }`), masked. */
 function maskedFields(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskSecrets(value);

@@ -23,7 +23,7 @@ import { runFullSync } from './commands/fullSync';
 import { describeEntry, entryJson, type EntryDefinition } from './jobQueueEntries';
 import { printTable } from './output';
 import { tableTime } from './tableTime';
-import { createLogger } from '../activities/logger';
+import { createLogger, logFileDestination } from '../activities/logger';
 import { startConsole, type RunningConsole } from './console/consoleServer';
 import { entryQueryLinks, temporalUi } from './temporalUiLinks';
 import { clientOptions, connectClient, describeTemporal, temporalConnection } from '../temporal/connection';
@@ -133,7 +133,11 @@ async function run(): Promise<void> {
     const ctx = fixedContext(settings, connection);
     const temporal = temporalConnection(settings, servers.temporal.address);
     if (servers.temporal.route === 'env') say(`Temporal:     ${describeTemporal(temporal)}`);
-    r.worker = await startWorker({ settings, ...connection });
+    // The terminal shows the status table; the worker's and the wake-ups' log lines (a failed record's
+    // ids and reason among them) go to a file beside the servers' logs.
+    const logFile = join(settings.dev.stateDir, 'bcsync.log');
+    const logDestination = logFileDestination(logFile);
+    r.worker = await startWorker({ settings, ...connection, logDestination });
     r.database = await connectDatabase(servers.mongo.address, {
       dbName: settings.mongo.dbName,
       maxPoolSize: 5,
@@ -155,6 +159,7 @@ async function run(): Promise<void> {
     );
     say(`Temporal UI:  ${servers.temporal.uiUrl ?? '(external server)'}`);
     say(`Console:      ${r.console.openUrl}`);
+    say(`Log:          ${logFile}`);
 
     const firstStart = (await r.database.cols.jobLog.countDocuments({}, { limit: 1 })) === 0;
     if (firstStart) {
@@ -192,7 +197,7 @@ async function run(): Promise<void> {
           createConnectors(config, { bcCustomEntities: customEntitySets(ctx.mappings()), company }),
       }),
       mappingsFile: settings.mappingsFile,
-      logger: createLogger('wakeups', settings.logLevel),
+      logger: createLogger('wakeups', settings.logLevel, logDestination),
     });
     say(`webhooks:     ${r.wakeups.notificationUrl}`);
     const links = entryQueryLinks(temporalUi(ctx));

@@ -11,6 +11,7 @@ import { connectDatabase, type Database } from '../activities/store/database';
 import { createLogger } from '../activities/logger';
 import { createSyncMetrics } from '../activities/metrics';
 import type { Settings } from '../config/settings';
+import type { DestinationStream } from 'pino';
 import { connectWorker, describeTemporal, temporalConnection } from '../temporal/connection';
 import { startEntryStateGauge } from './entryStates';
 import { startHealthServer } from './health';
@@ -42,6 +43,8 @@ export interface WorkerSettings {
   metricsAddress?: string;
   /** `GET /health` on this `host:port` (default: the setting BCSYNC_HEALTH_ADDRESS). */
   healthAddress?: string;
+  /** Where the worker's log lines go (default: stdout); `npm start` keeps its terminal for the status table. */
+  logDestination?: DestinationStream;
 }
 
 export { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/settings';
@@ -62,7 +65,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const metricsAddress = settings.metricsAddress ?? s.worker.metricsAddress;
   const healthAddress = settings.healthAddress ?? s.worker.healthAddress;
   installRuntime({ logLevel: s.logLevel, metricsAddress });
-  const log = createLogger('worker', s.logLevel);
+  const log = createLogger('worker', s.logLevel, settings.logDestination);
   const meter = metricsAddress ? Runtime.instance().metricMeter : undefined;
   const maxConcurrentActivities = settings.maxConcurrentActivities ?? s.worker.activityConcurrency;
   const database = await connectDatabase(settings.mongodbUri, {
