@@ -6,14 +6,7 @@
 // jobQueueEntry workflow on the test run's Temporal, with an engine activity that only records its runs.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import {
-  entryWorkflowId,
-  searchAttributeKeys,
-  type EntryStatus,
-  type RunEntryInput,
-  type RunResult,
-} from '../../common/jobQueue';
+import { entryWorkflowId, searchAttributeKeys, type EntryStatus } from '../../common/jobQueue';
 import { statusQuery } from '../../workflows/messages';
 import { jobQueueEntry } from '../../workflows';
 import { startBcEmulator, type RunningBcEmulator } from '../../emulators/bc';
@@ -25,6 +18,8 @@ import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscrip
 import type { Database } from '../../activities/store/database';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { testDatabase } from '../support/database';
+import { startCountingEntryWorker, type CountingEntryWorker } from '../wakeups/countingEntryWorker';
+import { companiesAddArgs, envPrefix } from './companiesAdd';
 import { assertBuilt, bcsync, startBcsync, type RunningBcsync } from '../client/bcsyncBinary';
 
 interface Pair {
@@ -37,30 +32,17 @@ interface Pair {
 }
 
 const taskQueue = `company-wakeups-${randomUUID().slice(0, 8)}`;
-const idleRun: RunResult = {
-  inserted: 0,
-  modified: 0,
-  deleted: 0,
-  unchanged: 1,
-  skipped: 0,
-  failed: 0,
-  coupled: 0,
-  jobIds: [],
-};
 
 let base: Database;
 let pairs: Pair[];
 let connection: Connection;
-let nativeConnection: NativeConnection;
 let client: Client;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: CountingEntryWorker;
 let service: RunningBcsync;
 let env: Record<string, string | undefined>;
-const runs: RunEntryInput[] = [];
 
-const envPrefix = (name: string): string => name.toUpperCase().replace(/-/g, '_');
-const runsOf = (p: Pair): number => runs.filter((r) => r.company === p.name && r.entry === 'CUSTOMER').length;
+const runsOf = (p: Pair): number =>
+  worker.runs.filter((r) => r.company === p.name && r.entry === 'CUSTOMER').length;
 const status = (p: Pair): Promise<EntryStatus> => p.handle!.query(statusQuery);
 
 /** Polls (real time) until `check` holds: the test waits for the worker instead of guessing delays. */
@@ -96,34 +78,6 @@ async function startPair(name: string, bcCompany: string): Promise<Pair> {
   return { name, bcCompany, bc, dataverse };
 }
 
-const addArgs = (p: Pair) => [
-  'companies',
-  'add',
-  p.name,
-  '--bc-api-url',
-  p.bc.url,
-  '--bc-tenant',
-  p.bc.tenant,
-  '--bc-environment',
-  p.bc.environment,
-  '--bc-company-name',
-  p.bcCompany,
-  '--bc-client-id',
-  p.bc.clientId,
-  '--bc-client-secret',
-  `env:${envPrefix(p.name)}_BC_SECRET`,
-  '--bc-token-url',
-  p.bc.tokenUrl,
-  '--dataverse-url',
-  p.dataverse.url,
-  '--dataverse-client-id',
-  p.dataverse.clientId,
-  '--dataverse-client-secret',
-  `env:${envPrefix(p.name)}_DV_SECRET`,
-  '--dataverse-token-url',
-  p.dataverse.tokenUrl,
-];
-
 /** Changes a customer's phone number in the company's BC, as a user in BC would. */
 function changeCustomer(p: Pair): string {
   const [customer] = p.bc.state.table('customers').rowsInKeyOrder();
@@ -146,27 +100,15 @@ beforeAll(async () => {
   for (const key of Object.keys(process.env)) if (/^BCSYNC_(BC|DATAVERSE)_/.test(key)) env[key] = undefined;
   pairs = [await startPair('cronus-us', 'CRONUS USA, Inc.'), await startPair('fabrikam', 'Fabrikam, Inc.')];
   for (const p of pairs) {
-    const added = await bcsync(addArgs(p), env);
+    const added = await bcsync(companiesAddArgs(p), env);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
   }
 
   const address = process.env.TEMPORAL_ADDRESS!;
   connection = await Connection.connect({ address });
-  nativeConnection = await NativeConnection.connect({ address });
   client = new Client({ connection });
-  worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: {
-      runJobQueueEntry: async (input: RunEntryInput): Promise<RunResult> => {
-        runs.push(input);
-        return idleRun;
-      },
-    },
-  });
-  workerRun = worker.run();
+  worker = await startCountingEntryWorker(address, taskQueue);
   for (const p of pairs) {
     p.handle = await client.workflow.start(jobQueueEntry, {
       taskQueue,
@@ -202,11 +144,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (service) expect(await service.stop()).toBe(0);
   for (const p of pairs ?? []) await p.handle?.terminate('test finished').catch(() => undefined);
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await nativeConnection?.close();
+  await worker?.stop();
   await connection?.close();
   for (const p of pairs ?? []) {
     await base?.client

@@ -16,6 +16,7 @@ import { entityDef } from '../../emulators/bc/entityModel';
 import { companyDatabaseName } from '../../activities/store/companies';
 import type { Database } from '../../activities/store/database';
 import { testDatabase } from '../support/database';
+import { companiesAddArgs, envPrefix } from './companiesAdd';
 import { testSettings, withDbName } from '../support/settings';
 import { assertBuilt, bcsync } from '../client/bcsyncBinary';
 
@@ -36,9 +37,6 @@ let connection: Connection;
 let client: Client;
 let env: Record<string, string>;
 const secretValues: Record<string, string> = {};
-
-/** `cronus-us` -> `CRONUS_US`: the prefix of the variables holding the company's secrets. */
-const envPrefix = (name: string): string => name.toUpperCase().replace(/-/g, '_');
 
 async function startPair(name: string, bcCompany: string, onlyCurrency: string): Promise<Pair> {
   const secrets = {
@@ -71,34 +69,6 @@ async function startPair(name: string, bcCompany: string, onlyCurrency: string):
   secretValues[`${envPrefix(name)}_DV_SECRET`] = secrets.dataverse;
   return { name, bcCompany, onlyCurrency, bc, dataverse, secrets };
 }
-
-const addArgs = (p: Pair) => [
-  'companies',
-  'add',
-  p.name,
-  '--bc-api-url',
-  p.bc.url,
-  '--bc-tenant',
-  p.bc.tenant,
-  '--bc-environment',
-  p.bc.environment,
-  '--bc-company-name',
-  p.bcCompany,
-  '--bc-client-id',
-  p.bc.clientId,
-  '--bc-client-secret',
-  `env:${envPrefix(p.name)}_BC_SECRET`,
-  '--bc-token-url',
-  p.bc.tokenUrl,
-  '--dataverse-url',
-  p.dataverse.url,
-  '--dataverse-client-id',
-  p.dataverse.clientId,
-  '--dataverse-client-secret',
-  `env:${envPrefix(p.name)}_DV_SECRET`,
-  '--dataverse-token-url',
-  p.dataverse.tokenUrl,
-];
 
 async function adminRecords(url: string, entitySet: string): Promise<Record<string, unknown>[]> {
   const res = await fetch(`${url}/_admin/records/${entitySet}`);
@@ -140,7 +110,7 @@ afterAll(async () => {
 
 test('two companies sync side by side: no record, coupling, log line or credential crosses', async () => {
   // Registration through the binary; a secret typed where a reference belongs is refused unseen.
-  const literal = addArgs(pairs[0]!).map((a, i, all) =>
+  const literal = companiesAddArgs(pairs[0]!).map((a, i, all) =>
     all[i - 1] === '--bc-client-secret' ? pairs[0]!.secrets.bc : a,
   );
   const refused = await bcsync(literal, env);
@@ -148,12 +118,12 @@ test('two companies sync side by side: no record, coupling, log line or credenti
   expect(refused.stderr).toMatch(/--bc-client-secret: reference a secret as env:VARIABLE_NAME/);
   expect(refused.stderr + refused.stdout).not.toContain(pairs[0]!.secrets.bc);
   for (const p of pairs) {
-    const added = await bcsync(addArgs(p), env);
+    const added = await bcsync(companiesAddArgs(p), env);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
   }
   // One organization per company: a second company on cronus-us's organization is refused.
-  const sameOrg = addArgs(pairs[1]!).map((a, i, all) =>
+  const sameOrg = companiesAddArgs(pairs[1]!).map((a, i, all) =>
     all[i - 1] === '--dataverse-url' ? pairs[0]!.dataverse.url : i === 2 ? 'fabrikam-2' : a,
   );
   const taken = await bcsync(sameOrg, env);

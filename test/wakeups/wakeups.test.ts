@@ -5,12 +5,11 @@ import { emulatorConnectorConfig } from '../../client/emulatorConnection';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Command } from 'commander';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { createConnectors, type Connectors } from '../../activities/connectors';
 import { createLogger } from '../../activities/logger';
 import { JobQueueEntryStore } from '../../activities/store/jobQueueEntries';
 import { WebhookSubscriptionStore } from '../../activities/store/webhookSubscriptions';
-import { entryWorkflowId, type EntryStatus, type RunEntryInput, type RunResult } from '../../common/jobQueue';
+import { entryWorkflowId, type EntryStatus } from '../../common/jobQueue';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { jobQueueEntry } from '../../workflows';
@@ -21,6 +20,7 @@ import { DEFAULT_COMPANY } from '../../activities/store/companies';
 import { emulatorConnectorEnv } from '../../client/emulatorConnection';
 import { registerWebhooks } from '../../client/commands/webhooks';
 import { testDatabase } from '../support/database';
+import { startCountingEntryWorker, type CountingEntryWorker } from './countingEntryWorker';
 import type { Database } from '../../activities/store/database';
 import { contextFromEnvironment } from '../../client/context';
 
@@ -28,32 +28,18 @@ const DAY_MS = 24 * 3600 * 1000;
 const company = `wake${randomUUID().slice(0, 8)}`;
 const taskQueue = `wakeups-${randomUUID()}`;
 
-const idleRun: RunResult = {
-  inserted: 0,
-  modified: 0,
-  deleted: 0,
-  unchanged: 1,
-  skipped: 0,
-  failed: 0,
-  coupled: 0,
-  jobIds: [],
-};
-
 let emulators: RunningEmulators;
 let database: Database;
 let connection: Connection;
-let nativeConnection: NativeConnection;
 let client: Client;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: CountingEntryWorker;
 let connectors: Connectors;
 let service: WakeupService;
 /** The wake-ups of the company the test's entries belong to (served on the default path). */
 let wakeups: CompanyWakeups;
 const handles = new Map<string, WorkflowHandle>();
-const runs: RunEntryInput[] = [];
 
-const runsOf = (entry: string): number => runs.filter((r) => r.entry === entry).length;
+const runsOf = (entry: string): number => worker.runs.filter((r) => r.entry === entry).length;
 const status = (entry: string): Promise<EntryStatus> => handles.get(entry)!.query(statusQuery);
 
 /** Polls (real time) until `check` holds: the test waits for the worker instead of guessing delays. */
@@ -113,20 +99,8 @@ beforeAll(async () => {
   database = await testDatabase('wakeups');
   const address = process.env.TEMPORAL_ADDRESS!;
   connection = await Connection.connect({ address });
-  nativeConnection = await NativeConnection.connect({ address });
   client = new Client({ connection });
-  worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: {
-      runJobQueueEntry: async (input: RunEntryInput): Promise<RunResult> => {
-        runs.push(input);
-        return idleRun;
-      },
-    },
-  });
-  workerRun = worker.run();
+  worker = await startCountingEntryWorker(address, taskQueue);
 
   // CUSTOMER opted in to CRM wake-ups the way `bcsync set CUSTOMER --crm-wake on` records it.
   await new JobQueueEntryStore(database.cols.jobQueueEntries).seedDefaults([
@@ -175,11 +149,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await Promise.all([...handles.values()].map((h) => h.terminate('test finished').catch(() => undefined)));
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await nativeConnection?.close();
+  await worker?.stop();
   await connection?.close();
   await database?.close();
   await emulators?.stop();
