@@ -1,5 +1,7 @@
 // How the company tests register a company: `bcsync companies add` with the emulators' addresses and app ids,
 // the secrets referenced as `env:<COMPANY>_BC_SECRET` / `_DV_SECRET` (never stored).
+import { companyDatabaseName } from '../../activities/store/companies';
+import type { Database } from '../../activities/store/database';
 import type { RunningBcEmulator } from '../../emulators/bc';
 import type { RunningDataverseEmulator } from '../../emulators/dataverse';
 
@@ -38,3 +40,17 @@ export const companiesAddArgs = (p: {
   '--dataverse-token-url',
   p.dataverse.tokenUrl,
 ];
+
+/** After a test: each company's database dropped and its emulators stopped. */
+export async function removeCompanyPairs(
+  base: Database | undefined,
+  pairs: { name: string; bc: RunningBcEmulator; dataverse: RunningDataverseEmulator }[],
+): Promise<void> {
+  for (const p of pairs) {
+    await base?.client
+      .db(companyDatabaseName(base.db.databaseName, p.name))
+      .dropDatabase()
+      .catch(() => undefined);
+    await Promise.all([p.bc.stop(), p.dataverse.stop()]);
+  }
+}

@@ -19,7 +19,7 @@ import type { Database } from '../../activities/store/database';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { testDatabase } from '../support/database';
 import { startCountingEntryWorker, type CountingEntryWorker } from '../wakeups/countingEntryWorker';
-import { companiesAddArgs, envPrefix } from './companiesAdd';
+import { companiesAddArgs, envPrefix, removeCompanyPairs } from './companiesAdd';
 import { assertBuilt, bcsync, startBcsync, type RunningBcsync } from '../client/bcsyncBinary';
 
 interface Pair {
@@ -146,13 +146,7 @@ afterAll(async () => {
   for (const p of pairs ?? []) await p.handle?.terminate('test finished').catch(() => undefined);
   await worker?.stop();
   await connection?.close();
-  for (const p of pairs ?? []) {
-    await base?.client
-      .db(companyDatabaseName(base.db.databaseName, p.name))
-      .dropDatabase()
-      .catch(() => undefined);
-    await Promise.all([p.bc.stop(), p.dataverse.stop()]);
-  }
+  await removeCompanyPairs(base, pairs ?? []);
   await base?.close();
 });
 

@@ -16,7 +16,7 @@ import { entityDef } from '../../emulators/bc/entityModel';
 import { companyDatabaseName } from '../../activities/store/companies';
 import type { Database } from '../../activities/store/database';
 import { testDatabase } from '../support/database';
-import { companiesAddArgs, envPrefix } from './companiesAdd';
+import { companiesAddArgs, envPrefix, removeCompanyPairs } from './companiesAdd';
 import { testSettings, withDbName } from '../support/settings';
 import { assertBuilt, bcsync } from '../client/bcsyncBinary';
 
@@ -98,13 +98,7 @@ afterAll(async () => {
   await connection?.close();
   worker?.worker.shutdown();
   await worker?.done;
-  for (const p of pairs ?? []) {
-    await base?.client
-      .db(companyDatabaseName(base.db.databaseName, p.name))
-      .dropDatabase()
-      .catch(() => undefined);
-    await Promise.all([p.bc.stop(), p.dataverse.stop()]);
-  }
+  await removeCompanyPairs(base, pairs ?? []);
   await base?.close();
 });
 
