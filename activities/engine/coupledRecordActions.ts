@@ -53,17 +53,20 @@ export function coupledRecordActions(deps: CoupledRecordActionDeps) {
   const lineage = new LineageStore(deps.db.db);
   const now = deps.now ?? (() => new Date());
 
-  const log = (entries: Omit<LineageDoc, '_id' | 'mapping' | 'at' | 'decision' | 'by'>[]) =>
-    lineage.add(
+  // One action on several records (retry --all) is one lineage document: the entries share its time.
+  const log = (entries: Omit<LineageDoc, '_id' | 'mapping' | 'at' | 'decision' | 'by'>[]) => {
+    const at = now();
+    return lineage.add(
       entries.map((e) => ({
         _id: randomUUID(),
         mapping: mapping.name,
-        at: now(),
+        at,
         decision: 'Action' as const,
         by,
         ...e,
       })),
     );
+  };
 
   const clients = (): { bc: TableClient; crm: TableClient } => {
     if (!deps.bc || !deps.crm)

@@ -104,7 +104,9 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
   const errors: Omit<SyncErrorDoc, '_id'>[] = [];
   const column = `${optionSet.entity}.${optionSet.attribute}`;
   // "What happened to this record, and why?" (docs/lineage.md): one entry per record or option looked at.
+  // The pass's entries share one time: stored as one lineage document (activities/store/lineage.ts).
   const lineage: LineageDoc[] = [];
+  const lineageAt = new Date();
   // The dry-run report and the blast-radius guard are told the same decisions (docs/dry-run.md).
   const trace = (
     sourceId: string,
@@ -117,7 +119,7 @@ export async function runOptionSetPass(s: OptionSetPassSetup): Promise<PassResul
       mapping: mapping.name,
       jobId,
       direction,
-      at: new Date(),
+      at: lineageAt,
       ...entry,
     });
     const destId = direction === 'toCrm' ? entry.crmId : entry.bcId;

@@ -8,7 +8,7 @@ import type { JobLogDoc } from './jobLog';
 import type { SyncErrorDoc } from './syncErrors';
 import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
-import { LINEAGE_COLLECTION, type StoredLineageDoc } from './lineage';
+import { LINEAGE_COLLECTION, type LineagePageDoc } from './lineage';
 import type { MatchReviewDoc } from './matchReviews';
 import type { MappingLeaseDoc } from './mappingLeases';
 
@@ -29,7 +29,7 @@ export interface Collections {
   jobLog: Collection<JobLogDoc>;
   syncErrors: Collection<SyncErrorDoc>;
   jobQueueEntries: Collection<JobQueueEntryDoc>;
-  lineage: Collection<StoredLineageDoc>;
+  lineage: Collection<LineagePageDoc>;
   matchReviews: Collection<MatchReviewDoc>;
   mappingLeases: Collection<MappingLeaseDoc>;
 }
@@ -41,13 +41,20 @@ export function collections(db: Db): Collections {
     jobLog: db.collection<JobLogDoc>(collectionNames.jobLog),
     syncErrors: db.collection<SyncErrorDoc>(collectionNames.syncErrors),
     jobQueueEntries: db.collection<JobQueueEntryDoc>(collectionNames.jobQueueEntries),
-    lineage: db.collection<StoredLineageDoc>(collectionNames.lineage),
+    lineage: db.collection<LineagePageDoc>(collectionNames.lineage),
     matchReviews: db.collection<MatchReviewDoc>(collectionNames.matchReviews),
     mappingLeases: db.collection<MappingLeaseDoc>(collectionNames.mappingLeases),
   };
 }
 
-const indexes: Record<keyof Collections, IndexDescription[]> = {
+/**
+ * An index on an array field (multikey) is left out on FerretDB: FerretDB v1 indexes the whole array as
+ * one value (its PostgreSQL backend refuses a row whose key passes 8 kB, as a page's ids do) and filters
+ * on an array element never use it.
+ */
+type IndexSpec = IndexDescription & { multikey?: true };
+
+const indexes: Record<keyof Collections, IndexSpec[]> = {
   mappings: [],
   couplings: [
     // One-to-one coupling (section 3): a record is coupled at most once per mapping on each side.
@@ -64,9 +71,9 @@ const indexes: Record<keyof Collections, IndexDescription[]> = {
   ],
   jobQueueEntries: [],
   lineage: [
-    // A record's history by either side, newest first; `at` alone for the retention clean-up.
-    { key: { mapping: 1, bcId: 1, at: -1 }, name: 'mapping_bcId_at' },
-    { key: { mapping: 1, crmId: 1, at: -1 }, name: 'mapping_crmId_at' },
+    // A record's history by either side (`ids` holds a page's `b:<BC id>` and `c:<CRM id>`), newest
+    // first; `at` alone for the retention clean-up.
+    { key: { mapping: 1, ids: 1, at: -1 }, name: 'mapping_ids_at', multikey: true },
     { key: { at: 1 }, name: 'at' },
   ],
   matchReviews: [{ key: { mapping: 1 }, name: 'mapping' }],
@@ -80,7 +87,9 @@ const indexes: Record<keyof Collections, IndexDescription[]> = {
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   const cols = collections(db);
-  for (const [name, specs] of Object.entries(indexes) as [keyof Collections, IndexDescription[]][]) {
+  const ferretDb = await isFerretDb(db);
+  for (const [name, all] of Object.entries(indexes) as [keyof Collections, IndexSpec[]][]) {
+    const specs = all.filter((s) => !(ferretDb && s.multikey)).map(({ multikey: _, ...s }) => s);
     if (specs.length === 0) continue;
     const existing = new Set(
       (
@@ -93,6 +102,15 @@ export async function ensureIndexes(db: Db): Promise<void> {
     const toCreate = specs.filter((s) => !existing.has(s.name));
     if (toCreate.length > 0) await cols[name].createIndexes(toCreate);
   }
+}
+
+/** FerretDB names itself in buildInfo (`ferretdbVersion`); MongoDB, Cosmos DB and DocumentDB do not. */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db
+    .admin()
+    .command({ buildInfo: 1 })
+    .catch(() => ({}) as Record<string, unknown>);
+  return 'ferretdbVersion' in info;
 }
 
 export interface Database {

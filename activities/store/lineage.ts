@@ -1,12 +1,15 @@
-// Record lineage: "what happened to this record, and why?" (docs/lineage.md). One small document for every
+// Record lineage: "what happened to this record, and why?" (docs/lineage.md). One small entry for every
 // record a pass looks at (its decision and the reason, the fields it changed, the destination's answer)
-// and for every action a person takes on a record (retry, restore, delete, remove coupling). Read by
-// mapping + record id, newest first. FerretDB has no TTL indexes, so old entries are removed by the
-// scheduled retention activity (activities/lineageRetention.ts), not by the database.
+// and for every action a person takes on a record (retry, restore, delete, remove coupling). A page's
+// entries are stored as ONE document: the database's cost is per document and per value (FerretDB), not
+// per byte. Read by mapping + record id, newest first. FerretDB has no TTL indexes, so old pages are
+// removed by the scheduled retention activity (activities/lineageRetention.ts), not by the database.
 import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import { z } from 'zod';
 
-export const LINEAGE_COLLECTION = 'recordLineage';
+export const LINEAGE_COLLECTION = 'recordLineagePages';
+/** One document per entry, written before lineage was stored by page: read until the retention empties it. */
+export const LEGACY_LINEAGE_COLLECTION = 'recordLineage';
 
 /** What happened to the record. `Action` is a person's action (the `by` and `why` fields say which). */
 export const LineageDecision = z.enum([
@@ -84,21 +87,130 @@ export interface LineageDoc {
   by?: string;
 }
 
+/** What a page's entries share: stored once on the page document. */
+type PageKey = Pick<LineageDoc, 'mapping' | 'at' | 'jobId' | 'direction' | 'by'>;
+
+/** One entry inside a page document (its `entries` JSON text). */
+type PageEntry = Omit<LineageDoc, '_id' | keyof PageKey>;
+
 /**
- * The stored form: `changes` as one JSON text. FerretDB converts every nested value of a document it
- * stores, and an Inserted entry's field list is most of its values: as one string an entry costs the
- * server half the CPU (bench/lineageOverhead.ts). No query looks inside `changes`.
+ * The stored form: the entries of one page (or of one action on several records) in one document.
+ * `entries` is one JSON text: FerretDB converts every value of a document it stores, and a page's entries
+ * as nested documents would be ten thousand values. `ids` is what a record's history is found by (the
+ * multikey index `mapping_ids_at` where the server has one), `labels` what `--name` searches.
  */
-export type StoredLineageDoc = Omit<LineageDoc, 'changes'> & { changes?: string | FieldChange[] };
+export interface LineagePageDoc {
+  /** The page's first entry's id (`${jobId}|${sourceId}`): a replayed page finds its document there. */
+  _id: string;
+  mapping: string;
+  at: Date;
+  jobId?: string;
+  direction?: 'toCrm' | 'fromCrm';
+  by?: string;
+  /** `b:<BC id>` and `c:<CRM id>` of every entry. */
+  ids: string[];
+  /** The entries' labels, one per line. */
+  labels?: string;
+  /** JSON text of PageEntry[]. */
+  entries: string;
+}
 
-const stored = ({ changes, ...doc }: LineageDoc): StoredLineageDoc =>
-  changes?.length ? { ...doc, changes: JSON.stringify(changes) } : doc;
+/** One document per entry (before lineage was stored by page); `changes` as JSON text or as the list. */
+export type LegacyLineageDoc = Omit<LineageDoc, 'changes'> & { changes?: string | FieldChange[] };
 
-/** Entries written before `changes` was stored as text hold the array itself. */
-const read = ({ changes, ...doc }: StoredLineageDoc): LineageDoc =>
+const readLegacy = ({ changes, ...doc }: LegacyLineageDoc): LineageDoc =>
   changes === undefined
     ? doc
     : { ...doc, changes: typeof changes === 'string' ? (JSON.parse(changes) as FieldChange[]) : changes };
+
+export const bcKey = (bcId: string) => `b:${bcId.toLowerCase()}`;
+export const crmKey = (crmId: string) => `c:${crmId.toLowerCase()}`;
+
+/**
+ * Largest `entries` text per document (a page of 1,000 records is about 0.4 MB): far under the 16 MiB
+ * document limit whatever a mapping's field list, while a page stays one document.
+ */
+const MAX_PAGE_TEXT = 4 * 1024 * 1024;
+
+const pageKeyOf = (e: LineageDoc): string =>
+  JSON.stringify([e.mapping, e.at.getTime(), e.jobId ?? null, e.direction ?? null, e.by ?? null]);
+
+/** An entry as a page stores it: without what the page holds once, ids in lower case. */
+function pageEntry(e: LineageDoc): PageEntry {
+  return {
+    ...(e.bcId ? { bcId: e.bcId.toLowerCase() } : {}),
+    ...(e.crmId ? { crmId: e.crmId.toLowerCase() } : {}),
+    ...(e.label ? { label: e.label } : {}),
+    decision: e.decision,
+    ...(e.code ? { code: e.code } : {}),
+    ...(e.why ? { why: e.why } : {}),
+    ...(e.changes?.length ? { changes: e.changes } : {}),
+    ...(e.answer ? { answer: e.answer } : {}),
+  };
+}
+
+/** The stored pages of a list of entries: one per shared page key, split only past MAX_PAGE_TEXT. */
+export function lineagePages(entries: LineageDoc[]): LineagePageDoc[] {
+  const groups = new Map<string, LineageDoc[]>();
+  for (const e of entries) {
+    const key = pageKeyOf(e);
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  const pages: LineagePageDoc[] = [];
+  for (const group of groups.values()) {
+    const { mapping, at, jobId, direction, by } = group[0]!;
+    let chunk: { items: PageEntry[]; ids: string[]; labels: string[]; text: number } | undefined;
+    let part = 0;
+    const flush = () => {
+      if (!chunk) return;
+      pages.push({
+        _id: part === 0 ? group[0]!._id : `${group[0]!._id}#${part}`,
+        mapping,
+        at,
+        ...(jobId ? { jobId } : {}),
+        ...(direction ? { direction } : {}),
+        ...(by ? { by } : {}),
+        ids: chunk.ids,
+        ...(chunk.labels.length ? { labels: chunk.labels.join('\n') } : {}),
+        entries: JSON.stringify(chunk.items),
+      });
+      part++;
+      chunk = undefined;
+    };
+    for (const e of group) {
+      const item = pageEntry(e);
+      const size = JSON.stringify(item).length;
+      if (chunk && chunk.text + size > MAX_PAGE_TEXT) flush();
+      chunk ??= { items: [], ids: [], labels: [], text: 0 };
+      chunk.items.push(item);
+      chunk.text += size;
+      if (item.bcId) chunk.ids.push(bcKey(item.bcId));
+      if (item.crmId) chunk.ids.push(crmKey(item.crmId));
+      if (item.label) chunk.labels.push(item.label.replace(/\n/g, ' '));
+    }
+    flush();
+  }
+  return pages;
+}
+
+/** The entries of a stored page, with the ids readers know them by. */
+export function pageEntries(page: LineagePageDoc): LineageDoc[] {
+  const { mapping, at, jobId, direction, by } = page;
+  return (JSON.parse(page.entries) as PageEntry[]).map((e, i) => {
+    const sourceId = direction === 'fromCrm' ? e.crmId : e.bcId;
+    return {
+      _id: jobId && sourceId ? `${jobId}|${sourceId}` : `${page._id}|${i}`,
+      mapping,
+      at,
+      ...(jobId ? { jobId } : {}),
+      ...(direction ? { direction } : {}),
+      ...(by ? { by } : {}),
+      ...e,
+    };
+  });
+}
 
 export interface LineageQuery {
   mapping: string;
@@ -107,21 +219,26 @@ export interface LineageQuery {
   limit?: number;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export class LineageStore {
-  readonly col: Collection<StoredLineageDoc>;
+  readonly col: Collection<LineagePageDoc>;
+  readonly legacy: Collection<LegacyLineageDoc>;
 
   constructor(db: Db) {
-    this.col = db.collection<StoredLineageDoc>(LINEAGE_COLLECTION);
+    this.col = db.collection<LineagePageDoc>(LINEAGE_COLLECTION);
+    this.legacy = db.collection<LegacyLineageDoc>(LEGACY_LINEAGE_COLLECTION);
   }
 
   /**
-   * Adds a page's entries in one unordered insert. Entries of a replayed page have the ids of the first
-   * attempt: the duplicates are ignored, so each record has one entry per pass.
+   * Stores entries as page documents (one per page: the entries of a pass's page share its job, direction
+   * and time). A replayed page has the ids of its first attempt: the duplicate is ignored, and readers keep
+   * one entry per record and pass.
    */
   async add(entries: LineageDoc[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.col.insertMany(entries.map(stored), { ordered: false });
+      await this.col.insertMany(lineagePages(entries), { ordered: false });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
       const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
@@ -129,28 +246,39 @@ export class LineageStore {
     }
   }
 
-  /** Entries matching `filter` (fields of the entry other than `changes`). */
-  async find(filter: Filter<StoredLineageDoc>): Promise<LineageDoc[]> {
-    return (await this.col.find(filter).toArray()).map(read);
-  }
-
   /** A record's history, newest first: by BC id, CRM id, or both (entries of either side). */
   async history(q: LineageQuery): Promise<LineageDoc[]> {
     const limit = q.limit ?? 100;
-    const parts: StoredLineageDoc[][] = [];
-    if (q.bcId)
-      parts.push(
-        await this.col.find({ mapping: q.mapping, bcId: q.bcId }).sort({ at: -1 }).limit(limit).toArray(),
+    const bcId = q.bcId?.toLowerCase();
+    const crmId = q.crmId?.toLowerCase();
+    const pages = new Map<string, LineagePageDoc>();
+    const legacy: LegacyLineageDoc[] = [];
+    for (const [key, field, id] of [
+      [bcId && bcKey(bcId), 'bcId', bcId],
+      [crmId && crmKey(crmId), 'crmId', crmId],
+    ] as const) {
+      if (!key || !id) continue;
+      // A page holds one entry per record at most: `limit` pages hold at least `limit` entries. `$eq`
+      // spelled out: FerretDB v1 matches an array's element by `{ ids: { $eq: key } }` but not by
+      // `{ ids: key }` (test/store/lineage.test.ts); MongoDB reads both alike.
+      for (const p of await this.col
+        .find({ mapping: q.mapping, ids: { $eq: key } })
+        .sort({ at: -1 })
+        .limit(limit)
+        .toArray())
+        pages.set(p._id, p);
+      legacy.push(
+        ...(await this.legacy
+          .find({ mapping: q.mapping, [field]: id } as Filter<LegacyLineageDoc>)
+          .sort({ at: -1 })
+          .limit(limit)
+          .toArray()),
       );
-    if (q.crmId)
-      parts.push(
-        await this.col.find({ mapping: q.mapping, crmId: q.crmId }).sort({ at: -1 }).limit(limit).toArray(),
-      );
-    const byId = new Map(parts.flat().map((d) => [d._id, d]));
-    return [...byId.values()]
-      .sort((a, b) => b.at.getTime() - a.at.getTime())
-      .slice(0, limit)
-      .map(read);
+    }
+    const mine = (e: LineageDoc) =>
+      (bcId !== undefined && e.bcId === bcId) || (crmId !== undefined && e.crmId === crmId);
+    const all = [...[...pages.values()].flatMap(pageEntries).filter(mine), ...legacy.map(readLegacy)];
+    return newestFirstOnce(all).slice(0, limit);
   }
 
   /**
@@ -162,17 +290,23 @@ export class LineageStore {
     text: string,
     limit = 20,
   ): Promise<Pick<LineageDoc, 'bcId' | 'crmId' | 'label' | 'at'>[]> {
-    const pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
-    const docs = await this.col
+    const pattern = new RegExp(escapeRegExp(text), 'i');
+    const pages = await this.col.find({ mapping, labels: pattern }).sort({ at: -1 }).limit(100).toArray();
+    const legacy = await this.legacy
       .find({ mapping, label: pattern })
-      .project<Pick<LineageDoc, 'bcId' | 'crmId' | 'label' | 'at'>>({ bcId: 1, crmId: 1, label: 1, at: 1 })
+      .project<LegacyLineageDoc>({ bcId: 1, crmId: 1, label: 1, at: 1, decision: 1, mapping: 1 })
       .sort({ at: -1 })
       .limit(500)
       .toArray();
-    const seen = new Map<string, (typeof docs)[number]>();
-    for (const d of docs) {
-      const key = d.bcId ?? d.crmId ?? '';
-      if (!seen.has(key)) seen.set(key, d);
+    const entries = newestFirstOnce([
+      ...pages.flatMap(pageEntries).filter((e) => e.label !== undefined && pattern.test(e.label)),
+      ...legacy.map(readLegacy),
+    ]);
+    const seen = new Map<string, Pick<LineageDoc, 'bcId' | 'crmId' | 'label' | 'at'>>();
+    for (const { bcId, crmId, label, at } of entries) {
+      const key = bcId ?? crmId ?? '';
+      if (!seen.has(key))
+        seen.set(key, { ...(bcId ? { bcId } : {}), ...(crmId ? { crmId } : {}), label, at });
     }
     // A label equal to the text wins over labels that only contain it (40000 vs 140000).
     const all = [...seen.values()];
@@ -180,9 +314,23 @@ export class LineageStore {
     return (exact.length === 1 ? exact : all).slice(0, limit);
   }
 
-  /** The retention clean-up: removes entries older than `before`. */
+  /** The retention clean-up: removes the pages (and entries of the earlier layout) older than `before`. */
   async pruneOlderThan(before: Date): Promise<number> {
-    const res = await this.col.deleteMany({ at: { $lt: before } });
-    return res.deletedCount;
+    const [pages, legacy] = await Promise.all([
+      this.col.deleteMany({ at: { $lt: before } }),
+      this.legacy.deleteMany({ at: { $lt: before } }),
+    ]);
+    return pages.deletedCount + legacy.deletedCount;
   }
+}
+
+/**
+ * Newest first, one entry per record and pass: a page replayed after a crash under other ids keeps its
+ * first attempt's entry (as the unique `_id` did when entries were documents).
+ */
+function newestFirstOnce(entries: LineageDoc[]): LineageDoc[] {
+  const byId = new Map<string, LineageDoc>();
+  for (const e of [...entries].sort((a, b) => a.at.getTime() - b.at.getTime()))
+    if (!byId.has(e._id)) byId.set(e._id, e);
+  return [...byId.values()].sort((a, b) => b.at.getTime() - a.at.getTime());
 }

@@ -29,13 +29,13 @@ async function recordOutcome(
   id: string,
   ui: TemporalUi,
 ): Promise<StoryEvent | null> {
-  const docs = await new LineageStore(db.db).find({
+  const history = await new LineageStore(db.db).history({
     mapping,
     [direction === 'toCrm' ? 'bcId' : 'crmId']: id,
-    jobId: { $in: run.jobIds },
-    direction,
+    limit: 10,
   });
-  const [event] = await storyEvents(db, docs, ui);
+  const docs = history.filter((h) => h.direction === direction && h.jobId && run.jobIds.includes(h.jobId));
+  const [event] = await storyEvents(db, docs.slice(0, 1), ui);
   return event ?? null;
 }
 import { entryCompany } from '../companySelection';

@@ -43,9 +43,9 @@ test('a record’s history is found by either id, newest first, and a replayed p
 
   const byBoth = await store.history({ mapping: 'CUSTOMER', bcId, crmId });
   expect(byBoth.map((h) => h.decision)).toEqual(['Failed', 'Modified', 'Inserted']);
-  expect((await store.history({ mapping: 'CUSTOMER', crmId })).map((h) => h._id)).toEqual([
-    'job3|c',
-    'job2|b',
+  expect((await store.history({ mapping: 'CUSTOMER', crmId })).map((h) => h.decision)).toEqual([
+    'Failed',
+    'Modified',
   ]);
   expect(await store.findByLabel('CUSTOMER', 'adatum')).toEqual([
     expect.objectContaining({ bcId, label: '10000 Adatum' }),
@@ -53,22 +53,84 @@ test('a record’s history is found by either id, newest first, and a replayed p
   expect(await store.findByLabel('CUSTOMER', 'Ada.um')).toEqual([]);
 });
 
-test('the fields a write changed come back as written, from entries stored before and after they were kept as text', async () => {
+test('a page of a pass is one document; each record reads back its own entry of it', async () => {
+  const store = new LineageStore(db.db);
+  const jobId = randomUUID();
+  const at = new Date();
+  const records = Array.from({ length: 300 }, (_, i) => ({
+    bcId: randomUUID().toUpperCase(),
+    crmId: randomUUID(),
+    label: `${10000 + i * 10} Customer ${i}`,
+  }));
+  await store.add(
+    records.map((r, i) =>
+      entry({
+        _id: `${jobId}|${r.bcId}`,
+        jobId,
+        direction: 'toCrm',
+        at,
+        ...r,
+        decision: i % 2 ? 'Inserted' : 'Unchanged',
+        ...(i % 2
+          ? { changes: [{ field: 'Name', old: null, new: `Customer ${i}` }], answer: '201 created' }
+          : {}),
+      }),
+    ),
+  );
+  expect(await store.col.countDocuments({ jobId })).toBe(1);
+  const r7 = records[7]!;
+  expect(await store.history({ mapping: 'CUSTOMER', bcId: r7.bcId })).toEqual([
+    {
+      _id: `${jobId}|${r7.bcId.toLowerCase()}`,
+      mapping: 'CUSTOMER',
+      at,
+      jobId,
+      direction: 'toCrm',
+      bcId: r7.bcId.toLowerCase(),
+      crmId: r7.crmId,
+      label: r7.label,
+      decision: 'Inserted',
+      changes: [{ field: 'Name', old: null, new: 'Customer 7' }],
+      answer: '201 created',
+    },
+  ]);
+  expect(
+    (await store.history({ mapping: 'CUSTOMER', crmId: records[8]!.crmId })).map((h) => h.decision),
+  ).toEqual(['Unchanged']);
+  // "Customer 7" is also part of "Customer 70".."Customer 79": the exact label wins.
+  expect(await store.findByLabel('CUSTOMER', '10070 Customer 7')).toEqual([
+    { bcId: r7.bcId.toLowerCase(), crmId: r7.crmId, label: r7.label, at },
+  ]);
+  expect((await store.findByLabel('CUSTOMER', 'Customer 7', 100)).length).toBe(11);
+});
+
+test('entries stored one per document before lineage was kept by page are still read', async () => {
   const store = new LineageStore(db.db);
   const bcId = randomUUID();
   const changes = [
     { field: 'Name', old: 'Adatum', new: 'Adatum Corporation' },
     { field: 'Credit Limit (LCY)', old: null, new: 25000 },
   ];
-  await store.add([entry({ _id: `job1|${bcId}`, bcId, decision: 'Modified', changes })]);
-  // An entry written by an earlier version, with the list itself.
-  await store.col.insertOne({
-    ...entry({ _id: `job0|${bcId}`, bcId, at: new Date(Date.now() - 1000) }),
-    changes,
-  });
+  await store.add([
+    entry({ _id: `job2|${bcId}`, jobId: 'job2', direction: 'toCrm', bcId, decision: 'Modified', changes }),
+  ]);
+  // Written by earlier versions: `changes` as the list itself, then as JSON text.
+  await store.legacy.insertMany([
+    {
+      ...entry({ _id: `job0|${bcId}`, bcId, at: new Date(Date.now() - 2000), label: '30000 Legacy Ltd' }),
+      changes,
+    },
+    {
+      ...entry({ _id: `job1|${bcId}`, bcId, at: new Date(Date.now() - 1000), decision: 'Modified' }),
+      changes: JSON.stringify(changes),
+    },
+  ]);
   const history = await store.history({ mapping: 'CUSTOMER', bcId });
-  expect(history.map((h) => h.changes)).toEqual([changes, changes]);
-  expect((await store.find({ _id: `job1|${bcId}` }))[0]!.changes).toEqual(changes);
+  expect(history.map((h) => h._id)).toEqual([`job2|${bcId}`, `job1|${bcId}`, `job0|${bcId}`]);
+  expect(history.map((h) => h.changes)).toEqual([changes, changes, changes]);
+  expect(await store.findByLabel('CUSTOMER', 'legacy ltd')).toEqual([
+    expect.objectContaining({ bcId, label: '30000 Legacy Ltd' }),
+  ]);
 });
 
 test('retention: default 30 days, configurable, a bad value is named', () => {
@@ -110,6 +172,8 @@ describe('the retention schedule on the Temporal dev server', () => {
     const old = entry({ mapping: 'RETENTION', at: new Date(Date.now() - 31 * DAY) });
     const recent = entry({ mapping: 'RETENTION', at: new Date(Date.now() - 29 * DAY) });
     await store.add([old, recent]);
+    // An entry of the layout before pages: cleaned up alike.
+    await store.legacy.insertOne(entry({ mapping: 'RETENTION', at: new Date(Date.now() - 40 * DAY) }));
     const client = new Client({ connection });
     // The dev server is shared by the suite: another file's `bcsync setup` may have made the schedule.
     await client.schedule
@@ -131,5 +195,6 @@ describe('the retention schedule on the Temporal dev server', () => {
       left = await store.col.find({ mapping: 'RETENTION' }).toArray();
     }
     expect(left.map((d) => d._id)).toEqual([recent._id]);
+    expect(await store.legacy.countDocuments({ mapping: 'RETENTION' })).toBe(0);
   });
 });
