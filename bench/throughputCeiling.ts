@@ -23,7 +23,8 @@
 // the machine can drive (e.g. 0.2: 4 per second) is what measures bcsync against the ceiling.
 //
 // Temporal and MongoDB: fresh dev servers. Emulators in one child process, each worker in its own,
-// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof).
+// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof;
+// BENCH_COUNT_MONGO=1 prints each worker's MongoDB calls by collection when it stops).
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,7 @@ import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionLog, admittedWithin, type AdmissionRecord } from './support/admissionLog';
+import { countMongoCalls } from './support/mongoCalls';
 import { cpuSeconds } from './support/processCpu';
 import { readState } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
@@ -184,6 +186,12 @@ interface WorkerJob {
 
 /** The worker child: `startWorker` on the job's settings, until SIGTERM. */
 async function workerProcess(job: WorkerJob): Promise<void> {
+  if (process.env.BENCH_COUNT_MONGO) {
+    const counts = countMongoCalls();
+    process.once('SIGTERM', () =>
+      console.error(`worker ${process.pid} MongoDB calls: ${JSON.stringify(counts)}`),
+    );
+  }
   const running = await startWorker({
     settings: readSettings({ ...process.env, ...job.env }),
     temporalAddress: job.temporalAddress,
@@ -278,7 +286,11 @@ interface Row {
 }
 
 /** The processes whose CPU a run costs: each worker, the emulators, MongoDB, Temporal. */
-function benchProcesses(servers: EphemeralServers, host: Host, workers: BenchWorker[]): Array<[string, number]> {
+function benchProcesses(
+  servers: EphemeralServers,
+  host: Host,
+  workers: BenchWorker[],
+): Array<[string, number]> {
   const temporalPid = readState(servers.stateDir)?.temporal.pid;
   return [
     ...workers.map((w, i): [string, number] => [`worker ${i + 1}`, w.pid]),

@@ -11,7 +11,7 @@ import {
   type BudgetLimits,
   type BudgetState,
 } from '../../activities/connectors/budgetRules';
-import { MemoryBudgetStore, RequestBudget } from '../../activities/connectors/requestBudget';
+import { MemoryBudgetStore, RequestBudget, tryAcquire } from '../../activities/connectors/requestBudget';
 
 const T0 = 1_700_000_000_000;
 const lease = 60_000;
@@ -161,14 +161,14 @@ describe('RequestBudget', () => {
     }
     // Long past the first lease's end the slot is still held: another worker is refused.
     const other = { holder: 'other-worker', company: 'fabrikam', leaseMs: 90 };
-    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: false, reason: 'concurrency' });
+    expect(await tryAcquire(store, other, T0 + 250)).toMatchObject({ grant: false, reason: 'concurrency' });
     await running.release();
-    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: true });
+    expect(await tryAcquire(store, other, T0 + 250)).toMatchObject({ grant: true });
   });
 
   it('a holder that stops renewing (a killed worker) loses its slot when the lease runs out', async () => {
     const store = new MemoryBudgetStore({ ...BC_DEFAULT_LIMITS, maxConcurrent: 1 });
-    const dead = await store.tryAcquire({ holder: 'killed', company: 'cronus-us', leaseMs: 50 }, Date.now());
+    const dead = await tryAcquire(store, { holder: 'killed', company: 'cronus-us', leaseMs: 50 }, Date.now());
     expect(dead).toMatchObject({ grant: true });
     const budget = new RequestBudget(store, { leaseMs: 15_000 });
     // Waits for the lease to run out, then gets the slot.
