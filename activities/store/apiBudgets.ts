@@ -1,7 +1,8 @@
 // The throttling budget of each API identity, shared by every worker through MongoDB (collection
-// `apiBudgets`) as a chain of versions: each change (a slot taken or given back, a pause, a company
-// marked as waiting) applies the pure rules of activities/connectors/budgetRules.ts to the latest
-// version N and inserts version N+1 under the unique `_id` `<identity>|<N+1>`. Of two workers deciding on
+// `apiBudgets`) as a chain of versions: each batch of changes a process sends (slots taken and given
+// back, companies marked as waiting; or a pause, a renewed lease) applies the pure rules of
+// activities/connectors/budgetRules.ts to the latest version N and inserts version N+1 under the unique
+// `_id` `<identity>|<N+1>`. Of two workers deciding on
 // the same version, the unique index lets exactly one insert succeed; the other reads the new version and
 // decides again. Why inserts and not a conditional update: FerretDB v1 applies an update by reading the
 // document and writing it back whole, so `updateOne({_id, version})` is not a compare-and-set there
