@@ -23,7 +23,8 @@
 // the machine can drive (e.g. 0.2: 4 per second) is what measures bcsync against the ceiling.
 //
 // Temporal and MongoDB: fresh dev servers. Emulators in one child process, each worker in its own,
-// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof).
+// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof;
+// BENCH_COUNT_MONGO=1 prints each worker's MongoDB calls by collection when it stops).
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ import { CompanyStore, type CompanyDoc } from '../activities/store/companies';
 import { connectDatabase } from '../activities/store/database';
 import { entryWorkflowId, searchAttributeKeys, type RunResult } from '../common/jobQueue';
 import { readSettings, type Settings } from '../config/settings';
-import { startEphemeralServers } from '../devservers/devServers';
+import { startEphemeralServers, type EphemeralServers } from '../devservers/devServers';
 import type { ServiceProtectionOverrides } from '../emulators/common/serviceProtection';
 import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { startWorker } from '../worker/worker';
@@ -46,6 +47,9 @@ import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionLog, admittedWithin, type AdmissionRecord } from './support/admissionLog';
+import { countMongoCalls } from './support/mongoCalls';
+import { cpuSeconds } from './support/processCpu';
+import { readState } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
 
 /** The services' own figures (apis.md): per user, per 5-minute sliding window. */
@@ -142,6 +146,7 @@ async function hostEmulators(
 }
 
 interface Host {
+  pid: number;
   info: HostInfo;
   ask<T>(command: HostCommand): Promise<T>;
 }
@@ -159,6 +164,7 @@ async function startHost(
   });
   const info = await new Promise<HostInfo>((resolve) => child.once('message', (m) => resolve(m as HostInfo)));
   return {
+    pid: child.pid!,
     info,
     ask: <T>(command: HostCommand) =>
       new Promise<T>((resolve) => {
@@ -180,6 +186,12 @@ interface WorkerJob {
 
 /** The worker child: `startWorker` on the job's settings, until SIGTERM. */
 async function workerProcess(job: WorkerJob): Promise<void> {
+  if (process.env.BENCH_COUNT_MONGO) {
+    const counts = countMongoCalls();
+    process.once('SIGTERM', () =>
+      console.error(`worker ${process.pid} MongoDB calls: ${JSON.stringify(counts)}`),
+    );
+  }
   const running = await startWorker({
     settings: readSettings({ ...process.env, ...job.env }),
     temporalAddress: job.temporalAddress,
@@ -192,7 +204,12 @@ async function workerProcess(job: WorkerJob): Promise<void> {
   await running.done;
 }
 
-function startBenchWorker(job: WorkerJob): Promise<() => Promise<void>> {
+interface BenchWorker {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
   const child = fork(__filename, ['--worker-process'], {
     stdio: 'inherit',
     env: workerEnv(process.env),
@@ -206,9 +223,12 @@ function startBenchWorker(job: WorkerJob): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`a worker exited (${code}) before it was ready`)));
     child.once('message', () =>
-      resolve(async () => {
-        child.kill('SIGTERM');
-        await exited;
+      resolve({
+        pid: child.pid!,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
       }),
     );
     child.send(job);
@@ -258,6 +278,27 @@ interface Row {
   runSeconds: number;
   /** The runs were ended after the measured windows (not done by then). */
   ended: boolean;
+  /** CPU seconds of each process over the whole run (not only the measured windows), by process. */
+  cpu?: Array<[string, number]>;
+  /** Every BC / Dataverse request admitted over the whole run (the CPU's denominator). */
+  bcRequests?: number;
+  dataverseRequests?: number;
+}
+
+/** The processes whose CPU a run costs: each worker, the emulators, MongoDB, Temporal. */
+function benchProcesses(
+  servers: EphemeralServers,
+  host: Host,
+  workers: BenchWorker[],
+): Array<[string, number]> {
+  const temporalPid = readState(servers.stateDir)?.temporal.pid;
+  return [
+    ...workers.map((w, i): [string, number] => [`worker ${i + 1}`, w.pid]),
+    ['emulators', host.pid],
+    ...(servers.mongoPid !== undefined ? [['MongoDB server', servers.mongoPid] as [string, number]] : []),
+    ...(temporalPid !== undefined ? [['Temporal server', temporalPid] as [string, number]] : []),
+    ['bench (client)', process.pid],
+  ];
 }
 
 const refusedCount = (r: AdmissionRecord) => Object.values(r.refused).reduce((a, b) => a + b, 0);
@@ -375,12 +416,26 @@ async function main(): Promise<void> {
   }
   console.log(table.toString());
   for (const r of rows) if (r.refused && r.refusedBy) console.log(`${r.run}: 429s by limit ${r.refusedBy}`);
+  const cpuTable = new Table({
+    style: { head: [], border: [] },
+    head: ['Run', 'BC / Dataverse requests', 'CPU ms per BC request, by process (CPU s over the run)'],
+  });
+  for (const r of rows) {
+    if (!r.cpu || !r.bcRequests) continue;
+    const n = r.bcRequests;
+    cpuTable.push([
+      r.run,
+      `${n} / ${r.dataverseRequests}`,
+      r.cpu.map(([name, s]) => `${name} ${((s * 1000) / n).toFixed(1)} (${s.toFixed(1)})`).join('\n'),
+    ]);
+  }
+  console.log(cpuTable.toString());
 }
 
 async function bcsyncRun(o: {
   host: Host;
   client: Client;
-  servers: { temporalAddress: string; mongodbUri: string };
+  servers: EphemeralServers;
   settings: Settings;
   orgs: HostInfo['orgs'];
   workers: number;
@@ -398,7 +453,7 @@ async function bcsyncRun(o: {
   const dbName = `bench_ceiling_${o.workers}_${randomUUID().slice(0, 6)}`;
   const base = await connectDatabase(o.servers.mongodbUri, { dbName });
   const taskQueue = `ceiling-${randomUUID().slice(0, 8)}`;
-  const stops: Array<() => Promise<void>> = [];
+  const workers: BenchWorker[] = [];
   const secrets: Record<string, string> = {
     [BC_SECRET_VARIABLE]: host.info.bc.clientSecret,
     [DV_SECRET_VARIABLE]: o.orgs[0]!.clientSecret,
@@ -455,7 +510,7 @@ async function bcsyncRun(o: {
       BCSYNC_DATAVERSE_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
     };
     for (let i = 0; i < o.workers; i++)
-      stops.push(
+      workers.push(
         await startBenchWorker({
           temporalAddress: o.servers.temporalAddress,
           mongodbUri: o.servers.mongodbUri,
@@ -477,6 +532,8 @@ async function bcsyncRun(o: {
     }
     await host.ask({ cmd: 'limits', enabled: !o.unlimited });
     await host.ask({ cmd: 'take' });
+    const processes = benchProcesses(o.servers, host, workers);
+    const cpu0 = processes.map(([, pid]) => cpuSeconds(pid));
     const t = Date.now();
     // The full syncs run until the measured windows are over (plus a margin for the start); a run that is
     // not done by then is ended: what it did is counted, failed records included.
@@ -491,6 +548,7 @@ async function bcsyncRun(o: {
     await Promise.race([runs, sleep(o.measuredMs + 5_000)]);
     const runSeconds = (Date.now() - t) / 1000;
     const taken = await host.ask<Taken>({ cmd: 'take' });
+    const cpu = processes.map(([name, pid], i) => [name, cpuSeconds(pid) - cpu0[i]!] as [string, number]);
     await Promise.all(handles.map((h) => h.terminate('benchmark finished').catch(() => undefined)));
     await runs.catch(() => undefined);
     let failed = 0;
@@ -517,9 +575,12 @@ async function bcsyncRun(o: {
       early: taken.bc.early + taken.orgs.reduce((n, r) => n + r.early, 0),
       runSeconds,
       ended: finished < handles.length,
+      cpu,
+      bcRequests: taken.bc.admitted.length,
+      dataverseRequests: taken.orgs.reduce((n, r) => n + r.admitted.length, 0),
     };
   } finally {
-    for (const stop of stops) await stop();
+    for (const w of workers) await w.stop();
     for (const name of names)
       await base.client
         .db(`${dbName}-${name}`)

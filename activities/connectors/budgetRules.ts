@@ -50,6 +50,8 @@ export type BudgetDecision =
   | { grant: false; waitMs: number; reason: 'paused' | 'rate' | 'concurrency' | 'fairness' };
 
 export const WAITING_STALE_MS = 2_000;
+/** A waiting mark is written again only when it is older than this: one write per waiting company per half-second. */
+export const WAITING_REFRESH_MS = 500;
 /** Share of the window's requests allowed as a burst; the refill rate is lowered by the same amount. */
 const BURST_SHARE = 0.05;
 /**
@@ -169,4 +171,46 @@ export function renewed(state: BudgetState, slot: string, holder: string, expire
   const lease = state.slots[slot];
   if (lease?.holder !== holder || lease.expiresAt >= expiresAt) return state;
   return { ...state, slots: { ...state.slots, [slot]: { ...lease, expiresAt } } };
+}
+
+/** One change to the budget, as a process hands it to the store. */
+export type BudgetChange =
+  { kind: 'acquire'; req: AcquireRequest } | { kind: 'release'; slot: string; holder: string };
+
+export interface AppliedChanges {
+  state: BudgetState;
+  /** For each change, in order: the decision of an acquire; undefined for a release. */
+  decisions: Array<BudgetDecision | undefined>;
+  /** Whether `state` differs from the state the changes were applied to (something to store). */
+  changed: boolean;
+}
+
+/**
+ * Several changes applied in order, each by the rules above, as if one after the other: what a process
+ * has to ask at one moment (slots given back, requests waiting) costs one write of the shared state
+ * instead of one per change. A denied request marks its company as waiting (fairness).
+ */
+export function applyChanges(
+  state: BudgetState,
+  limits: BudgetLimits,
+  now: number,
+  changes: BudgetChange[],
+  pollMs: number,
+): AppliedChanges {
+  let current = state;
+  const decisions = changes.map((change): BudgetDecision | undefined => {
+    if (change.kind === 'release') {
+      current = released(current, change.slot, change.holder);
+      return undefined;
+    }
+    const decision = decide(current, limits, now, change.req, pollMs);
+    if (decision.grant) current = decision.state;
+    else {
+      const waiting = current.waiting[change.req.company];
+      if (!waiting || now - waiting.seenAt > WAITING_REFRESH_MS)
+        current = markedWaiting(current, change.req.company, now);
+    }
+    return decision;
+  });
+  return { state: current, decisions, changed: current !== state };
 }

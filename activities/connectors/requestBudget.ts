@@ -2,32 +2,55 @@
 // identity's budget (budgetRules.ts) before it is sent, and a 429 pauses the whole identity for the
 // Retry-After. Where the budget lives is a `BudgetStore`: in this process (`MemoryBudgetStore`, one
 // worker or a CLI command) or in MongoDB (activities/store/apiBudgets.ts), shared by every worker.
+//
+// What this process has to ask of the store at one moment - the slots its requests gave back and every
+// request still waiting - goes to the store as one batch (`apply`), applied by the same rules in order
+// and stored in one write; what arrives while a batch is on its way goes with the next one. So a busy
+// process pays about one store round trip per request, not one to take a slot and another to give it
+// back, and its waiting requests do not each poll the store (docs/throttling.md).
 import { randomUUID } from 'node:crypto';
 import {
-  decide,
+  applyChanges,
   initialState,
-  markedWaiting,
   pausedUntil,
-  released,
   renewed,
   WAITING_STALE_MS,
   type AcquireRequest,
+  type BudgetChange,
   type BudgetDecision,
   type BudgetLimits,
   type BudgetState,
 } from './budgetRules';
-import { sleep } from './waiting';
+
+export interface AppliedBatch {
+  /** For each change, in order: the decision of an acquire; undefined for a release. */
+  decisions: Array<BudgetDecision | undefined>;
+  /** The budget's state after the batch (who holds the slots, who waits). */
+  state: BudgetState;
+}
 
 export interface BudgetStore {
   readonly limits: BudgetLimits;
-  /** Applies `decide` atomically to the stored state; a denial registers the company as waiting. */
-  tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision>;
-  release(slot: string, holder: string): Promise<void>;
+  /**
+   * Applies the changes in order (budgetRules.ts `applyChanges`) atomically to the stored state; a
+   * denied request registers its company as waiting.
+   */
+  apply(changes: BudgetChange[], now: number): Promise<AppliedBatch>;
   /** Extends a lease its holder still has (a request running longer than a lease). */
   renew(slot: string, holder: string, expiresAt: number): Promise<void>;
   pauseUntil(until: number): Promise<void>;
-  /** How long a denied waiter sleeps before it looks again when no better time is known. */
+  /** How long a denied waiter sleeps before it looks again when another process may free a slot. */
   readonly pollMs: number;
+}
+
+/** One request's decision through `store.apply` (tests, and callers outside a RequestBudget). */
+export async function tryAcquire(
+  store: BudgetStore,
+  req: AcquireRequest,
+  now: number,
+): Promise<BudgetDecision> {
+  const { decisions } = await store.apply([{ kind: 'acquire', req }], now);
+  return decisions[0]!;
 }
 
 export class MemoryBudgetStore implements BudgetStore {
@@ -41,15 +64,10 @@ export class MemoryBudgetStore implements BudgetStore {
     this.state = initialState(limits, now);
   }
 
-  tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
-    const decision = decide(this.state, this.limits, now, req, this.pollMs);
-    this.state = decision.grant ? decision.state : markedWaiting(this.state, req.company, now);
-    return Promise.resolve(decision);
-  }
-
-  release(slot: string, holder: string): Promise<void> {
-    this.state = released(this.state, slot, holder);
-    return Promise.resolve();
+  apply(changes: BudgetChange[], now: number): Promise<AppliedBatch> {
+    const applied = applyChanges(this.state, this.limits, now, changes, this.pollMs);
+    this.state = applied.state;
+    return Promise.resolve({ decisions: applied.decisions, state: applied.state });
   }
 
   renew(slot: string, holder: string, expiresAt: number): Promise<void> {
@@ -66,33 +84,56 @@ export class MemoryBudgetStore implements BudgetStore {
 export interface BudgetLease {
   /**
    * How long the request waited because the budget was spent: the whole acquire when the budget refused
-   * this request or one queued ahead of it, else 0 (the store's own round trip is not throttling).
+   * it at least once, else 0 (the store's own round trip is not throttling).
    */
   waitedMs: number;
   release(): Promise<void>;
 }
 
-/** Serialises the waiters of one company in this process, so each company has one poller here. */
-class CompanyQueue {
-  private tail: Promise<void> = Promise.resolve();
-  /** Refusals of the store so far: a waiter that sees it grow was held back by the budget. */
-  refusals = 0;
+interface Waiter {
+  company: string;
+  holder: string;
+  /** The budget refused it at least once. */
+  refused: boolean;
+  granted(slot: string): void;
+  failed(err: unknown): void;
+}
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+interface Release {
+  slot: string;
+  holder: string;
+  done(): void;
+  failed(err: unknown): void;
+}
+
+/**
+ * The waiters in the order their requests go into a batch: companies in turn (the one whose oldest
+ * waiter came first leads), each company's own waiters first come, first served - so within a batch no
+ * company takes the slots another company's earlier request is waiting for.
+ */
+function inTurns(waiters: Waiter[]): Waiter[] {
+  const byCompany = new Map<string, Waiter[]>();
+  for (const w of waiters) {
+    const list = byCompany.get(w.company);
+    if (list) list.push(w);
+    else byCompany.set(w.company, [w]);
   }
+  const queues = [...byCompany.values()];
+  const ordered: Waiter[] = [];
+  for (let i = 0; ordered.length < waiters.length; i++)
+    for (const q of queues) if (i < q.length) ordered.push(q[i]!);
+  return ordered;
 }
 
 export class RequestBudget {
-  private readonly queues = new Map<string, CompanyQueue>();
-  private readonly wakers = new Set<() => void>();
   private readonly holderPrefix = randomUUID();
   private seq = 0;
+  private waiters: Waiter[] = [];
+  private releases: Release[] = [];
+  /** The batch on its way to the store, if any; `again`: more to send once it is back. */
+  private flushing = false;
+  private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly store: BudgetStore,
@@ -104,26 +145,31 @@ export class RequestBudget {
   }
 
   async acquire(company: string, signal?: AbortSignal): Promise<BudgetLease> {
-    let queue = this.queues.get(company);
-    if (!queue) {
-      queue = new CompanyQueue();
-      this.queues.set(company, queue);
-    }
+    signal?.throwIfAborted();
     const holder = `${this.holderPrefix}:${++this.seq}`;
     const startedAt = this.now();
-    const refusalsBefore = queue.refusals;
-    const slot = await queue.run(async () => {
-      for (;;) {
-        signal?.throwIfAborted();
-        const decision = await this.store.tryAcquire(
-          { holder, company, leaseMs: this.options.leaseMs },
-          this.now(),
-        );
-        if (decision.grant) return decision.slot;
-        queue.refusals++;
-        // Stay registered as waiting (fairness) while sleeping: look again before the entry goes stale.
-        await this.wait(Math.min(decision.waitMs, WAITING_STALE_MS / 2), signal);
-      }
+    let waiter!: Waiter;
+    const slot = await new Promise<string>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(signal!.reason);
+      };
+      waiter = {
+        company,
+        holder,
+        refused: false,
+        granted: (s) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(s);
+        },
+        failed: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.kick();
     });
     // A lease is short, so a worker that dies mid-request frees its slot within seconds; a request that
     // runs longer keeps its slot by renewing the lease while it runs.
@@ -134,16 +180,15 @@ export class RequestBudget {
     renewal.unref();
     let released = false;
     return {
-      waitedMs: queue.refusals > refusalsBefore ? this.now() - startedAt : 0,
-      release: async () => {
-        if (released) return;
+      waitedMs: waiter.refused ? this.now() - startedAt : 0,
+      release: () => {
+        if (released) return Promise.resolve();
         released = true;
         clearInterval(renewal);
-        try {
-          await this.store.release(slot, holder);
-        } finally {
-          for (const wake of [...this.wakers]) wake();
-        }
+        return new Promise<void>((done, failed) => {
+          this.releases.push({ slot, holder, done, failed });
+          this.kick();
+        });
       },
     };
   }
@@ -153,13 +198,100 @@ export class RequestBudget {
     await this.store.pauseUntil(this.now() + ms);
   }
 
-  /** Sleeps `ms`, or less when a request of this process releases its slot. */
-  private wait(ms: number, signal?: AbortSignal): Promise<void> {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    this.wakers.add(wake);
-    const jittered = ms * (0.75 + Math.random() * 0.5);
-    return Promise.race([sleep(jittered, signal), woken]).finally(() => this.wakers.delete(wake));
+  /** Sends what there is to send now, or right after the batch on its way. */
+  private kick(): void {
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.sendBatch();
+      } while (this.again);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async sendBatch(): Promise<void> {
+    const releases = this.releases.splice(0);
+    const waiters = inTurns(this.waiters);
+    if (releases.length === 0 && waiters.length === 0) return;
+    const changes: BudgetChange[] = [
+      ...releases.map((r): BudgetChange => ({ kind: 'release', slot: r.slot, holder: r.holder })),
+      ...waiters.map((w): BudgetChange => ({
+        kind: 'acquire',
+        req: { holder: w.holder, company: w.company, leaseMs: this.options.leaseMs },
+      })),
+    ];
+    let applied: AppliedBatch;
+    try {
+      applied = await this.store.apply(changes, this.now());
+    } catch (err) {
+      // The store cannot be reached: the requests fail (their activity retries); a lost release only
+      // costs the slot until its lease runs out.
+      for (const r of releases) r.failed(err);
+      this.waiters = this.waiters.filter((w) => !waiters.includes(w));
+      for (const w of waiters) w.failed(err);
+      return;
+    }
+    for (const r of releases) r.done();
+    let retryMs = Infinity;
+    waiters.forEach((w, i) => {
+      const decision = applied.decisions[releases.length + i]!;
+      const waiting = this.waiters.includes(w);
+      if (decision.grant) {
+        if (waiting) {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          w.granted(decision.slot);
+        } else {
+          // Aborted while its batch was on the way: the slot goes straight back.
+          this.releases.push({
+            slot: decision.slot,
+            holder: w.holder,
+            done: () => undefined,
+            failed: () => undefined,
+          });
+          this.again = true;
+        }
+      } else if (waiting) {
+        w.refused = true;
+        retryMs = Math.min(retryMs, this.retryDelay(decision, applied.state));
+      }
+    });
+    if (this.waiters.length > 0 && !this.again && retryMs < Infinity) {
+      // Stay registered as waiting (fairness) while sleeping: look again before the mark goes stale.
+      const ms = Math.min(retryMs, WAITING_STALE_MS / 2) * (0.75 + Math.random() * 0.5);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), ms);
+    }
+  }
+
+  /**
+   * How long a refused request sleeps before its process asks again. A release of this process asks at
+   * once anyway; only a change made by another process is worth polling for: a slot another process
+   * holds, or a company waiting that does not wait here.
+   */
+  private retryDelay(decision: Extract<BudgetDecision, { grant: false }>, state: BudgetState): number {
+    if (decision.reason === 'paused' || decision.reason === 'rate') return decision.waitMs;
+    const now = this.now();
+    const ours = `${this.holderPrefix}:`;
+    const othersHold = Object.values(state.slots).some(
+      (s) => s.expiresAt > now && !s.holder.startsWith(ours),
+    );
+    const here = new Set(this.waiters.map((w) => w.company));
+    const othersWait = Object.entries(state.waiting).some(
+      ([company, w]) => !here.has(company) && now - w.seenAt < WAITING_STALE_MS,
+    );
+    return othersHold || othersWait ? this.store.pollMs : WAITING_STALE_MS / 2;
   }
 }
 

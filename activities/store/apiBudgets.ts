@@ -1,7 +1,8 @@
 // The throttling budget of each API identity, shared by every worker through MongoDB (collection
-// `apiBudgets`) as a chain of versions: each change (a slot taken or given back, a pause, a company
-// marked as waiting) applies the pure rules of activities/connectors/budgetRules.ts to the latest
-// version N and inserts version N+1 under the unique `_id` `<identity>|<N+1>`. Of two workers deciding on
+// `apiBudgets`) as a chain of versions: each batch of changes a process sends (slots taken and given
+// back, companies marked as waiting; or a pause, a renewed lease) applies the pure rules of
+// activities/connectors/budgetRules.ts to the latest version N and inserts version N+1 under the unique
+// `_id` `<identity>|<N+1>`. Of two workers deciding on
 // the same version, the unique index lets exactly one insert succeed; the other reads the new version and
 // decides again. Why inserts and not a conditional update: FerretDB v1 applies an update by reading the
 // document and writing it back whole, so `updateOne({_id, version})` is not a compare-and-set there
@@ -9,18 +10,16 @@
 // not Temporal's task-queue rate limits: docs/throttling.md.
 import type { Collection, Db } from 'mongodb';
 import {
-  decide,
+  applyChanges,
   initialState,
-  markedWaiting,
   pausedUntil,
-  released,
   renewed,
-  type AcquireRequest,
+  type BudgetChange,
   type BudgetDecision,
   type BudgetLimits,
   type BudgetState,
 } from '../connectors/budgetRules';
-import type { BudgetStore } from '../connectors/requestBudget';
+import type { AppliedBatch, BudgetStore } from '../connectors/requestBudget';
 
 export const API_BUDGETS_COLLECTION = 'apiBudgets';
 
@@ -41,7 +40,7 @@ const CLEANUP_BATCH = 100;
  * at the services' ~20 requests per second (3 changes each) that takes far longer than this.
  */
 const HEAD_FRESH_MS = 2_000;
-/** Decisions lost to another worker in a row before a waiter sleeps a poll interval instead. */
+/** Decisions lost to another worker in a row before waiting requests sleep a poll interval instead. */
 const MAX_CONFLICTS = 8;
 
 interface Head {
@@ -126,29 +125,23 @@ export class MongoBudgetStore implements BudgetStore {
     }
   }
 
-  async tryAcquire(req: AcquireRequest, now: number): Promise<BudgetDecision> {
-    for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+  async apply(changes: BudgetChange[], now: number): Promise<AppliedBatch> {
+    // After MAX_CONFLICTS decisions lost to other workers the requests are refused for a poll interval
+    // (they ask again); what the batch gives back is stored whatever it takes.
+    let batch = changes;
+    for (let attempt = 1; ; attempt++) {
       const head = await this.latest(now);
-      const decision = decide(head.state, this.limits, now, req, this.pollMs);
-      if (!decision.grant) {
-        const waiting = head.state.waiting[req.company];
-        // Refresh the waiting mark only when it would go stale soon: one write per waiter per second.
-        if (!waiting || now - waiting.seenAt > 500) {
-          await this.append(head, markedWaiting(head.state, req.company, now));
-        }
-        return decision;
+      const applied = applyChanges(head.state, this.limits, now, batch, this.pollMs);
+      if (!applied.changed || (await this.append(head, applied.state))) {
+        if (batch === changes) return { decisions: applied.decisions, state: applied.state };
+        const refused: BudgetDecision = { grant: false, waitMs: this.pollMs, reason: 'concurrency' };
+        return {
+          decisions: changes.map((c) => (c.kind === 'acquire' ? refused : undefined)),
+          state: applied.state,
+        };
       }
-      if (await this.append(head, decision.state)) return decision;
+      if (attempt >= MAX_CONFLICTS && batch === changes) batch = changes.filter((c) => c.kind === 'release');
     }
-    return { grant: false, waitMs: this.pollMs, reason: 'concurrency' };
-  }
-
-  async release(slot: string, holder: string): Promise<void> {
-    // Frees the slot only if this request still holds it (an expired lease may have been taken over).
-    await this.transition(Date.now(), (state) => {
-      const next = released(state, slot, holder);
-      return next === state ? null : next;
-    });
   }
 
   async renew(slot: string, holder: string, expiresAt: number): Promise<void> {

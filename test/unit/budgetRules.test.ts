@@ -3,15 +3,17 @@
 // 5 (BC) / 52 (Dataverse) concurrent requests, and a 429 with Retry-After past them (Microsoft Learn,
 // "Work with API limits" / "Current API Limits" for BC; "Service protection API limits" for Dataverse).
 import {
+  applyChanges,
   BC_DEFAULT_LIMITS,
   bucketOf,
   decide,
   initialState,
   renewed,
+  type BudgetChange,
   type BudgetLimits,
   type BudgetState,
 } from '../../activities/connectors/budgetRules';
-import { MemoryBudgetStore, RequestBudget } from '../../activities/connectors/requestBudget';
+import { MemoryBudgetStore, RequestBudget, tryAcquire } from '../../activities/connectors/requestBudget';
 
 const T0 = 1_700_000_000_000;
 const lease = 60_000;
@@ -141,7 +143,89 @@ describe('leases', () => {
   });
 });
 
+describe('batches of changes', () => {
+  const limits = BC_DEFAULT_LIMITS;
+
+  it('decides each request of a batch as one write per request would, one after the other', () => {
+    // A busy moment: fabrikam holds 4 slots; one comes back, then fabrikam asks twice and cronus-us once.
+    let state = initialState(limits, T0);
+    for (let i = 0; i < 4; i++) {
+      const d = take(state, limits, T0, 'fabrikam', `f${i}`);
+      if (!d.grant) throw new Error('refused');
+      state = d.state;
+    }
+    const heldBy = (holder: string) => Object.entries(state.slots).find(([, s]) => s.holder === holder)![0];
+    const changes: BudgetChange[] = [
+      { kind: 'release', slot: heldBy('f0'), holder: 'f0' },
+      { kind: 'acquire', req: { holder: 'f4', company: 'fabrikam', leaseMs: lease } },
+      { kind: 'acquire', req: { holder: 'c0', company: 'cronus-us', leaseMs: lease } },
+      { kind: 'acquire', req: { holder: 'f5', company: 'fabrikam', leaseMs: lease } },
+    ];
+    const batch = applyChanges(state, limits, T0 + 10, changes, 25);
+
+    let oneByOne = state;
+    const decisions = changes.map((c) => {
+      if (c.kind === 'release') {
+        oneByOne = applyChanges(oneByOne, limits, T0 + 10, [c], 25).state;
+        return undefined;
+      }
+      const d = applyChanges(oneByOne, limits, T0 + 10, [c], 25);
+      oneByOne = d.state;
+      return d.decisions[0];
+    });
+    expect(batch.decisions).toEqual(decisions);
+    expect(batch.state).toEqual(oneByOne);
+    // Which is: fabrikam gets the freed slot and the fifth; cronus-us finds none and waits (marked, so
+    // fabrikam's share shrinks from here on); never more than 5 held.
+    expect(batch.decisions.map((d) => d && (d.grant ? 'grant' : d.reason))).toEqual([
+      undefined,
+      'grant',
+      'grant',
+      'concurrency',
+    ]);
+    expect(Object.keys(batch.state.slots)).toHaveLength(5);
+  });
+
+  it('a batch that changes nothing is not written', () => {
+    const state = initialState(limits, T0);
+    const unknown = applyChanges(state, limits, T0, [{ kind: 'release', slot: 's0', holder: 'x' }], 25);
+    expect(unknown.changed).toBe(false);
+    expect(unknown.state).toBe(state);
+  });
+});
+
 describe('RequestBudget', () => {
+  it('asks the store in batches: fewer writes than slots taken and given back, never over the limit', async () => {
+    const store = new MemoryBudgetStore(BC_DEFAULT_LIMITS);
+    let batches = 0;
+    const apply = store.apply.bind(store);
+    store.apply = (...args) => {
+      batches++;
+      return apply(...args);
+    };
+    const budget = new RequestBudget(store, { leaseMs: 15_000 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const served: string[] = [];
+    const request = async (company: string) => {
+      const held = await budget.acquire(company);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      served.push(company);
+      void held.release();
+    };
+    // 30 requests of a large sync, and 1 of another company asking after them.
+    await Promise.all([...Array.from({ length: 30 }, () => request('fabrikam')), request('cronus-us')]);
+    expect(served).toHaveLength(31);
+    expect(maxInFlight).toBeLessThanOrEqual(5);
+    // One write per change would be 62 (31 acquires, 31 releases).
+    expect(batches).toBeLessThan(62 * 0.75);
+    // Companies take turns within a batch: cronus-us is not served after the whole queue of fabrikam.
+    expect(served.indexOf('cronus-us')).toBeLessThan(10);
+  });
+
   it('renews the lease of a request that runs longer than a lease, and frees it on release', async () => {
     // Time of the budget's decisions is ours; only the renewal timer is real.
     let now = T0;
@@ -161,14 +245,14 @@ describe('RequestBudget', () => {
     }
     // Long past the first lease's end the slot is still held: another worker is refused.
     const other = { holder: 'other-worker', company: 'fabrikam', leaseMs: 90 };
-    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: false, reason: 'concurrency' });
+    expect(await tryAcquire(store, other, T0 + 250)).toMatchObject({ grant: false, reason: 'concurrency' });
     await running.release();
-    expect(await store.tryAcquire(other, T0 + 250)).toMatchObject({ grant: true });
+    expect(await tryAcquire(store, other, T0 + 250)).toMatchObject({ grant: true });
   });
 
   it('a holder that stops renewing (a killed worker) loses its slot when the lease runs out', async () => {
     const store = new MemoryBudgetStore({ ...BC_DEFAULT_LIMITS, maxConcurrent: 1 });
-    const dead = await store.tryAcquire({ holder: 'killed', company: 'cronus-us', leaseMs: 50 }, Date.now());
+    const dead = await tryAcquire(store, { holder: 'killed', company: 'cronus-us', leaseMs: 50 }, Date.now());
     expect(dead).toMatchObject({ grant: true });
     const budget = new RequestBudget(store, { leaseMs: 15_000 });
     // Waits for the lease to run out, then gets the slot.
