@@ -1,24 +1,21 @@
 // Exactly-once creates (beyond BC, peers.md "room to lead" 1). A record the engine creates gets a
-// client-chosen id (deterministicId.ts): Dataverse takes it in the body; the BC custom API takes `id` on
-// POST. For BC the intent is also written to MongoDB first - a pending coupling holding the intended id and
-// a natural key - so a retry after a crash at any point looks the record up before creating it again, even
-// where BC ignored the id (then the natural key finds it), and never creates a second one.
+// client-chosen id (deterministicId.ts): Dataverse takes it in the body, and so do the bcsync extension's
+// pages (docs/bc-custom-api.md, "Client-chosen ids"); API v2.0's pages refuse one (docs/strict-apis.md), so
+// a create through them sends none and BC assigns the id. For BC the intent is also written to MongoDB
+// first - a pending coupling holding the intended id and a natural key - so a retry after a crash at any
+// point looks the record up before creating it again: by the id where BC took it, else by the natural key
+// (docs/exactly-once-creates.md), and never creates a second one.
+import { BC_NATURAL_KEYS } from '../connectors/bcClient';
 import type { JsonRecord } from '../connectors/types';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import { couplingKey, type CouplingDoc } from '../store/couplings';
 import { deterministicId } from './deterministicId';
 
-/** Fields BC looks a record up by besides its SystemId (as BC_NATURAL_KEYS of the BC connector). */
-const BC_NATURAL_KEY: Readonly<Record<string, string>> = {
-  customers: 'number',
-  contacts: 'number',
-  items: 'number',
-  resources: 'number',
-  currencies: 'code',
-  unitsOfMeasure: 'code',
-  salespeoplePurchasers: 'code',
-  customerPriceGroups: 'code',
-};
+/**
+ * Whether BC creates the mapping's records with the id bcsync chose: the bcsync extension's pages take an
+ * `id` on POST; API v2.0's declare it read-only (`Editable = false`) and refuse it.
+ */
+export const bcTakesClientId = (mapping: IntegrationTableMapping): boolean => mapping.bc.api === 'custom';
 
 /**
  * BC fields the engine must fill on a create that no field mapping provides. A salesperson needs a Code:
@@ -44,11 +41,12 @@ export function bcCreateDefaults(
   return body;
 }
 
+/** The create's natural key (a Code field, stored upper-cased), when the body gives one. */
 export function naturalKeyOf(
   mapping: IntegrationTableMapping,
   body: JsonRecord,
 ): Record<string, string> | undefined {
-  const field = BC_NATURAL_KEY[mapping.bc.entitySet];
+  const field = BC_NATURAL_KEYS[mapping.bc.entitySet];
   const value = field ? body[field] : undefined;
   return field && typeof value === 'string' && value !== '' ? { [field]: value.toUpperCase() } : undefined;
 }

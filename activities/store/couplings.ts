@@ -126,12 +126,16 @@ export class CouplingStore {
           return { deleteOne: { filter: { _id: w.id } } };
       }
     });
+    // Deletes first: a create BC gave another id than the intended one replaces its pending coupling by one
+    // for the same CRM record (unique per mapping), so the pending one must be gone before the insert.
     // Inserts go in one command; updates and deletes in commands of fewer than 100 statements, because
     // FerretDB v1.24 never answers an update command of 100 or more statements (measured: 99 ok, 100 hangs).
-    const inserts = ops.flatMap((op, i) => ('insertOne' in op ? [i] : []));
-    const others = ops.flatMap((op, i) => ('insertOne' in op ? [] : [i]));
-    const groups = [inserts];
-    for (let i = 0; i < others.length; i += WRITE_CHUNK) groups.push(others.slice(i, i + WRITE_CHUNK));
+    const indexes = (kind: string) => ops.flatMap((op, i) => (kind in op ? [i] : []));
+    const chunks = (list: number[]) =>
+      Array.from({ length: Math.ceil(list.length / WRITE_CHUNK) }, (_, n) =>
+        list.slice(n * WRITE_CHUNK, (n + 1) * WRITE_CHUNK),
+      );
+    const groups = [...chunks(indexes('deleteOne')), indexes('insertOne'), ...chunks(indexes('updateOne'))];
     for (const group of groups) {
       if (group.length === 0) continue;
       try {
