@@ -51,6 +51,23 @@ export function naturalKeyOf(
   return field && typeof value === 'string' && value !== '' ? { [field]: value.toUpperCase() } : undefined;
 }
 
+/** BC's name field of a record, which a create through API v2.0 without a natural key is found again by. */
+const NAME_FIELDS = ['displayName', 'name'] as const;
+
+/**
+ * What a create that BC gives its own id and that has no natural key is found again by: the name it was
+ * created with (a Text field, stored as sent), among records changed since the intent and not coupled
+ * (docs/exactly-once-creates.md, "Intents with neither id nor key").
+ */
+export function sentNameOf(
+  mapping: IntegrationTableMapping,
+  body: JsonRecord,
+): Record<string, string> | undefined {
+  if (bcTakesClientId(mapping) || naturalKeyOf(mapping, body)) return undefined;
+  const field = NAME_FIELDS.find((f) => typeof body[f] === 'string' && body[f] !== '');
+  return field ? { [field]: body[field] as string } : undefined;
+}
+
 /** The pending coupling written before a BC create (intent), resolved by the create's result or a retry. */
 export function bcCreateIntent(
   mapping: IntegrationTableMapping,
@@ -60,13 +77,14 @@ export function bcCreateIntent(
   now: Date,
 ): CouplingDoc {
   const naturalKey = naturalKeyOf(mapping, body);
+  const sentName = sentNameOf(mapping, body);
   return {
     _id: couplingKey(mapping.name, bcId),
     mapping: mapping.name,
     bcId,
     crmId,
     state: 'pending',
-    intent: { side: 'bc', at: now, ...(naturalKey ? { naturalKey } : {}) },
+    intent: { side: 'bc', at: now, ...(naturalKey ? { naturalKey } : {}), ...(sentName ? { sentName } : {}) },
     toCrm: {},
     fromCrm: {},
     skipped: false,

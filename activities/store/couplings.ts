@@ -49,6 +49,8 @@ export const CouplingDoc = z.object({
       side: z.enum(['bc', 'crm']),
       at: z.date(),
       naturalKey: z.record(z.string(), z.string()).optional(),
+      /** The name sent, where BC neither took bcsync's id nor has a natural key (exactly-once-creates.md). */
+      sentName: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
   createdAt: z.date(),
