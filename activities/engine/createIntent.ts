@@ -68,6 +68,30 @@ export function sentNameOf(
   return field ? { [field]: body[field] as string } : undefined;
 }
 
+/**
+ * How far BC's clock may lag the worker's when a pending create is looked for by its name: records changed
+ * since the intent, less this, are candidates (docs/exactly-once-creates.md).
+ */
+export const SENT_NAME_CLOCK_MARGIN_MS = 10 * 60_000;
+
+/**
+ * Whether a BC record read from BC may be the one a pending intent created, where BC did not take the
+ * intent's id: its natural key (Code, upper-cased) or the name the create sent (as sent) is the intent's,
+ * and it changed after the intent (less the clock margin).
+ */
+export function mayFulfil(
+  intent: CouplingDoc['intent'],
+  rec: JsonRecord,
+  modifiedAt: Date | undefined,
+): boolean {
+  if (intent?.side !== 'bc') return false;
+  if (modifiedAt && modifiedAt.getTime() < intent.at.getTime() - SENT_NAME_CLOCK_MARGIN_MS) return false;
+  const [keyField, key] = Object.entries(intent.naturalKey ?? {})[0] ?? [];
+  if (keyField) return String(rec[keyField] ?? '').toUpperCase() === key;
+  const [nameField, name] = Object.entries(intent.sentName ?? {})[0] ?? [];
+  return nameField !== undefined && rec[nameField] === name;
+}
+
 /** The pending coupling written before a BC create (intent), resolved by the create's result or a retry. */
 export function bcCreateIntent(
   mapping: IntegrationTableMapping,

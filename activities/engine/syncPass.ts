@@ -14,6 +14,7 @@ import { newCoupling } from '../store/couplings';
 import { zeroCounters, type JobCounters, type PassCheckpoint } from '../store/jobLog';
 import type { RetryDoc } from '../store/retryQueue';
 import { classify, pageItems } from './classify';
+import { bcTakesClientId, mayFulfil, SENT_NAME_CLOCK_MARGIN_MS } from './createIntent';
 import { CouplingIndex } from './couplingIndex';
 import {
   activeFields,
@@ -42,12 +43,6 @@ import { nextWatermark, readWindowStart, watermarkSide, DEFAULT_OVERLAP_MS } fro
 export type { PassSetup, PassStores } from './pageItem';
 
 const sourceIsBcOf = (side: Side): boolean => side.name === 'bc';
-
-/**
- * How far BC's clock may lag the worker's when a pending create is looked for by its name: records changed
- * since the intent, less this, are candidates (docs/exactly-once-creates.md).
- */
-const SENT_NAME_CLOCK_MARGIN_MS = 10 * 60_000;
 
 export class SyncPass {
   private readonly source: Side;
@@ -369,6 +364,8 @@ export class SyncPass {
     for (const { item, rule } of page.ignored) outcome.ignore(item, rule);
     const { updates, inserts, pendings } = page;
 
+    if (sourceIsBc && inserts.length > 0 && !bcTakesClientId(mapping))
+      await this.claimForPendingCreates(inserts, pendings, outcome);
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
     // Section 7; rule 4.6 "no coupling -> optional match".
     const coupleOnly: Item[] = [];
@@ -706,6 +703,39 @@ export class SyncPass {
       }
     }
     return found;
+  }
+
+  /**
+   * New BC records (BC -> CRM) that a pending CRM -> BC create may have made, where BC did not take its id
+   * (docs/exactly-once-creates.md): one record for one intent fulfils it (moved to `pendings`, coupled
+   * there); a record that several intents, or an intent that several records, may explain is held back for
+   * review rather than copied to CRM as a new account.
+   */
+  private async claimForPendingCreates(
+    inserts: Item[],
+    pendings: Item[],
+    outcome: PageOutcome,
+  ): Promise<void> {
+    const intents = (await this.s.stores.couplings.pendingIntents(this.s.mapping.name)).filter(
+      (c) => c.intent?.side === 'bc',
+    );
+    if (intents.length === 0) return;
+    const fulfils = (c: (typeof intents)[number], item: Item) =>
+      mayFulfil(c.intent, item.rec, recordModified(this.source, item.rec));
+    const kept: Item[] = [];
+    for (const item of inserts) {
+      const mine = intents.filter((c) => fulfils(c, item));
+      if (mine.length === 0) kept.push(item);
+      else if (mine.length === 1 && inserts.filter((other) => fulfils(mine[0]!, other)).length === 1)
+        pendings.push({ ...item, coupling: mine[0]! });
+      else
+        outcome.skip(
+          item,
+          'ambiguous',
+          `may be the record a create from Dynamics 365 Sales made before a crash (CRM ${mine.map((c) => c.crmId).join(', ')}); couple the right pair by hand (bcsync couple)`,
+        );
+    }
+    inserts.splice(0, inserts.length, ...kept);
   }
 
   /**

@@ -85,6 +85,11 @@ export class CouplingStore {
     return this.col.findOne({ mapping, crmId });
   }
 
+  /** The mapping's create intents whose outcome is not known yet (few: only crashes leave them). */
+  pendingIntents(mapping: MappingName | string): Promise<CouplingDoc[]> {
+    return this.col.find({ mapping, state: 'pending' }).toArray();
+  }
+
   /** The couplings of one page, by BC id: `$in` queries on `_id`. */
   loadByBcIds(mapping: string, bcIds: string[]): Promise<CouplingDoc[]> {
     return inChunks(bcIds, (ids) =>

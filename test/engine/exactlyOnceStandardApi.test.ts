@@ -12,6 +12,7 @@ import { couplingKey } from '../../activities/store/couplings';
 import type { CrashPoint } from '../../activities/engine/types';
 import { startEngineStack, type EngineStack } from './engineHarness';
 import { prepareReferenceData } from './engineTestData';
+import { Crash, crashOnce } from './crashOnce';
 
 let stack: EngineStack;
 beforeAll(async () => {
@@ -29,22 +30,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-class Crash extends Error {}
-
 /** Runs CUSTOMER with a crash at `point` of the CRM -> BC pass, then retries it with the same run key. */
 async function crashThenRetry(runKey: string, point: CrashPoint, pageSize = 2) {
-  let crashed = false;
-  const crashing = stack.engineWith({
-    pageSize,
-    crashAt: (at, ctx) => {
-      if (crashed || at !== point || ctx.direction !== 'fromCrm' || (ctx.writes ?? 1) === 0) return;
-      crashed = true;
-      throw new Crash(`crash at ${at}`);
-    },
-  });
-  await expect(crashing.runMapping('CUSTOMER', { runKey, syncOnlyCoupledRecords: false })).rejects.toThrow(
-    Crash,
-  );
+  await expect(
+    crashOnce(stack, point, 'fromCrm', { pageSize }).runMapping('CUSTOMER', {
+      runKey,
+      syncOnlyCoupledRecords: false,
+    }),
+  ).rejects.toThrow(Crash);
   return stack.engineWith({ pageSize }).runMapping('CUSTOMER', { runKey, syncOnlyCoupledRecords: false });
 }
 
@@ -102,9 +95,32 @@ test('two new accounts with the same name, crash after both reached BC: neither 
     for (const c of lamna) expect(e.message).toContain(String(c.id));
     expect(e.message).toContain('bcsync couple');
   }
-  // Still none created by the next run: the intents wait for the admin.
+  // Still none created by the next run, on either side: the intents wait for the admin.
   await stack.engine.runMapping('CUSTOMER');
+  expect((await stack.crmRecords('accounts')).filter((a) => a.name === 'Lamna Healthcare')).toHaveLength(2);
   expect(
     (await stack.bcRecords('customers')).filter((c) => c.displayName === 'Lamna Healthcare'),
   ).toHaveLength(2);
+});
+
+test('a crash after the POST, then a new run (not a retry): the BC -> CRM pass does not copy the customer back', async () => {
+  const name = 'Munson Pickles and Preserves';
+  await stack.salesCrm.create('accounts', { name, address1_city: 'Tacoma', customertypecode: 3 });
+  await expect(
+    crashOnce(stack, 'afterWrite').runMapping('CUSTOMER', {
+      runKey: 'run-v2-crashed',
+      syncOnlyCoupledRecords: false,
+    }),
+  ).rejects.toThrow(Crash);
+  await stack.engine.runMapping('CUSTOMER', { runKey: 'run-v2-next', syncOnlyCoupledRecords: false });
+  expect((await stack.bcRecords('customers')).filter((c) => c.displayName === name)).toHaveLength(1);
+  const accounts = (await stack.crmRecords('accounts')).filter((a) => a.name === name);
+  expect(accounts).toHaveLength(1);
+  const customer = (await stack.bcRecords('customers')).find((c) => c.displayName === name)!;
+  expect(
+    await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', String(customer.id)) }),
+  ).toMatchObject({
+    state: 'coupled',
+    crmId: String(accounts[0]!.accountid).toLowerCase(),
+  });
 });
