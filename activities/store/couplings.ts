@@ -174,6 +174,11 @@ export class CouplingStore {
     crmId: CrmRecordId,
     now = new Date(),
   ): Promise<CouplingDoc> {
+    // The admin's choice settles a create intent of the CRM record that bcsync could not resolve itself
+    // (several candidates in BC; docs/exactly-once-creates.md).
+    const intent = await this.findByCrm(mapping, crmId);
+    if (intent?.state === 'pending' && intent.bcId !== bcId)
+      await this.col.deleteOne({ _id: intent._id, state: 'pending' });
     const doc = await this.coupledDoc(mapping, bcId, crmId, now);
     await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
     return doc;
