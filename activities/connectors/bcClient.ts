@@ -41,9 +41,10 @@ export const BC_CUSTOM_ENTITIES = [
 ] as const;
 
 /**
- * The field that identifies a record within a company besides its SystemId. BC cannot create a record
- * with a client-chosen id, so after a create whose answer was lost, this is how the connector finds out
- * whether the record exists before sending the create again (no duplicates under retries).
+ * The field that identifies a record within a company besides its SystemId. API v2.0 cannot create a
+ * record with a client-chosen id (only the bcsync pages can), so after a create whose answer was lost, this
+ * is how the connector finds out whether the record exists before sending the create again (no duplicates
+ * under retries).
  */
 export const BC_NATURAL_KEYS: Readonly<Record<string, string>> = {
   customers: 'number',
@@ -229,7 +230,10 @@ export class BcClient implements TableClient {
     }
   }
 
-  /** BC assigns the id (SystemId); `_id` is ignored. Safe to retry: see BC_NATURAL_KEYS. */
+  /**
+   * BC assigns the id (SystemId) unless the body gives one to a bcsync page; `_id` is ignored. Safe to
+   * retry: a lost answer is looked up by that id, else by BC_NATURAL_KEYS.
+   */
   async create(entity: string, body: JsonRecord, _id?: string, options?: CallOptions): Promise<JsonRecord> {
     const response = await this.transport.send(
       await this.createRequest(entity, body, options?.signal, false),
@@ -437,8 +441,14 @@ export class BcClient implements TableClient {
     const url = await this.entityUrl(entity, { signal });
     const keyField = this.naturalKeys[rootEntity(entity)];
     const keyValue = keyField ? body[keyField] : undefined;
-    const findExisting =
-      typeof keyValue === 'string' && keyValue !== ''
+    // The bcsync pages create the record with the id the body gives (docs/bc-custom-api.md): look it up by that.
+    const clientId = this.isCustomEntity(entity) && typeof body.id === 'string' ? body.id : undefined;
+    const findExisting = clientId
+      ? async (): Promise<ApiResponse | undefined> => {
+          const found = await this.get(entity, clientId, undefined, { signal });
+          return found ? new ApiResponse(201, new Headers(), JSON.stringify(found)) : undefined;
+        }
+      : typeof keyValue === 'string' && keyValue !== ''
         ? async (): Promise<ApiResponse | undefined> => {
             // Natural keys are Code fields, which BC stores upper-cased.
             const filter = `${keyField} eq ${odataString(keyValue.toUpperCase())}`;
@@ -459,7 +469,7 @@ export class BcClient implements TableClient {
           kind: 'transient',
           status: 0,
           code: 'OutcomeUnknown',
-          message: `The answer to this create was lost and ${entity} has no natural key in the body to look it up; not sent again to avoid a duplicate`,
+          message: `The answer to this create was lost and ${entity} has neither an id BC takes nor a natural key in the body to look it up; not sent again to avoid a duplicate`,
           method: 'POST',
           url,
           outcomeUnknown: true,

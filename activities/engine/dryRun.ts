@@ -220,6 +220,15 @@ export class DryRunCouplingStore extends CouplingStore {
     }
     return [...out.values()];
   }
+  override async pendingIntents(mapping: string): Promise<CouplingDoc[]> {
+    const out = new Map<string, CouplingDoc>();
+    for (const d of await super.pendingIntents(mapping)) {
+      const seen = this.view(d);
+      if (seen?.state === 'pending') out.set(seen._id, seen);
+    }
+    for (const d of this.docs.values()) if (d.mapping === mapping && d.state === 'pending') out.set(d._id, d);
+    return [...out.values()];
+  }
   override async loadByCrmIds(mapping: string, crmIds: string[]): Promise<CouplingDoc[]> {
     const wanted = new Set(crmIds);
     const out = new Map<string, CouplingDoc>();

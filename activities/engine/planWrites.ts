@@ -6,7 +6,7 @@ import type { JsonRecord, WriteOperation } from '../connectors/types';
 import type { IntegrationTableMapping } from '../mappings/integrationTableMapping';
 import type { CouplingDoc } from '../store/couplings';
 import { decideConflict } from './conflicts';
-import { bcCreateDefaults, bcCreateIntent } from './createIntent';
+import { bcCreateDefaults, bcCreateIntent, bcTakesClientId } from './createIntent';
 import { destinationId } from './deterministicId';
 import { bodyOf, changedFields, FieldMappingError, type FieldValue } from './fieldMapping';
 import type { Item } from './pageItem';
@@ -143,7 +143,11 @@ export function planInsert(
   const known = ctx.bcFieldsKnown;
   if (known) body = Object.fromEntries(Object.entries(body).filter(([k]) => known.has(k)));
   body = bcCreateDefaults(mapping, body, item.id);
-  const op: WriteOperation = { kind: 'create', entity: ctx.dest.entity, body: { ...body, id: destId } };
+  const op: WriteOperation = {
+    kind: 'create',
+    entity: ctx.dest.entity,
+    body: bcTakesClientId(mapping) ? { ...body, id: destId } : body,
+  };
   // A pending intent being retried keeps its intent.
   if (item.coupling && item.coupling.state === 'pending') return { kind: 'create', destId, payload, op };
   return {

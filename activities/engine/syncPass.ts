@@ -14,6 +14,7 @@ import { newCoupling } from '../store/couplings';
 import { zeroCounters, type JobCounters, type PassCheckpoint } from '../store/jobLog';
 import type { RetryDoc } from '../store/retryQueue';
 import { classify, pageItems } from './classify';
+import { bcTakesClientId, mayFulfil, SENT_NAME_CLOCK_MARGIN_MS } from './createIntent';
 import { CouplingIndex } from './couplingIndex';
 import {
   activeFields,
@@ -30,6 +31,7 @@ import { destinationId } from './deterministicId';
 import { MatchIndex, matchSetsOf } from './matchCoupling';
 import { matchReviewKey, type MatchReviewDoc } from '../store/matchReviews';
 import { andFilter, orFilters } from './odataFilters';
+import { modifiedSinceFilter } from '../connectors/odataQuery';
 import type { Item, PassSetup } from './pageItem';
 import { PageLineage } from './pageLineage';
 import { countersOf, jobDirection, PageOutcome, recordIds, summary } from './pageOutcome';
@@ -362,6 +364,8 @@ export class SyncPass {
     for (const { item, rule } of page.ignored) outcome.ignore(item, rule);
     const { updates, inserts, pendings } = page;
 
+    if (sourceIsBc && inserts.length > 0 && !bcTakesClientId(mapping))
+      await this.claimForPendingCreates(inserts, pendings, outcome);
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
     // Section 7; rule 4.6 "no coupling -> optional match".
     const coupleOnly: Item[] = [];
@@ -629,15 +633,109 @@ export class SyncPass {
     ))
       byId.set(recordId(this.dest, r), r);
     const byKey = await this.findByNaturalKeys(pendings.filter((i) => !byId.has(i.coupling!.bcId)));
+    const byName = await this.findBySentNames(
+      pendings.filter((i) => !byId.has(i.coupling!.bcId) && !byKey.has(i.coupling!.bcId)),
+    );
     for (const item of pendings) {
       const c = item.coupling!;
       const found = byId.get(c.bcId) ?? byKey.get(c.bcId);
+      const named = byName.get(c.bcId);
       if (found) outcome.succeed(item, 'Inserted', found, recordId(this.dest, found));
-      else {
+      else if (named?.candidates.length === 1 && !named.shared) {
+        const [record] = named.candidates as [JsonRecord];
+        outcome.succeed(item, 'Inserted', record, recordId(this.dest, record));
+      } else if (named && named.candidates.length > 0) {
+        // Never a second record, and never a guess: the admin couples the right one (docs/exactly-once-creates.md).
+        const ids = named.candidates.map((r) => recordId(this.dest, r)).join(', ');
+        outcome.fail(
+          item,
+          `A create of this record may have reached BC before a crash; uncoupled BC ${this.dest.entity} named '${named.name}' changed since then: ${ids}${named.shared ? ' (and another pending create has the same name)' : ''}. Couple the right one by hand (bcsync couple): bcsync creates none.`,
+          undefined,
+          undefined,
+          'matchAmbiguous',
+        );
+      } else {
         item.destId = c.bcId;
         inserts.push(item);
       }
     }
+  }
+
+  /**
+   * Where BC took neither bcsync's id nor a natural key (a customer through API v2.0): the records a pending
+   * intent may have created - uncoupled BC records with the name the create sent, changed since the intent
+   * (less a clock margin) - keyed by the intent's BC id; `shared` when another intent has the same name.
+   * One query per page of names.
+   */
+  private async findBySentNames(
+    pendings: Item[],
+  ): Promise<Map<string, { name: string; candidates: JsonRecord[]; shared: boolean }>> {
+    const wanted = new Map<string, Map<string, string[]>>(); // field -> name -> intended BC ids
+    let since = Infinity;
+    for (const item of pendings) {
+      const intent = item.coupling!.intent;
+      const [field, name] = intent?.sentName ? (Object.entries(intent.sentName)[0] ?? []) : [];
+      if (!field || !name) continue;
+      const names = wanted.get(field) ?? new Map<string, string[]>();
+      names.set(name, [...(names.get(name) ?? []), item.coupling!.bcId]);
+      wanted.set(field, names);
+      since = Math.min(since, intent!.at.getTime() - SENT_NAME_CLOCK_MARGIN_MS);
+    }
+    const found = new Map<string, { name: string; candidates: JsonRecord[]; shared: boolean }>();
+    if (wanted.size === 0) return found;
+    const changed = modifiedSinceFilter('bc', this.dest.modifiedField, new Date(since).toISOString());
+    for (const [field, names] of wanted) {
+      const rows = await recordsMatching(
+        this.dest.client,
+        this.dest.entity,
+        orFilters(field, [...names.keys()]).map((chunk) => andFilter(changed, chunk.filter)!),
+        { signal: this.s.deps.signal },
+      );
+      const coupled = await this.index.forPage(
+        'bc',
+        rows.map((r) => recordId(this.dest, r)),
+      );
+      for (const [name, bcIds] of names) {
+        const candidates = rows.filter(
+          (r) => String(r[field] ?? '') === name && !coupled.has(recordId(this.dest, r)),
+        );
+        for (const bcId of bcIds) found.set(bcId, { name, candidates, shared: bcIds.length > 1 });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * New BC records (BC -> CRM) that a pending CRM -> BC create may have made, where BC did not take its id
+   * (docs/exactly-once-creates.md): one record for one intent fulfils it (moved to `pendings`, coupled
+   * there); a record that several intents, or an intent that several records, may explain is held back for
+   * review rather than copied to CRM as a new account.
+   */
+  private async claimForPendingCreates(
+    inserts: Item[],
+    pendings: Item[],
+    outcome: PageOutcome,
+  ): Promise<void> {
+    const intents = (await this.s.stores.couplings.pendingIntents(this.s.mapping.name)).filter(
+      (c) => c.intent?.side === 'bc',
+    );
+    if (intents.length === 0) return;
+    const fulfils = (c: (typeof intents)[number], item: Item) =>
+      mayFulfil(c.intent, item.rec, recordModified(this.source, item.rec));
+    const kept: Item[] = [];
+    for (const item of inserts) {
+      const mine = intents.filter((c) => fulfils(c, item));
+      if (mine.length === 0) kept.push(item);
+      else if (mine.length === 1 && inserts.filter((other) => fulfils(mine[0]!, other)).length === 1)
+        pendings.push({ ...item, coupling: mine[0]! });
+      else
+        outcome.skip(
+          item,
+          'ambiguous',
+          `may be the record a create from Dynamics 365 Sales made before a crash (CRM ${mine.map((c) => c.crmId).join(', ')}); couple the right pair by hand (bcsync couple)`,
+        );
+    }
+    inserts.splice(0, inserts.length, ...kept);
   }
 
   /**

@@ -49,6 +49,8 @@ export const CouplingDoc = z.object({
       side: z.enum(['bc', 'crm']),
       at: z.date(),
       naturalKey: z.record(z.string(), z.string()).optional(),
+      /** The name sent, where BC neither took bcsync's id nor has a natural key (exactly-once-creates.md). */
+      sentName: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
   createdAt: z.date(),
@@ -81,6 +83,11 @@ export class CouplingStore {
 
   findByCrm(mapping: MappingName, crmId: CrmRecordId): Promise<CouplingDoc | null> {
     return this.col.findOne({ mapping, crmId });
+  }
+
+  /** The mapping's create intents whose outcome is not known yet (few: only crashes leave them). */
+  pendingIntents(mapping: MappingName | string): Promise<CouplingDoc[]> {
+    return this.col.find({ mapping, state: 'pending' }).toArray();
   }
 
   /** The couplings of one page, by BC id: `$in` queries on `_id`. */
@@ -126,12 +133,16 @@ export class CouplingStore {
           return { deleteOne: { filter: { _id: w.id } } };
       }
     });
+    // Deletes first: a create BC gave another id than the intended one replaces its pending coupling by one
+    // for the same CRM record (unique per mapping), so the pending one must be gone before the insert.
     // Inserts go in one command; updates and deletes in commands of fewer than 100 statements, because
     // FerretDB v1.24 never answers an update command of 100 or more statements (measured: 99 ok, 100 hangs).
-    const inserts = ops.flatMap((op, i) => ('insertOne' in op ? [i] : []));
-    const others = ops.flatMap((op, i) => ('insertOne' in op ? [] : [i]));
-    const groups = [inserts];
-    for (let i = 0; i < others.length; i += WRITE_CHUNK) groups.push(others.slice(i, i + WRITE_CHUNK));
+    const indexes = (kind: string) => ops.flatMap((op, i) => (kind in op ? [i] : []));
+    const chunks = (list: number[]) =>
+      Array.from({ length: Math.ceil(list.length / WRITE_CHUNK) }, (_, n) =>
+        list.slice(n * WRITE_CHUNK, (n + 1) * WRITE_CHUNK),
+      );
+    const groups = [...chunks(indexes('deleteOne')), indexes('insertOne'), ...chunks(indexes('updateOne'))];
     for (const group of groups) {
       if (group.length === 0) continue;
       try {
@@ -163,6 +174,11 @@ export class CouplingStore {
     crmId: CrmRecordId,
     now = new Date(),
   ): Promise<CouplingDoc> {
+    // The admin's choice settles a create intent of the CRM record that bcsync could not resolve itself
+    // (several candidates in BC; docs/exactly-once-creates.md).
+    const intent = await this.findByCrm(mapping, crmId);
+    if (intent?.state === 'pending' && intent.bcId !== bcId)
+      await this.col.deleteOne({ _id: intent._id, state: 'pending' });
     const doc = await this.coupledDoc(mapping, bcId, crmId, now);
     await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
     return doc;

@@ -25,7 +25,12 @@ page 50106 "BCSync Contacts API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(number; Rec."No.")
                 {
@@ -172,17 +177,20 @@ page 50106 "BCSync Contacts API"
 
     trigger OnAfterGetRecord()
     begin
+        IdOnRead := Rec.SystemId;
         SetCalculatedFields();
     end;
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        Clear(IdOnRead);
         Clear(CustomerId);
     end;
 
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         SetCalculatedFields();
         exit(false);
     end;
@@ -204,6 +212,8 @@ page 50106 "BCSync Contacts API"
     end;
 
     var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
         CustomerId: Guid;
         CustomerIdErr: Label 'The "customerId" does not match to a Customer.', Comment = 'customerId is a field name and should not be translated.';
         CustomerWithoutContactErr: Label 'Customer %1 has no company contact.', Comment = '%1 = customer number';

@@ -24,7 +24,12 @@ page 50101 "BCSync Cust. Price Groups API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(code; Rec.Code)
                 {
@@ -53,14 +58,21 @@ page 50101 "BCSync Cust. Price Groups API"
 
     trigger OnAfterGetRecord()
     begin
+        IdOnRead := Rec.SystemId;
         SetCurrencyCode();
+    end;
+
+    trigger OnNewRecord(BelowxRec: Boolean)
+    begin
+        Clear(IdOnRead);
     end;
 
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
         if Rec.Code = '' then
             Error(CodeRequiredErr);
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         exit(false);
     end;
 
@@ -81,6 +93,8 @@ page 50101 "BCSync Cust. Price Groups API"
     end;
 
     var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
         CurrencyCode: Code[10];
         CodeRequiredErr: Label 'The "code" must be provided.', Comment = 'code is a field name and should not be translated.';
 

@@ -27,7 +27,12 @@ page 50105 "BCSync Customers API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(number; Rec."No.")
                 {
@@ -184,11 +189,13 @@ page 50105 "BCSync Customers API"
 
     trigger OnAfterGetRecord()
     begin
+        IdOnRead := Rec.SystemId;
         SetCalculatedFields();
     end;
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        Clear(IdOnRead);
         Clear(PrimaryContactId);
         Clear(TaxAreaDisplayName);
         Clear(CurrencyCodeTxt);
@@ -199,7 +206,8 @@ page 50105 "BCSync Customers API"
         if Rec.Name = '' then
             Error(NameRequiredErr);
         // Blank "No.": the next number of the customer number series.
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         SetCalculatedFields();
         exit(false);
     end;
@@ -221,6 +229,8 @@ page 50105 "BCSync Customers API"
     end;
 
     var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
         GraphMgtGeneralTools: Codeunit "Graph Mgt - General Tools";
         PrimaryContactId: Guid;
         TaxAreaDisplayName: Text;

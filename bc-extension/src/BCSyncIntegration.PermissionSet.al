@@ -16,6 +16,7 @@ permissionset 50100 "BCSYNC INTEGRATION"
         page "BCSync Contacts API" = X,
         page "BCSync Items API" = X,
         codeunit "BCSync Statistics Update" = X,
+        codeunit "BCSync Client Id" = X,
         table "BCSync Customer Statistics" = X,
         tabledata "BCSync Customer Statistics" = R,
         tabledata Resource = RIMD,

@@ -25,7 +25,12 @@ page 50107 "BCSync Items API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(number; Rec."No.")
                 {
@@ -131,12 +136,19 @@ page 50107 "BCSync Items API"
 
     trigger OnAfterGetRecord()
     begin
+        IdOnRead := Rec.SystemId;
         Rec.CalcFields(Inventory);
+    end;
+
+    trigger OnNewRecord(BelowxRec: Boolean)
+    begin
+        Clear(IdOnRead);
     end;
 
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         exit(false);
     end;
 
@@ -154,4 +166,8 @@ page 50107 "BCSync Items API"
         end;
         exit(false);
     end;
+
+    var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
 }

@@ -24,7 +24,12 @@ page 50100 "BCSync Resources API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(number; Rec."No.")
                 {
@@ -74,14 +79,21 @@ page 50100 "BCSync Resources API"
 
     trigger OnAfterGetRecord()
     begin
+        IdOnRead := Rec.SystemId;
         // Capacity is a FlowField (sum of Res. Capacity Entry).
         Rec.CalcFields(Capacity);
+    end;
+
+    trigger OnNewRecord(BelowxRec: Boolean)
+    begin
+        Clear(IdOnRead);
     end;
 
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
         // Blank "No.": the next number of the resource number series, as on the Resource Card.
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         exit(false);
     end;
 
@@ -100,4 +112,8 @@ page 50100 "BCSync Resources API"
         end;
         exit(false);
     end;
+
+    var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
 }

@@ -26,7 +26,12 @@ page 50102 "BCSync Sales Prices API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(itemNumber; Rec."Item No.")
                 {
@@ -71,11 +76,22 @@ page 50102 "BCSync Sales Prices API"
         }
     }
 
+    trigger OnAfterGetRecord()
+    begin
+        IdOnRead := Rec.SystemId;
+    end;
+
+    trigger OnNewRecord(BelowxRec: Boolean)
+    begin
+        Clear(IdOnRead);
+    end;
+
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
         if Rec."Item No." = '' then
             Error(ItemRequiredErr);
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         exit(false);
     end;
 
@@ -103,5 +119,7 @@ page 50102 "BCSync Sales Prices API"
     end;
 
     var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
         ItemRequiredErr: Label 'The "itemNumber" must be provided.', Comment = 'itemNumber is a field name and should not be translated.';
 }

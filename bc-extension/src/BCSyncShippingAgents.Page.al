@@ -25,7 +25,12 @@ page 50103 "BCSync Shipping Agents API"
                 field(id; Rec.SystemId)
                 {
                     Caption = 'Id';
-                    Editable = false;
+
+                    // Chosen by the client on POST (bcsync's exactly-once creates), never changed by a PATCH.
+                    trigger OnValidate()
+                    begin
+                        ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);
+                    end;
                 }
                 field(code; Rec.Code)
                 {
@@ -53,11 +58,22 @@ page 50103 "BCSync Shipping Agents API"
         }
     }
 
+    trigger OnAfterGetRecord()
+    begin
+        IdOnRead := Rec.SystemId;
+    end;
+
+    trigger OnNewRecord(BelowxRec: Boolean)
+    begin
+        Clear(IdOnRead);
+    end;
+
     trigger OnInsertRecord(BelowxRec: Boolean): Boolean
     begin
         if Rec.Code = '' then
             Error(CodeRequiredErr);
-        Rec.Insert(true);
+        // The id the body gave, if any (docs/bc-custom-api.md, "Client-chosen ids"); else BC assigns one.
+        Rec.Insert(true, not IsNullGuid(Rec.SystemId));
         exit(false);
     end;
 
@@ -77,5 +93,7 @@ page 50103 "BCSync Shipping Agents API"
     end;
 
     var
+        ClientId: Codeunit "BCSync Client Id";
+        IdOnRead: Guid;
         CodeRequiredErr: Label 'The "code" must be provided.', Comment = 'code is a field name and should not be translated.';
 }

@@ -113,6 +113,13 @@ export const bcErrors = {
     ),
   fieldValidation: (message: string) => new BcApiError(400, 'Application_FieldValidationException', message),
   dialog: (message: string) => new BcApiError(400, 'Application_DialogException', message),
+  /** The bcsync pages' error for a PATCH that gives another `id` (BCSyncClientId.Codeunit.al). */
+  idChanged: (id: string, given: string) =>
+    new BcApiError(
+      400,
+      'Application_DialogException',
+      `The "id" of a record cannot be changed (it is ${id}, the request gives ${given}): an "id" can only be chosen when the record is created.`,
+    ),
   badRequest: (message: string) => new BcApiError(400, 'BadRequest', message),
   // BC's error table lists query syntax errors ("Expression expected at position ...") as BadRequest_NotFound.
   querySyntax: (message: string) => new BcApiError(400, 'BadRequest_NotFound', message),

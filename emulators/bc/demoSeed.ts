@@ -246,7 +246,7 @@ export function seedDemo(state: BcState): void {
   const rng = new SeededRandom(20240101);
   const ref = seedReferenceData(state, rng);
   const post = (set: string, body: JsonRow, parentId?: string): JsonRow =>
-    createEntity(state, entityDef(set), { id: seedGuid(rng), ...body }, parentId).data;
+    createEntity(state, entityDef(set), body, parentId, seedGuid(rng)).data;
 
   const customers = CUSTOMERS.map((c, i) =>
     post('customers', {

@@ -12,6 +12,8 @@ export interface FieldDef {
   readonly maxLength?: number;
   /** Server-computed or FlowField: a client may not change it. */
   readonly readOnly?: boolean;
+  /** Settable on POST only; a PATCH may repeat the stored value, never change it. */
+  readonly insertOnly?: boolean;
   /** Option/enum captions exactly as the API returns them. */
   readonly options?: readonly string[];
   /** BC field caption, used in BC's error messages. */
@@ -51,7 +53,15 @@ export const BLANK_DATE = '0001-01-01';
 /** Local currency of the emulated company (CRONUS USA): the API shows it for a blank Currency Code. */
 export const LCY_CODE = 'USD';
 
+// `id` on API v2.0's pages: `field(id; Rec.SystemId) { Editable = false; }` (microsoft/ALAppExtensions,
+// Apps/W1/APIV2, e.g. APIV2Customers.Page.al), so a POST that gives one is refused like any read-only
+// control, never honoured (test/emulators/strictness.contract.test.ts).
 const id: FieldDef = { type: 'guid', readOnly: true, caption: 'SystemId' };
+/**
+ * `id` on the bcsync extension's writable pages: the client may choose it on POST, never change it
+ * (docs/bc-custom-api.md, "Client-chosen ids"; bc-extension/src/BCSyncClientId.Codeunit.al).
+ */
+const clientId: FieldDef = { type: 'guid', caption: 'SystemId', insertOnly: true };
 const modifiedAt: FieldDef = { type: 'datetime', readOnly: true, caption: 'Last Modified Date Time' };
 const text = (maxLength: number, caption: string, readOnly = false): FieldDef => ({
   type: 'text',
@@ -450,7 +460,7 @@ const resources: EntityDef = {
   uniqueKey: { fields: ['number'], captions: ['No.'] },
   numberSeries: 'RES',
   fields: {
-    id,
+    id: clientId,
     number: code(20, 'No.'),
     name: text(100, 'Name'),
     type: option(['Person', 'Machine'], 'Type'),
@@ -474,7 +484,7 @@ const customerPriceGroups: EntityDef = {
   uniqueKey: { fields: ['code'], captions: ['Code'] },
   required: ['code'],
   fields: {
-    id,
+    id: clientId,
     code: code(10, 'Code'),
     description: text(100, 'Description'),
     // Not a table field: the currency of the group's prices, else the local currency (docs/bc-custom-api.md).
@@ -523,7 +533,7 @@ const salesPrices: EntityDef = {
   required: ['itemNumber'],
   indexed: ['itemNumber', 'salesCode'],
   fields: {
-    id,
+    id: clientId,
     itemNumber: code(20, 'Item No.'),
     salesType: option(SALES_TYPES, 'Sales Type'),
     salesCode: code(20, 'Sales Code'),
@@ -546,7 +556,7 @@ const shippingAgents: EntityDef = {
   uniqueKey: { fields: ['code'], captions: ['Code'] },
   required: ['code'],
   fields: {
-    id,
+    id: clientId,
     code: code(10, 'Code'),
     name: text(50, 'Name'),
     internetAddress: text(250, 'Internet Address'),
@@ -588,6 +598,7 @@ const customersIntegration: EntityDef = {
   indexed: [...(customers.indexed ?? []), 'primaryContactId'],
   fields: {
     ...customerFields,
+    id: clientId,
     contactName: text(100, 'Contact'),
     mobilePhoneNumber: text(30, 'Mobile Phone No.'),
     faxNumber: text(30, 'Fax No.'),
@@ -604,6 +615,7 @@ const contactsIntegration: EntityDef = {
   indexed: [...(contacts.indexed ?? []), 'customerId'],
   fields: {
     ...contactFields,
+    id: clientId,
     firstName: text(30, 'First Name'),
     middleName: text(30, 'Middle Name'),
     surname: text(30, 'Surname'),
@@ -622,6 +634,7 @@ const itemsIntegration: EntityDef = {
   api: 'bcsync',
   fields: {
     ...itemFields,
+    id: clientId,
     unitCost: decimal('Unit Cost'),
     unitVolume: decimal('Unit Volume'),
     grossWeight: decimal('Gross Weight'),

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { bcErrors } from './bcErrors';
 import type { BcState } from './bcState';
-import { blankRow, blankValue, entityDef, type EntityDef } from './entityModel';
+import { BLANK_GUID, blankRow, blankValue, entityDef, type EntityDef } from './entityModel';
 import type { JsonRow, StoredRow } from './entityTable';
 import { rulesFor } from './entityRules';
 import { validateBody } from './fieldValidation';
@@ -37,13 +37,24 @@ export function checkIfMatch(ifMatch: string | undefined, current: StoredRow, re
   if (strip(given) !== strip(current.etag)) throw bcErrors.entityChanged(); // apis.md C: stale -> 409
 }
 
-export function createEntity(state: BcState, def: EntityDef, body: unknown, parentId?: string): StoredRow {
+/**
+ * A POST. `systemId`: the SystemId BC itself assigns (a seed's reproducible one), else a random one unless
+ * the body chose it where the route lets it (fieldValidation.ts).
+ */
+export function createEntity(
+  state: BcState,
+  def: EntityDef,
+  body: unknown,
+  parentId?: string,
+  systemId?: string,
+): StoredRow {
   if (def.readOnlyEntity) throw bcErrors.methodNotAllowed('POST', def.entitySet);
   const ctx: RuleContext = { state, parentId };
   const changes = validateBody(def, body, undefined);
   // The stored row has every field of its table, whichever route created it.
   const row = { ...blankRow(entityDef(def.entitySet)), ...changes };
-  row.id = typeof changes.id === 'string' ? changes.id : randomUUID();
+  row.id =
+    systemId ?? (typeof changes.id === 'string' && changes.id !== BLANK_GUID ? changes.id : randomUUID());
   if (state.get(def.entitySet, String(row.id))) {
     throw bcErrors.duplicateKey(def.table, 'SystemId', `{${String(row.id).toUpperCase()}}`);
   }

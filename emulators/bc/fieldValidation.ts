@@ -72,7 +72,8 @@ export function coerceField(name: string, field: FieldDef, value: unknown): unkn
 
 /**
  * The validated changes a body asks for. `current` is the stored row on PATCH (read-only fields may be echoed
- * back unchanged, as clients that PATCH a whole GET result do); `id` may be chosen by the client on POST.
+ * back unchanged, as clients that PATCH a whole GET result do). An insert-only field (`id` on the bcsync
+ * pages) may be chosen on POST and repeated, never changed, on PATCH; on API v2.0 `id` is read-only.
  */
 export function validateBody(def: EntityDef, body: unknown, current: JsonRow | undefined): JsonRow {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -84,13 +85,13 @@ export function validateBody(def: EntityDef, body: unknown, current: JsonRow | u
     const field = def.fields[name];
     if (!field) throw bcErrors.unknownProperty(name, def.entityType);
     if (name === 'lastModifiedDateTime') continue; // server-set; the real service ignores an echoed value
-    if (name === 'id') {
-      const id = coerceField(name, field, raw) as string;
-      if (current && id !== current.id) throw bcErrors.readOnlyField(name);
-      if (!current) changes.id = id;
+    const value = coerceField(name, field, raw);
+    if (field.insertOnly) {
+      // bc-extension/src/BCSyncClientId.Codeunit.al, CheckUnchanged.
+      if (current && value !== current[name]) throw bcErrors.idChanged(String(current[name]), String(value));
+      if (!current) changes[name] = value;
       continue;
     }
-    const value = coerceField(name, field, raw);
     if (field.readOnly) {
       if (current ? current[name] === value : blankValue(field) === value) continue;
       throw bcErrors.readOnlyField(name);

@@ -130,7 +130,7 @@ const SALESPEOPLE: readonly [string, string, string][] = [
 
 export function seedReferenceData(state: BcState, rng: SeededRandom): ReferenceData {
   const post = (set: string, body: JsonRow): JsonRow =>
-    createEntity(state, entityDef(set), { id: seedGuid(rng), ...body }).data;
+    createEntity(state, entityDef(set), body, undefined, seedGuid(rng)).data;
   for (const [code, displayName, symbol] of CURRENCIES) {
     post('currencies', {
       code,

@@ -157,6 +157,38 @@ test('uncouple and couple by hand; a second coupling of the same record is refus
   expect(twice.stderr).toMatch(/coupled/);
 });
 
+// docs/exactly-once-creates.md: a create intent bcsync could not resolve (several BC candidates) waits for
+// the admin, who couples the right pair; that settles the intent.
+test('couple by hand settles a pending create intent of the CRM record', async () => {
+  const account = await stack.salesCrm.create('accounts', { name: 'Lamna Healthcare', customertypecode: 3 });
+  const crmId = String(account.accountid).toLowerCase();
+  const customer = await stack.connectors.bc.create('customers', { displayName: 'Lamna Healthcare' });
+  const bcId = String(customer.id).toLowerCase();
+  const intendedId = randomUUID();
+  const now = new Date();
+  await stack.db.cols.couplings.insertOne({
+    _id: couplingKey('CUSTOMER', intendedId),
+    mapping: 'CUSTOMER',
+    bcId: intendedId,
+    crmId,
+    state: 'pending',
+    intent: { side: 'bc', at: now, sentName: { displayName: 'Lamna Healthcare' } },
+    toCrm: {},
+    fromCrm: {},
+    skipped: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const coupled = await bcsync(['couple', 'CUSTOMER', bcId, crmId], env);
+  expect(coupled.stderr).toBe('');
+  expect(coupled.code).toBe(0);
+  expect(await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', intendedId) })).toBeNull();
+  expect(await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', bcId) })).toMatchObject({
+    state: 'coupled',
+    crmId,
+  });
+});
+
 test('webhooks --list shows the stored BC subscriptions (none yet)', async () => {
   const list = await bcsync(['webhooks', '--list', '--json'], env);
   expect(list.stderr).toBe('');

@@ -224,6 +224,28 @@ describe('answers lost after the write was applied', () => {
     expect(rows.find((r) => r.number === 'LOST-1')!.city).toBe('Lostville');
   });
 
+  // The bcsync pages create a record with the id the body gives (docs/bc-custom-api.md, "Client-chosen ids"),
+  // so a customer without a number (BC numbers it) is found by that id after its answer was lost.
+  it('BC create with a client id on the bcsync pages: the lost create is found by its id, not repeated', async () => {
+    const proxy = await lossyProxy(emulators.bc.url, firstTime(/\/(customers|\$batch)$/, 'POST'));
+    servers.push(proxy.server);
+    const bc = createBcClient(bcConfig(emulators.bc, { apiUrl: proxy.url }), http, fastOptions);
+    const before = await stats(emulators.bc.url);
+    const id = 'c1d2e3f4-1111-4222-8333-444455556666';
+    const batchId = 'c1d2e3f4-1111-4222-8333-444455557777';
+    const created = await bc.create('customers', { id, displayName: 'Lost answer, own id' });
+    expect(created.id).toBe(id);
+    const [batch] = await bc.writeBatch([
+      { kind: 'create', entity: 'customers', body: { id: batchId, displayName: 'Lost batch, own id' } },
+    ]);
+    expect(batch).toMatchObject({ ok: true, id: batchId });
+    expect(proxy.lost()).toBe(2);
+    expect((await stats(emulators.bc.url)).writes - before.writes).toBe(2);
+    const rows = await adminRecords(emulators.bc.url, 'customers');
+    expect(rows.filter((r) => r.displayName === 'Lost answer, own id')).toHaveLength(1);
+    expect(rows.filter((r) => r.displayName === 'Lost batch, own id')).toHaveLength(1);
+  });
+
   it('BC create without a natural key is reported as outcome unknown, never sent twice', async () => {
     const proxy = await lossyProxy(emulators.bc.url, firstTime(/\/salesInvoices$/, 'POST'));
     servers.push(proxy.server);

@@ -141,6 +141,73 @@ describe('Business Central writes', () => {
   });
 });
 
+describe('Business Central client-chosen ids on POST', () => {
+  const someId = '5f0b6c1e-8a2d-4e7f-9b3c-1d2e4f6a8b9c';
+
+  // API v2.0's pages declare `field(id; Rec.SystemId) { Editable = false; }` and insert with Rec.Insert(true),
+  // which lets the platform assign the SystemId (microsoft/ALAppExtensions, Apps/W1/APIV2/app/src/pages:
+  // APIV2Customers, APIV2Contacts, APIV2SalespersonPurchaser, APIV2PaymentTerms, APIV2ShipmentMethods). A body
+  // value for a read-only control is refused: "Control '…' is read-only", BadRequest_InvalidOperation
+  // (Troubleshooting REST API/OData calls, error table; MicrosoftDocs/dynamics365smb-devitpro-pb #618 shows it
+  // on POST customers, and PR #2676 removed `id` from the POST salesOrders example because "id is read-only").
+  // Whether BC refuses or silently replaces the id, it is never honoured; refusing is the stricter reading.
+  it.each(['customers', 'contacts', 'salespeoplePurchasers', 'paymentTerms', 'shipmentMethods', 'items'])(
+    'API v2.0 %s: a POST that gives an id is refused (400 read-only), nothing is created',
+    async (entitySet) => {
+      const bodies: Record<string, Json> = {
+        customers: { displayName: 'Id On Post Ltd' },
+        contacts: { displayName: 'Ida Post', type: 'Person' },
+        salespeoplePurchasers: { code: 'IDP', displayName: 'Ida Post' },
+        paymentTerms: { code: 'IDP', displayName: 'Id on post' },
+        shipmentMethods: { code: 'IDP', displayName: 'Id on post' },
+        items: { displayName: 'Id on post widget' },
+      };
+      const path = api.companyPath(entitySet, 'v2.0');
+      const refused = await api.request('POST', path, { body: { id: someId, ...bodies[entitySet] } });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error.code).toBe('BadRequest_InvalidOperation');
+      expect(refused.json.error.message).toContain("Control 'id' is read-only.");
+      expect((await api.get(`${path}(${someId})`)).status).toBe(404);
+      // Without the id, the same body is created and BC assigns the id.
+      const created = await api.request('POST', path, { body: bodies[entitySet] });
+      expect(created.status).toBe(201);
+      expect(created.json.id).not.toBe(someId);
+    },
+  );
+
+  // The bcsync extension's pages take the id on POST and insert with Rec.Insert(true, InsertWithSystemId)
+  // ("Record.Insert(Boolean, Boolean) Method": "the SystemId field of the record is given a value that you
+  // explicitly assign"; "System Fields": a SystemId "can't be changed" once set, and has a unique key).
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/developer/methods-auto/record/record-insert-boolean-boolean-method
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/developer/devenv-table-system-fields
+  it('bcsync custom customers: the POSTed id is the record’s id; a second POST with it is 409; a PATCH may repeat it, never change it', async () => {
+    const path = api.companyPath('customers', 'custom');
+    const id = 'a1b2c3d4-0000-4000-8000-00000000c0de';
+    const created = await api.request('POST', path, { body: { id, displayName: 'Client Id Corp' } });
+    expect(created.status).toBe(201);
+    expect(created.json.id).toBe(id);
+    // The same record on the API v2.0 route (one table, one SystemId).
+    expect((await api.get(`${api.companyPath('customers', 'v2.0')}(${id})`)).json.displayName).toBe(
+      'Client Id Corp',
+    );
+    const again = await api.request('POST', path, { body: { id, displayName: 'Client Id Corp' } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('Internal_EntityWithSameKeyExists');
+    const same = await api.request('PATCH', `${path}(${id})`, {
+      body: { id, city: 'Atlanta' },
+      headers: { 'If-Match': '*' },
+    });
+    expect(same.status).toBe(200);
+    const changed = await api.request('PATCH', `${path}(${id})`, {
+      body: { id: someId },
+      headers: { 'If-Match': '*' },
+    });
+    expect(changed.status).toBe(400);
+    expect(changed.json.error.message).toContain('"id" of a record cannot be changed');
+    expect((await api.get(`${path}(${id})`)).json.city).toBe('Atlanta');
+  });
+});
+
 describe('paging with $top', () => {
   // OData 4.01 Protocol, 11.2.6.3 System Query Option $top and 11.2.6.7 Server-Driven Paging: $top caps the
   // whole result, server-driven paging splits it into pages with a nextLink; Business Central pages with

@@ -5,7 +5,11 @@ import { createConnectors, type Connectors } from '../../activities/connectors';
 import type { JsonRecord } from '../../activities/connectors/types';
 import { createSyncEngine, type SyncEngine } from '../../activities/engine/engine';
 import type { SyncEngineDeps } from '../../activities/engine/types';
-import { loadMappings, type EffectiveMappings } from '../../activities/mappings/mappingConfig';
+import {
+  customEntitySets,
+  loadMappings,
+  type EffectiveMappings,
+} from '../../activities/mappings/mappingConfig';
 import type { Database } from '../../activities/store/database';
 import { startBcEmulator, type RunningBcEmulator } from '../../emulators/bc';
 import { startDataverseEmulator, type RunningDataverseEmulator } from '../../emulators/dataverse';
@@ -65,14 +69,18 @@ export async function startEngineStack(
   const bc = await startBcEmulator({ port: 0, seed, records: options.records, webhookCoalesceMs: 60_000 });
   const emulators = { bc, dataverse };
   const db = await testDatabase('engine');
+  const mappings = options.mappings ?? loadMappings();
   const connectors = createConnectors(
     emulatorConnectorConfig(
       { bc, dataverse },
       { timeoutMs: 10_000, retry: { maxAttempts: 10, maxElapsedMs: 30_000, baseDelayMs: 5 } },
     ),
-    { retry: { baseDelayMs: 5, maxDelayMs: 40, retryAfterScale: 0.01 } },
+    {
+      retry: { baseDelayMs: 5, maxDelayMs: 40, retryAfterScale: 0.01 },
+      // A mapping set to `bc.api: 'v2.0'` reads and writes its entity set on the standard route.
+      bcCustomEntities: customEntitySets(mappings),
+    },
   );
-  const mappings = options.mappings ?? loadMappings();
   const integrationUserId = dataverse.integrationUserId;
   const base: SyncEngineDeps = {
     db,

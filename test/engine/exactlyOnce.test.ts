@@ -6,6 +6,7 @@ import { couplingKey } from '../../activities/store/couplings';
 import type { CrashPoint, PassDirection } from '../../activities/engine/types';
 import { startEngineStack, type EngineStack } from './engineHarness';
 import { prepareReferenceData } from './engineTestData';
+import { Crash, crashOnce } from './crashOnce';
 
 let stack: EngineStack;
 beforeAll(async () => {
@@ -16,8 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-class Crash extends Error {}
 
 const points: Array<[PassDirection, CrashPoint, number]> = [
   ['toCrm', 'beforeWrite', 1],
@@ -150,4 +149,24 @@ test('the retry after a crash resolves a page of pending BC creates with one que
   const salespeople = await stack.bcRecords('salespeoplePurchasers');
   for (const name of names) expect(salespeople.filter((s) => s.displayName === name)).toHaveLength(1);
   expect(await stack.db.cols.couplings.countDocuments({ mapping: 'SALESPEOPLE', state: 'pending' })).toBe(0);
+});
+
+// The same crash, then a new run instead of a retry (the activity gave up; the next scheduled run comes):
+// its BC -> CRM pass reads the customer the crashed create made before anything resolved the intent.
+test('a crash after the POST, then a new run: the customer is coupled, not copied back to CRM', async () => {
+  const name = 'Bellows College Bookstore';
+  await stack.salesCrm.create('accounts', { name, customertypecode: 3 });
+  await expect(
+    crashOnce(stack, 'afterWrite').runMapping('CUSTOMER', {
+      runKey: 'run-crashed-then-new',
+      syncOnlyCoupledRecords: false,
+    }),
+  ).rejects.toThrow(Crash);
+  await stack.engine.runMapping('CUSTOMER', { runKey: 'run-new-after-crash', syncOnlyCoupledRecords: false });
+  const customers = (await stack.bcRecords('customers')).filter((c) => c.displayName === name);
+  const accounts = (await stack.crmRecords('accounts')).filter((a) => a.name === name);
+  expect([customers.length, accounts.length]).toEqual([1, 1]);
+  expect(
+    await stack.db.cols.couplings.findOne({ _id: couplingKey('CUSTOMER', String(customers[0]!.id)) }),
+  ).toMatchObject({ state: 'coupled', crmId: String(accounts[0]!.accountid).toLowerCase() });
 });

@@ -12,6 +12,8 @@ export interface AlPageField {
   /** The table field the expression names (`No.`, `SystemId`), when it is `Rec.<field>`. */
   tableField?: string;
   properties: Record<string, string>;
+  /** The field's triggers: name (`OnValidate`) -> the statements between their `begin` and `end`. */
+  triggers: Record<string, string>;
 }
 
 export interface AlPage {
@@ -22,6 +24,8 @@ export interface AlPage {
   fields: AlPageField[];
   /** Variables declared anywhere in the page: name -> AL type (`Guid`, `Text`, `Code[10]`). */
   variables: Record<string, string>;
+  /** The page's own triggers (`OnInsertRecord`, ...), as for a field. */
+  triggers: Record<string, string>;
 }
 
 export interface AlTable {
@@ -73,14 +77,43 @@ function topLevelProperties(body: string): Record<string, string> {
   return out;
 }
 
+/** `trigger Name(...)` blocks of `text`: name -> the statements between the outer `begin` and `end`. */
+function triggers(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/\btrigger\s+(\w+)\s*\(/g)) {
+    const start = text.slice(m.index).search(/\bbegin\b/i);
+    if (start < 0) continue;
+    const from = m.index + start;
+    // Blocks nest as begin ... end and case ... end; words inside quotes ("End Date") do not count.
+    const code = text.slice(from).replace(/"[^"\n]*"|'[^'\n]*'/g, (q) => ' '.repeat(q.length));
+    let depth = 0;
+    for (const t of code.matchAll(/\b(begin|case|end)\b/gi)) {
+      depth += t[1]!.toLowerCase() === 'end' ? -1 : 1;
+      if (depth === 0) {
+        out[m[1]!] = text.slice(from + 'begin'.length, from + t.index).trim();
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const FIELD_RE = /\bfield\((\w+);\s*((?:"[^"]*"|[^)"])+)\)\s*\{([^}]*)\}/g;
+
 function pageFields(body: string): AlPageField[] {
   const fields: AlPageField[] = [];
-  for (const m of body.matchAll(/\bfield\((\w+);\s*((?:"[^"]*"|[^)"])+)\)\s*\{([^}]*)\}/g)) {
+  for (const m of body.matchAll(FIELD_RE)) {
     const properties: Record<string, string> = {};
     for (const p of m[3]!.matchAll(/^\s*(\w+)\s*=\s*([^;]+);/gm)) properties[p[1]!] = p[2]!.trim();
     const source = m[2]!.trim();
     const rec = /^Rec\.(.+)$/.exec(source);
-    fields.push({ name: m[1]!, source, ...(rec ? { tableField: unquote(rec[1]!) } : {}), properties });
+    fields.push({
+      name: m[1]!,
+      source,
+      ...(rec ? { tableField: unquote(rec[1]!) } : {}),
+      properties,
+      triggers: triggers(m[3]!),
+    });
   }
   return fields;
 }
@@ -88,7 +121,7 @@ function pageFields(body: string): AlPageField[] {
 function variables(body: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const section of body.matchAll(
-    /\bvar\b([\s\S]*?)(?=\n\s*(?:begin|local|procedure|trigger|\[)|\n\})/g,
+    /\bvar\b([\s\S]*?)(?=\n\s*(?:begin|local|procedure|trigger|\[)|\n\}|$)/g,
   )) {
     for (const m of section[1]!.matchAll(/^\s*(\w+)\s*:\s*([^;]+);/gm)) out[m[1]!] = m[2]!.trim();
   }
@@ -117,6 +150,7 @@ export function readAlExtension(dir: string): AlExtension {
         properties: topLevelProperties(body),
         fields: pageFields(body),
         variables: variables(body),
+        triggers: triggers(body.replace(FIELD_RE, '')),
       });
     } else if (kind === 'table') {
       const fields = [...body.matchAll(/\bfield\((\d+);\s*("[^"]+"|\w+);\s*((?:"[^"]*"|[^)"])+)\)/g)].map(

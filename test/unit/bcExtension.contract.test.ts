@@ -170,6 +170,43 @@ describe('pages against the emulator', () => {
     },
   );
 
+  // Client-chosen ids (docs/bc-custom-api.md): BC gives a record the SystemId AL assigned before
+  // Record.Insert(RunTrigger, InsertWithSystemId = true), and a SystemId "can't be changed" once set
+  // (https://learn.microsoft.com/dynamics365/business-central/dev-itpro/developer/methods-auto/record/record-insert-boolean-boolean-method,
+  // https://learn.microsoft.com/dynamics365/business-central/dev-itpro/developer/devenv-table-system-fields).
+  // API v2.0's pages declare `id` Editable = false and insert with Insert(true) (microsoft/ALAppExtensions,
+  // Apps/W1/APIV2/app/src/pages/APIV2Customers.Page.al), so they never take one.
+  test.each(emulatorSets.map((d) => [d.entitySet, d] as const))(
+    '%s: `id` as the emulator treats it - taken on POST with Insert(true, InsertWithSystemId), never changed by PATCH',
+    (entitySet, def: EntityDef) => {
+      const page = pageFor(entitySet);
+      const id = page.fields.find((f) => f.name === 'id')!;
+      if (def.readOnlyEntity) {
+        expect(def.fields.id!.insertOnly).toBeFalsy();
+        expect(id.properties.Editable === 'false' || page.properties.Editable === 'false').toBe(true);
+        return;
+      }
+      expect(def.fields.id).toMatchObject({ insertOnly: true });
+      expect(def.fields.id!.readOnly).toBeFalsy();
+      expect(id.properties.Editable).toBeUndefined();
+      // A PATCH body's id is held against the id of the record as read.
+      expect(id.triggers.OnValidate).toBe('ClientId.CheckUnchanged(IdOnRead, Rec.SystemId);');
+      expect(page.triggers.OnAfterGetRecord).toContain('IdOnRead := Rec.SystemId;');
+      expect(page.triggers.OnNewRecord).toContain('Clear(IdOnRead);');
+      expect(page.variables).toMatchObject({ ClientId: 'Codeunit "BCSync Client Id"', IdOnRead: 'Guid' });
+      // The one insert of the page keeps the id the body gave (a blank one lets BC assign it).
+      const inserts = page.triggers.OnInsertRecord!.match(/\bRec\.Insert\(.*\);/g);
+      expect(inserts).toEqual(['Rec.Insert(true, not IsNullGuid(Rec.SystemId));']);
+    },
+  );
+
+  test('the client-id check refuses a changed id and lets a new record (blank id on read) take any', () => {
+    const text = readFileSync(join(root, 'bc-extension', 'src', 'BCSyncClientId.Codeunit.al'), 'utf8');
+    expect(ext.codeunits).toContainEqual({ id: 50102, name: 'BCSync Client Id' });
+    expect(text).toMatch(/procedure CheckUnchanged\(IdOnRead: Guid; Id: Guid\)/);
+    expect(text).toMatch(/if IsNullGuid\(IdOnRead\) or \(Id = IdOnRead\) then\s+exit;\s+Error\(IdChangedErr/);
+  });
+
   test('fields of the extension’s own table have the emulator’s types and lengths', () => {
     for (const page of ext.pages) {
       const table = ext.tables.find((t) => t.name === page.properties.SourceTable?.replace(/^"(.*)"$/, '$1'));
