@@ -10,7 +10,6 @@
 // started as `bcsync worker` starts it (with its memory settings, worker/processSettings.ts), so the peak
 // RSS printed (the kernel's VmHWM) is the worker process alone. BENCH_ALLOC_PROFILE=<file> writes the worker's allocation profile;
 // BENCH_VERBOSE=1 logs its memory every second.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
@@ -20,8 +19,9 @@ import { DEFAULT_PAGE_SIZE } from '../activities/engine/types';
 import type { Database } from '../activities/store/database';
 import { entryWorkflowId, type RunResult } from '../common/jobQueue';
 import { startEphemeralServers } from '../devservers/devServers';
-import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { startWorker } from '../worker/worker';
+import { workerNodeArgs } from '../worker/processSettings';
+import { startBenchWorker, type BenchWorker } from './support/benchWorker';
 import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
 import { readSettings } from '../config/settings';
@@ -141,37 +141,6 @@ async function workerProcess(job: WorkerJob): Promise<void> {
   await running.done;
 }
 
-interface BenchWorker {
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
-  const child = fork(__filename, ['--worker-process'], {
-    stdio: 'inherit',
-    // BENCH_WORKER_NODE_ARGS: more node flags for the worker, e.g. to try a V8 setting.
-    env: workerEnv(process.env),
-    execArgv: [
-      ...workerNodeArgs(process.env, []),
-      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    ],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
-    child.once('message', () =>
-      resolve({
-        pid: child.pid!,
-        stop: async () => {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      }),
-    );
-    child.send(job);
-  });
-}
-
 /** 1% of the customers changed in BC and another 1% of them changed in CRM by a sales user. */
 async function changeOnePercent(
   db: Database,
@@ -260,7 +229,7 @@ async function main(): Promise<void> {
     prepared = await prepareDatabase(info, 0, servers.mongodbUri, dbName);
     const { db, connectors } = prepared;
 
-    worker = await startBenchWorker({
+    worker = await startBenchWorker(__filename, {
       temporalAddress: servers.temporalAddress,
       mongodbUri: servers.mongodbUri,
       dbName,

@@ -22,10 +22,12 @@
 // 20 requests per second the engine, not the budget, is what limits a loaded 2-core machine, so a ceiling
 // the machine can drive (e.g. 0.2: 4 per second) is what measures bcsync against the ceiling.
 //
-// Temporal and MongoDB: fresh dev servers. Emulators in one child process, each worker in its own,
-// started as `bcsync worker` starts it (BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof;
-// BENCH_COUNT_MONGO=1 prints each worker's MongoDB calls by collection when it stops).
-import { fork } from 'node:child_process';
+// Temporal and MongoDB: fresh dev servers. The emulators: the benchmarks' world (support/benchWorld.ts)
+// in a child process, one BC and an organization per company and run; each worker in a process of its
+// own (support/benchWorker.ts; BENCH_WORKER_NODE_ARGS adds node flags, e.g. --cpu-prof). A second table
+// gives each run's CPU time per BC request by process - worker(s), emulators, MongoDB server, Temporal
+// server - which says what limits a run that stays under the ceiling. BENCH_COUNT_MONGO=1 prints each
+// worker's MongoDB calls by collection when it stops.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,17 +41,17 @@ import { CompanyStore, type CompanyDoc } from '../activities/store/companies';
 import { connectDatabase } from '../activities/store/database';
 import { entryWorkflowId, searchAttributeKeys, type RunResult } from '../common/jobQueue';
 import { readSettings, type Settings } from '../config/settings';
-import { startEphemeralServers, type EphemeralServers } from '../devservers/devServers';
+import { readState, startEphemeralServers, type EphemeralServers } from '../devservers/devServers';
 import type { ServiceProtectionOverrides } from '../emulators/common/serviceProtection';
-import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { startWorker } from '../worker/worker';
 import type { jobQueueEntry } from '../workflows';
 import { runNowUpdate } from '../workflows/messages';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdmissionLog, admittedWithin, type AdmissionRecord } from './support/admissionLog';
+import { admittedWithin, type AdmissionRecord } from './support/admissionLog';
+import { startWorld, type World, type WorldInfo } from './support/benchWorld';
+import { startBenchWorker, type BenchWorker } from './support/benchWorker';
 import { countMongoCalls } from './support/mongoCalls';
 import { cpuSeconds } from './support/processCpu';
-import { readState } from '../devservers/devServers';
 import { syncReferenceData } from './support/syncReferenceData';
 
 /** The services' own figures (apis.md): per user, per 5-minute sliding window. */
@@ -71,109 +73,6 @@ const DV_SECRET_VARIABLE = 'BENCH_DATAVERSE_CLIENT_SECRET';
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
-}
-
-interface ServiceInfo {
-  url: string;
-  tenant: string;
-  clientId: string;
-  clientSecret: string;
-  tokenUrl: string;
-}
-interface HostInfo {
-  bc: ServiceInfo & { environment: string; companyId: string; apiUrl: string };
-  orgs: Array<ServiceInfo & { integrationUserId: string }>;
-}
-type HostCommand = { cmd: 'limits'; enabled: boolean } | { cmd: 'take' } | { cmd: 'stop' };
-interface Taken {
-  bc: AdmissionRecord;
-  orgs: AdmissionRecord[];
-}
-
-/** Child process: one BC emulator with N customers and a Dataverse organization per company and run. */
-async function hostEmulators(
-  records: number,
-  orgCount: number,
-  timeScale: number,
-  rateScale: number,
-): Promise<void> {
-  const { startBcEmulator } = await import('../emulators/bc');
-  const { startDataverseEmulator } = await import('../emulators/dataverse');
-  // Concurrency limits included (BC 5 + 95 queued, Dataverse 52): the real services enforce them.
-  const limits: ServiceProtectionOverrides = { timeScale, concurrency: true };
-  // --rate-scale lowers BC's request budget only (Dataverse keeps the real figure): see main().
-  const bcLimits: ServiceProtectionOverrides = { ...limits, requests: REQUESTS_PER_WINDOW * rateScale };
-  const bc = await startBcEmulator({ port: 0, records, limits: bcLimits });
-  const orgs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
-  for (let i = 0; i < orgCount; i++)
-    orgs.push(await startDataverseEmulator({ port: 0, seed: 'demo', limits, onError: () => undefined }));
-  const bcLog = new AdmissionLog(bc.limits);
-  const orgLogs = orgs.map((o) => new AdmissionLog(o.limits));
-  const info: HostInfo = {
-    bc: {
-      url: bc.url,
-      tenant: bc.tenant,
-      clientId: bc.clientId,
-      clientSecret: bc.clientSecret,
-      tokenUrl: bc.tokenUrl,
-      environment: bc.environment,
-      companyId: bc.companyId,
-      apiUrl: bc.apiUrl,
-    },
-    orgs: orgs.map((o) => ({
-      url: o.url,
-      tenant: o.tenant,
-      clientId: o.clientId,
-      clientSecret: o.clientSecret,
-      tokenUrl: o.tokenUrl,
-      integrationUserId: o.integrationUserId,
-    })),
-  };
-  process.send!(info);
-  process.on('message', (m: HostCommand) => {
-    if (m.cmd === 'limits') {
-      // Setting the limits also starts every user's window afresh.
-      bc.limits.set({ ...bcLimits, enabled: m.enabled });
-      for (const e of orgs) e.limits.set({ ...limits, enabled: m.enabled });
-      process.send!('ok');
-    } else if (m.cmd === 'take') {
-      const taken: Taken = { bc: bcLog.take(), orgs: orgLogs.map((l) => l.take()) };
-      process.send!(taken);
-    } else {
-      void Promise.all([bc.stop(), ...orgs.map((o) => o.stop())]).then(() => process.exit(0));
-    }
-  });
-}
-
-interface Host {
-  pid: number;
-  info: HostInfo;
-  ask<T>(command: HostCommand): Promise<T>;
-}
-
-async function startHost(
-  records: number,
-  orgCount: number,
-  timeScale: number,
-  rateScale: number,
-): Promise<Host> {
-  const args = [records, orgCount, timeScale, rateScale].map(String);
-  const child = fork(__filename, ['--emulator-host', ...args], {
-    stdio: 'inherit',
-    execArgv: [],
-  });
-  const info = await new Promise<HostInfo>((resolve) => child.once('message', (m) => resolve(m as HostInfo)));
-  return {
-    pid: child.pid!,
-    info,
-    ask: <T>(command: HostCommand) =>
-      new Promise<T>((resolve) => {
-        if (command.cmd === 'stop') {
-          child.once('exit', () => resolve(undefined as T));
-        } else child.once('message', (m) => resolve(m as T));
-        child.send(command);
-      }),
-  };
 }
 
 interface WorkerJob {
@@ -204,39 +103,8 @@ async function workerProcess(job: WorkerJob): Promise<void> {
   await running.done;
 }
 
-interface BenchWorker {
-  pid: number;
-  stop(): Promise<void>;
-}
-
-function startBenchWorker(job: WorkerJob): Promise<BenchWorker> {
-  const child = fork(__filename, ['--worker-process'], {
-    stdio: 'inherit',
-    env: workerEnv(process.env),
-    // BENCH_WORKER_NODE_ARGS: more node flags for the workers, e.g. --cpu-prof.
-    execArgv: [
-      ...workerNodeArgs(process.env, []),
-      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    ],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`a worker exited (${code}) before it was ready`)));
-    child.once('message', () =>
-      resolve({
-        pid: child.pid!,
-        stop: async () => {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      }),
-    );
-    child.send(job);
-  });
-}
-
 /** The baseline: 5 requests in flight, each 429 waited out (Retry-After), for `ms`. */
-async function plainClient(bc: HostInfo['bc'], pageSize: number, ms: number): Promise<number> {
+async function plainClient(bc: WorldInfo['bc'], pageSize: number, ms: number): Promise<number> {
   const tokenRes = await fetch(bc.tokenUrl, {
     method: 'POST',
     body: new URLSearchParams({
@@ -288,13 +156,13 @@ interface Row {
 /** The processes whose CPU a run costs: each worker, the emulators, MongoDB, Temporal. */
 function benchProcesses(
   servers: EphemeralServers,
-  host: Host,
+  world: World,
   workers: BenchWorker[],
 ): Array<[string, number]> {
   const temporalPid = readState(servers.stateDir)?.temporal.pid;
   return [
     ...workers.map((w, i): [string, number] => [`worker ${i + 1}`, w.pid]),
-    ['emulators', host.pid],
+    ['emulators', world.pid],
     ...(servers.mongoPid !== undefined ? [['MongoDB server', servers.mongoPid] as [string, number]] : []),
     ...(temporalPid !== undefined ? [['Temporal server', temporalPid] as [string, number]] : []),
     ['bench (client)', process.pid],
@@ -322,12 +190,19 @@ async function main(): Promise<void> {
   const measuredMs = windows * windowMs;
   const allowed = windows * perWindow;
 
-  const host = await startHost(
+  // Concurrency limits included (BC 5 + 95 queued, Dataverse 52): the real services enforce them.
+  // --rate-scale lowers BC's request budget only (Dataverse keeps the real figure).
+  const limits: ServiceProtectionOverrides = { timeScale, concurrency: true };
+  const world = await startWorld({
     records,
-    companies * (workerCounts.length + (reference ? 1 : 0)),
-    timeScale,
-    rateScale,
-  );
+    organizations: Array.from(
+      { length: companies * (workerCounts.length + (reference ? 1 : 0)) },
+      () => ({}),
+    ),
+    serviceProtection: { bc: { ...limits, requests: REQUESTS_PER_WINDOW * rateScale }, dataverse: limits },
+    recordAdmissions: true,
+    quiet: true,
+  });
   const settings = readSettings(process.env);
   const servers = await startEphemeralServers(settings.dev, 'bcsync-bench-ceiling-');
   const connection = await Connection.connect({ address: servers.temporalAddress });
@@ -336,11 +211,11 @@ async function main(): Promise<void> {
   const mappings = mappingsFile();
   try {
     // Baseline: the plain client, with the windows started afresh.
-    await host.ask({ cmd: 'limits', enabled: true });
-    await host.ask({ cmd: 'take' });
+    await world.setLimits(true);
+    await world.admissions();
     const t = Date.now();
-    const baselineThrottled = await plainClient(host.info.bc, pageSize, measuredMs + 1000);
-    const baseline = await host.ask<Taken>({ cmd: 'take' });
+    const baselineThrottled = await plainClient(world.info.bc, pageSize, measuredMs + 1000);
+    const baseline = await world.admissions();
     const first = baseline.bc.admitted[0] ?? t;
     rows.push({
       run: 'baseline: plain client, 5 in flight, waits out each Retry-After',
@@ -360,11 +235,11 @@ async function main(): Promise<void> {
       rows.push(
         await bcsyncRun({
           unlimited,
-          host,
+          world,
           client,
           servers,
           settings,
-          orgs: host.info.orgs.slice(run * companies, (run + 1) * companies),
+          orgs: world.info.dataverse.slice(run * companies, (run + 1) * companies),
           workers,
           pageSize,
           timeScale,
@@ -379,7 +254,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await servers.stop();
-    await host.ask({ cmd: 'stop' });
+    await world.stop();
   }
 
   console.log(
@@ -433,11 +308,11 @@ async function main(): Promise<void> {
 }
 
 async function bcsyncRun(o: {
-  host: Host;
+  world: World;
   client: Client;
   servers: EphemeralServers;
   settings: Settings;
-  orgs: HostInfo['orgs'];
+  orgs: WorldInfo['dataverse'];
   workers: number;
   pageSize: number;
   timeScale: number;
@@ -449,31 +324,31 @@ async function bcsyncRun(o: {
   /** No limit in the emulators and none in bcsync's budget: what the engine does by itself. */
   unlimited: boolean;
 }): Promise<Row> {
-  const { host, client } = o;
+  const { world, client } = o;
   const dbName = `bench_ceiling_${o.workers}_${randomUUID().slice(0, 6)}`;
   const base = await connectDatabase(o.servers.mongodbUri, { dbName });
   const taskQueue = `ceiling-${randomUUID().slice(0, 8)}`;
   const workers: BenchWorker[] = [];
   const secrets: Record<string, string> = {
-    [BC_SECRET_VARIABLE]: host.info.bc.clientSecret,
+    [BC_SECRET_VARIABLE]: world.info.bc.clientSecret,
     [DV_SECRET_VARIABLE]: o.orgs[0]!.clientSecret,
   };
   const names = o.orgs.map((_, i) => `company-${i + 1}`);
   try {
     // Set-up without limits (reference data; the budget's state in MongoDB starts with this run's database).
-    await host.ask({ cmd: 'limits', enabled: false });
+    await world.setLimits(false);
     const store = new CompanyStore(base.db);
     for (const [i, org] of o.orgs.entries()) {
       const doc: CompanyDoc = await store.add({
         name: names[i]!,
         bc: {
-          apiUrl: host.info.bc.url,
-          tenant: host.info.bc.tenant,
-          environment: host.info.bc.environment,
-          companyId: host.info.bc.companyId,
-          clientId: host.info.bc.clientId,
+          apiUrl: world.info.bc.url,
+          tenant: world.info.bc.tenant,
+          environment: world.info.bc.environment,
+          companyId: world.info.bc.companyId,
+          clientId: world.info.bc.clientId,
           clientSecret: `env:${BC_SECRET_VARIABLE}`,
-          tokenUrl: host.info.bc.tokenUrl,
+          tokenUrl: world.info.bc.tokenUrl,
         },
         dataverse: {
           url: org.url,
@@ -511,7 +386,7 @@ async function bcsyncRun(o: {
     };
     for (let i = 0; i < o.workers; i++)
       workers.push(
-        await startBenchWorker({
+        await startBenchWorker(__filename, {
           temporalAddress: o.servers.temporalAddress,
           mongodbUri: o.servers.mongodbUri,
           taskQueue,
@@ -530,9 +405,9 @@ async function bcsyncRun(o: {
         }),
       );
     }
-    await host.ask({ cmd: 'limits', enabled: !o.unlimited });
-    await host.ask({ cmd: 'take' });
-    const processes = benchProcesses(o.servers, host, workers);
+    await world.setLimits(!o.unlimited);
+    await world.admissions();
+    const processes = benchProcesses(o.servers, world, workers);
     const cpu0 = processes.map(([, pid]) => cpuSeconds(pid));
     const t = Date.now();
     // The full syncs run until the measured windows are over (plus a margin for the start); a run that is
@@ -547,7 +422,7 @@ async function bcsyncRun(o: {
     );
     await Promise.race([runs, sleep(o.measuredMs + 5_000)]);
     const runSeconds = (Date.now() - t) / 1000;
-    const taken = await host.ask<Taken>({ cmd: 'take' });
+    const taken = await world.admissions();
     const cpu = processes.map(([name, pid], i) => [name, cpuSeconds(pid) - cpu0[i]!] as [string, number]);
     await Promise.all(handles.map((h) => h.terminate('benchmark finished').catch(() => undefined)));
     await runs.catch(() => undefined);
@@ -559,7 +434,7 @@ async function bcsyncRun(o: {
         console.error(`${name}: failed: ${f.source.label}: ${f.message}`);
     }
     const first = taken.bc.admitted[0] ?? t;
-    const busiest = Math.max(...taken.orgs.map((r) => admittedWithin(r, first, o.measuredMs)));
+    const busiest = Math.max(...taken.dataverse.map((r) => admittedWithin(r, first, o.measuredMs)));
     if (finished === handles.length && runSeconds * 1000 < o.measuredMs + (first - t))
       console.error(`warning: the runs ended before the measured windows did: raise --records`);
     return {
@@ -570,14 +445,14 @@ async function bcsyncRun(o: {
       allowed: o.allowed,
       dataverseShare: busiest / ((o.allowed / o.perWindow) * o.dataversePerWindow),
       failed,
-      refused: refusedCount(taken.bc) + taken.orgs.reduce((n, r) => n + refusedCount(r), 0),
-      refusedBy: JSON.stringify({ bc: taken.bc.refused, orgs: taken.orgs.map((r) => r.refused) }),
-      early: taken.bc.early + taken.orgs.reduce((n, r) => n + r.early, 0),
+      refused: refusedCount(taken.bc) + taken.dataverse.reduce((n, r) => n + refusedCount(r), 0),
+      refusedBy: JSON.stringify({ bc: taken.bc.refused, orgs: taken.dataverse.map((r) => r.refused) }),
+      early: taken.bc.early + taken.dataverse.reduce((n, r) => n + r.early, 0),
       runSeconds,
       ended: finished < handles.length,
       cpu,
       bcRequests: taken.bc.admitted.length,
-      dataverseRequests: taken.orgs.reduce((n, r) => n + r.admitted.length, 0),
+      dataverseRequests: taken.dataverse.reduce((n, r) => n + r.admitted.length, 0),
     };
   } finally {
     for (const w of workers) await w.stop();
@@ -591,14 +466,7 @@ async function bcsyncRun(o: {
   }
 }
 
-if (process.argv.includes('--emulator-host')) {
-  const at = process.argv.indexOf('--emulator-host');
-  const [records, orgs, timeScale, rateScale] = process.argv.slice(at + 1, at + 5).map(Number);
-  hostEmulators(records!, orgs!, timeScale!, rateScale!).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else if (process.argv.includes('--worker-process')) {
+if (process.argv.includes('--worker-process')) {
   process.once('message', (job) => {
     workerProcess(job as WorkerJob).then(
       () => process.exit(0),

@@ -11,6 +11,8 @@ import { createConnectors, type Connectors } from '../../activities/connectors';
 import type { HttpConfig } from '../../activities/connectors/connectorConfig';
 import { loadMappings } from '../../activities/mappings/mappingConfig';
 import { connectDatabase, type Database } from '../../activities/store/database';
+import type { ServiceProtectionOverrides } from '../../emulators/common/serviceProtection';
+import { AdmissionLog, type AdmissionRecord } from './admissionLog';
 import { syncReferenceData } from './syncReferenceData';
 
 export interface ServiceInfo {
@@ -22,7 +24,8 @@ export interface ServiceInfo {
 }
 
 export interface WorldInfo {
-  bc: ServiceInfo & { companyId: string; environment: string };
+  /** `apiUrl`: the standard API's root (`.../v2.0/<environment>/api/v2.0`), for a plain client. */
+  bc: ServiceInfo & { companyId: string; environment: string; apiUrl: string };
   dataverse: (ServiceInfo & { integrationUserId: string })[];
 }
 
@@ -31,14 +34,35 @@ export interface WorldSpec {
   records: number;
   /** One entry per Dataverse organization: the extra application users it registers. */
   organizations: { additionalClients?: { clientId: string; clientSecret: string }[] }[];
-  /** `real`: the services' own limits (docs/emulator-limits.md); `off`: bcsync's own work, no API limit. */
-  serviceProtection: 'real' | 'off';
+  /**
+   * `real`: the services' own limits (docs/emulator-limits.md); `off`: bcsync's own work, no API limit;
+   * or the real limits changed by these overrides (a benchmark that scales the window).
+   */
+  serviceProtection:
+    'real' | 'off' | { bc: ServiceProtectionOverrides; dataverse: ServiceProtectionOverrides };
+  /** Record what each service admits (support/admissionLog.ts), read with `world.admissions()`. */
+  recordAdmissions?: boolean;
+  /** Errors of requests that ended runs cut off are not printed. */
+  quiet?: boolean;
+}
+
+export interface Admissions {
+  bc: AdmissionRecord;
+  dataverse: AdmissionRecord[];
 }
 
 export interface World {
   info: WorldInfo;
+  /** The emulators' process (a benchmark reads its CPU time). */
+  pid: number;
+  /** Switches every service's limits on or off; either way each user's window starts afresh. */
+  setLimits(enabled: boolean): Promise<void>;
+  /** What each service admitted since the last call (`recordAdmissions`). */
+  admissions(): Promise<Admissions>;
   stop(): Promise<void>;
 }
+
+type HostCommand = { cmd: 'limits'; enabled: boolean } | { cmd: 'take' } | 'stop';
 
 /** Patient enough for a 100k-record page on a loaded machine. */
 export const BENCH_HTTP: HttpConfig = {
@@ -55,10 +79,21 @@ export async function startWorld(spec: WorldSpec): Promise<World> {
     child.once('message', (m) => resolve(m as WorldInfo));
     child.send(spec);
   });
+  // One command at a time: each answer is the next message.
+  const ask = <T>(command: HostCommand) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send(command);
+    });
   return {
     info,
+    pid: child.pid!,
+    setLimits: async (enabled) => {
+      await ask({ cmd: 'limits', enabled });
+    },
+    admissions: () => ask<Admissions>({ cmd: 'take' }),
     stop: async () => {
-      child.send('stop');
+      child.send('stop' satisfies HostCommand);
       await exited;
     },
   };
@@ -68,18 +103,23 @@ export async function startWorld(spec: WorldSpec): Promise<World> {
 async function hostWorld(spec: WorldSpec): Promise<void> {
   const { startBcEmulator } = await import('../../emulators/bc');
   const { startDataverseEmulator } = await import('../../emulators/dataverse');
-  const limits = spec.serviceProtection === 'off' ? false : undefined;
-  const bc = await startBcEmulator({ port: 0, records: spec.records, limits });
+  const sp = spec.serviceProtection;
+  const limits = sp === 'off' ? false : sp === 'real' ? undefined : sp;
+  const bc = await startBcEmulator({ port: 0, records: spec.records, limits: limits && limits.bc });
   const dvs: Awaited<ReturnType<typeof startDataverseEmulator>>[] = [];
   for (const org of spec.organizations)
     dvs.push(
       await startDataverseEmulator({
         port: 0,
         seed: 'demo',
-        limits,
+        limits: limits && limits.dataverse,
         additionalClients: org.additionalClients,
+        ...(spec.quiet ? { onError: () => undefined } : {}),
       }),
     );
+  const logs = spec.recordAdmissions
+    ? { bc: new AdmissionLog(bc.limits), dataverse: dvs.map((d) => new AdmissionLog(d.limits)) }
+    : undefined;
   const service = (e: ServiceInfo): ServiceInfo => ({
     url: e.url,
     tenant: e.tenant,
@@ -88,12 +128,25 @@ async function hostWorld(spec: WorldSpec): Promise<void> {
     tokenUrl: e.tokenUrl,
   });
   const info: WorldInfo = {
-    bc: { ...service(bc), companyId: bc.companyId, environment: bc.environment },
+    bc: { ...service(bc), companyId: bc.companyId, environment: bc.environment, apiUrl: bc.apiUrl },
     dataverse: dvs.map((d) => ({ ...service(d), integrationUserId: d.integrationUserId })),
   };
   process.send!(info);
-  process.on('message', (m) => {
+  process.on('message', (m: HostCommand) => {
     if (m === 'stop') void Promise.all([bc.stop(), ...dvs.map((d) => d.stop())]).then(() => process.exit(0));
+    else if (m.cmd === 'limits') {
+      // Setting the limits also starts every user's window afresh.
+      bc.limits.set({ ...(limits && limits.bc), enabled: m.enabled });
+      for (const d of dvs) d.limits.set({ ...(limits && limits.dataverse), enabled: m.enabled });
+      process.send!('ok');
+    } else {
+      const empty: AdmissionRecord = { admitted: [], refused: {}, early: 0 };
+      const taken: Admissions = {
+        bc: logs?.bc.take() ?? empty,
+        dataverse: dvs.map((_, i) => logs?.dataverse[i]!.take() ?? empty),
+      };
+      process.send!(taken);
+    }
   });
 }
 
