@@ -364,7 +364,13 @@ export class SyncPass {
     for (const { item, rule } of page.ignored) outcome.ignore(item, rule);
     const { updates, inserts, pendings } = page;
 
-    if (sourceIsBc && inserts.length > 0 && !bcTakesClientId(mapping))
+    // Only a mapping that creates records in BC has intents to claim.
+    if (
+      sourceIsBc &&
+      inserts.length > 0 &&
+      mapping.direction !== 'ToIntegrationTable' &&
+      !bcTakesClientId(mapping)
+    )
       await this.claimForPendingCreates(inserts, pendings, outcome);
     if (pendings.length > 0) await this.resolvePendings(pendings, inserts, updates, outcome);
     // Section 7; rule 4.6 "no coupling -> optional match".

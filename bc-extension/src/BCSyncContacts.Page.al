@@ -183,6 +183,8 @@ page 50106 "BCSync Contacts API"
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        // A new record's SystemId is the body's id or, blank, BC's (as API v2.0's pages clear it here too).
+        Clear(Rec.SystemId);
         Clear(IdOnRead);
         Clear(CustomerId);
     end;

@@ -64,6 +64,8 @@ page 50101 "BCSync Cust. Price Groups API"
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        // A new record's SystemId is the body's id or, blank, BC's (as API v2.0's pages clear it here too).
+        Clear(Rec.SystemId);
         Clear(IdOnRead);
     end;
 

@@ -142,6 +142,8 @@ page 50107 "BCSync Items API"
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        // A new record's SystemId is the body's id or, blank, BC's (as API v2.0's pages clear it here too).
+        Clear(Rec.SystemId);
         Clear(IdOnRead);
     end;
 

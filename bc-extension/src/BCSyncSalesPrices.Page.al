@@ -83,6 +83,8 @@ page 50102 "BCSync Sales Prices API"
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        // A new record's SystemId is the body's id or, blank, BC's (as API v2.0's pages clear it here too).
+        Clear(Rec.SystemId);
         Clear(IdOnRead);
     end;
 

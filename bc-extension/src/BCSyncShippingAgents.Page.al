@@ -65,6 +65,8 @@ page 50103 "BCSync Shipping Agents API"
 
     trigger OnNewRecord(BelowxRec: Boolean)
     begin
+        // A new record's SystemId is the body's id or, blank, BC's (as API v2.0's pages clear it here too).
+        Clear(Rec.SystemId);
         Clear(IdOnRead);
     end;
 
