@@ -16,12 +16,13 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Table from 'cli-table3';
-import { entryWorkflowId, searchAttributeKeys, type EntryStatus } from '../common/jobQueue';
+import { EntryState, entryWorkflowId, searchAttributeKeys } from '../common/jobQueue';
 import type { jobQueueEntry } from '../workflows';
-import { bcChangedSignal, statusQuery } from '../workflows/messages';
+import { bcChangedSignal } from '../workflows/messages';
 import { readState, startEphemeralServers } from '../devservers/devServers';
 import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
+import type { StubWorkerMemory } from './support/stubEntryWorker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, readSettings } from '../config/settings';
 
 const ENTRIES_PER_COMPANY = 11;
@@ -39,9 +40,12 @@ function percentile(sorted: number[], p: number): number {
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
-  calls(): Promise<number>;
-  /** Main-thread heap used / total, external, array buffers (MB) at the last `calls()`. */
-  memory: string;
+  /** Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads. */
+  calls(request?: 'gc'): Promise<number>;
+  /** Where the worker's memory was at the last `calls()`. */
+  memory?: StubWorkerMemory;
+  /** Resolves when the activity has been called at least `n` times. */
+  waitForCalls(n: number): Promise<void>;
   /** Resolves with the epoch ms of the next call of `workflowId`. */
   nextCall(workflowId: string): Promise<number>;
   stop(): Promise<void>;
@@ -52,16 +56,19 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
     process.execPath,
     [
       ...workerNodeArgs(process.env, process.execArgv),
+      '--expose-gc',
       join(__dirname, 'support', 'stubEntryWorker.js'),
       address,
       taskQueue,
     ],
-    { env: { ...workerEnv(process.env), STUB_MAX_CACHED_WORKFLOWS: String(cache) } },
+    { env: { ...workerEnv(process.env), BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache) } },
   );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
   const callWaiters = new Map<string, (at: number) => void>();
+  let called = 0;
+  const countWaiters: { n: number; resolve: () => void }[] = [];
   let buffer = '';
   proc.stdout.on('data', (d: Buffer) => {
     buffer += d.toString();
@@ -71,6 +78,13 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
       buffer = buffer.slice(i + 1);
       if (line.startsWith('call ')) {
         const [, id, at] = line.split(' ');
+        called++;
+        for (
+          let w = countWaiters.findIndex((c) => c.n <= called);
+          w >= 0;
+          w = countWaiters.findIndex((c) => c.n <= called)
+        )
+          countWaiters.splice(w, 1)[0]!.resolve();
         callWaiters.get(id!)?.(Number(at));
         callWaiters.delete(id!);
       } else if (waiter) {
@@ -86,13 +100,16 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
   if (ready !== 'ready') throw new Error(`stub worker did not start: ${ready}`);
   const worker: StubWorker = {
     proc,
-    memory: '',
-    async calls() {
-      proc.stdin.write('\n');
-      const [, calls, used, total, external, buffers] = (await nextLine()).split(' ');
-      worker.memory = `main-thread heap ${used}/${total} MB, external ${external} MB, array buffers ${buffers} MB`;
-      return Number(calls);
+    async calls(request) {
+      proc.stdin.write(`${request ?? ''}\n`);
+      const line = await nextLine();
+      const m = /^calls (\d+) (.*)$/.exec(line);
+      if (!m) throw new Error(`stub worker: ${line}`);
+      worker.memory = JSON.parse(m[2]!) as StubWorkerMemory;
+      return Number(m[1]);
     },
+    waitForCalls: (n) =>
+      n <= called ? Promise.resolve() : new Promise((resolve) => countWaiters.push({ n, resolve })),
     nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
       proc.kill('SIGTERM');
@@ -145,6 +162,7 @@ async function run(): Promise<void> {
   const seconds = arg('seconds', 60);
   const wakeups = arg('wakeups', 100);
   const cache = arg('cache', DEFAULT_MAX_CACHED_WORKFLOWS);
+  const window = arg('window', Math.max(1, Math.floor(cache / 2)));
   const companies = Math.ceil(entries / ENTRIES_PER_COMPANY);
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
   const serverPid = readState(servers.stateDir)?.temporal.pid;
@@ -161,54 +179,48 @@ async function run(): Promise<void> {
     const taskQueue = `idle-${randomUUID().slice(0, 8)}`;
     const worker = await startStubWorker(servers.temporalAddress, taskQueue, cache);
     const started = Date.now();
+    // The start-up burst's high-water mark, to tell it from what the held entries keep.
+    let burstRss = 0;
+    const burstSampler = setInterval(() => {
+      burstRss = Math.max(burstRss, rssMegabytes(worker.proc.pid!));
+    }, 500);
+    // Entries are started a window at a time: a new one when an earlier one has run. An entry started
+    // while more than the sticky cache are between start and hold is evicted before its run ends, and its
+    // last workflow task replays the whole history: a burst of thousands makes every entry replay.
     const ids: string[] = [];
-    for (let i = 0; i < entries; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, entries - i) }, async (_, k) => {
-          const n = i + k;
-          const entry = `ENTRY-${n % ENTRIES_PER_COMPANY}`;
-          const company = `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`;
-          const workflowId = entryWorkflowId(entry, company);
-          ids.push(workflowId);
-          await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
-            taskQueue,
-            workflowId,
-            args: [
-              {
-                entry,
-                company,
-                mappings: ['CUSTOMER'],
-                schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
-              },
-            ],
-            typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
-          });
-        }),
-      );
+    for (let n = 0; n < entries; n++) {
+      await worker.waitForCalls(n - window);
+      const entry = `ENTRY-${n % ENTRIES_PER_COMPANY}`;
+      const company = `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`;
+      const workflowId = entryWorkflowId(entry, company);
+      ids.push(workflowId);
+      await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
+        taskQueue,
+        workflowId,
+        args: [
+          {
+            entry,
+            company,
+            mappings: ['CUSTOMER'],
+            schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
+          },
+        ],
+        typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
+      });
     }
-    // Wait until every entry has run once and gone On Hold with Inactivity Timeout.
-    for (;;) {
-      // A query may time out while the worker is busy starting the entries: then just ask again.
-      const states = await Promise.all(
-        ids.slice(-20).map((id) =>
-          client.workflow
-            .getHandle(id)
-            .query<EntryStatus>(statusQuery)
-            .catch(() => null),
-        ),
-      );
-      if (
-        states.every((s) => s?.state === 'On Hold with Inactivity Timeout') &&
-        (await worker.calls()) >= entries
-      )
-        break;
-      await sleep(1000);
-    }
+    const startsSeconds = (Date.now() - started) / 1000;
+    // Wait until every entry has run once and gone On Hold with Inactivity Timeout (its BcSyncState
+    // search attribute says so; visibility lags a little behind).
+    const onHold = `TaskQueue = "${taskQueue}" AND ${searchAttributeKeys.state.name} = "${EntryState.OnHoldWithInactivityTimeout}"`;
+    while ((await client.workflow.count(onHold)).count < entries) await sleep(1000);
     const settleSeconds = (Date.now() - started) / 1000;
+    clearInterval(burstSampler);
     // Let the tail of the start-up work (last workflow tasks, cache evictions) pass before measuring.
     await sleep(10_000);
     const held = await measure(worker, serverPid, seconds);
-    const heldMemory = worker.memory;
+    const heldMemory = worker.memory!;
+    await worker.calls('gc');
+    const gcMemory = worker.memory!;
     const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
     const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0).slice(0, 50);
     const cost = await historyCost(client, sample);
@@ -264,7 +276,17 @@ async function run(): Promise<void> {
       `wake-ups (${wakeups}, signal to run start, debounce 0): p50 ${p50} ms, p99 ${p99} ms, ` +
         `max ${latencies[latencies.length - 1]} ms; worker RSS after them ${wokenRss.toFixed(0)} MB`,
     );
-    console.log(`worker memory at the end of the hold: ${heldMemory}`);
+    const describe = (m: StubWorkerMemory) =>
+      `RSS ${m.rss} MB; main isolate heap ${m.mainHeapUsed} MB used / ${m.mainHeapCommitted} MB committed ` +
+      `(external ${m.external} MB, array buffers ${m.arrayBuffers} MB); ${m.threads} workflow thread(s): ` +
+      `heap ${m.threadHeapUsed} MB used / ${m.threadHeapCommitted} MB committed (limit ${m.threadHeapLimit} MB); ` +
+      `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
+      `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB`;
+    console.log(
+      `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
+        `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
+        `  after a full GC in every isolate: ${describe(gcMemory)}`,
+    );
     console.log(
       `per entry on the Temporal server: ${cost.events.toFixed(1)} history events, ` +
         `${cost.bytes.toFixed(0)} bytes of history, ${cost.timers.toFixed(2)} timers pending; ` +

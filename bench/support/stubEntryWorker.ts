@@ -2,13 +2,66 @@
 // pre-built bundle), with a `runJobQueueEntry` that counts its calls and reports an idle run. It prints
 // `ready` when polling, the call count whenever it receives a line on stdin, and
 // `call <workflow id> <epoch ms>` at every call (so a benchmark can time wake-ups). Start it with the
-// node options and environment of a real worker process (worker/processSettings.ts).
+// node options and environment of a real worker process (worker/processSettings.ts), plus --expose-gc.
+// With the count it reports where the memory is (`memory` below); the line `gc` collects garbage in both
+// isolates first.
 import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { getHeapStatistics, type HeapInfo } from 'node:v8';
+import workerThreads, { MessageChannel, type MessagePort, type WorkerOptions } from 'node:worker_threads';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
 import { installRuntimeLogger } from '../../worker/runtime';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, defaultBundlePath } from '../../worker/worker';
+import { defaultBundlePath } from '../../worker/worker';
+import { readSettings } from '../../config/settings';
+
+/** A port to each workflow thread the SDK starts, answered by bench/support/workflowThreadProbe.ts. */
+const threadProbes: MessagePort[] = [];
+
+// The SDK starts its workflow threads with `new Worker(script)` (no options): start them through the probe.
+const SdkThread = workerThreads.Worker;
+workerThreads.Worker = class extends SdkThread {
+  constructor(script: string | URL, options?: WorkerOptions) {
+    const { port1, port2 } = new MessageChannel();
+    threadProbes.push(port1);
+    super(join(__dirname, 'workflowThreadProbe.js'), {
+      ...options,
+      workerData: { probePort: port2, probeTarget: String(script) },
+      transferList: [port2],
+    });
+  }
+};
+
+function threadHeap(port: MessagePort, request: 'stats' | 'gc'): Promise<HeapInfo> {
+  return new Promise((resolve) => {
+    port.once('message', resolve);
+    port.postMessage(request);
+  });
+}
+
+/** Memory of the process in MB: RSS, the main isolate's heap and the workflow threads' heaps. */
+async function memory(request: 'stats' | 'gc') {
+  if (request === 'gc') (globalThis as { gc?: () => void }).gc?.();
+  const threads = await Promise.all(threadProbes.map((port) => threadHeap(port, request)));
+  const m = process.memoryUsage();
+  const main = getHeapStatistics();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return {
+    rss: mb(m.rss),
+    mainHeapUsed: mb(m.heapUsed),
+    mainHeapCommitted: mb(main.total_physical_size),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+    mainMalloced: mb(main.malloced_memory),
+    threads: threads.length,
+    threadHeapUsed: mb(threads.reduce((n, t) => n + t.used_heap_size, 0)),
+    threadHeapCommitted: mb(threads.reduce((n, t) => n + t.total_physical_size, 0)),
+    threadHeapLimit: mb(threads.reduce((n, t) => n + t.heap_size_limit, 0)),
+    threadMalloced: mb(threads.reduce((n, t) => n + t.malloced_memory, 0)),
+  };
+}
+export type StubWorkerMemory = Awaited<ReturnType<typeof memory>>;
 
 async function run(): Promise<void> {
   const [address, taskQueue] = process.argv.slice(2);
@@ -19,7 +72,7 @@ async function run(): Promise<void> {
     connection,
     taskQueue,
     workflowBundle: { codePath: defaultBundlePath },
-    maxCachedWorkflows: Number(process.env.STUB_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS),
+    maxCachedWorkflows: readSettings(process.env).worker.maxCachedWorkflows,
     ...(process.env.STUB_REUSE_V8_CONTEXT === 'false' ? { reuseV8Context: false } : {}),
     activities: {
       async runJobQueueEntry(_input: RunEntryInput): Promise<RunResult> {
@@ -31,12 +84,10 @@ async function run(): Promise<void> {
     },
   });
   const commands = createInterface({ input: process.stdin });
-  // The call count, then where the memory is (main isolate heap, external, array buffers), in MB.
-  commands.on('line', () => {
-    const m = process.memoryUsage();
-    const mb = (n: number) => (n / 1048576).toFixed(0);
-    process.stdout.write(
-      `calls ${calls} ${mb(m.heapUsed)} ${mb(m.heapTotal)} ${mb(m.external)} ${mb(m.arrayBuffers)}\n`,
+  commands.on('line', (line) => {
+    memory(line === 'gc' ? 'gc' : 'stats').then(
+      (m) => process.stdout.write(`calls ${calls} ${JSON.stringify(m)}\n`),
+      (err: unknown) => process.stdout.write(`error ${String(err)}\n`),
     );
   });
   process.stdout.write('ready\n');
