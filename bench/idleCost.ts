@@ -11,6 +11,7 @@
 //   [--cache 20]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default its default).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -44,14 +45,38 @@ interface StubWorker {
   calls(request?: 'gc'): Promise<number>;
   /** Where the worker's memory was at the last `calls()`. */
   memory?: StubWorkerMemory;
-  /** Resolves when the activity has been called at least `n` times. */
-  waitForCalls(n: number): Promise<void>;
+  /** The SDK's workflow task counters (sticky cache hits and misses, replays). */
+  counters(): Promise<Record<string, number>>;
   /** Resolves with the epoch ms of the next call of `workflowId`. */
   nextCall(workflowId: string): Promise<number>;
   stop(): Promise<void>;
 }
 
+/** A free local port for the stub worker's Prometheus endpoint. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+/** The SDK's counters that say how the worker's workflow tasks went, summed over their labels. */
+async function workflowTaskCounters(metricsAddress: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const wanted =
+    /^temporal_(sticky_cache_\w+|workflow_task_replay_latency_seconds_count|workflow_task_execution_latency_seconds_count|workflow_task_queue_poll_succeed\w*)(\{[^}]*\})? ([\d.e+]+)$/;
+  const sums: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = wanted.exec(line);
+    if (m) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
+  }
+  return sums;
+}
+
 async function startStubWorker(address: string, taskQueue: string, cache: number): Promise<StubWorker> {
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
   const proc = spawn(
     process.execPath,
     [
@@ -61,14 +86,18 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
       address,
       taskQueue,
     ],
-    { env: { ...workerEnv(process.env), BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache) } },
+    {
+      env: {
+        ...workerEnv(process.env),
+        BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache),
+        STUB_METRICS_ADDRESS: metricsAddress,
+      },
+    },
   );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
   const callWaiters = new Map<string, (at: number) => void>();
-  let called = 0;
-  const countWaiters: { n: number; resolve: () => void }[] = [];
   let buffer = '';
   proc.stdout.on('data', (d: Buffer) => {
     buffer += d.toString();
@@ -78,13 +107,7 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
       buffer = buffer.slice(i + 1);
       if (line.startsWith('call ')) {
         const [, id, at] = line.split(' ');
-        called++;
-        for (
-          let w = countWaiters.findIndex((c) => c.n <= called);
-          w >= 0;
-          w = countWaiters.findIndex((c) => c.n <= called)
-        )
-          countWaiters.splice(w, 1)[0]!.resolve();
+
         callWaiters.get(id!)?.(Number(at));
         callWaiters.delete(id!);
       } else if (waiter) {
@@ -108,8 +131,7 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
       worker.memory = JSON.parse(m[2]!) as StubWorkerMemory;
       return Number(m[1]);
     },
-    waitForCalls: (n) =>
-      n <= called ? Promise.resolve() : new Promise((resolve) => countWaiters.push({ n, resolve })),
+    counters: () => workflowTaskCounters(metricsAddress),
     nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
       proc.kill('SIGTERM');
@@ -173,6 +195,8 @@ async function run(): Promise<void> {
     const emptyQueue = `idle-baseline-${randomUUID().slice(0, 8)}`;
     const baselineWorker = await startStubWorker(servers.temporalAddress, emptyQueue, cache);
     const baseline = await measure(baselineWorker, serverPid, seconds);
+    await baselineWorker.calls('gc');
+    const baselineMemory = baselineWorker.memory!;
     await baselineWorker.stop();
     const serverRss0 = serverPid ? rssMegabytes(serverPid) : NaN;
 
@@ -184,16 +208,16 @@ async function run(): Promise<void> {
     const burstSampler = setInterval(() => {
       burstRss = Math.max(burstRss, rssMegabytes(worker.proc.pid!));
     }, 500);
-    // Entries are started a window at a time: a new one when an earlier one has run. An entry started
-    // while more than the sticky cache are between start and hold is evicted before its run ends, and its
-    // last workflow task replays the whole history: a burst of thousands makes every entry replay.
-    const ids: string[] = [];
-    for (let n = 0; n < entries; n++) {
-      await worker.waitForCalls(n - window);
-      const entry = `ENTRY-${n % ENTRIES_PER_COMPANY}`;
-      const company = `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`;
-      const workflowId = entryWorkflowId(entry, company);
-      ids.push(workflowId);
+    // Entries are started `window` at a time (one lane each): a lane starts its next entry when the last
+    // one has run. An entry started while more than the sticky cache are between start and hold is
+    // evicted before its run ends, and its next workflow task replays the whole history: a burst of
+    // thousands makes nearly every entry replay (`--window 100000` shows it).
+    const ids = Array.from({ length: entries }, (_, n) => ({
+      entry: `ENTRY-${n % ENTRIES_PER_COMPANY}`,
+      company: `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`,
+    })).map(({ entry, company }) => ({ entry, company, workflowId: entryWorkflowId(entry, company) }));
+    const startEntry = async ({ entry, company, workflowId }: (typeof ids)[number]): Promise<void> => {
+      const called = worker.nextCall(workflowId);
       await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
         taskQueue,
         workflowId,
@@ -207,7 +231,13 @@ async function run(): Promise<void> {
         ],
         typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
       });
-    }
+      await called;
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(window, entries) }, async (_, lane) => {
+        for (let n = lane; n < entries; n += window) await startEntry(ids[n]!);
+      }),
+    );
     const startsSeconds = (Date.now() - started) / 1000;
     // Wait until every entry has run once and gone On Hold with Inactivity Timeout (its BcSyncState
     // search attribute says so; visibility lags a little behind).
@@ -221,14 +251,18 @@ async function run(): Promise<void> {
     const heldMemory = worker.memory!;
     await worker.calls('gc');
     const gcMemory = worker.memory!;
+    const counters = await worker.counters();
     const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
-    const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0).slice(0, 50);
+    const sample = ids
+      .map((e) => e.workflowId)
+      .filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0)
+      .slice(0, 50);
     const cost = await historyCost(client, sample);
 
     // Wake-ups: one at a time, each to an entry picked at random (mostly not in the sticky cache).
     const latencies: number[] = [];
     for (let w = 0; w < wakeups; w++) {
-      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const id = ids[Math.floor(Math.random() * ids.length)]!.workflowId;
       const called = worker.nextCall(id);
       const sent = Date.now();
       await client.workflow.getHandle(id).signal(bcChangedSignal, { resource: 'customers(bench)' });
@@ -285,7 +319,12 @@ async function run(): Promise<void> {
     console.log(
       `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
         `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
-        `  after a full GC in every isolate: ${describe(gcMemory)}`,
+        `  after a full GC in every isolate: ${describe(gcMemory)}\n` +
+        `  baseline (empty task queue) after a full GC: ${describe(baselineMemory)}`,
+    );
+    console.log(
+      `worker workflow tasks until the end of the hold: ${JSON.stringify(counters)}; cached workflows ` +
+        `${gcMemory.cachedWorkflows}, activations in flight ${gcMemory.workflowActivationsInFlight}`,
     );
     console.log(
       `per entry on the Temporal server: ${cost.events.toFixed(1)} history events, ` +

@@ -12,7 +12,7 @@ import workerThreads, { MessageChannel, type MessagePort, type WorkerOptions } f
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
-import { installRuntimeLogger } from '../../worker/runtime';
+import { installRuntime } from '../../worker/runtime';
 import { defaultBundlePath } from '../../worker/worker';
 import { readSettings } from '../../config/settings';
 
@@ -41,13 +41,16 @@ function threadHeap(port: MessagePort, request: 'stats' | 'gc'): Promise<HeapInf
 }
 
 /** Memory of the process in MB: RSS, the main isolate's heap and the workflow threads' heaps. */
-async function memory(request: 'stats' | 'gc') {
+async function memory(request: 'stats' | 'gc', worker: Worker) {
   if (request === 'gc') (globalThis as { gc?: () => void }).gc?.();
   const threads = await Promise.all(threadProbes.map((port) => threadHeap(port, request)));
   const m = process.memoryUsage();
   const main = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
+  const status = worker.getStatus();
   return {
+    cachedWorkflows: status.numCachedWorkflows,
+    workflowActivationsInFlight: status.numInFlightWorkflowActivations,
     rss: mb(m.rss),
     mainHeapUsed: mb(m.heapUsed),
     mainHeapCommitted: mb(main.total_physical_size),
@@ -65,7 +68,9 @@ export type StubWorkerMemory = Awaited<ReturnType<typeof memory>>;
 
 async function run(): Promise<void> {
   const [address, taskQueue] = process.argv.slice(2);
-  installRuntimeLogger('warn');
+  // The SDK's Prometheus metrics (sticky cache hits and misses, replays) when the benchmark asks for them.
+  const metricsAddress = process.env.STUB_METRICS_ADDRESS;
+  installRuntime({ logLevel: 'warn', ...(metricsAddress ? { metricsAddress } : {}) });
   let calls = 0;
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
@@ -85,7 +90,7 @@ async function run(): Promise<void> {
   });
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
-    memory(line === 'gc' ? 'gc' : 'stats').then(
+    memory(line === 'gc' ? 'gc' : 'stats', worker).then(
       (m) => process.stdout.write(`calls ${calls} ${JSON.stringify(m)}\n`),
       (err: unknown) => process.stdout.write(`error ${String(err)}\n`),
     );
