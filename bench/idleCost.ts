@@ -313,9 +313,11 @@ async function run(): Promise<void> {
     const describe = (m: StubWorkerMemory) =>
       `RSS ${m.rss} MB; main isolate heap ${m.mainHeapUsed} MB used / ${m.mainHeapCommitted} MB committed ` +
       `(external ${m.external} MB, array buffers ${m.arrayBuffers} MB); ${m.threads} workflow thread(s): ` +
-      `heap ${m.threadHeapUsed} MB used / ${m.threadHeapCommitted} MB committed (limit ${m.threadHeapLimit} MB); ` +
+      `heap ${m.threadHeapUsed} MB used / ${m.threadHeapCommitted} MB committed (limit ${m.threadHeapLimit} MB, ` +
+      `external ${m.threadExternal} MB); ` +
       `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
-      `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB`;
+      `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB; by mapping: glibc main arena ` +
+      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB`;
     console.log(
       `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
         `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +

@@ -5,6 +5,7 @@
 // node options and environment of a real worker process (worker/processSettings.ts), plus --expose-gc.
 // With the count it reports where the memory is (`memory` below); the line `gc` collects garbage in both
 // isolates first.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { getHeapStatistics, type HeapInfo } from 'node:v8';
@@ -40,6 +41,29 @@ function threadHeap(port: MessagePort, request: 'stats' | 'gc'): Promise<HeapInf
   });
 }
 
+/**
+ * Resident memory by kind of mapping (Linux /proc/self/smaps), in kB: glibc's main arena (`[heap]`), its
+ * other arenas (anonymous mappings that start on a 64 MB boundary, glibc's arena size), other anonymous
+ * memory (V8 pages, large allocations, stacks) and files (code).
+ */
+function residentByMapping(): { mainArena: number; arenas: number; otherAnonymous: number; files: number } {
+  const sums = { mainArena: 0, arenas: 0, otherAnonymous: 0, files: 0 };
+  let kind: keyof typeof sums = 'files';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (header) {
+      const [, start, inode, name] = header;
+      if (name === '[heap]') kind = 'mainArena';
+      else if (inode !== '0' || name) kind = 'files';
+      else kind = BigInt(`0x${start}`) % (64n << 20n) === 0n ? 'arenas' : 'otherAnonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sums[kind] += Number(rss[1]);
+  }
+  return sums;
+}
+
 /** Memory of the process in MB: RSS, the main isolate's heap and the workflow threads' heaps. */
 async function memory(request: 'stats' | 'gc', worker: Worker) {
   if (request === 'gc') (globalThis as { gc?: () => void }).gc?.();
@@ -48,7 +72,12 @@ async function memory(request: 'stats' | 'gc', worker: Worker) {
   const main = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
   const status = worker.getStatus();
+  const mapped = residentByMapping();
   return {
+    mainArena: Math.round(mapped.mainArena / 1024),
+    arenas: Math.round(mapped.arenas / 1024),
+    otherAnonymous: Math.round(mapped.otherAnonymous / 1024),
+    files: Math.round(mapped.files / 1024),
     cachedWorkflows: status.numCachedWorkflows,
     workflowActivationsInFlight: status.numInFlightWorkflowActivations,
     rss: mb(m.rss),
@@ -62,6 +91,7 @@ async function memory(request: 'stats' | 'gc', worker: Worker) {
     threadHeapCommitted: mb(threads.reduce((n, t) => n + t.total_physical_size, 0)),
     threadHeapLimit: mb(threads.reduce((n, t) => n + t.heap_size_limit, 0)),
     threadMalloced: mb(threads.reduce((n, t) => n + t.malloced_memory, 0)),
+    threadExternal: mb(threads.reduce((n, t) => n + t.external_memory, 0)),
   };
 }
 export type StubWorkerMemory = Awaited<ReturnType<typeof memory>>;
