@@ -4,11 +4,14 @@
 //   (target under 300 MB), the Temporal server's CPU;
 // - wake-ups: a `bcChanged` signal to a random held entry until its run starts (debounce 0), p50/p99
 //   (target p99 under 1 s);
-// - what an entry costs the Temporal server: history events and bytes, timers pending, server RSS.
+// - what an entry costs the Temporal server: history events and bytes, timers pending, server RSS;
+// - where the worker's memory is (main isolate, workflow thread, glibc arenas; before and after a full GC)
+//   and the SDK's sticky cache counters, so a figure can be explained, not only compared.
 // Baseline, measured in the same run: the same worker process polling an empty task queue.
 // The worker runs with a real worker's node options and environment (worker/processSettings.ts).
 // Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
-//   [--cache 20]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default its default).
+//   [--cache 20] [--window 10]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS,
+//   default its default; --window: entries being started at once, default half the cache).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
