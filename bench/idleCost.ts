@@ -113,6 +113,9 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
 
         callWaiters.get(id!)?.(Number(at));
         callWaiters.delete(id!);
+      } else if (!/^(ready|calls |error )/.test(line)) {
+        // The SDK's own log lines (e.g. core's "Workflow task duration exceeded" under load) share stdout.
+        process.stderr.write(`${line}\n`);
       } else if (waiter) {
         const w = waiter;
         waiter = undefined;
