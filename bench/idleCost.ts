@@ -4,24 +4,29 @@
 //   (target under 300 MB), the Temporal server's CPU;
 // - wake-ups: a `bcChanged` signal to a random held entry until its run starts (debounce 0), p50/p99
 //   (target p99 under 1 s);
-// - what an entry costs the Temporal server: history events and bytes, timers pending, server RSS.
+// - what an entry costs the Temporal server: history events and bytes, timers pending, server RSS;
+// - where the worker's memory is (main isolate, workflow thread, glibc arenas; before and after a full GC)
+//   and the SDK's sticky cache counters, so a figure can be explained, not only compared.
 // Baseline, measured in the same run: the same worker process polling an empty task queue.
 // The worker runs with a real worker's node options and environment (worker/processSettings.ts).
 // Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
-//   [--cache 20]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS, default its default).
+//   [--cache 20] [--window 10]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS,
+//   default its default; --window: entries being started at once, default half the cache).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Table from 'cli-table3';
-import { entryWorkflowId, searchAttributeKeys, type EntryStatus } from '../common/jobQueue';
+import { EntryState, entryWorkflowId, searchAttributeKeys } from '../common/jobQueue';
 import type { jobQueueEntry } from '../workflows';
-import { bcChangedSignal, statusQuery } from '../workflows/messages';
+import { bcChangedSignal } from '../workflows/messages';
 import { readState, startEphemeralServers } from '../devservers/devServers';
 import { workerEnv, workerNodeArgs } from '../worker/processSettings';
 import { cpuSeconds, rssMegabytes } from './support/processCpu';
+import type { StubWorkerMemory } from './support/stubEntryWorker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, readSettings } from '../config/settings';
 
 const ENTRIES_PER_COMPANY = 11;
@@ -39,24 +44,58 @@ function percentile(sorted: number[], p: number): number {
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
-  calls(): Promise<number>;
-  /** Main-thread heap used / total, external, array buffers (MB) at the last `calls()`. */
-  memory: string;
+  /** Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads. */
+  calls(request?: 'gc'): Promise<number>;
+  /** Where the worker's memory was at the last `calls()`. */
+  memory?: StubWorkerMemory;
+  /** The SDK's workflow task counters (sticky cache hits and misses, replays). */
+  counters(): Promise<Record<string, number>>;
   /** Resolves with the epoch ms of the next call of `workflowId`. */
   nextCall(workflowId: string): Promise<number>;
   stop(): Promise<void>;
 }
 
+/** A free local port for the stub worker's Prometheus endpoint. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+/** The SDK's counters that say how the worker's workflow tasks went, summed over their labels. */
+async function workflowTaskCounters(metricsAddress: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const wanted =
+    /^temporal_(sticky_cache_\w+|workflow_task_replay_latency_seconds_count|workflow_task_execution_latency_seconds_count|workflow_task_queue_poll_succeed\w*)(\{[^}]*\})? ([\d.e+]+)$/;
+  const sums: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = wanted.exec(line);
+    if (m) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
+  }
+  return sums;
+}
+
 async function startStubWorker(address: string, taskQueue: string, cache: number): Promise<StubWorker> {
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
   const proc = spawn(
     process.execPath,
     [
       ...workerNodeArgs(process.env, process.execArgv),
+      '--expose-gc',
       join(__dirname, 'support', 'stubEntryWorker.js'),
       address,
       taskQueue,
     ],
-    { env: { ...workerEnv(process.env), STUB_MAX_CACHED_WORKFLOWS: String(cache) } },
+    {
+      env: {
+        ...workerEnv(process.env),
+        BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache),
+        STUB_METRICS_ADDRESS: metricsAddress,
+      },
+    },
   );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines: string[] = [];
@@ -71,8 +110,12 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
       buffer = buffer.slice(i + 1);
       if (line.startsWith('call ')) {
         const [, id, at] = line.split(' ');
+
         callWaiters.get(id!)?.(Number(at));
         callWaiters.delete(id!);
+      } else if (!/^(ready|calls |error )/.test(line)) {
+        // The SDK's own log lines (e.g. core's "Workflow task duration exceeded" under load) share stdout.
+        process.stderr.write(`${line}\n`);
       } else if (waiter) {
         const w = waiter;
         waiter = undefined;
@@ -86,13 +129,15 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
   if (ready !== 'ready') throw new Error(`stub worker did not start: ${ready}`);
   const worker: StubWorker = {
     proc,
-    memory: '',
-    async calls() {
-      proc.stdin.write('\n');
-      const [, calls, used, total, external, buffers] = (await nextLine()).split(' ');
-      worker.memory = `main-thread heap ${used}/${total} MB, external ${external} MB, array buffers ${buffers} MB`;
-      return Number(calls);
+    async calls(request) {
+      proc.stdin.write(`${request ?? ''}\n`);
+      const line = await nextLine();
+      const m = /^calls (\d+) (.*)$/.exec(line);
+      if (!m) throw new Error(`stub worker: ${line}`);
+      worker.memory = JSON.parse(m[2]!) as StubWorkerMemory;
+      return Number(m[1]);
     },
+    counters: () => workflowTaskCounters(metricsAddress),
     nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
       proc.kill('SIGTERM');
@@ -145,6 +190,7 @@ async function run(): Promise<void> {
   const seconds = arg('seconds', 60);
   const wakeups = arg('wakeups', 100);
   const cache = arg('cache', DEFAULT_MAX_CACHED_WORKFLOWS);
+  const window = arg('window', Math.max(1, Math.floor(cache / 2)));
   const companies = Math.ceil(entries / ENTRIES_PER_COMPANY);
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
   const serverPid = readState(servers.stateDir)?.temporal.pid;
@@ -155,68 +201,74 @@ async function run(): Promise<void> {
     const emptyQueue = `idle-baseline-${randomUUID().slice(0, 8)}`;
     const baselineWorker = await startStubWorker(servers.temporalAddress, emptyQueue, cache);
     const baseline = await measure(baselineWorker, serverPid, seconds);
+    await baselineWorker.calls('gc');
+    const baselineMemory = baselineWorker.memory!;
     await baselineWorker.stop();
     const serverRss0 = serverPid ? rssMegabytes(serverPid) : NaN;
 
     const taskQueue = `idle-${randomUUID().slice(0, 8)}`;
     const worker = await startStubWorker(servers.temporalAddress, taskQueue, cache);
     const started = Date.now();
-    const ids: string[] = [];
-    for (let i = 0; i < entries; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, entries - i) }, async (_, k) => {
-          const n = i + k;
-          const entry = `ENTRY-${n % ENTRIES_PER_COMPANY}`;
-          const company = `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`;
-          const workflowId = entryWorkflowId(entry, company);
-          ids.push(workflowId);
-          await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
-            taskQueue,
-            workflowId,
-            args: [
-              {
-                entry,
-                company,
-                mappings: ['CUSTOMER'],
-                schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
-              },
-            ],
-            typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
-          });
-        }),
-      );
-    }
-    // Wait until every entry has run once and gone On Hold with Inactivity Timeout.
-    for (;;) {
-      // A query may time out while the worker is busy starting the entries: then just ask again.
-      const states = await Promise.all(
-        ids.slice(-20).map((id) =>
-          client.workflow
-            .getHandle(id)
-            .query<EntryStatus>(statusQuery)
-            .catch(() => null),
-        ),
-      );
-      if (
-        states.every((s) => s?.state === 'On Hold with Inactivity Timeout') &&
-        (await worker.calls()) >= entries
-      )
-        break;
-      await sleep(1000);
-    }
+    // The start-up burst's high-water mark, to tell it from what the held entries keep.
+    let burstRss = 0;
+    const burstSampler = setInterval(() => {
+      burstRss = Math.max(burstRss, rssMegabytes(worker.proc.pid!));
+    }, 500);
+    // Entries are started `window` at a time (one lane each): a lane starts its next entry when the last
+    // one has run. An entry started while more than the sticky cache are between start and hold is
+    // evicted before its run ends, and its next workflow task replays the whole history: a burst of
+    // thousands makes nearly every entry replay (`--window 100000` shows it).
+    const ids = Array.from({ length: entries }, (_, n) => ({
+      entry: `ENTRY-${n % ENTRIES_PER_COMPANY}`,
+      company: `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`,
+    })).map(({ entry, company }) => ({ entry, company, workflowId: entryWorkflowId(entry, company) }));
+    const startEntry = async ({ entry, company, workflowId }: (typeof ids)[number]): Promise<void> => {
+      const called = worker.nextCall(workflowId);
+      await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
+        taskQueue,
+        workflowId,
+        args: [
+          {
+            entry,
+            company,
+            mappings: ['CUSTOMER'],
+            schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
+          },
+        ],
+        typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
+      });
+      await called;
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(window, entries) }, async (_, lane) => {
+        for (let n = lane; n < entries; n += window) await startEntry(ids[n]!);
+      }),
+    );
+    const startsSeconds = (Date.now() - started) / 1000;
+    // Wait until every entry has run once and gone On Hold with Inactivity Timeout (its BcSyncState
+    // search attribute says so; visibility lags a little behind).
+    const onHold = `TaskQueue = "${taskQueue}" AND ${searchAttributeKeys.state.name} = "${EntryState.OnHoldWithInactivityTimeout}"`;
+    while ((await client.workflow.count(onHold)).count < entries) await sleep(1000);
     const settleSeconds = (Date.now() - started) / 1000;
+    clearInterval(burstSampler);
     // Let the tail of the start-up work (last workflow tasks, cache evictions) pass before measuring.
     await sleep(10_000);
     const held = await measure(worker, serverPid, seconds);
-    const heldMemory = worker.memory;
+    const heldMemory = worker.memory!;
+    await worker.calls('gc');
+    const gcMemory = worker.memory!;
+    const counters = await worker.counters();
     const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
-    const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0).slice(0, 50);
+    const sample = ids
+      .map((e) => e.workflowId)
+      .filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0)
+      .slice(0, 50);
     const cost = await historyCost(client, sample);
 
     // Wake-ups: one at a time, each to an entry picked at random (mostly not in the sticky cache).
     const latencies: number[] = [];
     for (let w = 0; w < wakeups; w++) {
-      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const id = ids[Math.floor(Math.random() * ids.length)]!.workflowId;
       const called = worker.nextCall(id);
       const sent = Date.now();
       await client.workflow.getHandle(id).signal(bcChangedSignal, { resource: 'customers(bench)' });
@@ -264,7 +316,24 @@ async function run(): Promise<void> {
       `wake-ups (${wakeups}, signal to run start, debounce 0): p50 ${p50} ms, p99 ${p99} ms, ` +
         `max ${latencies[latencies.length - 1]} ms; worker RSS after them ${wokenRss.toFixed(0)} MB`,
     );
-    console.log(`worker memory at the end of the hold: ${heldMemory}`);
+    const describe = (m: StubWorkerMemory) =>
+      `RSS ${m.rss} MB; main isolate heap ${m.mainHeapUsed} MB used / ${m.mainHeapCommitted} MB committed ` +
+      `(external ${m.external} MB, array buffers ${m.arrayBuffers} MB); ${m.threads} workflow thread(s): ` +
+      `heap ${m.threadHeapUsed} MB used / ${m.threadHeapCommitted} MB committed (limit ${m.threadHeapLimit} MB, ` +
+      `external ${m.threadExternal} MB); ` +
+      `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
+      `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB; by mapping: glibc main arena ` +
+      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB`;
+    console.log(
+      `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
+        `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
+        `  after a full GC in every isolate: ${describe(gcMemory)}\n` +
+        `  baseline (empty task queue) after a full GC: ${describe(baselineMemory)}`,
+    );
+    console.log(
+      `worker workflow tasks until the end of the hold: ${JSON.stringify(counters)}; cached workflows ` +
+        `${gcMemory.cachedWorkflows}, activations in flight ${gcMemory.workflowActivationsInFlight}`,
+    );
     console.log(
       `per entry on the Temporal server: ${cost.events.toFixed(1)} history events, ` +
         `${cost.bytes.toFixed(0)} bytes of history, ${cost.timers.toFixed(2)} timers pending; ` +

@@ -25,9 +25,10 @@ export type { Env } from './envReader';
 /**
  * Workflows a worker keeps in its sticky cache (BCSYNC_WORKER_MAX_CACHED_WORKFLOWS). Entries sleep for hours
  * and continue-as-new keeps their histories short, so replaying one on a wake-up costs milliseconds, while
- * each cached one holds its state on the workflow thread's V8 heap. Measured with bench/idleCost.ts, 500
- * entries on hold: cache 100 -> worker RSS 779 MB, 59% of a core still busy during the hold, wake-up p99
- * 475 ms; cache 20 -> 633 MB, 0.00%, p99 251 ms.
+ * each cached one holds its state on the workflow thread's V8 heap: about 1.1 MB each after a full GC
+ * (bench/idleCost.ts: 48 MB with 20 cached, 26 MB with none). Cache 100 vs 20 at 500 entries started in one
+ * burst (an older idleCost that measured while the burst's last workflow tasks still ran): RSS 779 vs
+ * 633 MB, wake-up p99 475 vs 251 ms.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 20;
 
