@@ -9,7 +9,7 @@
 // client/recordStory.ts, for records picked across the table, and a --name search).
 //
 //   npm run build && nice -n 10 node dist/bench/lineageOverhead.js [--records 20000] [--rounds 3]
-//     [--page-size 1000]
+//     [--page-size 1000] [--why 15 (records whose story is read after each run with lineage)]
 //
 // Temporal is not involved (the engine is called directly, as its activity does); MongoDB is
 // MONGODB_URI if set, else a fresh dev server. The emulators run in a child process, so this process
@@ -141,7 +141,7 @@ async function timeWhy(db: Database): Promise<Run['whyMs']> {
     .project<{ bcId: string }>({ bcId: 1 })
     .toArray();
   if (couplings.length === 0) return null;
-  const tries = 15;
+  const tries = Math.max(2, arg('why', 15));
   const picked = Array.from(
     { length: tries },
     (_, i) => couplings[Math.floor((i * (couplings.length - 1)) / (tries - 1))]!,
