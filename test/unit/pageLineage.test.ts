@@ -1,6 +1,7 @@
 // The lineage of a page (docs/lineage.md): the fields a write changes, old and new, with the values of
 // sensitive field mappings masked; one entry per record and pass.
 import { fieldChanges, MASK, PageLineage } from '../../activities/engine/pageLineage';
+import { lineagePages, pageEntries } from '../../activities/store/lineage';
 import type { FieldValue } from '../../activities/engine/fieldMapping';
 import type { FieldMapping } from '../../activities/mappings/integrationTableMapping';
 import { customerMapping } from './ruleFixtures';
@@ -68,4 +69,44 @@ test('one entry per record and pass: a later decision on the page replaces an ea
       answer: 'update 200',
     },
   ]);
+});
+
+test('a page is stored as one document, read back entry by entry; a huge one is split, never lost', () => {
+  const page = new PageLineage({ mapping: 'CUSTOMER', direction: 'toCrm', jobId: 'job-2', now: new Date(0) });
+  page.record('BC-1', 'CRM-1', '10000 Adatum', 'Inserted', {
+    changes: [{ field: 'Name', old: null, new: 'Adatum Corporation' }],
+    answer: '201 created',
+  });
+  page.record('BC-2', undefined, '20000 Trey', 'Skipped', { code: 'onlyCoupled', why: 'not coupled' });
+  const [doc, ...more] = lineagePages(page.list());
+  expect(more).toEqual([]);
+  expect(doc).toMatchObject({
+    _id: 'job-2|BC-1',
+    mapping: 'CUSTOMER',
+    jobId: 'job-2',
+    direction: 'toCrm',
+    ids: ['b:bc-1', 'c:crm-1', 'b:bc-2'],
+    labels: '10000 Adatum\n20000 Trey',
+  });
+  expect(typeof doc!.entries).toBe('string');
+  expect(pageEntries(doc!)).toEqual(page.list().map((e) => ({ ...e, _id: `job-2|${e.bcId}` })));
+
+  // Entries of several MB (a mapping with many long fields) go to more documents, each under the limit.
+  const big = new PageLineage({
+    mapping: 'CUSTOMER',
+    direction: 'fromCrm',
+    jobId: 'job-3',
+    now: new Date(0),
+  });
+  const changes = Array.from({ length: 40 }, (_, i) => ({
+    field: `Field ${i}`,
+    old: null,
+    new: 'x'.repeat(120),
+  }));
+  for (let i = 0; i < 1500; i++) big.record(`CRM-${i}`, `BC-${i}`, undefined, 'Inserted', { changes });
+  const docs = lineagePages(big.list());
+  expect(docs.length).toBeGreaterThan(1);
+  expect(new Set(docs.map((d) => d._id)).size).toBe(docs.length);
+  for (const d of docs) expect(d.entries.length).toBeLessThan(5 * 1024 * 1024);
+  expect(docs.flatMap(pageEntries).map((e) => e.crmId)).toEqual(big.list().map((e) => e.crmId));
 });
