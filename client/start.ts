@@ -115,6 +115,8 @@ async function run(): Promise<void> {
         seed: 'demo',
         stateDir: join(settings.dev.stateDir, 'emulators'),
         webhookCoalesceMs: settings.start.emulatorWebhookCoalesceMs,
+        bcPort: settings.start.emulatorBcPort,
+        dataversePort: settings.start.emulatorDataversePort,
         credentials: settings.emulators,
       });
       settings = {

@@ -65,6 +65,10 @@ export const SETTING_HINTS: Readonly<Record<string, string>> = {
   TEMPORAL_TEST_SERVER_PATH: 'the path of a temporal-test-server binary',
   BCSYNC_STATUS_INTERVAL_SECONDS: 'whole seconds, at least 1 (default 15)',
   BCSYNC_EMULATOR_WEBHOOK_COALESCE_MS: 'whole milliseconds (default 1000)',
+  BCSYNC_EMULATOR_BC_PORT:
+    "a TCP port 0-65535 for `npm start`'s BC emulator (default 7048, 0 = any free port)",
+  BCSYNC_EMULATOR_DATAVERSE_PORT:
+    "a TCP port 0-65535 for `npm start`'s Dataverse emulator (default 7049, 0 = any free port)",
   BCSYNC_WEBHOOK_PORT: 'a TCP port 0-65535 (default 7050)',
   BCSYNC_WEBHOOK_HOST: 'the interface the webhook receiver listens on (default 127.0.0.1)',
   BCSYNC_WEBHOOK_PUBLIC_URL: 'the http(s) URL Business Central posts notifications to',
@@ -163,7 +167,12 @@ export interface Settings {
     healthAddress?: string;
   };
   wakeups: WakeupEnvSettings;
-  start: { statusIntervalSeconds: number; emulatorWebhookCoalesceMs: number };
+  start: {
+    statusIntervalSeconds: number;
+    emulatorWebhookCoalesceMs: number;
+    emulatorBcPort: number;
+    emulatorDataversePort: number;
+  };
   console: ConsoleSettings;
   dev: DevSettings;
   emulators: EmulatorCredentials;
@@ -254,6 +263,8 @@ export function readSettings(env: Env): Settings {
     start: {
       statusIntervalSeconds: r.optional('BCSYNC_STATUS_INTERVAL_SECONDS', whole(1), 15),
       emulatorWebhookCoalesceMs: r.optional('BCSYNC_EMULATOR_WEBHOOK_COALESCE_MS', whole(0), 1000),
+      emulatorBcPort: r.optional('BCSYNC_EMULATOR_BC_PORT', whole(0, 65535), 7048),
+      emulatorDataversePort: r.optional('BCSYNC_EMULATOR_DATAVERSE_PORT', whole(0, 65535), 7049),
     },
     console: {
       host: r.optional('BCSYNC_CONSOLE_HOST', nonEmpty, '127.0.0.1'),

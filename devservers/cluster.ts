@@ -21,6 +21,7 @@ import {
   startTemporalServer,
   temporalServerBinaries,
   writeTemporalServerConfig,
+  type FrontendTls,
   type TemporalServerPorts,
 } from './temporalServer';
 
@@ -179,25 +180,20 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterRecords
     // A port of ours taken by another process between the pick and the server's bind makes the server
     // exit at once ("address already in use"): pick new ports and start it again, a few times.
     const temporalLog = join(dir, 'temporal-server.log');
+    const frontendTls: FrontendTls = {
+      caCert: certs.caCert,
+      serverCert: certs.serverCert,
+      serverKey: certs.serverKey,
+      serverName: certs.serverName,
+      ...(opts.requireClientCert
+        ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
+        : {}),
+    };
     let ports: TemporalServerPorts | undefined;
     let temporalPid = 0;
     for (let attempt = 1; !ports; attempt++) {
       const candidate = await freeTemporalServerPorts(opts.temporalPort || undefined);
-      const configFile = writeTemporalServerConfig(
-        dir,
-        pg,
-        candidate,
-        {
-          caCert: certs.caCert,
-          serverCert: certs.serverCert,
-          serverKey: certs.serverKey,
-          serverName: certs.serverName,
-          ...(opts.requireClientCert
-            ? { requireClientCert: { cert: certs.clientCert, key: certs.clientKey } }
-            : {}),
-        },
-        opts.auth,
-      );
+      const configFile = writeTemporalServerConfig(dir, pg, candidate, frontendTls, opts.auth);
       const logStart = existsSync(temporalLog) ? statSync(temporalLog).size : 0;
       temporalPid = startTemporalServer(server.server, configFile, temporalLog, !!opts.auth);
       try {

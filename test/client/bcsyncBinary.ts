@@ -42,18 +42,30 @@ export interface RunningBcsync {
   /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   output(): string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or the signal given, e.g. SIGINT for Ctrl-C), then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** A long-running command (`worker`, `console`, `emulate`) in a child process, as a user starts it. */
 export function startBcsync(args: string[], env: Record<string, string | undefined> = {}): RunningBcsync {
+  return startScript(cli, args, env);
+}
+
+/** A long-running node entry point (the bcsync binary, or `npm start`'s dist/client/start.js). */
+export function startScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): RunningBcsync {
   const merged: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete merged[k];
     else merged[k] = v;
   }
-  const child = spawn(process.execPath, [cli, ...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: merged,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +84,7 @@ export function startBcsync(args: string[], env: Record<string, string | undefin
           if (m) done(undefined, m);
         };
         const onExit = () =>
-          done(new Error(`bcsync ${args.join(' ')} exited before ${pattern}:\n${out}${err}`));
+          done(new Error(`${script} ${args.join(' ')} exited before ${pattern}:\n${out}${err}`));
         function done(e?: Error, m?: RegExpMatchArray) {
           clearTimeout(timer);
           child.stdout.off('data', check);
@@ -85,8 +97,8 @@ export function startBcsync(args: string[], env: Record<string, string | undefin
         check();
       });
     },
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
       return exited;
     },
   };

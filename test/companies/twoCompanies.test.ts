@@ -58,7 +58,6 @@ async function startPair(name: string, bcCompany: string, onlyCurrency: string):
     onError: () => undefined,
   });
   createEntity(bc.state, entityDef('currencies'), {
-    id: randomUUID(),
     code: onlyCurrency,
     displayName: `${onlyCurrency} of ${name}`,
     symbol: onlyCurrency,

@@ -29,7 +29,12 @@ test('defaults: nothing is required for the local run', () => {
     logLevel: 'info',
     worker: { activityConcurrency: 20, maxCachedWorkflows: 20, heapMb: 512 },
     wakeups: { host: '127.0.0.1', port: 7050, crmPollSeconds: 60 },
-    start: { statusIntervalSeconds: 15, emulatorWebhookCoalesceMs: 1000 },
+    start: {
+      statusIntervalSeconds: 15,
+      emulatorWebhookCoalesceMs: 1000,
+      emulatorBcPort: 7048,
+      emulatorDataversePort: 7049,
+    },
     dev: { temporalPort: 7233, temporalUiPort: 8233, mongoPort: 27027 },
     emulators: { tenant: 'bcsync-demo', clientId: 'bcsync-demo-client' },
     http: { timeoutMs: 120000, retry: { maxAttempts: 8, maxElapsedMs: 120000, baseDelayMs: 500 } },
