@@ -9,6 +9,7 @@ import type { SyncErrorDoc } from './syncErrors';
 import type { MappingDoc } from './mappingStore';
 import type { JobQueueEntryDoc } from './jobQueueEntries';
 import { LINEAGE_COLLECTION, type LineagePageDoc } from './lineage';
+import { isFerretDb } from './serverKind';
 import type { MatchReviewDoc } from './matchReviews';
 import type { MappingLeaseDoc } from './mappingLeases';
 
@@ -104,14 +105,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   }
 }
 
-/** FerretDB names itself in buildInfo (`ferretdbVersion`); MongoDB, Cosmos DB and DocumentDB do not. */
-export async function isFerretDb(db: Db): Promise<boolean> {
-  const info = await db
-    .admin()
-    .command({ buildInfo: 1 })
-    .catch(() => ({}) as Record<string, unknown>);
-  return 'ferretdbVersion' in info;
-}
+export { isFerretDb } from './serverKind';
 
 export interface Database {
   client: MongoClient;
