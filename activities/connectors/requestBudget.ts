@@ -15,19 +15,15 @@ import {
   pausedUntil,
   renewed,
   WAITING_STALE_MS,
-  type AcquireRequest,
+  type AppliedChanges,
   type BudgetChange,
   type BudgetDecision,
   type BudgetLimits,
   type BudgetState,
 } from './budgetRules';
 
-export interface AppliedBatch {
-  /** For each change, in order: the decision of an acquire; undefined for a release. */
-  decisions: Array<BudgetDecision | undefined>;
-  /** The budget's state after the batch (who holds the slots, who waits). */
-  state: BudgetState;
-}
+/** What a store answers for a batch: the rules' decisions and the state after it (budgetRules.ts). */
+export type AppliedBatch = Omit<AppliedChanges, 'changed'>;
 
 export interface BudgetStore {
   readonly limits: BudgetLimits;
@@ -41,16 +37,6 @@ export interface BudgetStore {
   pauseUntil(until: number): Promise<void>;
   /** How long a denied waiter sleeps before it looks again when another process may free a slot. */
   readonly pollMs: number;
-}
-
-/** One request's decision through `store.apply` (tests, and callers outside a RequestBudget). */
-export async function tryAcquire(
-  store: BudgetStore,
-  req: AcquireRequest,
-  now: number,
-): Promise<BudgetDecision> {
-  const { decisions } = await store.apply([{ kind: 'acquire', req }], now);
-  return decisions[0]!;
 }
 
 export class MemoryBudgetStore implements BudgetStore {

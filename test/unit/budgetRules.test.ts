@@ -9,14 +9,26 @@ import {
   decide,
   initialState,
   renewed,
+  type AcquireRequest,
   type BudgetChange,
+  type BudgetDecision,
   type BudgetLimits,
   type BudgetState,
 } from '../../activities/connectors/budgetRules';
-import { MemoryBudgetStore, RequestBudget, tryAcquire } from '../../activities/connectors/requestBudget';
+import {
+  MemoryBudgetStore,
+  RequestBudget,
+  type BudgetStore,
+} from '../../activities/connectors/requestBudget';
 
 const T0 = 1_700_000_000_000;
 const lease = 60_000;
+
+/** One request's decision through the store's batch interface. */
+async function tryAcquire(store: BudgetStore, req: AcquireRequest, now: number): Promise<BudgetDecision> {
+  const { decisions } = await store.apply([{ kind: 'acquire', req }], now);
+  return decisions[0]!;
+}
 
 function take(state: BudgetState, limits: BudgetLimits, now: number, company = 'cronus-us', holder = 'h') {
   return decide(state, limits, now, { holder, company, leaseMs: lease }, 25);
