@@ -44,6 +44,8 @@ export interface RunningBcsync {
   output(): string;
   /** SIGTERM (or the signal given, e.g. SIGINT for Ctrl-C), then the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` if the process still runs, without waiting for it to exit. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** A long-running command (`worker`, `console`, `emulate`) in a child process, as a user starts it. */
@@ -56,13 +58,14 @@ export function startScript(
   script: string,
   args: string[],
   env: Record<string, string | undefined> = {},
+  nodeArgs: string[] = [],
 ): RunningBcsync {
   const merged: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete merged[k];
     else merged[k] = v;
   }
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -98,8 +101,11 @@ export function startScript(
       });
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+    signal(signal: NodeJS.Signals) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
 }

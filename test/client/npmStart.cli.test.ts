@@ -7,7 +7,7 @@
 //
 // The two tests run in order: the first start, then a second start on the same state (a restart must
 // neither run the initial full sync again nor duplicate anything).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -154,13 +154,55 @@ async function stopWithCtrlC(r: RunningBcsync): Promise<number | null> {
   }
 }
 
-/** A failed step says what `npm start` printed up to then (a hang is otherwise silent). */
+/**
+ * Node's diagnostic report on a signal (the JS stack if the main thread is busy, the open handles); not
+ * Node's default SIGUSR2, which the Temporal SDK takes as a request to shut the worker down.
+ */
+const reportArgs = () => ['--report-on-signal', '--report-signal=SIGURG', `--report-directory=${stateDir}`];
+
+/** What a stuck `npm start` is doing: its diagnostic report, taken now, in short. */
+async function diagnosticReport(r: RunningBcsync): Promise<string> {
+  r.signal('SIGURG');
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const files = readdirSync(stateDir).filter((f) => /^report\..*\.json$/.test(f));
+    if (files.length === 0) continue;
+    const report = JSON.parse(readFileSync(join(stateDir, files[files.length - 1]!), 'utf8')) as {
+      javascriptStack?: { message?: string; stack?: string[] };
+      libuv?: { type: string; is_active?: boolean; remoteEndpoint?: { port?: number } }[];
+    };
+    const handles = new Map<string, number>();
+    for (const h of report.libuv ?? []) if (h.is_active) handles.set(h.type, (handles.get(h.type) ?? 0) + 1);
+    return [
+      `main thread: ${report.javascriptStack?.message ?? '?'}`,
+      ...(report.javascriptStack?.stack ?? []).slice(0, 15),
+      `active handles: ${[...handles].map(([t, n]) => `${t} x${n}`).join(', ')}`,
+    ].join('\n');
+  }
+  return '(no diagnostic report within 5 s)';
+}
+
+const tail = (file: string, chars: number) =>
+  existsSync(file) ? readFileSync(file, 'utf8').slice(-chars) : `(no ${file})`;
+
+/**
+ * A failed step says what `npm start` printed up to then, its log's last lines and, if it still runs,
+ * where it is (a hang is otherwise silent); then stops it, so the next test starts on its own.
+ */
 async function withOutput(step: () => Promise<void>): Promise<void> {
   try {
     await step();
   } catch (err) {
-    const out = running?.output() ?? '(stopped)';
-    throw new Error(`${(err as Error).message}\n--- npm start printed ---\n${out.slice(-6000)}`);
+    const r = running;
+    running = undefined;
+    const out = r?.output() ?? '(stopped)';
+    const report = r ? await diagnosticReport(r) : '';
+    await r?.stop('SIGKILL');
+    throw new Error(
+      `${(err as Error).message}\n--- npm start printed ---\n${out.slice(-6000)}` +
+        `\n--- its diagnostic report ---\n${report}` +
+        `\n--- bcsync.log ---\n${tail(join(stateDir, 'bcsync.log'), 6000)}`,
+    );
   }
 }
 
@@ -168,7 +210,7 @@ test(
   'first start: servers named by the environment, emulators with demo data, the initial full sync, every entry set up and shown, no record twice, Ctrl-C stops it',
   () =>
     withOutput(async () => {
-      running = startScript(startJs, [], env);
+      running = startScript(startJs, [], env, reportArgs());
       await running.waitFor(/bcsync is running\. Ctrl-C stops everything\./, 480_000);
       const out = running.output();
 
@@ -212,7 +254,7 @@ test(
   'second start on the same state: no second initial sync, the entries come back, still no record twice',
   () =>
     withOutput(async () => {
-      running = startScript(startJs, [], env);
+      running = startScript(startJs, [], env, reportArgs());
       await running.waitFor(/bcsync is running\. Ctrl-C stops everything\./, 300_000);
       const out = running.output();
       expect(out).not.toContain('first start');
