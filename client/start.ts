@@ -26,6 +26,7 @@ import { tableTime } from './tableTime';
 import { createLogger, logFileDestination } from '../activities/logger';
 import { startConsole, type RunningConsole } from './console/consoleServer';
 import { entryQueryLinks, temporalUi } from './temporalUiLinks';
+import { watchStartupSteps } from './startupSteps';
 import { clientOptions, connectClient, describeTemporal, temporalConnection } from '../temporal/connection';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -87,10 +88,14 @@ async function run(): Promise<void> {
   // The status table is the screen here; logs only for what needs attention (BCSYNC_LOG_LEVEL overrides).
   let settings = readSettings({ BCSYNC_LOG_LEVEL: 'warn', ...process.env });
   const r: Running = { startedServers: false };
+  const steps = watchStartupSteps((label, seconds) =>
+    say(`  ... still waiting after ${seconds} s: ${label}`),
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    steps.done();
     say('\nstopping...');
     stopAll(r, settings)
       .then(() => process.exit(0))
@@ -104,6 +109,7 @@ async function run(): Promise<void> {
 
   try {
     const wasRunning = readState(settings.dev.stateDir) !== undefined;
+    steps.step('starting (or finding) the Temporal and MongoDB servers');
     const servers = await up({ dev: settings.dev, install: true });
     r.startedServers = !wasRunning;
     say(`MongoDB:      ${maskSecrets(servers.mongo.address)}`);
@@ -111,6 +117,7 @@ async function run(): Promise<void> {
     if (!settings.connectorsGiven) {
       // Embedded defaults: the emulators, with BC's webhook window shortened so a change wakes its
       // entry within seconds (BC itself waits 30 s; `bcsync emulate` keeps that default).
+      steps.step('starting the BC and Dataverse emulators');
       r.emulators = await startEmulators({
         seed: 'demo',
         stateDir: join(settings.dev.stateDir, 'emulators'),
@@ -139,16 +146,20 @@ async function run(): Promise<void> {
     // ids and reason among them) go to a file beside the servers' logs.
     const logFile = join(settings.dev.stateDir, 'bcsync.log');
     const logDestination = logFileDestination(logFile);
+    steps.step('starting the worker (connecting to Temporal and MongoDB)');
     r.worker = await startWorker({ settings, ...connection, logDestination });
+    steps.step('connecting to MongoDB');
     r.database = await connectDatabase(servers.mongo.address, {
       dbName: settings.mongo.dbName,
       maxPoolSize: 5,
     });
+    steps.step('connecting to Temporal');
     r.connection = await connectClient(temporal);
     const client = new Client({ connection: r.connection, ...clientOptions(temporal) });
     const connectors = createConnectors(requireConnectors(settings), {
       bcCustomEntities: customEntitySets(ctx.mappings()),
     });
+    steps.step('starting the console');
     r.console = await startConsole(
       {
         temporal: client,
@@ -163,12 +174,18 @@ async function run(): Promise<void> {
     say(`Console:      ${r.console.openUrl}`);
     say(`Log:          ${logFile}`);
 
+    steps.step('reading the job log in MongoDB');
     const firstStart = (await r.database.cols.jobLog.countDocuments({}, { limit: 1 })) === 0;
     if (firstStart) {
       // Before the entries start, so the first scheduled runs find coupled records (BC's set-up guide).
       say('\nfirst start: running the initial full synchronization (all mappings in dependency order)...');
+      steps.step('the initial full synchronization');
       const result = await runFullSync(ctx, client, {
-        onProgress: (p) => p.current && say(`  ${p.done}/${p.total} ${p.current}`),
+        onProgress: (p) => {
+          if (!p.current) return;
+          steps.step(`the initial full synchronization of ${p.current}`);
+          say(`  ${p.done}/${p.total} ${p.current}`);
+        },
       });
       printTable(
         ['Mapping', 'Inserted', 'Modified', 'Unchanged', 'Failed', 'Coupled', 'Error'],
@@ -184,7 +201,12 @@ async function run(): Promise<void> {
       );
     }
 
-    const defs = await setupEntries(ctx, (line) => say(`  setup ${line}`));
+    const defs = await setupEntries(
+      ctx,
+      (line) => say(`  setup ${line}`),
+      (label) => steps.step(label),
+    );
+    steps.step('starting the wake-ups (webhook subscriptions in BC, change polls)');
 
     r.wakeups = await startWakeupService({
       ...wakeupSettings({}, settings.wakeups),
@@ -209,7 +231,9 @@ async function run(): Promise<void> {
     }
 
     const lastStatus: { table?: string } = {};
+    steps.step('reading the status of the entries');
     await printStatus(client, defs, lastStatus);
+    steps.done();
     r.statusTimer = setInterval(() => {
       printStatus(client, defs, lastStatus).catch((err) =>
         say(`status unavailable: ${(err as Error).message}`),
@@ -218,6 +242,7 @@ async function run(): Promise<void> {
     say('\nbcsync is running. Ctrl-C stops everything.');
     await r.worker.done;
   } catch (err) {
+    steps.done();
     await stopAll(r, settings);
     throw err;
   }

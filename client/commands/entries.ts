@@ -79,9 +79,12 @@ function printStatus(s: EntryStatus, json?: boolean): void {
 export async function setupEntries(
   ctx: CliContext,
   log: (line: string) => void = console.log,
+  /** Told each step before it starts (`npm start` names a step that takes long). */
+  step: (label: string) => void = () => undefined,
 ): Promise<EntryDefinition[]> {
   const effective = ctx.mappings();
   const defs = entryDefinitions(effective, entryCompany(ctx));
+  step('saving the mappings and entry settings in MongoDB');
   await withDatabase(ctx, async ({ cols }) => {
     await new MappingStore(cols.mappings).seed(effective.mappings);
     const store = new JobQueueEntryStore(cols.jobQueueEntries);
@@ -114,11 +117,17 @@ export async function setupEntries(
       }
     }
   });
+  step('connecting to Temporal');
   await withTemporal(ctx, async (client, temporal) => {
+    step(`checking the search attributes of namespace ${temporal.namespace}`);
     const added = await ensureSearchAttributes(client, { address: temporal.address });
     if (added.length > 0)
       log(`search attributes registered on namespace ${temporal.namespace}: ${added.join(', ')}`);
-    for (const def of defs) log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
+    for (const def of defs) {
+      step(`starting (or updating) the entry ${def.entry} on Temporal`);
+      log(`${def.entry}: ${await ensureEntryStarted(client, def)}`);
+    }
+    step('creating the lineage retention schedule on Temporal');
     log(`lineage retention schedule: ${await ensureLineageRetentionSchedule(client)}`);
   });
   return defs;
