@@ -198,10 +198,14 @@ async function withOutput(step: () => Promise<void>): Promise<void> {
     const out = r?.output() ?? '(stopped)';
     const report = r ? await diagnosticReport(r) : '';
     await r?.stop('SIGKILL');
+    // The most telling parts last (a long CI log keeps its tail): the log, what it printed (its last
+    // lines name a step that takes long), where it is now.
+    const message = (err as Error).message;
+    const waited = message.startsWith('no /') ? message.split('\n')[0]! : message;
     throw new Error(
-      `${(err as Error).message}\n--- npm start printed ---\n${out.slice(-6000)}` +
-        `\n--- its diagnostic report ---\n${report}` +
-        `\n--- bcsync.log ---\n${tail(join(stateDir, 'bcsync.log'), 6000)}`,
+      `${waited}\n--- bcsync.log ---\n${tail(join(stateDir, 'bcsync.log'), 3000)}` +
+        `\n--- npm start printed ---\n${out.slice(-4000)}` +
+        `\n--- its diagnostic report ---\n${report}`,
     );
   }
 }
