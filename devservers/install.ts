@@ -85,6 +85,7 @@ export function installFerretDb(dev: DevSettings): void {
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
   patchSqliteIdColumn(src);
   patchSqlitePushdown(src);
+  patchUpdateIteratorClose(src);
   mkdirSync(join(cacheDir, 'bin'), { recursive: true });
   run(go, ['build', '-o', binaries(cacheDir).ferretdb, './cmd/ferretdb'], { cwd: src, env });
 }
@@ -129,6 +130,30 @@ function patchSqlitePushdown(src: string): void {
     throw new Error(`FerretDB source changed: ${file} has no _id pushdown in Query to replace`);
   writeFileSync(file, text.replace(before, '\twhereClause, args = bcsyncWhereClause(params.Filter)'));
   cpSync(join(projectRoot, 'devservers', 'ferretdb', 'bcsync_pushdown.go'), join(dir, 'bcsync_pushdown.go'));
+}
+
+/**
+ * FerretDB 1.24.2's `update` command closes each statement's query only when the whole command ends
+ * (`defer` inside its loop), and a statement that matched one document leaves its SQLite rows open, each
+ * holding one of the database's 100 pooled connections. A bulk write of 100 or more `updateOne`s (or a
+ * few concurrent ones adding up to that) then waits for a connection that never comes: the command hangs
+ * and every later operation on that database waits behind it, for good (measured: 99 statements answer
+ * in 0.4 s, 101 never). Closing each statement's query when it is done keeps one connection per
+ * statement in flight.
+ */
+function patchUpdateIteratorClose(src: string): void {
+  const file = join(src, 'internal', 'handler', 'msg_update.go');
+  const opened = '\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n';
+  const updated = '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n';
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(opened) || !text.includes(updated))
+    throw new Error(`FerretDB source changed: ${file} has no per-statement closer to patch`);
+  writeFileSync(
+    file,
+    text
+      .replace(opened, '\t\tcloser := iterator.NewMultiCloser()\n')
+      .replace(updated, `${updated}\t\tcloser.Close()\n`),
+  );
 }
 
 /** The browser for the console's tests: BCSYNC_CHROMIUM_PATH, else Chromium on PATH. */

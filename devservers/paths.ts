@@ -12,5 +12,5 @@ export const binaries = (cacheDir: string) => ({
   temporal: join(cacheDir, 'pip', 'bin', 'temporal'),
   temporalTestServer: join(cacheDir, 'pip', 'bin', 'temporal-test-server'),
   /** Our build of FerretDB v1.24.2 with the indexed `_id` and pushdown patches (devservers/install.ts). */
-  ferretdb: join(cacheDir, 'bin', 'ferretdb-1.24.2-bcsync2'),
+  ferretdb: join(cacheDir, 'bin', 'ferretdb-1.24.2-bcsync3'),
 });

@@ -135,8 +135,10 @@ export class CouplingStore {
     });
     // Deletes first: a create BC gave another id than the intended one replaces its pending coupling by one
     // for the same CRM record (unique per mapping), so the pending one must be gone before the insert.
-    // Inserts go in one command; updates and deletes in commands of fewer than 100 statements, because
-    // FerretDB v1.24 never answers an update command of 100 or more statements (measured: 99 ok, 100 hangs).
+    // Inserts go in one command; updates and deletes in commands of fewer than 100 statements, because an
+    // unpatched FerretDB v1.24 never answers an update command of 100 or more statements (measured: 99 ok,
+    // 100 hangs; the dev servers' build is patched, devservers/install.ts, and concurrent commands adding
+    // up to 100 hung it as well).
     const indexes = (kind: string) => ops.flatMap((op, i) => (kind in op ? [i] : []));
     const chunks = (list: number[]) =>
       Array.from({ length: Math.ceil(list.length / WRITE_CHUNK) }, (_, n) =>

@@ -33,6 +33,44 @@ test('a page of 250 coupling inserts and 150 updates is written (FerretDB hangs 
   });
 });
 
+// Sync runs write their pages at the same time (an entry per mapping, several workers). FerretDB 1.24 on
+// SQLite kept every statement of an update command holding one of the database's 100 connections until
+// the command ended, so concurrent pages adding up to 100 updates waited for each other for good and took
+// the whole database with them (npm start hung after its first sync); the dev servers' build closes each
+// statement when done (devservers/install.ts). Measured on the unpatched build: 3 x 60 never answered.
+test('three pages of 60 coupling updates written at the same time all land', async () => {
+  const store = new CouplingStore(db.cols.couplings);
+  const now = new Date();
+  const pages = [0, 1, 2].map((p) => Array.from({ length: 60 }, (_, i) => `b${p * 60 + i}`));
+  const inserts = pages
+    .flat()
+    .map((b): CouplingWrite => ({ kind: 'insert', doc: newCoupling('CONC', b, `c-${b}`, now) }));
+  expect((await store.applyPage(inserts)).duplicates.size).toBe(0);
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('the three concurrent update pages were not answered within 60 s')),
+      60_000,
+    );
+  });
+  try {
+    await Promise.race([
+      Promise.all(
+        pages.map((ids) =>
+          store.applyPage(
+            ids.map((b): CouplingWrite => ({ kind: 'set', id: `CONC|${b}`, set: { bcVersion: `v-${b}` } })),
+          ),
+        ),
+      ),
+      stuck,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  const docs = await store.loadByBcIds('CONC', pages.flat());
+  expect(docs.filter((d) => d.bcVersion === `v-${d.bcId}`)).toHaveLength(180);
+});
+
 test('a second coupling of the same CRM record is reported as a duplicate, the rest of the page is written', async () => {
   const store = new CouplingStore(db.cols.couplings);
   const now = new Date();
