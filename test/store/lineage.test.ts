@@ -193,7 +193,7 @@ describe('the retention schedule on the Temporal dev server', () => {
 
     await handle.trigger();
     const deadline = Date.now() + 60_000;
-    // The clean-up removes pages and legacy entries one after the other: wait for both.
+    // The clean-up's two deletes (pages, legacy entries) finish each at its own pace: wait for both.
     const legacyLeft = () => store.legacy.countDocuments({ mapping: 'RETENTION' });
     let left = await store.col.find({ mapping: 'RETENTION' }).toArray();
     while ((left.length > 1 || (await legacyLeft()) > 0) && Date.now() < deadline) {
