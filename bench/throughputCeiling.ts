@@ -5,9 +5,13 @@
 // `--time-scale` (0.05: 300 requests per 15 s - the same 20 requests per second), and bcsync's budget is
 // given the same scaled figures (BCSYNC_*_REQUESTS_PER_WINDOW / _WINDOW_SECONDS).
 //
-// Workload: three companies registered on one BC environment and app registration (so they share BC's
-// per-user ceiling; the BC emulator serves one company, which all three read), each with its own Dataverse
-// organization, run the first full sync of CUSTOMER at the same time; BC is the bottleneck. Measured at
+// Workload: six companies registered on one BC environment and app registration (so they share BC's
+// per-user ceiling; the BC emulator serves one company, which all of them read), each with its own
+// Dataverse organization, run the first full sync of CUSTOMER at the same time; BC is the bottleneck. Six,
+// and each worker's activity slots set to companies / workers (BCSYNC_WORKER_ACTIVITY_CONCURRENCY), so
+// every worker runs the same number of syncs: a sync is one activity, and Temporal hands an activity task
+// to whichever poller asks first - with 3 companies and the default 20 slots, 2 of 3 workers got all three
+// syncs and the third measured nothing (runs of 2026-12-01). Measured at
 // the emulators (bench/support/admissionLog.ts) over the first `--windows` windows from the first BC
 // request: BC requests admitted as a share of what the service allows in that time, 429s answered,
 // requests sent while a Retry-After was still running; and the failed records. Runs still going after
@@ -16,7 +20,7 @@
 // anywhere (what its engine does by itself on this machine: the most any budget could let through).
 //
 //   npm run build && node dist/bench/throughputCeiling.js [--records 8000] [--page-size 20]
-//     [--time-scale 0.05] [--rate-scale 1] [--windows 3] [--workers 1,2,3] [--companies 3] [--reference false]
+//     [--time-scale 0.05] [--rate-scale 1] [--windows 3] [--workers 1,2,3] [--companies 6] [--reference false]
 //
 // `--rate-scale r` gives BC r times its real request budget (Dataverse keeps the real one): at the real
 // 20 requests per second the engine, not the budget, is what limits a loaded 2-core machine, so a ceiling
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
   const timeScale = Number(arg('time-scale', '0.05'));
   const windows = Number(arg('windows', '3'));
   const workerCounts = arg('workers', '1,2,3').split(',').map(Number);
-  const companies = Number(arg('companies', '3'));
+  const companies = Number(arg('companies', '6'));
   // The engine's own request rate on this machine, with no limit anywhere (`--reference false`: skip).
   const reference = arg('reference', 'true') !== 'false';
   const windowMs = WINDOW_SECONDS * 1000 * timeScale;
@@ -379,6 +383,8 @@ async function bcsyncRun(o: {
       // Runs ended after the measured windows stop their activities: not worth a warning each.
       BCSYNC_LOG_LEVEL: 'error',
       BCSYNC_MAPPINGS_FILE: o.mappings,
+      // Each worker takes its share of the syncs and no more (workload, above).
+      BCSYNC_WORKER_ACTIVITY_CONCURRENCY: String(Math.ceil(o.orgs.length / o.workers)),
       BCSYNC_BC_REQUESTS_PER_WINDOW: perWindow,
       BCSYNC_BC_WINDOW_SECONDS: String(WINDOW_SECONDS * o.timeScale),
       BCSYNC_DATAVERSE_REQUESTS_PER_WINDOW: dataversePerWindow,
