@@ -28,6 +28,8 @@ export interface WaitingCompany {
   since: number;
   /** Last time a waiter of this company looked; stale after WAITING_STALE_MS (the waiter gave up). */
   seenAt: number;
+  /** The process whose waiter marked it last (`processOf` its holder); absent in marks of older versions. */
+  by?: string;
 }
 
 export interface BudgetState {
@@ -160,10 +162,30 @@ export function pausedUntil(state: BudgetState, until: number): BudgetState {
   return until <= state.pausedUntil ? state : { ...state, pausedUntil: until };
 }
 
-/** The state with `company` marked as waiting (since its first denial), for fairness. */
-export function markedWaiting(state: BudgetState, company: string, now: number): BudgetState {
+/** The state with `company` marked as waiting (since its first denial) by process `by`, for fairness. */
+export function markedWaiting(state: BudgetState, company: string, now: number, by?: string): BudgetState {
   const since = state.waiting[company]?.since ?? now;
-  return { ...state, waiting: { ...state.waiting, [company]: { since, seenAt: now } } };
+  return {
+    ...state,
+    waiting: { ...state.waiting, [company]: { since, seenAt: now, ...(by !== undefined ? { by } : {}) } },
+  };
+}
+
+/**
+ * The process a holder belongs to: holders are `<process>:<n>` (requestBudget.ts), so a slot or a waiting
+ * mark tells which process uses the identity.
+ */
+export function processOf(holder: string): string {
+  const i = holder.lastIndexOf(':');
+  return i < 0 ? holder : holder.slice(0, i);
+}
+
+/** Whether a process other than `process` holds a live slot or has a company waiting (a fresh mark). */
+export function othersActive(state: BudgetState, process: string, now: number): boolean {
+  return (
+    Object.values(state.slots).some((s) => s.expiresAt > now && processOf(s.holder) !== process) ||
+    Object.values(state.waiting).some((w) => now - w.seenAt < WAITING_STALE_MS && w.by !== process)
+  );
 }
 
 /** The state with `holder`'s lease on `slot` extended to `expiresAt` (unchanged if it lost the slot). */
@@ -208,7 +230,7 @@ export function applyChanges(
     else {
       const waiting = current.waiting[change.req.company];
       if (!waiting || now - waiting.seenAt > WAITING_REFRESH_MS)
-        current = markedWaiting(current, change.req.company, now);
+        current = markedWaiting(current, change.req.company, now, processOf(change.req.holder));
     }
     return decision;
   });

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import {
   applyChanges,
   initialState,
+  othersActive,
   pausedUntil,
   renewed,
   WAITING_STALE_MS,
@@ -37,10 +38,16 @@ export interface BudgetStore {
   pauseUntil(until: number): Promise<void>;
   /** How long a denied waiter sleeps before it looks again when another process may free a slot. */
   readonly pollMs: number;
+  /**
+   * How long a slot given back may wait for its process's next batch while no other process uses the
+   * identity (0: sent at once). A store round trip costs more than the slot: nobody else wants it.
+   */
+  readonly releaseDelayMs: number;
 }
 
 export class MemoryBudgetStore implements BudgetStore {
   readonly pollMs = 50;
+  readonly releaseDelayMs = 0;
   private state: BudgetState;
 
   constructor(
@@ -120,6 +127,9 @@ export class RequestBudget {
   private flushing = false;
   private again = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private releaseTimer: NodeJS.Timeout | undefined;
+  /** The identity's state as this process last saw it (the store's answer to its last batch). */
+  private seen: BudgetState | undefined;
 
   constructor(
     readonly store: BudgetStore,
@@ -173,15 +183,58 @@ export class RequestBudget {
         clearInterval(renewal);
         return new Promise<void>((done, failed) => {
           this.releases.push({ slot, holder, done, failed });
-          this.kick();
+          if (this.waiters.length === 0 && this.store.releaseDelayMs > 0 && this.alone()) this.kickLater();
+          else this.kick();
         });
       },
     };
   }
 
+  /**
+   * Resolves once every slot given back so far has reached the store (a release may wait for the next
+   * batch: `kickLater`): call it before the store's connection closes, or the slots stay taken until
+   * their leases run out.
+   */
+  async settle(): Promise<void> {
+    const pending = this.releases.map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          const { done, failed } = r;
+          r.done = () => {
+            done();
+            resolve();
+          };
+          r.failed = (err) => {
+            failed(err);
+            resolve();
+          };
+        }),
+    );
+    if (pending.length > 0) this.kick();
+    await Promise.all(pending);
+  }
+
   /** Holds every request of the identity, in every worker sharing the store, for `ms` (Retry-After). */
   async pauseFor(ms: number): Promise<void> {
     await this.store.pauseUntil(this.now() + ms);
+  }
+
+  /** No other process holds a slot or has a company waiting, as far as this process last saw. */
+  private alone(): boolean {
+    return this.seen !== undefined && !othersActive(this.seen, this.holderPrefix, this.now());
+  }
+
+  /**
+   * A slot given back while this process has the identity to itself goes with its next batch - the next
+   * request usually follows within a page - or after `releaseDelayMs`, so it costs no store round trip
+   * of its own. Should another process come, it finds the slot taken for at most that long, once: its
+   * first write shows this process that it is no longer alone (docs/throttling.md).
+   */
+  private kickLater(): void {
+    this.releaseTimer ??= setTimeout(() => {
+      this.releaseTimer = undefined;
+      this.kick();
+    }, this.store.releaseDelayMs);
   }
 
   /** Sends what there is to send now, or right after the batch on its way. */
@@ -193,6 +246,8 @@ export class RequestBudget {
     this.flushing = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
     void this.flush();
   }
 
@@ -229,6 +284,7 @@ export class RequestBudget {
       for (const w of waiters) w.failed(err);
       return;
     }
+    this.seen = applied.state;
     for (const r of releases) r.done();
     let retryMs = Infinity;
     waiters.forEach((w, i) => {
@@ -268,16 +324,7 @@ export class RequestBudget {
    */
   private retryDelay(decision: Extract<BudgetDecision, { grant: false }>, state: BudgetState): number {
     if (decision.reason === 'paused' || decision.reason === 'rate') return decision.waitMs;
-    const now = this.now();
-    const ours = `${this.holderPrefix}:`;
-    const othersHold = Object.values(state.slots).some(
-      (s) => s.expiresAt > now && !s.holder.startsWith(ours),
-    );
-    const here = new Set(this.waiters.map((w) => w.company));
-    const othersWait = Object.entries(state.waiting).some(
-      ([company, w]) => !here.has(company) && now - w.seenAt < WAITING_STALE_MS,
-    );
-    return othersHold || othersWait ? this.store.pollMs : WAITING_STALE_MS / 2;
+    return othersActive(state, this.holderPrefix, this.now()) ? this.store.pollMs : WAITING_STALE_MS / 2;
   }
 }
 
@@ -294,6 +341,11 @@ export class BudgetRegistry {
       limits,
     ) => new MemoryBudgetStore(limits),
   ) {}
+
+  /** Every budget's slots given back are in the store (RequestBudget.settle). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.budgets.values()].map((b) => b.settle()));
+  }
 
   budget(identity: string, limits: BudgetLimits, leaseMs: number): RequestBudget {
     let budget = this.budgets.get(identity);

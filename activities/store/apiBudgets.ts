@@ -12,7 +12,9 @@ import type { Collection, Db } from 'mongodb';
 import {
   applyChanges,
   initialState,
+  othersActive,
   pausedUntil,
+  processOf,
   renewed,
   type BudgetChange,
   type BudgetDecision,
@@ -59,26 +61,47 @@ const stateOf = (doc: ApiBudgetDoc): BudgetState => ({
 
 export class MongoBudgetStore implements BudgetStore {
   readonly pollMs: number;
+  readonly releaseDelayMs: number;
   private readonly col: Collection<ApiBudgetDoc>;
   private head: Head | undefined;
+  /** An insert of this process lost to another process's: the next change probes for the latest. */
+  private contested = true;
 
   constructor(
     db: Db,
     readonly identity: string,
     readonly limits: BudgetLimits,
-    options: { pollMs?: number } = {},
+    options: { pollMs?: number; releaseDelayMs?: number } = {},
   ) {
     this.col = db.collection<ApiBudgetDoc>(API_BUDGETS_COLLECTION);
     this.pollMs = options.pollMs ?? 25;
+    this.releaseDelayMs = options.releaseDelayMs ?? 500;
   }
 
   private key(version: number): string {
     return `${this.identity}|${version}`;
   }
 
-  /** The latest version: probed forward from the one this process saw last, or looked up. */
-  private async latest(now: number): Promise<Head> {
+  /**
+   * The latest version: probed forward from the one this process saw last, or looked up. `process`: the
+   * process asking (`processOf` its holders); while the version it knows shows no other process using
+   * the identity - no slot of another's, no company marked waiting by another - that version is taken as
+   * the latest without a probe. Should another process have written meanwhile, the insert after it fails
+   * on the unique `_id` and the next try probes (`contested`), so the probe is saved only while the
+   * identity has one user; a second one is seen at its first write, and from then on every change
+   * probes as before - fairness between processes needs that (docs/throttling.md).
+   */
+  private async latest(now: number, process?: string): Promise<Head> {
     let head = this.head;
+    if (
+      head &&
+      process !== undefined &&
+      !this.contested &&
+      Date.now() - head.readAt <= HEAD_FRESH_MS &&
+      !othersActive(head.state, process, now)
+    )
+      return head;
+    this.contested = false;
     if (!head || Date.now() - head.readAt > HEAD_FRESH_MS) {
       const [doc] = await this.col.find({ identity: this.identity }).sort({ version: -1 }).limit(1).toArray();
       head = doc
@@ -103,7 +126,10 @@ export class MongoBudgetStore implements BudgetStore {
     try {
       await this.col.insertOne({ _id: this.key(version), identity: this.identity, version, ...state });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      if ((err as { code?: number }).code === 11000) {
+        this.contested = true;
+        return false;
+      }
       throw err;
     }
     this.head = { version, state, readAt: Date.now() };
@@ -117,9 +143,13 @@ export class MongoBudgetStore implements BudgetStore {
   }
 
   /** Applies `change` to the latest version until it is stored; null from `change` means "no change". */
-  private async transition(now: number, change: (state: BudgetState) => BudgetState | null): Promise<void> {
+  private async transition(
+    now: number,
+    change: (state: BudgetState) => BudgetState | null,
+    process?: string,
+  ): Promise<void> {
     for (;;) {
-      const head = await this.latest(now);
+      const head = await this.latest(now, process);
       const next = change(head.state);
       if (next === null || (await this.append(head, next))) return;
     }
@@ -129,8 +159,10 @@ export class MongoBudgetStore implements BudgetStore {
     // After MAX_CONFLICTS decisions lost to other workers the requests are refused for a poll interval
     // (they ask again); what the batch gives back is stored whatever it takes.
     let batch = changes;
+    const first = changes[0];
+    const process = first && processOf(first.kind === 'acquire' ? first.req.holder : first.holder);
     for (let attempt = 1; ; attempt++) {
-      const head = await this.latest(now);
+      const head = await this.latest(now, process);
       const applied = applyChanges(head.state, this.limits, now, batch, this.pollMs);
       if (!applied.changed || (await this.append(head, applied.state))) {
         if (batch === changes) return { decisions: applied.decisions, state: applied.state };
@@ -145,10 +177,14 @@ export class MongoBudgetStore implements BudgetStore {
   }
 
   async renew(slot: string, holder: string, expiresAt: number): Promise<void> {
-    await this.transition(Date.now(), (state) => {
-      const next = renewed(state, slot, holder, expiresAt);
-      return next === state ? null : next;
-    });
+    await this.transition(
+      Date.now(),
+      (state) => {
+        const next = renewed(state, slot, holder, expiresAt);
+        return next === state ? null : next;
+      },
+      processOf(holder),
+    );
   }
 
   async pauseUntil(until: number): Promise<void> {

@@ -105,6 +105,8 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
             connectors: connectorsOf(await selectedConnectorConfig(ctx, base), company),
             ctx,
           });
+          // Slots its requests gave back reach the shared budget before the connection closes.
+          await budgets.settle();
           return;
         }
         const served = await servedCompanies(ctx, base, connectorsOf);
@@ -140,6 +142,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
           }
           await signalled;
           await service.stop();
+          await budgets.settle();
         } finally {
           await close();
         }

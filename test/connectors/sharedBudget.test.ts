@@ -3,6 +3,7 @@
 // the BC emulator. BC allows 5 concurrent requests and 6,000 requests per 5-minute sliding window per
 // user and answers 429 past them (Microsoft Learn, "Work with API limits"; apis.md A); the emulator's
 // request budget answers 429 with Retry-After the same way.
+import { Collection } from 'mongodb';
 import {
   BudgetRegistry,
   createBcClient,
@@ -40,7 +41,12 @@ beforeEach(async () => {
   await database.db.collection(API_BUDGETS_COLLECTION).deleteMany({});
 });
 
+/** The registries of this test's workers: their slots given back reach the store before the next test. */
+let registries: BudgetRegistry[] = [];
+
 afterEach(async () => {
+  await Promise.all(registries.map((r) => r.settle()));
+  registries = [];
   await setFaults(emulators.bc.url, {});
 });
 
@@ -68,6 +74,7 @@ function worker(
   options: ConnectorOptions & { shared: boolean; company?: string },
 ): BcClient {
   const budgets = new BudgetRegistry(options.shared ? sharedBudgetStores(database.db) : undefined);
+  registries.push(budgets);
   const config = bcConfig(emulators.bc, {
     limits: { maxConcurrent: 5, requestsPerWindow: 6_000, windowMs: 300_000, ...limits },
   });
@@ -109,6 +116,26 @@ describe('shared throttling budget', () => {
     expect(results.flat()).toHaveLength(50);
     expect((after.byStatus['429'] ?? 0) - (before.byStatus['429'] ?? 0)).toBe(0);
     expect((after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0)).toBe(50);
+  });
+
+  it('a worker alone on the identity pays one store write per request and no probe for newer versions', async () => {
+    const findOne = jest.spyOn(Collection.prototype, 'findOne');
+    const insertOne = jest.spyOn(Collection.prototype, 'insertOne');
+    const onBudgets = (spy: jest.SpyInstance) =>
+      spy.mock.contexts.filter((c) => (c as Collection).collectionName === API_BUDGETS_COLLECTION).length;
+    try {
+      const bc = worker({}, { shared: true });
+      for (let i = 0; i < 20; i++) await bc.listCompanies();
+      await Promise.all(registries.map((r) => r.settle()));
+      // Each slot given back rides with the next request's (docs/throttling.md): 20 + the last release,
+      // not 40; the chain of versions is probed once, at the start, not before every write.
+      expect(onBudgets(insertOne)).toBeLessThanOrEqual(21);
+      expect(onBudgets(findOne)).toBeLessThanOrEqual(1);
+    } finally {
+      findOne.mockRestore();
+      insertOne.mockRestore();
+    }
+    // A second worker is seen at its first write: both stay within BC's 5 in flight (the test above).
   });
 
   it('a 429 in one worker pauses the other worker for the Retry-After', async () => {

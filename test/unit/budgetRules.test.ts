@@ -8,6 +8,7 @@ import {
   bucketOf,
   decide,
   initialState,
+  othersActive,
   renewed,
   type AcquireRequest,
   type BudgetChange,
@@ -18,6 +19,7 @@ import {
 import {
   MemoryBudgetStore,
   RequestBudget,
+  type AppliedBatch,
   type BudgetStore,
 } from '../../activities/connectors/requestBudget';
 
@@ -203,6 +205,86 @@ describe('batches of changes', () => {
     const unknown = applyChanges(state, limits, T0, [{ kind: 'release', slot: 's0', holder: 'x' }], 25);
     expect(unknown.changed).toBe(false);
     expect(unknown.state).toBe(state);
+  });
+});
+
+describe('who else uses the identity', () => {
+  it('a live slot or a fresh waiting mark of another process counts; its own, expired or stale ones do not', () => {
+    const mine = { holder: 'worker-a:1', company: 'cronus-us', leaseMs: lease };
+    const other = { holder: 'worker-b:7', company: 'fabrikam', leaseMs: lease };
+    let state = initialState(BC_DEFAULT_LIMITS, T0);
+    state = applyChanges(state, BC_DEFAULT_LIMITS, T0, [{ kind: 'acquire', req: mine }], 25).state;
+    expect(othersActive(state, 'worker-a', T0)).toBe(false);
+    state = applyChanges(state, BC_DEFAULT_LIMITS, T0, [{ kind: 'acquire', req: other }], 25).state;
+    expect(othersActive(state, 'worker-a', T0)).toBe(true);
+    expect(othersActive(state, 'worker-a', T0 + lease + 1)).toBe(false);
+    // worker-b's company waits (all slots taken by worker-a): its mark counts until it goes stale.
+    const full = { ...BC_DEFAULT_LIMITS, maxConcurrent: 1 };
+    let one = initialState(full, T0);
+    one = applyChanges(one, full, T0, [{ kind: 'acquire', req: mine }], 25).state;
+    one = applyChanges(one, full, T0, [{ kind: 'acquire', req: other }], 25).state;
+    expect(one.waiting.fabrikam).toMatchObject({ by: 'worker-b' });
+    expect(othersActive(one, 'worker-a', T0)).toBe(true);
+    expect(othersActive(one, 'worker-b', T0)).toBe(true);
+    expect(othersActive({ ...one, slots: {} }, 'worker-a', T0 + 60_000)).toBe(false);
+  });
+});
+
+/** A store in this process that counts its writes and answers `releaseDelayMs` as a shared store would. */
+class CountingStore implements BudgetStore {
+  readonly inner: MemoryBudgetStore;
+  readonly pollMs = 25;
+  writes = 0;
+  constructor(
+    limits: BudgetLimits,
+    readonly releaseDelayMs: number,
+  ) {
+    this.inner = new MemoryBudgetStore(limits);
+  }
+  get limits() {
+    return this.inner.limits;
+  }
+  apply(changes: BudgetChange[], now: number): Promise<AppliedBatch> {
+    this.writes++;
+    return this.inner.apply(changes, now);
+  }
+  renew(slot: string, holder: string, expiresAt: number) {
+    return this.inner.renew(slot, holder, expiresAt);
+  }
+  pauseUntil(until: number) {
+    return this.inner.pauseUntil(until);
+  }
+}
+
+describe('RequestBudget: slots given back while alone', () => {
+  const sequential = async (budget: RequestBudget, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const held = await budget.acquire('cronus-us');
+      void held.release();
+    }
+  };
+
+  it('go with the next request instead of a store write of their own, and all reach the store', async () => {
+    const store = new CountingStore(BC_DEFAULT_LIMITS, 10_000);
+    const budget = new RequestBudget(store, { leaseMs: 15_000 });
+    await sequential(budget, 10);
+    // 10 acquires, the first 9 releases riding with the next acquire: 10 writes, not 20.
+    expect(store.writes).toBe(10);
+    await budget.settle();
+    expect(store.writes).toBe(11);
+    const { state } = await store.inner.apply([], Date.now());
+    expect(Object.keys(state.slots)).toHaveLength(0);
+  });
+
+  it('are sent at once while another process holds a slot (it may be waiting for one)', async () => {
+    const store = new CountingStore(BC_DEFAULT_LIMITS, 10_000);
+    const other = { holder: 'other-worker:1', company: 'fabrikam', leaseMs: 60_000 };
+    expect(await tryAcquire(store.inner, other, Date.now())).toMatchObject({ grant: true });
+    const budget = new RequestBudget(store, { leaseMs: 15_000 });
+    const held = await budget.acquire('cronus-us');
+    await held.release();
+    // The release was its own write, without waiting for a next request or the delay.
+    expect(store.writes).toBe(2);
   });
 });
 
