@@ -179,7 +179,9 @@ export class MatchIndex {
       });
       touched.push({ id: r.id, ...(r.ownId ? { ownId: r.ownId } : {}), groups });
       for (const g of groups) {
-        if (!g) continue;
+        // A group with no other-side record cannot couple (below): its members' couplings are not needed,
+        // and a page of records without candidates costs no look-up at all.
+        if (!g || !g[dest].some((d) => d !== r.ownId)) continue;
         for (const id of g.bc) members.bc.add(id);
         for (const id of g.crm) members.crm.add(id);
       }
