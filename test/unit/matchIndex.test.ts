@@ -17,7 +17,9 @@ function side(records: JsonRecord[], key: string): TableClient {
 const mapping = {
   bc: { entitySet: 'customers' },
   crm: { entitySet: 'accounts', key: 'accountid' },
-  matchFieldSets: [{ priority: 1, fields: [{ bcField: 'displayName', crmField: 'name', caseSensitive: false }] }],
+  matchFieldSets: [
+    { priority: 1, fields: [{ bcField: 'displayName', crmField: 'name', caseSensitive: false }] },
+  ],
 } as unknown as IntegrationTableMapping;
 
 describe('match-based coupling: couplings looked up per page', () => {
