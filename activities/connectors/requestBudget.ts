@@ -83,6 +83,9 @@ export interface BudgetLease {
   release(): Promise<void>;
 }
 
+/** A poll for another process's slot backs off to pollMs x 2^this. */
+const MAX_POLL_DOUBLINGS = 2;
+
 interface Waiter {
   company: string;
   holder: string;
@@ -130,6 +133,8 @@ export class RequestBudget {
   private releaseTimer: NodeJS.Timeout | undefined;
   /** The identity's state as this process last saw it (the store's answer to its last batch). */
   private seen: BudgetState | undefined;
+  /** Batches in a row that granted nothing: each poll for another process's slot waits twice as long. */
+  private fruitless = 0;
 
   constructor(
     readonly store: BudgetStore,
@@ -287,6 +292,7 @@ export class RequestBudget {
     this.seen = applied.state;
     for (const r of releases) r.done();
     let retryMs = Infinity;
+    const grants = applied.decisions.filter((d) => d?.grant).length;
     waiters.forEach((w, i) => {
       const decision = applied.decisions[releases.length + i]!;
       const waiting = this.waiters.includes(w);
@@ -309,6 +315,7 @@ export class RequestBudget {
         retryMs = Math.min(retryMs, this.retryDelay(decision, applied.state));
       }
     });
+    this.fruitless = grants > 0 ? 0 : this.fruitless + 1;
     if (this.waiters.length > 0 && !this.again && retryMs < Infinity) {
       // Stay registered as waiting (fairness) while sleeping: look again before the mark goes stale.
       const ms = Math.min(retryMs, WAITING_STALE_MS / 2) * (0.75 + Math.random() * 0.5);
@@ -320,11 +327,15 @@ export class RequestBudget {
   /**
    * How long a refused request sleeps before its process asks again. A release of this process asks at
    * once anyway; only a change made by another process is worth polling for: a slot another process
-   * holds, or a company waiting that does not wait here.
+   * holds, or a company waiting that does not wait here. The poll backs off (x2, x4) while batches in a
+   * row grant nothing: with several workers waiting on BC's 5 slots, polling every 25 ms cost more store
+   * round trips than the requests themselves, and an unused token is not lost - it waits in the bucket
+   * (docs/throttling.md).
    */
   private retryDelay(decision: Extract<BudgetDecision, { grant: false }>, state: BudgetState): number {
     if (decision.reason === 'paused' || decision.reason === 'rate') return decision.waitMs;
-    return othersActive(state, this.holderPrefix, this.now()) ? this.store.pollMs : WAITING_STALE_MS / 2;
+    if (!othersActive(state, this.holderPrefix, this.now())) return WAITING_STALE_MS / 2;
+    return this.store.pollMs * 2 ** Math.min(this.fruitless, MAX_POLL_DOUBLINGS);
   }
 }
 
