@@ -11,7 +11,10 @@
 // The worker runs with a real worker's node options and environment (worker/processSettings.ts).
 // Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
 //   [--cache 20] [--window 10]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS,
-//   default its default; --window: entries being started at once, default half the cache).
+//   default its default; --window: entries being started at once, default half the cache;
+//   --malloc-trim: after the hold and the GC, call glibc's malloc_trim(0) in the worker and report its
+//   memory again (what it returns was allocator retention, what stays is live); --worker-env KEY=VALUE:
+//   environment of the worker only, e.g. MALLOC_ARENA_MAX=16 or LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 for allocator A/B runs).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
@@ -36,6 +39,18 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** `--worker-env KEY=VALUE` (repeatable): environment for the stub worker only (allocator A/B tests). */
+function workerEnvArgs(): Record<string, string> {
+  const env: Record<string, string> = {};
+  process.argv.forEach((a, i) => {
+    if (a !== '--worker-env') return;
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(process.argv[i + 1] ?? '');
+    if (!m) throw new Error(`--worker-env wants KEY=VALUE, got ${process.argv[i + 1]}`);
+    env[m[1]!] = m[2]!;
+  });
+  return env;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
@@ -44,8 +59,11 @@ function percentile(sorted: number[], p: number): number {
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
-  /** Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads. */
-  calls(request?: 'gc'): Promise<number>;
+  /**
+   * Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads, `trim`
+   * then also calls glibc's malloc_trim(0).
+   */
+  calls(request?: 'gc' | 'trim'): Promise<number>;
   /** Where the worker's memory was at the last `calls()`. */
   memory?: StubWorkerMemory;
   /** The SDK's workflow task counters (sticky cache hits and misses, replays). */
@@ -94,6 +112,7 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
         ...workerEnv(process.env),
         BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache),
         STUB_METRICS_ADDRESS: metricsAddress,
+        ...workerEnvArgs(),
       },
     },
   );
@@ -257,6 +276,11 @@ async function run(): Promise<void> {
     const heldMemory = worker.memory!;
     await worker.calls('gc');
     const gcMemory = worker.memory!;
+    let trimmedMemory: StubWorkerMemory | undefined;
+    if (process.argv.includes('--malloc-trim')) {
+      await worker.calls('trim');
+      trimmedMemory = worker.memory!;
+    }
     const counters = await worker.counters();
     const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
     const sample = ids
@@ -323,11 +347,13 @@ async function run(): Promise<void> {
       `external ${m.threadExternal} MB); ` +
       `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
       `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB; by mapping: glibc main arena ` +
-      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB`;
+      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB; ` +
+      `glibc malloc: ${m.glibcInUse} MB in use, ${m.glibcFree} MB free in its arenas`;
     console.log(
       `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
         `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
         `  after a full GC in every isolate: ${describe(gcMemory)}\n` +
+        (trimmedMemory ? `  then after glibc's malloc_trim(0): ${describe(trimmedMemory)}\n` : '') +
         `  baseline (empty task queue) after a full GC: ${describe(baselineMemory)}`,
     );
     console.log(

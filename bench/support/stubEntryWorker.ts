@@ -4,12 +4,13 @@
 // `call <workflow id> <epoch ms>` at every call (so a benchmark can time wake-ups). Start it with the
 // node options and environment of a real worker process (worker/processSettings.ts), plus --expose-gc.
 // With the count it reports where the memory is (`memory` below); the line `gc` collects garbage in both
-// isolates first.
+// isolates first, the line `trim` then also asks glibc to return its free memory (malloc_trim(0)).
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { getHeapStatistics, type HeapInfo } from 'node:v8';
 import workerThreads, { MessageChannel, type MessagePort, type WorkerOptions } from 'node:worker_threads';
+import koffi from 'koffi';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
@@ -33,6 +34,25 @@ workerThreads.Worker = class extends SdkThread {
     });
   }
 };
+
+// glibc's own account of its heap (all arenas), read through an FFI: in-use vs free-but-kept bytes tells
+// live native memory from allocator retention, and malloc_trim(0) returns the free pages to the OS.
+// Under another allocator (LD_PRELOAD=libjemalloc) these are glibc's nearly empty arenas.
+const libc = koffi.load('libc.so.6');
+const Mallinfo2 = koffi.struct('mallinfo2', {
+  arena: 'size_t',
+  ordblks: 'size_t',
+  smblks: 'size_t',
+  hblks: 'size_t',
+  hblkhd: 'size_t',
+  usmblks: 'size_t',
+  fsmblks: 'size_t',
+  uordblks: 'size_t',
+  fordblks: 'size_t',
+  keepcost: 'size_t',
+});
+const mallinfo2 = libc.func('mallinfo2', Mallinfo2, []) as () => Record<string, number>;
+const mallocTrim = libc.func('malloc_trim', 'int', ['size_t']) as (pad: number) => number;
 
 function threadHeap(port: MessagePort, request: 'stats' | 'gc'): Promise<HeapInfo> {
   return new Promise((resolve) => {
@@ -65,9 +85,13 @@ function residentByMapping(): { mainArena: number; arenas: number; otherAnonymou
 }
 
 /** Memory of the process in MB: RSS, the main isolate's heap and the workflow threads' heaps. */
-async function memory(request: 'stats' | 'gc', worker: Worker) {
-  if (request === 'gc') (globalThis as { gc?: () => void }).gc?.();
-  const threads = await Promise.all(threadProbes.map((port) => threadHeap(port, request)));
+async function memory(request: 'stats' | 'gc' | 'trim', worker: Worker) {
+  if (request !== 'stats') (globalThis as { gc?: () => void }).gc?.();
+  const threads = await Promise.all(
+    threadProbes.map((port) => threadHeap(port, request === 'stats' ? 'stats' : 'gc')),
+  );
+  if (request === 'trim') mallocTrim(0);
+  const glibc = mallinfo2();
   const m = process.memoryUsage();
   const main = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
@@ -78,6 +102,9 @@ async function memory(request: 'stats' | 'gc', worker: Worker) {
     arenas: Math.round(mapped.arenas / 1024),
     otherAnonymous: Math.round(mapped.otherAnonymous / 1024),
     files: Math.round(mapped.files / 1024),
+    // Bytes glibc has handed out and not had back (live), and bytes it keeps free in its arenas.
+    glibcInUse: mb(glibc.uordblks! + glibc.hblkhd!),
+    glibcFree: mb(glibc.fordblks!),
     cachedWorkflows: status.numCachedWorkflows,
     workflowActivationsInFlight: status.numInFlightWorkflowActivations,
     rss: mb(m.rss),
@@ -120,7 +147,7 @@ async function run(): Promise<void> {
   });
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
-    memory(line === 'gc' ? 'gc' : 'stats', worker).then(
+    memory(line === 'gc' || line === 'trim' ? line : 'stats', worker).then(
       (m) => process.stdout.write(`calls ${calls} ${JSON.stringify(m)}\n`),
       (err: unknown) => process.stdout.write(`error ${String(err)}\n`),
     );
