@@ -10,11 +10,11 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { getHeapStatistics, type HeapInfo } from 'node:v8';
 import workerThreads, { MessageChannel, type MessagePort, type WorkerOptions } from 'node:worker_threads';
-import koffi from 'koffi';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
 import { installRuntime } from '../../worker/runtime';
+import { nativeHeap, startMemoryTrim, trimNativeMemory } from '../../worker/memoryTrim';
 import { defaultBundlePath } from '../../worker/worker';
 import { readSettings } from '../../config/settings';
 
@@ -34,25 +34,6 @@ workerThreads.Worker = class extends SdkThread {
     });
   }
 };
-
-// glibc's own account of its heap (all arenas), read through an FFI: in-use vs free-but-kept bytes tells
-// live native memory from allocator retention, and malloc_trim(0) returns the free pages to the OS.
-// Under another allocator (LD_PRELOAD=libjemalloc) these are glibc's nearly empty arenas.
-const libc = koffi.load('libc.so.6');
-const Mallinfo2 = koffi.struct('mallinfo2', {
-  arena: 'size_t',
-  ordblks: 'size_t',
-  smblks: 'size_t',
-  hblks: 'size_t',
-  hblkhd: 'size_t',
-  usmblks: 'size_t',
-  fsmblks: 'size_t',
-  uordblks: 'size_t',
-  fordblks: 'size_t',
-  keepcost: 'size_t',
-});
-const mallinfo2 = libc.func('mallinfo2', Mallinfo2, []) as () => Record<string, number>;
-const mallocTrim = libc.func('malloc_trim', 'int', ['size_t']) as (pad: number) => number;
 
 function threadHeap(port: MessagePort, request: 'stats' | 'gc'): Promise<HeapInfo> {
   return new Promise((resolve) => {
@@ -90,8 +71,8 @@ async function memory(request: 'stats' | 'gc' | 'trim', worker: Worker) {
   const threads = await Promise.all(
     threadProbes.map((port) => threadHeap(port, request === 'stats' ? 'stats' : 'gc')),
   );
-  if (request === 'trim') mallocTrim(0);
-  const glibc = mallinfo2();
+  if (request === 'trim') trimNativeMemory();
+  const glibc = nativeHeap();
   const m = process.memoryUsage();
   const main = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
@@ -103,8 +84,8 @@ async function memory(request: 'stats' | 'gc' | 'trim', worker: Worker) {
     otherAnonymous: Math.round(mapped.otherAnonymous / 1024),
     files: Math.round(mapped.files / 1024),
     // Bytes glibc has handed out and not had back (live), and bytes it keeps free in its arenas.
-    glibcInUse: mb(glibc.uordblks! + glibc.hblkhd!),
-    glibcFree: mb(glibc.fordblks!),
+    glibcInUse: glibc ? mb(glibc.inUseBytes) : NaN,
+    glibcFree: glibc ? mb(glibc.freeBytes) : NaN,
     cachedWorkflows: status.numCachedWorkflows,
     workflowActivationsInFlight: status.numInFlightWorkflowActivations,
     rss: mb(m.rss),
@@ -145,6 +126,8 @@ async function run(): Promise<void> {
       },
     },
   });
+  // What a real worker does with the memory it frees (worker/memoryTrim.ts, BCSYNC_WORKER_MEMORY_TRIM_SECONDS).
+  const memoryTrim = startMemoryTrim(readSettings(process.env).worker.memoryTrimSeconds);
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
     memory(line === 'gc' || line === 'trim' ? line : 'stats', worker).then(
@@ -154,6 +137,7 @@ async function run(): Promise<void> {
   });
   process.stdout.write('ready\n');
   await worker.run(); // until SIGTERM
+  memoryTrim.stop();
   commands.close();
   await connection.close();
 }
