@@ -135,6 +135,9 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
     },
   );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  // A benchmark that fails midway must not leave its worker polling (and taking CPU) behind it.
+  const orphanGuard = () => proc.kill();
+  process.on('exit', orphanGuard);
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
   const callWaiters = new Map<string, (at: number) => void>();
@@ -177,6 +180,7 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
     counters: () => workflowTaskCounters(metricsAddress),
     nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
+      process.off('exit', orphanGuard);
       proc.kill('SIGTERM');
       await once(proc, 'exit');
     },
@@ -376,7 +380,7 @@ async function run(): Promise<void> {
       `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
       `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB; by mapping: glibc main arena ` +
       `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB; ` +
-      `glibc malloc: ${m.glibcInUse} MB in use, ${m.glibcFree} MB free in its arenas`;
+      `glibc malloc: ${m.glibcInUse} MB in use, ${m.glibcFree} MB free in its arenas (trimmed or not)`;
     console.log(
       `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
         `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
