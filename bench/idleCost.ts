@@ -9,9 +9,21 @@
 //   and the SDK's sticky cache counters, so a figure can be explained, not only compared.
 // Baseline, measured in the same run: the same worker process polling an empty task queue.
 // The worker runs with a real worker's node options and environment (worker/processSettings.ts).
+// How entries get on hold: by default each is started with the state its first idle run leaves (On Hold
+// with Inactivity Timeout, `carried` as continue-as-new passes it, generation 1): one workflow task, no
+// activity, 50 starts at a time, so 10,000 fit in a few minutes. Its history is that of an entry after a
+// continue-as-new, not of a new entry: one workflow task instead of three and no activity (fewer events;
+// the start event carries the state; the figures print both). `--start-run` starts them as `setup` does
+// (the first run, with the stub activity, then the hold), `--window` at a time (default half the cache, so
+// an entry is not evicted between its start and its hold): ~9 entries/s here.
 // Run: `npm run build && node dist/bench/idleCost.js [--entries 10000] [--seconds 60] [--wakeups 100]
-//   [--cache 20] [--window 10]` (--cache: the worker's sticky cache size, BCSYNC_WORKER_MAX_CACHED_WORKFLOWS,
-//   default its default; --window: entries being started at once, default half the cache).
+//   [--cache 20] [--window 50] [--start-run] [--malloc-trim] [--worker-env KEY=VALUE]`
+//   --cache: the worker's sticky cache size (BCSYNC_WORKER_MAX_CACHED_WORKFLOWS), default its default;
+//   --window: entries being started at once;
+//   --malloc-trim: after the hold and the GC, call glibc's malloc_trim(0) in the worker and report its
+//   memory again (what it returns was allocator retention, what stays is live);
+//   --worker-env KEY=VALUE: environment of the worker only (allocator A/B runs), e.g. MALLOC_ARENA_MAX=16
+//   or LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
@@ -20,7 +32,16 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Table from 'cli-table3';
-import { EntryState, entryWorkflowId, searchAttributeKeys } from '../common/jobQueue';
+import {
+  DEFAULT_ENTRY_SCHEDULE,
+  EntryState,
+  entryWorkflowId,
+  mergeSchedule,
+  runResult,
+  searchAttributeKeys,
+  type JobQueueEntryInput,
+} from '../common/jobQueue';
+import { initialEntry, runStarted, runSucceeded, type EntryMachine } from '../workflows/entrySchedule';
 import type { jobQueueEntry } from '../workflows';
 import { bcChangedSignal } from '../workflows/messages';
 import { readState, startEphemeralServers } from '../devservers/devServers';
@@ -36,6 +57,18 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** `--worker-env KEY=VALUE` (repeatable): environment for the stub worker only (allocator A/B tests). */
+function workerEnvArgs(): Record<string, string> {
+  const env: Record<string, string> = {};
+  process.argv.forEach((a, i) => {
+    if (a !== '--worker-env') return;
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(process.argv[i + 1] ?? '');
+    if (!m) throw new Error(`--worker-env wants KEY=VALUE, got ${process.argv[i + 1]}`);
+    env[m[1]!] = m[2]!;
+  });
+  return env;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
@@ -44,8 +77,11 @@ function percentile(sorted: number[], p: number): number {
 
 interface StubWorker {
   proc: ChildProcessWithoutNullStreams;
-  /** Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads. */
-  calls(request?: 'gc'): Promise<number>;
+  /**
+   * Activity calls so far; `gc` first collects garbage in the main isolate and the workflow threads, `trim`
+   * then also calls glibc's malloc_trim(0).
+   */
+  calls(request?: 'gc' | 'trim'): Promise<number>;
   /** Where the worker's memory was at the last `calls()`. */
   memory?: StubWorkerMemory;
   /** The SDK's workflow task counters (sticky cache hits and misses, replays). */
@@ -94,10 +130,14 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
         ...workerEnv(process.env),
         BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: String(cache),
         STUB_METRICS_ADDRESS: metricsAddress,
+        ...workerEnvArgs(),
       },
     },
   );
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  // A benchmark that fails midway must not leave its worker polling (and taking CPU) behind it.
+  const orphanGuard = () => proc.kill();
+  process.on('exit', orphanGuard);
   const lines: string[] = [];
   let waiter: ((line: string) => void) | undefined;
   const callWaiters = new Map<string, (at: number) => void>();
@@ -140,11 +180,26 @@ async function startStubWorker(address: string, taskQueue: string, cache: number
     counters: () => workflowTaskCounters(metricsAddress),
     nextCall: (workflowId) => new Promise((resolve) => callWaiters.set(workflowId, resolve)),
     async stop() {
+      process.off('exit', orphanGuard);
       proc.kill('SIGTERM');
       await once(proc, 'exit');
     },
   };
   return worker;
+}
+
+/**
+ * The state a new entry is in after its first run found nothing to do (On Hold with Inactivity Timeout),
+ * as continue-as-new carries it: an entry started with it holds at once, in one workflow task.
+ */
+function heldAfterIdleRun(schedule: Partial<JobQueueEntryInput['schedule']>, now: number): EntryMachine {
+  const ready = initialEntry(mergeSchedule(DEFAULT_ENTRY_SCHEDULE, schedule ?? {}), false, now);
+  const held = runSucceeded(
+    runStarted(ready),
+    { trigger: 'start', startedAt: now, result: runResult() },
+    now,
+  );
+  return { ...held, generation: 1 };
 }
 
 /** CPU of `pids` over `seconds`, and the worker's largest RSS sampled every second. */
@@ -190,7 +245,8 @@ async function run(): Promise<void> {
   const seconds = arg('seconds', 60);
   const wakeups = arg('wakeups', 100);
   const cache = arg('cache', DEFAULT_MAX_CACHED_WORKFLOWS);
-  const window = arg('window', Math.max(1, Math.floor(cache / 2)));
+  const startRun = process.argv.includes('--start-run');
+  const window = arg('window', startRun ? Math.max(1, Math.floor(cache / 2)) : 50);
   const companies = Math.ceil(entries / ENTRIES_PER_COMPANY);
   const servers = await startEphemeralServers(readSettings(process.env).dev, 'bcsync-bench-');
   const serverPid = readState(servers.stateDir)?.temporal.pid;
@@ -222,19 +278,14 @@ async function run(): Promise<void> {
       entry: `ENTRY-${n % ENTRIES_PER_COMPANY}`,
       company: `CO-${String(Math.floor(n / ENTRIES_PER_COMPANY)).padStart(4, '0')}`,
     })).map(({ entry, company }) => ({ entry, company, workflowId: entryWorkflowId(entry, company) }));
+    const schedule = { inactivityTimeoutMinutes: 720, debounceMs: 0 };
     const startEntry = async ({ entry, company, workflowId }: (typeof ids)[number]): Promise<void> => {
-      const called = worker.nextCall(workflowId);
+      const input: JobQueueEntryInput = { entry, company, mappings: ['CUSTOMER'], schedule };
+      const called = startRun ? worker.nextCall(workflowId) : undefined;
       await client.workflow.start<typeof jobQueueEntry>('jobQueueEntry', {
         taskQueue,
         workflowId,
-        args: [
-          {
-            entry,
-            company,
-            mappings: ['CUSTOMER'],
-            schedule: { inactivityTimeoutMinutes: 720, debounceMs: 0 },
-          },
-        ],
+        args: [startRun ? input : { ...input, carried: heldAfterIdleRun(schedule, Date.now()) }],
         typedSearchAttributes: [{ key: searchAttributeKeys.company, value: company }],
       });
       await called;
@@ -257,6 +308,11 @@ async function run(): Promise<void> {
     const heldMemory = worker.memory!;
     await worker.calls('gc');
     const gcMemory = worker.memory!;
+    let trimmedMemory: StubWorkerMemory | undefined;
+    if (process.argv.includes('--malloc-trim')) {
+      await worker.calls('trim');
+      trimmedMemory = worker.memory!;
+    }
     const counters = await worker.counters();
     const serverRss = serverPid ? rssMegabytes(serverPid) : NaN;
     const sample = ids
@@ -323,11 +379,13 @@ async function run(): Promise<void> {
       `external ${m.threadExternal} MB); ` +
       `V8 malloc ${m.mainMalloced} + ${m.threadMalloced} MB; rest (native: Temporal core, allocator) ` +
       `${m.rss - m.mainHeapCommitted - m.threadHeapCommitted} MB; by mapping: glibc main arena ` +
-      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB`;
+      `${m.mainArena} MB, other glibc arenas ${m.arenas} MB, other anonymous ${m.otherAnonymous} MB, files ${m.files} MB; ` +
+      `glibc malloc: ${m.glibcInUse} MB in use, ${m.glibcFree} MB free in its arenas (trimmed or not)`;
     console.log(
       `worker memory: start-up burst peak RSS ${burstRss.toFixed(0)} MB (entries started in ` +
         `${startsSeconds.toFixed(1)} s)\n  at the end of the hold: ${describe(heldMemory)}\n` +
         `  after a full GC in every isolate: ${describe(gcMemory)}\n` +
+        (trimmedMemory ? `  then after glibc's malloc_trim(0): ${describe(trimmedMemory)}\n` : '') +
         `  baseline (empty task queue) after a full GC: ${describe(baselineMemory)}`,
     );
     console.log(

@@ -55,6 +55,8 @@ export const SETTING_HINTS: Readonly<Record<string, string>> = {
   BCSYNC_WORKER_ACTIVITY_CONCURRENCY: 'a whole number of concurrent activities, at least 1 (default 20)',
   BCSYNC_WORKER_MAX_CACHED_WORKFLOWS: `a whole number of workflows kept in the sticky cache (default ${DEFAULT_MAX_CACHED_WORKFLOWS})`,
   BCSYNC_WORKER_HEAP_MB: "a whole number of MB, at least 64, or 0 for V8's own default (default 512)",
+  BCSYNC_WORKER_MEMORY_TRIM_SECONDS:
+    'whole seconds between two returns of freed native memory to the OS, 0 = never (default 30)',
   BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS:
     'whole seconds, at least 1: the least heartbeat timeout of a sync run (default 120)',
   BCSYNC_STATE_DIR: 'a directory for dev server data and logs (default <project>/.bcsync)',
@@ -159,6 +161,8 @@ export interface Settings {
     activityConcurrency: number;
     maxCachedWorkflows: number;
     heapMb: number;
+    /** How often the worker gives glibc's freed memory back to the OS (worker/memoryTrim.ts); 0: never. */
+    memoryTrimSeconds: number;
     /** Floor of a sync run's heartbeat timeout, which is sized from page times (common/activityPace.ts). */
     heartbeatMinimumSeconds: number;
     /** `host:port` of the Prometheus exporter (worker/runtime.ts); none when undefined. */
@@ -245,6 +249,7 @@ export function readSettings(env: Env): Settings {
         DEFAULT_MAX_CACHED_WORKFLOWS,
       ),
       heapMb,
+      memoryTrimSeconds: r.optional('BCSYNC_WORKER_MEMORY_TRIM_SECONDS', whole(0, 24 * 3600), 30),
       heartbeatMinimumSeconds: r.optional(
         'BCSYNC_HEARTBEAT_TIMEOUT_MIN_SECONDS',
         whole(1, 3600),

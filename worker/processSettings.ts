@@ -8,7 +8,9 @@
 // - A smaller young generation (8 MB semi-spaces instead of 16): the main isolate and the workflow
 //   thread's each reserve three of them.
 // - MALLOC_ARENA_MAX=2: glibc gives each thread (Temporal core, libuv pool, workflow thread) its own
-//   malloc arena, and each keeps freed memory.
+//   malloc arena, and each keeps freed memory. Fewer arenas do not return that memory, though: with 1,000
+//   entries on hold glibc kept ~390 MB free with 2 arenas or 16 (bench/idleCost.ts); the worker's
+//   periodic trim (worker/memoryTrim.ts) is what gives it back.
 import { readSettings } from '../config/settings';
 
 const SEMI_SPACE_MB = 8;

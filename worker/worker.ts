@@ -16,6 +16,7 @@ import { connectWorker, describeTemporal, temporalConnection } from '../temporal
 import { startEntryStateGauge } from './entryStates';
 import { startHealthServer } from './health';
 import { installRuntime } from './runtime';
+import { startMemoryTrim } from './memoryTrim';
 
 export interface WorkerSettings {
   /**
@@ -140,7 +141,9 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       },
       'worker observability',
     );
+  const memoryTrim = startMemoryTrim(s.worker.memoryTrimSeconds);
   const done = worker.run().finally(async () => {
+    memoryTrim.stop();
     entryGauge?.stop();
     await health?.stop();
     await connection.close().catch(() => undefined);

@@ -4,7 +4,7 @@
 // `call <workflow id> <epoch ms>` at every call (so a benchmark can time wake-ups). Start it with the
 // node options and environment of a real worker process (worker/processSettings.ts), plus --expose-gc.
 // With the count it reports where the memory is (`memory` below); the line `gc` collects garbage in both
-// isolates first.
+// isolates first, the line `trim` then also asks glibc to return its free memory (malloc_trim(0)).
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runResult, type RunEntryInput, type RunResult } from '../../common/jobQueue';
 import { installRuntime } from '../../worker/runtime';
+import { nativeHeap, startMemoryTrim, trimNativeMemory } from '../../worker/memoryTrim';
 import { defaultBundlePath } from '../../worker/worker';
 import { readSettings } from '../../config/settings';
 
@@ -65,9 +66,13 @@ function residentByMapping(): { mainArena: number; arenas: number; otherAnonymou
 }
 
 /** Memory of the process in MB: RSS, the main isolate's heap and the workflow threads' heaps. */
-async function memory(request: 'stats' | 'gc', worker: Worker) {
-  if (request === 'gc') (globalThis as { gc?: () => void }).gc?.();
-  const threads = await Promise.all(threadProbes.map((port) => threadHeap(port, request)));
+async function memory(request: 'stats' | 'gc' | 'trim', worker: Worker) {
+  if (request !== 'stats') (globalThis as { gc?: () => void }).gc?.();
+  const threads = await Promise.all(
+    threadProbes.map((port) => threadHeap(port, request === 'stats' ? 'stats' : 'gc')),
+  );
+  if (request === 'trim') trimNativeMemory();
+  const glibc = nativeHeap();
   const m = process.memoryUsage();
   const main = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
@@ -78,6 +83,9 @@ async function memory(request: 'stats' | 'gc', worker: Worker) {
     arenas: Math.round(mapped.arenas / 1024),
     otherAnonymous: Math.round(mapped.otherAnonymous / 1024),
     files: Math.round(mapped.files / 1024),
+    // Bytes glibc has handed out and not had back (live), and bytes it keeps free in its arenas.
+    glibcInUse: glibc ? mb(glibc.inUseBytes) : NaN,
+    glibcFree: glibc ? mb(glibc.freeBytes) : NaN,
     cachedWorkflows: status.numCachedWorkflows,
     workflowActivationsInFlight: status.numInFlightWorkflowActivations,
     rss: mb(m.rss),
@@ -118,15 +126,18 @@ async function run(): Promise<void> {
       },
     },
   });
+  // What a real worker does with the memory it frees (worker/memoryTrim.ts, BCSYNC_WORKER_MEMORY_TRIM_SECONDS).
+  const memoryTrim = startMemoryTrim(readSettings(process.env).worker.memoryTrimSeconds);
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
-    memory(line === 'gc' ? 'gc' : 'stats', worker).then(
+    memory(line === 'gc' || line === 'trim' ? line : 'stats', worker).then(
       (m) => process.stdout.write(`calls ${calls} ${JSON.stringify(m)}\n`),
       (err: unknown) => process.stdout.write(`error ${String(err)}\n`),
     );
   });
   process.stdout.write('ready\n');
   await worker.run(); // until SIGTERM
+  memoryTrim.stop();
   commands.close();
   await connection.close();
 }

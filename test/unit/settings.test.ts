@@ -27,7 +27,7 @@ test('defaults: nothing is required for the local run', () => {
     temporal: { namespace: 'default' },
     mongo: { dbName: 'bcsync' },
     logLevel: 'info',
-    worker: { activityConcurrency: 20, maxCachedWorkflows: 20, heapMb: 512 },
+    worker: { activityConcurrency: 20, maxCachedWorkflows: 20, heapMb: 512, memoryTrimSeconds: 30 },
     wakeups: { host: '127.0.0.1', port: 7050, crmPollSeconds: 60 },
     start: {
       statusIntervalSeconds: 15,
