@@ -10,14 +10,26 @@ import koffi from 'koffi';
 interface Glibc {
   /** Returns the free pages of every arena to the OS (glibc >= 2.8 also trims inside the arenas). */
   mallocTrim(pad: number): number;
-  mallinfo2(): Record<'uordblks' | 'hblkhd' | 'fordblks', number>;
+  /** glibc >= 2.33 only. */
+  mallinfo2?: () => Record<'uordblks' | 'hblkhd' | 'fordblks', number>;
 }
 let glibc: Glibc | null | undefined;
 
+/** glibc's libc.so.6 with its own entry point, or undefined (not Linux, or another C library: musl). */
+function loadLibc(): ReturnType<typeof koffi.load> | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const lib = koffi.load('libc.so.6');
+    lib.func('const char *gnu_get_libc_version()');
+    return lib;
+  } catch {
+    return undefined;
+  }
+}
+
 function loadGlibc(): Glibc | null {
-  const { header } = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
-  if (!header?.glibcVersionRuntime) return null;
-  const lib = koffi.load('libc.so.6');
+  const lib = loadLibc();
+  if (!lib) return null;
   const mallinfo2 = koffi.struct('mallinfo2', {
     arena: 'size_t',
     ordblks: 'size_t',
@@ -30,10 +42,12 @@ function loadGlibc(): Glibc | null {
     fordblks: 'size_t',
     keepcost: 'size_t',
   });
-  return {
-    mallocTrim: lib.func('int malloc_trim(size_t pad)') as Glibc['mallocTrim'],
-    mallinfo2: lib.func('mallinfo2', mallinfo2, []) as Glibc['mallinfo2'],
-  };
+  const mallocTrim = lib.func('int malloc_trim(size_t pad)') as Glibc['mallocTrim'];
+  try {
+    return { mallocTrim, mallinfo2: lib.func('mallinfo2', mallinfo2, []) as Glibc['mallinfo2'] };
+  } catch {
+    return { mallocTrim };
+  }
 }
 
 /** glibc, loaded once through an FFI (koffi); null where the C library is another one. */
@@ -44,10 +58,10 @@ function glibcLibrary(): Glibc | null {
 
 /**
  * glibc's own account of its heap, all arenas: bytes handed out and not given back (live native memory)
- * and bytes free but kept; undefined without glibc.
+ * and bytes free but kept; undefined without glibc (or before glibc 2.33).
  */
 export function nativeHeap(): { inUseBytes: number; freeBytes: number } | undefined {
-  const info = glibcLibrary()?.mallinfo2();
+  const info = glibcLibrary()?.mallinfo2?.();
   return info && { inUseBytes: info.uordblks + info.hblkhd, freeBytes: info.fordblks };
 }
 
