@@ -30,7 +30,9 @@ function loadLibc(): ReturnType<typeof koffi.load> | undefined {
 function loadGlibc(): Glibc | null {
   const lib = loadLibc();
   if (!lib) return null;
-  const mallinfo2 = koffi.struct('mallinfo2', {
+  // Anonymous: koffi's named types are process-wide, and a second load of this module in the same
+  // process (a test runner's fresh module registry per file) would define the name again and throw.
+  const mallinfo2 = koffi.struct({
     arena: 'size_t',
     ordblks: 'size_t',
     smblks: 'size_t',

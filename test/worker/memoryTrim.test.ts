@@ -52,3 +52,23 @@ test('without glibc, or with the setting at 0, nothing is trimmed and nothing fa
   expect(child.status).toBe(0);
   expect(JSON.parse(child.stdout)).toEqual({ trimmed: glibc, heap: glibc });
 });
+
+test('the module loaded twice in one process (a test runner does it per file) still reads and trims', () => {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const path = require.resolve(${memoryTrim});
+       const first = require(path);
+       delete require.cache[path];
+       const second = require(path);
+       console.log(JSON.stringify([first, second].map((m) => [m.trimNativeMemory(), m.nativeHeap() !== undefined])));`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(child.stderr).toBe('');
+  expect(JSON.parse(child.stdout)).toEqual([
+    [glibc, glibc],
+    [glibc, glibc],
+  ]);
+});
