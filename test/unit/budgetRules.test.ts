@@ -36,14 +36,20 @@ function take(state: BudgetState, limits: BudgetLimits, now: number, company = '
   return decide(state, limits, now, { holder, company, leaseMs: lease }, 25);
 }
 
+/** A fresh budget at T0 in which `company` holds `n` slots, its holders named `${prefix}0`, `${prefix}1`, ... */
+function holding(limits: BudgetLimits, company: string, prefix: string, n: number): BudgetState {
+  let state = initialState(limits, T0);
+  for (let i = 0; i < n; i++) {
+    const d = take(state, limits, T0, company, `${prefix}${i}`);
+    if (!d.grant) throw new Error(`request ${i} was refused (${d.reason})`);
+    state = d.state;
+  }
+  return state;
+}
+
 describe('concurrency', () => {
   it('grants at most maxConcurrent slots, and a released or expired slot again', () => {
-    let state = initialState(BC_DEFAULT_LIMITS, T0);
-    for (let i = 0; i < 5; i++) {
-      const d = take(state, BC_DEFAULT_LIMITS, T0, 'cronus-us', `h${i}`);
-      if (!d.grant) throw new Error(`request ${i} was refused (${d.reason})`);
-      state = d.state;
-    }
+    const state = holding(BC_DEFAULT_LIMITS, 'cronus-us', 'h', 5);
     const sixth = take(state, BC_DEFAULT_LIMITS, T0);
     expect(sixth).toMatchObject({ grant: false, reason: 'concurrency' });
 
@@ -104,12 +110,7 @@ describe('fairness between companies', () => {
   const limits = BC_DEFAULT_LIMITS;
 
   it('a company holding its fair share waits while another company waits', () => {
-    let state = initialState(limits, T0);
-    for (let i = 0; i < 3; i++) {
-      const d = take(state, limits, T0, 'fabrikam', `f${i}`);
-      if (!d.grant) throw new Error('refused');
-      state = d.state;
-    }
+    let state = holding(limits, 'fabrikam', 'f', 3);
     // Alone, fabrikam may take the other two slots too.
     expect(take(state, limits, T0, 'fabrikam', 'f3')).toMatchObject({ grant: true });
     // With cronus-us waiting, fabrikam has its share (ceil(5 / 2) = 3) and waits; cronus-us goes.
@@ -162,12 +163,7 @@ describe('batches of changes', () => {
 
   it('decides each request of a batch as one write per request would, one after the other', () => {
     // A busy moment: fabrikam holds 4 slots; one comes back, then fabrikam asks twice and cronus-us once.
-    let state = initialState(limits, T0);
-    for (let i = 0; i < 4; i++) {
-      const d = take(state, limits, T0, 'fabrikam', `f${i}`);
-      if (!d.grant) throw new Error('refused');
-      state = d.state;
-    }
+    const state = holding(limits, 'fabrikam', 'f', 4);
     const heldBy = (holder: string) => Object.entries(state.slots).find(([, s]) => s.holder === holder)![0];
     const changes: BudgetChange[] = [
       { kind: 'release', slot: heldBy('f0'), holder: 'f0' },
