@@ -74,6 +74,9 @@ export function startScript(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const send = (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
   return {
     output: () => out + err,
     waitFor(pattern, timeoutMs = 60_000) {
@@ -101,11 +104,9 @@ export function startScript(
       });
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      send(signal);
       return exited;
     },
-    signal(signal: NodeJS.Signals) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
+    signal: send,
   };
 }
