@@ -138,7 +138,10 @@ export function decide(
     slot: free,
     state: {
       tokens: tokens - 1,
-      refilledAt: now,
+      // Never back: a batch decided on a `now` read before its round trips (or retried after losing a
+      // race) may be older than the refill another process stored; moving refilledAt back would let the
+      // next decision refill that time a second time (3 workers got 11 x 429 that way, 2026-12-01).
+      refilledAt: Math.max(now, state.refilledAt),
       pausedUntil: state.pausedUntil,
       slots: {
         ...state.slots,

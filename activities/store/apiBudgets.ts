@@ -161,9 +161,12 @@ export class MongoBudgetStore implements BudgetStore {
     let batch = changes;
     const first = changes[0];
     const process = first && processOf(first.kind === 'acquire' ? first.req.holder : first.holder);
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const head = await this.latest(now, process);
-      const applied = applyChanges(head.state, this.limits, now, batch, this.pollMs);
+      // A retry decides at the time it is made: the refill since `now` is the retry's to count.
+      const at = now + (Date.now() - started);
+      const head = await this.latest(at, process);
+      const applied = applyChanges(head.state, this.limits, at, batch, this.pollMs);
       if (!applied.changed || (await this.append(head, applied.state))) {
         if (batch === changes) return { decisions: applied.decisions, state: applied.state };
         const refused: BudgetDecision = { grant: false, waitMs: this.pollMs, reason: 'concurrency' };

@@ -84,6 +84,30 @@ describe('request rate', () => {
     expect(starts.length / 4).toBeGreaterThanOrEqual(0.9 * limits.requestsPerWindow);
   });
 
+  it('stays within requestsPerWindow when one process decides on a clock reading older than the last refill', () => {
+    // Two greedy processes; B's batches are decided on a `now` read 40 ms before they reach the store
+    // (its round trips, or a retry after losing a race to A) - a time A has already refilled for.
+    const limits: BudgetLimits = { ...BC_DEFAULT_LIMITS, maxConcurrent: 2 };
+    let state = initialState(limits, T0);
+    const starts: number[] = [];
+    for (let now = T0; now < T0 + 2 * limits.windowMs; now += 10) {
+      for (const [holder, at] of [['a', now], ['b', now - 40]] as const) {
+        const d = take(state, limits, at, 'cronus-us', `${holder}${starts.length}`);
+        if (d.grant) {
+          state = { ...d.state, slots: {} };
+          starts.push(now);
+        }
+      }
+    }
+    let maxInWindow = 0;
+    let tail = 0;
+    for (let head = 0; head < starts.length; head++) {
+      while (starts[tail] <= starts[head] - limits.windowMs) tail++;
+      maxInWindow = Math.max(maxInWindow, head - tail + 1);
+    }
+    expect(maxInWindow).toBeLessThanOrEqual(limits.requestsPerWindow);
+  });
+
   it('tells a refused caller how long until the next token', () => {
     const limits: BudgetLimits = { maxConcurrent: 5, requestsPerWindow: 20, windowMs: 2_000 };
     const { capacity, perMs } = bucketOf(limits);
