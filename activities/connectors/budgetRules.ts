@@ -191,6 +191,22 @@ export function othersActive(state: BudgetState, process: string, now: number): 
   );
 }
 
+/** Slots without a live lease. */
+export function freeSlots(state: BudgetState, limits: BudgetLimits, now: number): number {
+  return slotKeys(limits).filter((k) => !state.slots[k] || state.slots[k].expiresAt <= now).length;
+}
+
+/**
+ * Slots are plenty when at least SPARE_SLOTS are free besides the one being given back: a request of
+ * another process that asks meanwhile finds one of them, so the slot can wait for its process's next
+ * batch (requestBudget.ts) without keeping anyone waiting. With fewer, someone may be waiting for
+ * exactly this slot.
+ */
+export const SPARE_SLOTS = 2;
+export function slotsPlenty(state: BudgetState, limits: BudgetLimits, now: number): boolean {
+  return freeSlots(state, limits, now) >= SPARE_SLOTS;
+}
+
 /** The state with `holder`'s lease on `slot` extended to `expiresAt` (unchanged if it lost the slot). */
 export function renewed(state: BudgetState, slot: string, holder: string, expiresAt: number): BudgetState {
   const lease = state.slots[slot];

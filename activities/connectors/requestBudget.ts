@@ -15,6 +15,7 @@ import {
   othersActive,
   pausedUntil,
   renewed,
+  slotsPlenty,
   WAITING_STALE_MS,
   type AppliedChanges,
   type BudgetChange,
@@ -83,6 +84,12 @@ export interface BudgetLease {
   release(): Promise<void>;
 }
 
+/**
+ * How long a slot given back may wait for its process's next batch while other processes use the
+ * identity but slots are plenty (budgetRules.ts `slotsPlenty`); alone it may wait `releaseDelayMs`.
+ */
+const SHARED_RELEASE_DELAY_MS = 100;
+
 /** A poll for another process's slot backs off to pollMs x 2^this. */
 const MAX_POLL_DOUBLINGS = 2;
 
@@ -91,6 +98,8 @@ interface Waiter {
   holder: string;
   /** The budget refused it at least once. */
   refused: boolean;
+  /** Why the budget refused it last. */
+  refusedFor?: Extract<BudgetDecision, { grant: false }>['reason'];
   granted(slot: string): void;
   failed(err: unknown): void;
 }
@@ -188,7 +197,8 @@ export class RequestBudget {
         clearInterval(renewal);
         return new Promise<void>((done, failed) => {
           this.releases.push({ slot, holder, done, failed });
-          if (this.waiters.length === 0 && this.store.releaseDelayMs > 0 && this.alone()) this.kickLater();
+          const delay = this.releaseDelay();
+          if (delay > 0) this.kickLater(delay);
           else this.kick();
         });
       },
@@ -230,16 +240,31 @@ export class RequestBudget {
   }
 
   /**
-   * A slot given back while this process has the identity to itself goes with its next batch - the next
-   * request usually follows within a page - or after `releaseDelayMs`, so it costs no store round trip
-   * of its own. Should another process come, it finds the slot taken for at most that long, once: its
-   * first write shows this process that it is no longer alone (docs/throttling.md).
+   * How long a slot given back may wait for this process's next batch (0: sent at once), so that it costs
+   * no store round trip of its own - the next request usually follows within a page, and a request of
+   * this process waiting for a token asks again when the token is due:
+   * - alone on the identity: up to `releaseDelayMs`. Should another process come, it finds the slot taken
+   *   for at most that long, once: its first write shows this process that it is no longer alone;
+   * - with other processes, while at least two other slots are free as this process last saw: up to
+   *   100 ms. Nobody can be waiting for this slot: a request asking meanwhile finds another one;
+   * - else at once: another process's request, or one of this process that did not wait for a token or a
+   *   pause, may be waiting for exactly this slot (docs/throttling.md).
    */
-  private kickLater(): void {
+  private releaseDelay(): number {
+    const { releaseDelayMs } = this.store;
+    if (releaseDelayMs === 0 || this.seen === undefined) return 0;
+    if (this.waiters.some((w) => w.refusedFor !== 'rate' && w.refusedFor !== 'paused')) return 0;
+    if (this.alone()) return releaseDelayMs;
+    return slotsPlenty(this.seen, this.store.limits, this.now())
+      ? Math.min(releaseDelayMs, SHARED_RELEASE_DELAY_MS)
+      : 0;
+  }
+
+  private kickLater(ms: number): void {
     this.releaseTimer ??= setTimeout(() => {
       this.releaseTimer = undefined;
       this.kick();
-    }, this.store.releaseDelayMs);
+    }, ms);
   }
 
   /** Sends what there is to send now, or right after the batch on its way. */
@@ -312,6 +337,7 @@ export class RequestBudget {
         }
       } else if (waiting) {
         w.refused = true;
+        w.refusedFor = decision.reason;
         retryMs = Math.min(retryMs, this.retryDelay(decision, applied.state));
       }
     });

@@ -42,6 +42,8 @@ const CLEANUP_BATCH = 100;
  * at the services' ~20 requests per second (3 changes each) that takes far longer than this.
  */
 const HEAD_FRESH_MS = 2_000;
+/** Versions after the known one read by one probe (by `_id`, which every server answers from its index). */
+const PROBE_AHEAD = 16;
 /** Decisions lost to another worker in a row before waiting requests sleep a poll interval instead. */
 const MAX_CONFLICTS = 8;
 
@@ -108,10 +110,20 @@ export class MongoBudgetStore implements BudgetStore {
         ? { version: doc.version, state: stateOf(doc), readAt: Date.now() }
         : { version: 0, state: initialState(this.limits, now), readAt: Date.now() };
     }
+    // Versions are written one after the other (each decided on the one before), so the newest of the
+    // next PROBE_AHEAD is the latest unless all of them exist: one round trip catches up with what other
+    // workers wrote since, instead of one per version (3 workers: ~9 reads per BC request that way).
     for (;;) {
-      const next: ApiBudgetDoc | null = await this.col.findOne({ _id: this.key(head.version + 1) });
-      if (!next) break;
-      head = { version: next.version, state: stateOf(next), readAt: Date.now() };
+      const from: number = head.version + 1;
+      const ids: string[] = Array.from({ length: PROBE_AHEAD }, (_, i) => this.key(from + i));
+      const docs: ApiBudgetDoc[] = await this.col.find({ _id: { $in: ids } }).toArray();
+      const newest = docs.reduce<ApiBudgetDoc | undefined>(
+        (a, d) => (a && a.version >= d.version ? a : d),
+        undefined,
+      );
+      if (!newest) break;
+      head = { version: newest.version, state: stateOf(newest), readAt: Date.now() };
+      if (newest.version < from + PROBE_AHEAD - 1) break;
     }
     this.head = head;
     return head;

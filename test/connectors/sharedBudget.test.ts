@@ -11,7 +11,11 @@ import {
   type BudgetLimits,
   type ConnectorOptions,
 } from '../../activities/connectors';
-import { API_BUDGETS_COLLECTION, sharedBudgetStores } from '../../activities/store/apiBudgets';
+import {
+  API_BUDGETS_COLLECTION,
+  MongoBudgetStore,
+  sharedBudgetStores,
+} from '../../activities/store/apiBudgets';
 import type { Database } from '../../activities/store/database';
 import { startEmulators } from '../../emulators';
 import { testDatabase } from '../support/database';
@@ -119,7 +123,7 @@ describe('shared throttling budget', () => {
   });
 
   it('a worker alone on the identity pays one store write per request and no probe for newer versions', async () => {
-    const findOne = jest.spyOn(Collection.prototype, 'findOne');
+    const find = jest.spyOn(Collection.prototype, 'find');
     const insertOne = jest.spyOn(Collection.prototype, 'insertOne');
     const onBudgets = (spy: jest.SpyInstance) =>
       spy.mock.contexts.filter((c) => (c as Collection).collectionName === API_BUDGETS_COLLECTION).length;
@@ -128,14 +132,51 @@ describe('shared throttling budget', () => {
       for (let i = 0; i < 20; i++) await bc.listCompanies();
       await Promise.all(registries.map((r) => r.settle()));
       // Each slot given back rides with the next request's (docs/throttling.md): 20 + the last release,
-      // not 40; the chain of versions is probed once, at the start, not before every write.
+      // not 40; the chain of versions is read once, at the start (the latest, then a probe past it),
+      // not before every write.
       expect(onBudgets(insertOne)).toBeLessThanOrEqual(21);
-      expect(onBudgets(findOne)).toBeLessThanOrEqual(1);
+      expect(onBudgets(find)).toBeLessThanOrEqual(2);
     } finally {
-      findOne.mockRestore();
+      find.mockRestore();
       insertOne.mockRestore();
     }
     // A second worker is seen at its first write: both stay within BC's 5 in flight (the test above).
+  });
+
+  it('a worker catches up with the versions other workers wrote in one read, and decides on the latest', async () => {
+    const limits: BudgetLimits = { maxConcurrent: 5, requestsPerWindow: 6_000, windowMs: 300_000 };
+    const a = new MongoBudgetStore(database.db, 'bc|catch-up', limits);
+    const b = new MongoBudgetStore(database.db, 'bc|catch-up', limits);
+    const acquire = (holder: string) => ({
+      kind: 'acquire' as const,
+      req: { holder, company: 'cronus-us', leaseMs: 60_000 },
+    });
+    await a.apply([acquire('a:1')], Date.now());
+    // Worker B takes three slots and renews one lease seven times: ten versions A has not seen.
+    for (const n of [1, 2, 3]) await b.apply([acquire(`b:${n}`)], Date.now());
+    for (let n = 0; n < 7; n++) await b.renew('s1', 'b:1', Date.now() + 61_000 + n);
+    const find = jest.spyOn(Collection.prototype, 'find');
+    try {
+      const { decisions, state } = await a.apply([acquire('a:2')], Date.now());
+      // One probe (two if this machine took over 2 s since A's last read: then A looks up the latest
+      // first); one read per version would be ten.
+      expect(
+        find.mock.contexts.filter((c) => (c as Collection).collectionName === API_BUDGETS_COLLECTION).length,
+      ).toBeLessThanOrEqual(2);
+      // Decided on the latest version: B's three slots are taken, so A gets the fifth.
+      expect(decisions[0]).toMatchObject({ grant: true, slot: 's4' });
+      expect(
+        Object.values(state.slots)
+          .map((l) => l.holder)
+          .sort(),
+      ).toEqual(['a:1', 'a:2', 'b:1', 'b:2', 'b:3']);
+    } finally {
+      find.mockRestore();
+    }
+    const versions = await database.db
+      .collection(API_BUDGETS_COLLECTION)
+      .countDocuments({ identity: 'bc|catch-up' });
+    expect(versions).toBe(12);
   });
 
   it('a 429 in one worker pauses the other worker for the Retry-After', async () => {

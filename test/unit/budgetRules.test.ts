@@ -91,7 +91,10 @@ describe('request rate', () => {
     let state = initialState(limits, T0);
     const starts: number[] = [];
     for (let now = T0; now < T0 + 2 * limits.windowMs; now += 10) {
-      for (const [holder, at] of [['a', now], ['b', now - 40]] as const) {
+      for (const [holder, at] of [
+        ['a', now],
+        ['b', now - 40],
+      ] as const) {
         const d = take(state, limits, at, 'cronus-us', `${holder}${starts.length}`);
         if (d.grant) {
           state = { ...d.state, slots: {} };
@@ -276,7 +279,7 @@ class CountingStore implements BudgetStore {
   }
 }
 
-describe('RequestBudget: slots given back while alone', () => {
+describe('RequestBudget: slots given back', () => {
   const sequential = async (budget: RequestBudget, n: number) => {
     for (let i = 0; i < n; i++) {
       const held = await budget.acquire('cronus-us');
@@ -296,15 +299,71 @@ describe('RequestBudget: slots given back while alone', () => {
     expect(Object.keys(state.slots)).toHaveLength(0);
   });
 
-  it('are sent at once while another process holds a slot (it may be waiting for one)', async () => {
+  /** `store` with `n` slots held by another process's requests. */
+  const otherHolds = async (store: CountingStore, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const other = { holder: `other-worker:${i}`, company: 'fabrikam', leaseMs: 60_000 };
+      expect(await tryAcquire(store.inner, other, Date.now())).toMatchObject({ grant: true });
+    }
+  };
+
+  it('are sent at once while another process uses the identity and fewer than two other slots are free', async () => {
     const store = new CountingStore(BC_DEFAULT_LIMITS, 10_000);
-    const other = { holder: 'other-worker:1', company: 'fabrikam', leaseMs: 60_000 };
-    expect(await tryAcquire(store.inner, other, Date.now())).toMatchObject({ grant: true });
+    await otherHolds(store, 3);
     const budget = new RequestBudget(store, { leaseMs: 15_000 });
     const held = await budget.acquire('cronus-us');
     await held.release();
-    // The release was its own write, without waiting for a next request or the delay.
+    // Four of five slots taken: the release was its own write, without waiting for a next request.
     expect(store.writes).toBe(2);
+  });
+
+  it('wait at most 100 ms for the next request while another process uses the identity but slots are plenty', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const store = new CountingStore(BC_DEFAULT_LIMITS, 10_000);
+      await otherHolds(store, 1);
+      const budget = new RequestBudget(store, { leaseMs: 15_000 });
+      await sequential(budget, 5);
+      // Three slots free besides the one given back: each release rode with the next acquire.
+      expect(store.writes).toBe(5);
+      jest.advanceTimersByTime(99);
+      await new Promise((r) => setImmediate(r));
+      expect(store.writes).toBe(5);
+      // ... and the last went on its own after 100 ms (alone it would wait 10 s).
+      jest.advanceTimersByTime(2);
+      await new Promise((r) => setImmediate(r));
+      expect(store.writes).toBe(6);
+      const { state } = await store.inner.apply([], Date.now());
+      expect(Object.values(state.slots).map((l) => l.holder)).toEqual(['other-worker:0']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("are sent at once while a request of this process waits for its company's share", async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      // Ten slots; another process's company holds two, so cronus-us may hold ceil(10 / 2) = 5.
+      const limits: BudgetLimits = { ...BC_DEFAULT_LIMITS, maxConcurrent: 10 };
+      const store = new CountingStore(limits, 10_000);
+      await otherHolds(store, 1);
+      await store.inner.apply(
+        [{ kind: 'acquire', req: { holder: 'other-worker:9', company: 'fabrikam', leaseMs: 60_000 } }],
+        Date.now(),
+      );
+      const budget = new RequestBudget(store, { leaseMs: 15_000 });
+      const held = await Promise.all(Array.from({ length: 5 }, () => budget.acquire('cronus-us')));
+      let sixth = false;
+      void budget.acquire('cronus-us').then(() => (sixth = true));
+      await new Promise((r) => setImmediate(r));
+      expect(sixth).toBe(false);
+      // Four slots are free, but the sixth waits for this very one: no delay, no timer needed.
+      void held[0]!.release();
+      await new Promise((r) => setImmediate(r));
+      expect(sixth).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
