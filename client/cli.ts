@@ -17,6 +17,7 @@ import { registerConsole } from './commands/console';
 import { registerReview } from './commands/review';
 import { registerCodecServer } from './commands/codecServer';
 import { registerCompanies } from './commands/companies';
+import { registerBudgets } from './commands/budgets';
 import { companyOption } from './companySelection';
 import { CliError, terminalText } from './output';
 import { contextFromEnvironment, type CliContext } from './context';
@@ -53,6 +54,7 @@ export function buildProgram(base: CliContext): Command {
   registerReview(program, ctx);
   registerCodecServer(program, ctx);
   registerCompanies(program, ctx);
+  registerBudgets(program, ctx);
   return program;
 }
 

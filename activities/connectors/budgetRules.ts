@@ -255,3 +255,43 @@ export function applyChanges(
   });
   return { state: current, decisions, changed: current !== state };
 }
+
+/** What an operator sees of one identity's budget at `now` (`bcsync budgets`). */
+export interface BudgetView {
+  /** Whole requests the bucket would grant now, of `capacity`. */
+  available: number;
+  capacity: number;
+  /** Requests refilled per second. */
+  refillPerSecond: number;
+  inFlight: Array<{ slot: string; company: string; process: string; expiresInMs: number }>;
+  /** Companies with a request waiting (a fresh mark), longest first. */
+  waiting: Array<{ company: string; waitingMs: number }>;
+  /** How much longer a Retry-After holds every request of the identity (0: not paused). */
+  pausedForMs: number;
+}
+
+export function budgetView(state: BudgetState, limits: BudgetLimits, now: number): BudgetView {
+  const bucket = bucketOf(limits);
+  const tokens = Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.refilledAt) * bucket.perMs);
+  return {
+    available: Math.floor(tokens),
+    capacity: bucket.capacity,
+    refillPerSecond: bucket.perMs * 1000,
+    inFlight: slotKeys(limits)
+      .filter((k) => state.slots[k] && state.slots[k].expiresAt > now)
+      .map((k) => {
+        const lease = state.slots[k]!;
+        return {
+          slot: k,
+          company: lease.company,
+          process: processOf(lease.holder),
+          expiresInMs: lease.expiresAt - now,
+        };
+      }),
+    waiting: Object.entries(state.waiting)
+      .filter(([, w]) => now - w.seenAt < WAITING_STALE_MS)
+      .sort(([, a], [, b]) => a.since - b.since)
+      .map(([company, w]) => ({ company, waitingMs: now - w.since })),
+    pausedForMs: Math.max(0, state.pausedUntil - now),
+  };
+}

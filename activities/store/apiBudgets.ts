@@ -214,3 +214,17 @@ export class MongoBudgetStore implements BudgetStore {
 export function sharedBudgetStores(db: Db): (identity: string, limits: BudgetLimits) => BudgetStore {
   return (identity, limits) => new MongoBudgetStore(db, identity, limits);
 }
+
+/** The latest version of every identity's budget in this database (`bcsync budgets`). */
+export async function latestBudgets(
+  db: Db,
+): Promise<Array<{ identity: string; version: number; state: BudgetState }>> {
+  const col = db.collection<ApiBudgetDoc>(API_BUDGETS_COLLECTION);
+  const identities = (await col.distinct('identity')).sort();
+  const latest = [];
+  for (const identity of identities) {
+    const [doc] = await col.find({ identity }).sort({ version: -1 }).limit(1).toArray();
+    if (doc) latest.push({ identity, version: doc.version, state: stateOf(doc) });
+  }
+  return latest;
+}
