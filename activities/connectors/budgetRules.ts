@@ -99,6 +99,12 @@ function activeWaiters(state: BudgetState, now: number, except: string): Array<[
   );
 }
 
+/** The tokens in the bucket at `now`: those stored plus the refill since, up to the capacity. */
+function tokensAt(state: BudgetState, limits: BudgetLimits, now: number): number {
+  const bucket = bucketOf(limits);
+  return Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.refilledAt) * bucket.perMs);
+}
+
 /** Decides one request; on a grant returns the state to store (token taken, slot leased, wait cleared). */
 export function decide(
   state: BudgetState,
@@ -109,7 +115,7 @@ export function decide(
 ): BudgetDecision {
   if (state.pausedUntil > now) return { grant: false, waitMs: state.pausedUntil - now, reason: 'paused' };
   const bucket = bucketOf(limits);
-  const tokens = Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.refilledAt) * bucket.perMs);
+  const tokens = tokensAt(state, limits, now);
   if (tokens < 1) return { grant: false, waitMs: Math.ceil((1 - tokens) / bucket.perMs), reason: 'rate' };
 
   const keys = slotKeys(limits);
@@ -272,9 +278,8 @@ export interface BudgetView {
 
 export function budgetView(state: BudgetState, limits: BudgetLimits, now: number): BudgetView {
   const bucket = bucketOf(limits);
-  const tokens = Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.refilledAt) * bucket.perMs);
   return {
-    available: Math.floor(tokens),
+    available: Math.floor(tokensAt(state, limits, now)),
     capacity: bucket.capacity,
     refillPerSecond: bucket.perMs * 1000,
     inFlight: slotKeys(limits)
