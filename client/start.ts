@@ -167,6 +167,7 @@ async function run(): Promise<void> {
         mappings: ctx.mappings(),
         connectors: { bc: connectors.bc, crm: connectors.dataverse },
         ui: temporalUi(ctx),
+        limits: settings.limits,
       },
       settings.console,
     );

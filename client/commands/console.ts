@@ -41,6 +41,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
             mappings: ctx.mappings(),
             connectors: connectors && { bc: connectors.bc, crm: connectors.dataverse },
             ui: temporalUi(ctx),
+            limits: settings.limits,
           },
           { ...settings.console, host: opts.host ?? settings.console.host, port },
         );

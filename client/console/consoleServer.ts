@@ -17,6 +17,8 @@ import {
 import type { TableClient } from '../../activities/connectors/types';
 import { findMapping, type EffectiveMappings } from '../../activities/mappings/mappingConfig';
 import type { Database } from '../../activities/store/database';
+import { latestBudgets } from '../../activities/store/apiBudgets';
+import { loadBudgetLimits, type BudgetLimitSettings } from '../../activities/connectors/connectorConfig';
 import { JobLogStore } from '../../activities/store/jobLog';
 import { LineageStore } from '../../activities/store/lineage';
 import { RetryQueueStore } from '../../activities/store/retryQueue';
@@ -27,6 +29,7 @@ import { describeEntry, entryDefinitions, entryHandle, entryJson, resolveEntry }
 import { openErrorsOf, readRecordStory } from '../recordStory';
 import { decisionText, directionArrow, eventText } from '../recordStoryText';
 import { tableTime } from '../tableTime';
+import { BUDGET_COLUMNS, budgetCells, budgetRows, NO_BUDGET_YET } from '../budgetText';
 import { entryQueryLinks, workflowRunUrl, type TemporalUi } from '../temporalUiLinks';
 import { admit, consoleAccess } from './consoleAccess';
 
@@ -38,6 +41,8 @@ export interface ConsoleDeps {
   connectors?: { bc: TableClient; crm: TableClient };
   /** Where the Temporal UI's links point. */
   ui: TemporalUi;
+  /** The throttling limits the workers use (settings `limits`); the defaults when not given. */
+  limits?: BudgetLimitSettings;
 }
 
 export interface ConsoleOptions {
@@ -173,6 +178,19 @@ export async function startConsole(deps: ConsoleDeps, opts: ConsoleOptions): Pro
         arrow: r.direction === 'ToIntegrationTable' ? 'BC -> CRM' : 'CRM -> BC',
         temporalUrl: r.workflowId ? workflowRunUrl(deps.ui, r.workflowId, r.runId) : null,
       })),
+      msg: msg(req),
+    });
+  });
+
+  // The budgets live in the base database, which is the one the console serves (the default company's).
+  app.get('/budgets', async (req, reply) => {
+    const now = Date.now();
+    const rows = budgetRows(await latestBudgets(deps.database.db), deps.limits ?? loadBudgetLimits({}), now);
+    return page(reply, 'budgets', {
+      title: 'Budgets',
+      head: BUDGET_COLUMNS,
+      rows: rows.map((r) => ({ identity: r.identity, cells: budgetCells(r, now) })),
+      empty: NO_BUDGET_YET,
       msg: msg(req),
     });
   });

@@ -7,6 +7,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
+import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS } from '../../activities/connectors/budgetRules';
+import { MongoBudgetStore } from '../../activities/store/apiBudgets';
 import { couplingKey } from '../../activities/store/couplings';
 import type { EffectiveMappings } from '../../activities/mappings/mappingConfig';
 import { loadMappings } from '../../activities/mappings/mappingConfig';
@@ -274,11 +276,47 @@ test('what records say is shown as text, and no secret is on any page', async ()
     '/records?q=50000',
     `/records/CUSTOMER?bc=${bcId}`,
     '/deleted?mapping=CUSTOMER',
+    '/budgets',
   ]) {
     await page.goto(`${ui.url}${path}`);
     const html = await page.content();
     for (const s of secrets) expect(html).not.toContain(s);
   }
+});
+
+test('budgets: each API identity with what it grants now, its requests in flight and a Retry-After pause', async () => {
+  // This test's worker uses the stack's own connectors; a worker of a deployment writes its budgets
+  // here, as these two stores do (docs/throttling.md).
+  const bcIdentity =
+    'bc|https://api.businesscentral.dynamics.com|contoso.onmicrosoft.com|7d3c1f52-0000-4000-8000-000000000001';
+  const worker = randomUUID();
+  const bc = new MongoBudgetStore(stack.db.db, bcIdentity, BC_DEFAULT_LIMITS);
+  await bc.apply(
+    [{ kind: 'acquire', req: { holder: `${worker}:1`, company: 'cronus-us', leaseMs: 120_000 } }],
+    Date.now(),
+  );
+  await bc.pauseUntil(Date.now() + 60_000);
+  const dv = new MongoBudgetStore(
+    stack.db.db,
+    'dataverse|https://contoso.crm4.dynamics.com|7d3c1f52-0000-4000-8000-000000000002',
+    DATAVERSE_DEFAULT_LIMITS,
+  );
+  await dv.apply(
+    [{ kind: 'acquire', req: { holder: `${worker}:2`, company: 'cronus-us', leaseMs: 120_000 } }],
+    Date.now(),
+  );
+
+  await page.goto(`${ui.url}/budgets`);
+  expect(await page.title()).toBe('Budgets - bcsync console');
+  const row = page.locator(`#budgets tr[data-identity="${bcIdentity}"]`);
+  const text = await row.innerText();
+  expect(text).toContain('Business Central https://api.businesscentral.dynamics.com');
+  // 300 in the bucket, one taken and refilled at 18.6 per second since.
+  expect(text).toMatch(/(29\d|300) of 300\s+\+18\.6\/s \(6000 per 300 s\)/);
+  expect(text).toContain(`1 of 5\ncronus-us 1 (worker ${worker.slice(0, 8)})`);
+  expect(text).toMatch(/paused until \d\d:\d\d:\d\d \([56]\d\.\d s more\)/);
+  expect(await page.locator('#budgets tr[data-identity^="dataverse|"]').innerText()).toContain('1 of 52');
+  await screenshot(page, 'console-budgets.png');
 });
 
 test('access: loopback by Host only, forms from other sites refused, a token when bound beyond loopback', async () => {
