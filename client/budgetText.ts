@@ -6,31 +6,16 @@ import {
   type BudgetState,
   type BudgetView,
 } from '../activities/connectors/budgetRules';
+import { parseIdentity, type BudgetIdentity } from '../activities/connectors/budgetIdentity';
 import type { BudgetLimitSettings } from '../activities/connectors/connectorConfig';
 import { tableTime } from './tableTime';
 
-/** An identity as the connectors name it: `bc|<API origin>|<tenant>|<client id>`, `dataverse|<origin>|<client id>`. */
-export interface Identity {
-  service: 'bc' | 'dataverse' | 'unknown';
-  origin: string;
-  tenant: string | null;
-  clientId: string;
-}
-
 export interface BudgetRow {
   identity: string;
-  id: Identity;
+  id: BudgetIdentity;
   version: number;
   limits: BudgetLimits;
   view: BudgetView;
-}
-
-function parseIdentity(identity: string): Identity {
-  const [service, origin = '', ...rest] = identity.split('|');
-  if (service === 'bc' && rest.length === 2) return { service, origin, tenant: rest[0]!, clientId: rest[1]! };
-  if (service === 'dataverse' && rest.length === 1)
-    return { service, origin, tenant: null, clientId: rest[0]! };
-  return { service: 'unknown', origin: identity, tenant: null, clientId: '' };
 }
 
 /** The worker process a slot belongs to, short: its budget's random id (one per worker and identity). */

@@ -11,6 +11,6 @@ export const binaries = (cacheDir: string) => ({
   pipTarget: join(cacheDir, 'pip'),
   temporal: join(cacheDir, 'pip', 'bin', 'temporal'),
   temporalTestServer: join(cacheDir, 'pip', 'bin', 'temporal-test-server'),
-  /** Our build of FerretDB v1.24.2 with the indexed `_id` and pushdown patches (devservers/install.ts). */
+  /** Our build of FerretDB v1.24.2 with the indexed `_id`, pushdown and per-statement close patches (devservers/install.ts). */
   ferretdb: join(cacheDir, 'bin', 'ferretdb-1.24.2-bcsync3'),
 });

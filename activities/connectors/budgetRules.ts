@@ -93,10 +93,15 @@ export function initialState(limits: BudgetLimits, now: number): BudgetState {
 export const slotKeys = (limits: BudgetLimits): string[] =>
   Array.from({ length: limits.maxConcurrent }, (_, i) => `s${i}`);
 
+/** A lease whose holder still has its slot (a missing or expired one is a free slot). */
+const isLive = (lease: SlotLease | undefined, now: number): lease is SlotLease =>
+  !!lease && lease.expiresAt > now;
+
+/** A waiting mark its waiter renewed lately (a stale one is a waiter that gave up). */
+const isFresh = (w: WaitingCompany, now: number): boolean => now - w.seenAt < WAITING_STALE_MS;
+
 function activeWaiters(state: BudgetState, now: number, except: string): Array<[string, WaitingCompany]> {
-  return Object.entries(state.waiting).filter(
-    ([company, w]) => company !== except && now - w.seenAt < WAITING_STALE_MS,
-  );
+  return Object.entries(state.waiting).filter(([company, w]) => company !== except && isFresh(w, now));
 }
 
 /** The tokens in the bucket at `now`: those stored plus the refill since, up to the capacity. */
@@ -119,8 +124,8 @@ export function decide(
   if (tokens < 1) return { grant: false, waitMs: Math.ceil((1 - tokens) / bucket.perMs), reason: 'rate' };
 
   const keys = slotKeys(limits);
-  const held = keys.map((k) => state.slots[k]).filter((s): s is SlotLease => !!s && s.expiresAt > now);
-  const free = keys.find((k) => !state.slots[k] || state.slots[k].expiresAt <= now);
+  const held = keys.map((k) => state.slots[k]).filter((s): s is SlotLease => isLive(s, now));
+  const free = keys.find((k) => !isLive(state.slots[k], now));
   if (free === undefined) return { grant: false, waitMs: pollMs, reason: 'concurrency' };
 
   // Fairness: companies that wait (or hold slots) share the slots; the longest-waiting company goes first
@@ -192,14 +197,14 @@ export function processOf(holder: string): string {
 /** Whether a process other than `process` holds a live slot or has a company waiting (a fresh mark). */
 export function othersActive(state: BudgetState, process: string, now: number): boolean {
   return (
-    Object.values(state.slots).some((s) => s.expiresAt > now && processOf(s.holder) !== process) ||
-    Object.values(state.waiting).some((w) => now - w.seenAt < WAITING_STALE_MS && w.by !== process)
+    Object.values(state.slots).some((s) => isLive(s, now) && processOf(s.holder) !== process) ||
+    Object.values(state.waiting).some((w) => isFresh(w, now) && w.by !== process)
   );
 }
 
 /** Slots without a live lease. */
 export function freeSlots(state: BudgetState, limits: BudgetLimits, now: number): number {
-  return slotKeys(limits).filter((k) => !state.slots[k] || state.slots[k].expiresAt <= now).length;
+  return slotKeys(limits).filter((k) => !isLive(state.slots[k], now)).length;
 }
 
 /**
@@ -283,7 +288,7 @@ export function budgetView(state: BudgetState, limits: BudgetLimits, now: number
     capacity: bucket.capacity,
     refillPerSecond: bucket.perMs * 1000,
     inFlight: slotKeys(limits)
-      .filter((k) => state.slots[k] && state.slots[k].expiresAt > now)
+      .filter((k) => isLive(state.slots[k], now))
       .map((k) => {
         const lease = state.slots[k]!;
         return {
@@ -294,7 +299,7 @@ export function budgetView(state: BudgetState, limits: BudgetLimits, now: number
         };
       }),
     waiting: Object.entries(state.waiting)
-      .filter(([, w]) => now - w.seenAt < WAITING_STALE_MS)
+      .filter(([, w]) => isFresh(w, now))
       .sort(([, a], [, b]) => a.since - b.since)
       .map(([company, w]) => ({ company, waitingMs: now - w.since })),
     pausedForMs: Math.max(0, state.pausedUntil - now),

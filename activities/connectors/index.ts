@@ -3,6 +3,7 @@
 // application user), which a worker shares with all other workers through MongoDB.
 import type { SyncMetrics } from '../metrics';
 import { ApiTransport, type ConnectorLogger } from './apiTransport';
+import { bcIdentity, dataverseIdentity } from './budgetIdentity';
 import { BC_DEFAULT_LIMITS, DATAVERSE_DEFAULT_LIMITS, type BudgetLimits } from './budgetRules';
 import { BcClient } from './bcClient';
 import { BcWebhooks } from './bcWebhooks';
@@ -112,7 +113,7 @@ export function createBcClient(
     config,
     {
       url: config.apiUrl,
-      identity: `bc|${new URL(config.apiUrl).origin}|${config.tenant}|${config.clientId}`,
+      identity: bcIdentity(config.apiUrl, config.tenant, config.clientId),
       limits: withConcurrency(config.limits ?? BC_DEFAULT_LIMITS, options.maxConcurrency?.bc),
       defaultHeaders: { Accept: 'application/json' },
     },
@@ -141,7 +142,7 @@ export function createDataverseClient(
     config,
     {
       url: config.url,
-      identity: `dataverse|${new URL(config.url).origin}|${config.clientId}`,
+      identity: dataverseIdentity(config.url, config.clientId),
       limits: withConcurrency(config.limits ?? DATAVERSE_DEFAULT_LIMITS, options.maxConcurrency?.dataverse),
       // apis.md B: OData version headers on every request.
       defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },

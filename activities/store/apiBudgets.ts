@@ -28,7 +28,7 @@ export const API_BUDGETS_COLLECTION = 'apiBudgets';
 export interface ApiBudgetDoc extends BudgetState {
   /** `<identity>|<version>`. */
   _id: string;
-  /** `bc|<api origin>|<tenant>|<client id>` or `dataverse|<organization origin>|<client id>`. */
+  /** The API identity (connectors/budgetIdentity.ts). */
   identity: string;
   version: number;
 }
@@ -60,6 +60,15 @@ const stateOf = (doc: ApiBudgetDoc): BudgetState => ({
   slots: doc.slots ?? {},
   waiting: doc.waiting ?? {},
 });
+
+/** The newest stored version of `identity`'s budget, looked up (not probed forward from a known one). */
+async function latestVersion(
+  col: Collection<ApiBudgetDoc>,
+  identity: string,
+): Promise<ApiBudgetDoc | undefined> {
+  const [doc] = await col.find({ identity }).sort({ version: -1 }).limit(1).toArray();
+  return doc;
+}
 
 export class MongoBudgetStore implements BudgetStore {
   readonly pollMs: number;
@@ -105,7 +114,7 @@ export class MongoBudgetStore implements BudgetStore {
       return head;
     this.contested = false;
     if (!head || Date.now() - head.readAt > HEAD_FRESH_MS) {
-      const [doc] = await this.col.find({ identity: this.identity }).sort({ version: -1 }).limit(1).toArray();
+      const doc = await latestVersion(this.col, this.identity);
       head = doc
         ? { version: doc.version, state: stateOf(doc), readAt: Date.now() }
         : { version: 0, state: initialState(this.limits, now), readAt: Date.now() };
@@ -223,7 +232,7 @@ export async function latestBudgets(
   const identities = (await col.distinct('identity')).sort();
   const latest = [];
   for (const identity of identities) {
-    const [doc] = await col.find({ identity }).sort({ version: -1 }).limit(1).toArray();
+    const doc = await latestVersion(col, identity);
     if (doc) latest.push({ identity, version: doc.version, state: stateOf(doc) });
   }
   return latest;
