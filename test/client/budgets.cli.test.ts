@@ -135,3 +135,27 @@ test('a deployment whose workers have made no request yet has no budget: says so
   expect(json.code).toBe(0);
   expect(JSON.parse(json.stdout)).toEqual([]);
 });
+
+test('a limit setting that is not one, and an unknown MongoDB server: the cause named, exit 1', async () => {
+  const bad = await bcsync(['budgets'], {
+    BCSYNC_DB_NAME: empty.db.databaseName,
+    BCSYNC_BC_REQUESTS_PER_WINDOW: 'lots',
+  });
+  // Settings errors exit 1 like every command's (the README's exit codes).
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain(
+    'BCSYNC_BC_REQUESTS_PER_WINDOW is invalid (Invalid input: expected number, received NaN): set it to requests per window per app user',
+  );
+  expect(bad.stderr).not.toMatch(/\n\s+at /);
+
+  // Nothing listens on port 1: the message names the server (password masked) and what to do.
+  const down = await bcsync(['budgets', '--json'], {
+    MONGODB_URI: 'mongodb://bcsync:hunter22@127.0.0.1:1/',
+  });
+  expect(down.code).toBe(1);
+  expect(down.stdout).toBe('');
+  expect(down.stderr).toContain('cannot connect to MongoDB at mongodb://bcsync:***@127.0.0.1:1/');
+  expect(down.stderr).toContain('Check MONGODB_URI or run `bcsync servers up`');
+  expect(down.stderr).not.toContain('hunter22');
+  expect(down.stderr).not.toMatch(/\n\s+at /);
+});
